@@ -1,0 +1,229 @@
+//! Client configuration as plain data.
+//!
+//! `kinesis-options` produces these from a table definition; `KinesisClient` consumes them.
+//! Nothing here performs I/O.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Per-phase HTTP timeouts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeouts {
+    /// TCP connect, including TLS handshake.
+    pub connect: Duration,
+    /// Waiting for any single read on the socket.
+    pub read: Duration,
+    /// The whole call, from connect to the last byte of the body.
+    pub overall: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            read: Duration::from_secs(30),
+            overall: Duration::from_secs(60),
+        }
+    }
+}
+
+/// How the client finds its credentials: one variant per value of Flink's
+/// `aws.credentials.provider`.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub enum CredentialsSpec {
+    /// The default chain: env vars, system properties, web identity, profile, container, IMDS.
+    #[default]
+    Auto,
+    /// Static keys from `aws.credentials.basic.*`.
+    Basic {
+        access_key_id: String,
+        secret_access_key: String,
+        session_token: Option<String>,
+    },
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`.
+    EnvVar,
+    /// `aws.accessKeyId` / `aws.secretKey` (/ `aws.sessionToken`) from the process-wide
+    /// property map (decisions D14).
+    SysProp,
+    /// Shared credentials/config files.
+    Profile {
+        /// `aws.credentials.profile.path`; `None` means the default locations.
+        path: Option<PathBuf>,
+        /// `aws.credentials.profile.name`; `None` means `AWS_PROFILE` or `default`.
+        name: Option<String>,
+    },
+    /// STS AssumeRole, signed with credentials from `provider`.
+    AssumeRole {
+        role_arn: String,
+        session_name: String,
+        external_id: Option<String>,
+        sts_endpoint: Option<String>,
+        provider: Box<CredentialsSpec>,
+    },
+    /// STS AssumeRoleWithWebIdentity.
+    WebIdentityToken {
+        role_arn: Option<String>,
+        session_name: Option<String>,
+        token_file: Option<PathBuf>,
+        sts_endpoint: Option<String>,
+    },
+    /// A provider registered by name by the embedding program (decisions D15).
+    Custom { name: String },
+}
+
+impl std::fmt::Debug for CredentialsSpec {
+    // Secrets are masked, as Flink masks them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CredentialsSpec::Auto => f.write_str("Auto"),
+            CredentialsSpec::Basic {
+                access_key_id,
+                session_token,
+                ..
+            } => f
+                .debug_struct("Basic")
+                .field("access_key_id", access_key_id)
+                .field("secret_access_key", &"******")
+                .field("session_token", &session_token.as_ref().map(|_| "******"))
+                .finish(),
+            CredentialsSpec::EnvVar => f.write_str("EnvVar"),
+            CredentialsSpec::SysProp => f.write_str("SysProp"),
+            CredentialsSpec::Profile { path, name } => f
+                .debug_struct("Profile")
+                .field("path", path)
+                .field("name", name)
+                .finish(),
+            CredentialsSpec::AssumeRole {
+                role_arn,
+                session_name,
+                external_id,
+                sts_endpoint,
+                provider,
+            } => f
+                .debug_struct("AssumeRole")
+                .field("role_arn", role_arn)
+                .field("session_name", session_name)
+                .field("external_id", external_id)
+                .field("sts_endpoint", sts_endpoint)
+                .field("provider", provider)
+                .finish(),
+            CredentialsSpec::WebIdentityToken {
+                role_arn,
+                session_name,
+                token_file,
+                sts_endpoint,
+            } => f
+                .debug_struct("WebIdentityToken")
+                .field("role_arn", role_arn)
+                .field("session_name", session_name)
+                .field("token_file", token_file)
+                .field("sts_endpoint", sts_endpoint)
+                .finish(),
+            CredentialsSpec::Custom { name } => {
+                f.debug_struct("Custom").field("name", name).finish()
+            }
+        }
+    }
+}
+
+/// Everything needed to build a `KinesisClient`, as plain data.
+///
+/// ```
+/// use kinesis_wire::ClientConfig;
+/// let cfg = ClientConfig { region: Some("eu-west-1".into()), ..ClientConfig::default() };
+/// assert_eq!(cfg.endpoint_url(), "https://kinesis.eu-west-1.amazonaws.com");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClientConfig {
+    /// `aws.region`.
+    pub region: Option<String>,
+    /// `aws.endpoint`; when set, it wins over the region's endpoint.
+    pub endpoint: Option<String>,
+    /// HTTP timeouts.
+    pub timeouts: Timeouts,
+    /// `aws.trust.all.certificates` (decisions D11: every connection honours it).
+    pub trust_all_certificates: bool,
+    /// Extra CA certificates (a PEM file, usually from `AWS_CA_BUNDLE`).
+    pub ca_bundle: Option<PathBuf>,
+    /// How credentials are found.
+    pub credentials: CredentialsSpec,
+    /// Connection-pool size: at least the number of threads that share the client.
+    pub max_connections: usize,
+}
+
+impl ClientConfig {
+    /// The endpoint URL requests go to: `endpoint` if set, else derived from `region`
+    /// (`https://kinesis.<region>.amazonaws.com`, `.amazonaws.com.cn` for `cn-` regions), else
+    /// the `us-east-1` endpoint.
+    pub fn endpoint_url(&self) -> String {
+        if let Some(e) = &self.endpoint {
+            return e.trim_end_matches('/').to_string();
+        }
+        let region = self.region.as_deref().unwrap_or("us-east-1");
+        let suffix = if region.starts_with("cn-") {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
+        format!("https://kinesis.{region}.{suffix}")
+    }
+
+    /// The region used in SigV4 signatures: `region` if set; else the one in an AWS-style
+    /// endpoint host (`kinesis.<region>.amazonaws.com`); else `us-east-1`.
+    pub fn signing_region(&self) -> String {
+        if let Some(r) = &self.region {
+            return r.clone();
+        }
+        if let Some(e) = &self.endpoint {
+            let host = e
+                .split("://")
+                .nth(1)
+                .unwrap_or(e)
+                .split(['/', ':'])
+                .next()
+                .unwrap_or("");
+            let parts: Vec<&str> = host.split('.').collect();
+            if parts.len() >= 4 && parts[0] == "kinesis" && parts[2] == "amazonaws" {
+                return parts[1].to_string();
+            }
+        }
+        "us-east-1".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_from_region() {
+        let cn = ClientConfig {
+            region: Some("cn-north-1".into()),
+            ..Default::default()
+        };
+        assert_eq!(cn.endpoint_url(), "https://kinesis.cn-north-1.amazonaws.com.cn");
+        let ep = ClientConfig {
+            endpoint: Some("http://127.0.0.1:4567/".into()),
+            ..Default::default()
+        };
+        assert_eq!(ep.endpoint_url(), "http://127.0.0.1:4567");
+        assert_eq!(ep.signing_region(), "us-east-1");
+        let aws = ClientConfig {
+            endpoint: Some("https://kinesis.ap-south-2.amazonaws.com".into()),
+            ..Default::default()
+        };
+        assert_eq!(aws.signing_region(), "ap-south-2");
+    }
+
+    #[test]
+    fn debug_masks_secrets() {
+        let spec = CredentialsSpec::Basic {
+            access_key_id: "AKID".into(),
+            secret_access_key: "topsecret".into(),
+            session_token: Some("tok".into()),
+        };
+        let s = format!("{spec:?}");
+        assert!(s.contains("AKID"));
+        assert!(!s.contains("topsecret") && !s.contains("tok\""));
+    }
+}

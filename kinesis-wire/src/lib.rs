@@ -1,0 +1,13 @@
+//! A small, synchronous Amazon Kinesis Data Streams client.
+//!
+//! Kinesis JSON 1.1 over HTTP/1.1 (ureq), SigV4 signing (aws-sigv4), a credential-provider
+//! chain, typed errors and full-jitter retries. No async runtime.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod credentials;
+pub mod env;
+
+pub use config::{ClientConfig, CredentialsSpec, Timeouts};
+pub use credentials::{Credentials, CredentialsError, Provider};
+pub use env::{EnvSource, MapEnv, ProcessEnv};
