@@ -7,6 +7,7 @@
 pub mod config;
 pub mod credentials;
 pub mod env;
+pub mod sys_props;
 
 pub use config::{ClientConfig, CredentialsSpec, Timeouts};
 pub use credentials::{Credentials, CredentialsError, Provider};
