@@ -88,8 +88,8 @@ impl Credentials {
     ///
     /// ```
     /// use kinesis_wire::Credentials;
-    /// let c = Credentials::new("AKID", "secret", None, None, "BASIC");
-    /// assert!(!format!("{c:?}").contains("secret"));
+    /// let c = Credentials::new("AKID", "hunter2", None, None, "BASIC");
+    /// assert!(!format!("{c:?}").contains("hunter2"));
     /// ```
     pub fn new(
         access_key_id: impl Into<String>,
