@@ -11,9 +11,65 @@ use std::time::SystemTime;
 use crate::config::CredentialsSpec;
 use crate::env::SharedEnv;
 
+mod cache;
+mod chain;
+mod container;
+mod http;
+mod imds;
+mod profile;
 mod static_keys;
+mod sts;
 
+pub use cache::{CachingProvider, DEFAULT_REFRESH_WINDOW};
+pub use chain::ChainProvider;
+pub use container::{ContainerProvider, ECS_CREDENTIALS_HOST};
+pub use imds::ImdsProvider;
+pub use profile::ProfileProvider;
 pub use static_keys::{EnvVarProvider, StaticProvider, SysPropProvider};
+pub use sts::{AssumeRoleProvider, WebIdentityProvider};
+
+/// Settings of the client that credential providers share: the region (for the regional
+/// STS endpoint) and whether TLS certificates are checked (decisions D11).
+///
+/// ```
+/// use kinesis_wire::credentials::ProviderContext;
+/// let ctx = ProviderContext { region: Some("eu-west-1".into()), ..Default::default() };
+/// assert!(!ctx.trust_all_certificates);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderContext {
+    /// `aws.region`; when `None`, `AWS_REGION`, `AWS_DEFAULT_REGION`, then `us-east-1`.
+    pub region: Option<String>,
+    /// `aws.trust.all.certificates`.
+    pub trust_all_certificates: bool,
+}
+
+impl ProviderContext {
+    /// The context a client built from `config` uses.
+    ///
+    /// ```
+    /// use kinesis_wire::{credentials::ProviderContext, ClientConfig};
+    /// let cfg = ClientConfig { region: Some("us-west-2".into()), ..Default::default() };
+    /// assert_eq!(ProviderContext::from_config(&cfg).region.as_deref(), Some("us-west-2"));
+    /// ```
+    pub fn from_config(config: &crate::config::ClientConfig) -> Self {
+        ProviderContext {
+            region: config.region.clone(),
+            trust_all_certificates: config.trust_all_certificates,
+        }
+    }
+}
+
+/// Parses an RFC 3339 timestamp (`2030-01-02T03:04:05Z`, fractions and offsets allowed).
+pub(crate) fn parse_timestamp(s: &str) -> Option<SystemTime> {
+    let t = chrono::DateTime::parse_from_rfc3339(s.trim()).ok()?;
+    let millis = t.timestamp_millis();
+    if millis >= 0 {
+        Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(millis as u64))
+    } else {
+        None
+    }
+}
 
 /// AWS credentials: access key id, secret key, optional session token and expiry.
 #[derive(Clone, PartialEq, Eq)]
@@ -181,8 +237,10 @@ fn build_custom(name: &str) -> Result<Arc<dyn Provider>, CredentialsError> {
     }
 }
 
-/// Builds the provider a [`CredentialsSpec`] describes. Environment variables are read from
-/// `env`, never from the process directly, so tests can inject them.
+/// Builds the provider a [`CredentialsSpec`] describes, wrapped in one [`CachingProvider`].
+/// Environment variables are read from `env`, never from the process directly, so tests can
+/// inject them. STS calls use the region from `AWS_REGION` / `AWS_DEFAULT_REGION`; use
+/// [`from_spec_with`] to pass the client's region and TLS settings.
 ///
 /// ```
 /// use kinesis_wire::{credentials, env::MapEnv, CredentialsSpec};
@@ -198,24 +256,126 @@ pub fn from_spec(
     spec: &CredentialsSpec,
     env: SharedEnv,
 ) -> Result<Arc<dyn Provider>, CredentialsError> {
-    match spec {
+    from_spec_with(spec, env, &ProviderContext::default())
+}
+
+/// [`from_spec`] with the client's region and TLS settings.
+///
+/// ```
+/// use kinesis_wire::credentials::{self, ProviderContext};
+/// use kinesis_wire::{env::MapEnv, CredentialsSpec};
+/// use std::sync::Arc;
+/// let spec = CredentialsSpec::Basic {
+///     access_key_id: "AKID".into(),
+///     secret_access_key: "s".into(),
+///     session_token: None,
+/// };
+/// let ctx = ProviderContext { region: Some("eu-west-1".into()), ..Default::default() };
+/// let p = credentials::from_spec_with(&spec, Arc::new(MapEnv::default()), &ctx).unwrap();
+/// assert_eq!(p.credentials().unwrap().provider_name, "BASIC");
+/// ```
+pub fn from_spec_with(
+    spec: &CredentialsSpec,
+    env: SharedEnv,
+    ctx: &ProviderContext,
+) -> Result<Arc<dyn Provider>, CredentialsError> {
+    let inner = build_uncached(spec, env, ctx)?;
+    Ok(Arc::new(CachingProvider::new(inner)))
+}
+
+/// The AWS default chain, as `AUTO` builds it: environment variables, system properties,
+/// web identity token, profile, container, instance metadata.
+pub(crate) fn default_chain(env: SharedEnv, ctx: &ProviderContext) -> ChainProvider {
+    let region = sts::effective_region(ctx, &env);
+    ChainProvider::new(vec![
+        Arc::new(EnvVarProvider::new(env.clone())) as Arc<dyn Provider>,
+        Arc::new(SysPropProvider::new()),
+        Arc::new(WebIdentityProvider::new(
+            sts::StsClient::new(None, &region, &env, ctx),
+            env.clone(),
+            None,
+            None,
+            None,
+            "WEB_IDENTITY_TOKEN",
+        )),
+        Arc::new(ProfileProvider::new(None, None, env.clone(), ctx)),
+        Arc::new(ContainerProvider::new(env.clone(), ctx)),
+        Arc::new(ImdsProvider::new(env, ctx)),
+    ])
+}
+
+fn build_uncached(
+    spec: &CredentialsSpec,
+    env: SharedEnv,
+    ctx: &ProviderContext,
+) -> Result<Arc<dyn Provider>, CredentialsError> {
+    Ok(match spec {
+        CredentialsSpec::Auto => Arc::new(default_chain(env, ctx)),
         CredentialsSpec::Basic {
             access_key_id,
             secret_access_key,
             session_token,
-        } => Ok(Arc::new(StaticProvider::new(Credentials::new(
-            access_key_id.clone(),
-            secret_access_key.clone(),
-            session_token.clone(),
-            None,
-            "BASIC",
-        )))),
-        CredentialsSpec::EnvVar => Ok(Arc::new(EnvVarProvider::new(env))),
-        CredentialsSpec::SysProp => Ok(Arc::new(SysPropProvider::new())),
-        CredentialsSpec::Custom { name } => build_custom(name),
-        other => Err(CredentialsError::Failed {
-            provider: "from_spec",
-            reason: format!("credentials provider {other:?} is not yet implemented"),
-        }),
-    }
+        } => {
+            if access_key_id.is_empty() || secret_access_key.is_empty() {
+                return Err(CredentialsError::Failed {
+                    provider: "BASIC",
+                    reason: "Please set values for AWS Access Key ID \
+                             ('aws.credentials.provider.basic.accesskeyid') and Secret Key \
+                             ('aws.credentials.provider.basic.secretkey') when using the BASIC \
+                             AWS credential provider type."
+                        .into(),
+                });
+            }
+            Arc::new(StaticProvider::new(Credentials::new(
+                access_key_id.clone(),
+                secret_access_key.clone(),
+                session_token.clone().filter(|t| !t.is_empty()),
+                None,
+                "BASIC",
+            )))
+        }
+        CredentialsSpec::EnvVar => Arc::new(EnvVarProvider::new(env)),
+        CredentialsSpec::SysProp => Arc::new(SysPropProvider::new()),
+        CredentialsSpec::Profile { path, name } => {
+            Arc::new(ProfileProvider::new(path.clone(), name.clone(), env, ctx))
+        }
+        CredentialsSpec::AssumeRole {
+            role_arn,
+            session_name,
+            external_id,
+            sts_endpoint,
+            provider,
+        } => {
+            // The nested provider gets its own cache, so a refresh of the role does not
+            // refetch still-valid source credentials.
+            let source = from_spec_with(provider, env.clone(), ctx)?;
+            let region = sts::effective_region(ctx, &env);
+            Arc::new(AssumeRoleProvider::new(
+                sts::StsClient::new(sts_endpoint.as_deref(), &region, &env, ctx),
+                source,
+                role_arn.clone(),
+                session_name.clone(),
+                external_id.clone().filter(|x| !x.is_empty()),
+                None,
+                "ASSUME_ROLE",
+            ))
+        }
+        CredentialsSpec::WebIdentityToken {
+            role_arn,
+            session_name,
+            token_file,
+            sts_endpoint,
+        } => {
+            let region = sts::effective_region(ctx, &env);
+            Arc::new(WebIdentityProvider::new(
+                sts::StsClient::new(sts_endpoint.as_deref(), &region, &env, ctx),
+                env,
+                role_arn.clone(),
+                session_name.clone(),
+                token_file.clone(),
+                "WEB_IDENTITY_TOKEN",
+            ))
+        }
+        CredentialsSpec::Custom { name } => build_custom(name)?,
+    })
 }

@@ -1,0 +1,180 @@
+//! The small HTTP layer the credential providers share: one blocking ureq agent per
+//! provider, no proxy, no redirects, short timeouts, bodies read whatever the status.
+
+use std::time::Duration;
+
+/// A finished exchange: status and body text.
+#[derive(Debug)]
+pub(crate) struct HttpReply {
+    pub status: u16,
+    pub body: String,
+}
+
+impl HttpReply {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Why an exchange did not produce a reply.
+#[derive(Debug)]
+pub(crate) enum HttpFailure {
+    /// Nothing answered (refused, unreachable, timed out before a response, DNS failure).
+    Unreachable(String),
+    /// Something else went wrong (bad URL, protocol error, body too large).
+    Other(String),
+}
+
+impl std::fmt::Display for HttpFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HttpFailure::Unreachable(s) | HttpFailure::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Timeouts and TLS settings of a provider's agent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HttpSettings {
+    pub connect: Duration,
+    pub overall: Duration,
+    pub trust_all_certificates: bool,
+}
+
+/// Builds an agent. Proxies from the environment are ignored on purpose: credential
+/// endpoints are link-local or loopback (IMDS, containers) or must not leak through a proxy
+/// that the Kinesis traffic does not use either.
+pub(crate) fn agent(s: HttpSettings) -> ureq::Agent {
+    let tls = ureq::tls::TlsConfig::builder()
+        .disable_verification(s.trust_all_certificates)
+        .build();
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .max_redirects(0)
+        .timeout_connect(Some(s.connect))
+        .timeout_global(Some(s.overall))
+        .tls_config(tls)
+        .user_agent(concat!("kinesis-rs/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+/// Largest credential response we accept; real ones are a few KiB.
+const BODY_LIMIT: u64 = 1 << 20;
+
+fn finish(
+    result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    url: &str,
+) -> Result<HttpReply, HttpFailure> {
+    let mut resp = result.map_err(|e| classify(e, url))?;
+    let status = resp.status().as_u16();
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(BODY_LIMIT)
+        .read_to_string()
+        .map_err(|e| HttpFailure::Other(format!("reading the response of {url}: {e}")))?;
+    Ok(HttpReply { status, body })
+}
+
+fn classify(e: ureq::Error, url: &str) -> HttpFailure {
+    let text = format!("request to {url} failed: {e}");
+    match e {
+        ureq::Error::Io(_)
+        | ureq::Error::Timeout(_)
+        | ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed => HttpFailure::Unreachable(text),
+        _ => HttpFailure::Other(text),
+    }
+}
+
+/// `GET url` with extra headers.
+pub(crate) fn get(
+    agent: &ureq::Agent,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> Result<HttpReply, HttpFailure> {
+    let mut rb = agent.get(url);
+    for (k, v) in headers {
+        rb = rb.header(*k, *v);
+    }
+    finish(rb.call(), url)
+}
+
+/// `PUT url` with an empty body and extra headers.
+pub(crate) fn put_empty(
+    agent: &ureq::Agent,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> Result<HttpReply, HttpFailure> {
+    let mut rb = agent.put(url);
+    for (k, v) in headers {
+        rb = rb.header(*k, *v);
+    }
+    finish(rb.send_empty(), url)
+}
+
+/// `POST url` with a body and headers.
+pub(crate) fn post(
+    agent: &ureq::Agent,
+    url: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Result<HttpReply, HttpFailure> {
+    let mut rb = agent.post(url);
+    for (k, v) in headers {
+        rb = rb.header(k.as_str(), v.as_str());
+    }
+    finish(rb.send(body), url)
+}
+
+/// Percent-encodes a form value (RFC 3986 unreserved characters stay as they are).
+pub(crate) fn form_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Joins `(key, value)` pairs as an `application/x-www-form-urlencoded` body.
+pub(crate) fn form_body(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The first `max` characters of a response body, for error messages about non-credential
+/// responses (error pages); never used on a body that carried credentials.
+pub(crate) fn snippet(body: &str, max: usize) -> String {
+    let trimmed = body.trim();
+    if trimmed.chars().count() <= max {
+        trimmed.to_string()
+    } else {
+        let cut: String = trimmed.chars().take(max).collect();
+        format!("{cut}...")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_encoding() {
+        assert_eq!(
+            form_encode("arn:aws:iam::1:role/a b+c"),
+            "arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fa%20b%2Bc"
+        );
+        assert_eq!(form_body(&[("A", "1"), ("B", "x&y")]), "A=1&B=x%26y");
+        assert_eq!(snippet("  abcdef ", 3), "abc...");
+    }
+}

@@ -1,0 +1,619 @@
+//! AWS STS over its Query API: `AssumeRole` (SigV4-signed with another provider's
+//! credentials) and `AssumeRoleWithWebIdentity` (unsigned). Responses are XML; the few
+//! fields we need are picked out by hand.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::http::{self, HttpFailure, HttpReply, HttpSettings};
+use super::{parse_timestamp, Credentials, CredentialsError, Provider, ProviderContext};
+use crate::env::SharedEnv;
+use crate::sys_props;
+
+/// The raw content of the first `<tag>...</tag>` element in `xml`.
+fn xml_raw<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = start + xml[start..].find(&close)?;
+    Some(xml[start..end].trim())
+}
+
+/// The value of the first `<tag>...</tag>` element in `xml`, entity-decoded.
+pub(crate) fn xml_field(xml: &str, tag: &str) -> Option<String> {
+    xml_raw(xml, tag).map(xml_unescape)
+}
+
+fn xml_unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        let semi = after.find(';').unwrap_or(0);
+        let entity = &after[..semi + 1];
+        let decoded = match entity {
+            "&amp;" => Some('&'),
+            "&lt;" => Some('<'),
+            "&gt;" => Some('>'),
+            "&quot;" => Some('"'),
+            "&apos;" => Some('\''),
+            e if e.starts_with("&#x") && e.len() > 4 => u32::from_str_radix(&e[3..e.len() - 1], 16)
+                .ok()
+                .and_then(char::from_u32),
+            e if e.starts_with("&#") && e.len() > 3 => {
+                e[2..e.len() - 1].parse().ok().and_then(char::from_u32)
+            }
+            _ => None,
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &after[entity.len()..];
+            }
+            None => {
+                out.push('&');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// An STS failure: the error `Code` and `Message` of an `ErrorResponse`, or a description of
+/// the unexpected response.
+#[derive(Debug)]
+pub(crate) struct StsError {
+    pub code: Option<String>,
+    pub text: String,
+    /// Worth another attempt (5xx, throttling, identity provider hiccup, no answer).
+    pub transient: bool,
+}
+
+/// Parses a successful STS response's `<Credentials>` element.
+pub(crate) fn parse_credentials_xml(
+    body: &str,
+    provider: &'static str,
+) -> Result<Credentials, String> {
+    let creds = xml_raw(body, "Credentials")
+        .ok_or_else(|| "the STS response has no <Credentials> element".to_string())?;
+    let need = |tag: &str| {
+        xml_field(creds, tag)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| format!("the STS response has no <{tag}> in <Credentials>"))
+    };
+    let akid = need("AccessKeyId")?;
+    let secret = need("SecretAccessKey")?;
+    let token = need("SessionToken")?;
+    let exp_text = need("Expiration")?;
+    let expiry = parse_timestamp(&exp_text)
+        .ok_or_else(|| format!("the STS response has an unreadable <Expiration> '{exp_text}'"))?;
+    Ok(Credentials::new(
+        akid,
+        secret,
+        Some(token),
+        Some(expiry),
+        provider,
+    ))
+}
+
+fn sts_error(reply: &HttpReply) -> StsError {
+    let code = xml_field(&reply.body, "Code");
+    let message = xml_field(&reply.body, "Message");
+    let transient = reply.status >= 500
+        || matches!(
+            code.as_deref(),
+            Some("Throttling" | "ThrottlingException" | "IDPCommunicationError")
+        );
+    let text = match (&code, &message) {
+        (Some(c), Some(m)) => format!("HTTP {}: {c}: {m}", reply.status),
+        (Some(c), None) => format!("HTTP {}: {c}", reply.status),
+        _ => format!(
+            "HTTP {}: unexpected response: {}",
+            reply.status,
+            http::snippet(&reply.body, 200)
+        ),
+    };
+    StsError {
+        code,
+        text,
+        transient,
+    }
+}
+
+/// The region credential calls use: the client's region, else `AWS_REGION`,
+/// `AWS_DEFAULT_REGION`, else `us-east-1`.
+pub(crate) fn effective_region(ctx: &ProviderContext, env: &SharedEnv) -> String {
+    ctx.region
+        .clone()
+        .or_else(|| env.get("AWS_REGION"))
+        .or_else(|| env.get("AWS_DEFAULT_REGION"))
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "us-east-1".to_string())
+}
+
+/// A minimal STS client bound to one endpoint.
+#[derive(Debug)]
+pub(crate) struct StsClient {
+    agent: ureq::Agent,
+    pub endpoint: String,
+    signing_region: String,
+}
+
+impl StsClient {
+    /// The endpoint is `explicit` (`aws.credentials.role.stsEndpoint`), else
+    /// `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`, else the regional STS endpoint.
+    pub fn new(
+        explicit: Option<&str>,
+        region: &str,
+        env: &SharedEnv,
+        ctx: &ProviderContext,
+    ) -> Self {
+        let suffix = if region.starts_with("cn-") {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
+        let endpoint = explicit
+            .map(str::to_string)
+            .or_else(|| env.get("AWS_ENDPOINT_URL_STS"))
+            .or_else(|| env.get("AWS_ENDPOINT_URL"))
+            .map(|e| e.trim().to_string())
+            .filter(|e| !e.is_empty())
+            .map(|e| {
+                if e.contains("://") {
+                    e
+                } else {
+                    format!("https://{e}")
+                }
+            })
+            .unwrap_or_else(|| format!("https://sts.{region}.{suffix}"));
+        let endpoint = endpoint.trim_end_matches('/').to_string();
+        // An AWS STS host names its own region; the global host signs for us-east-1.
+        let host = endpoint
+            .split("://")
+            .nth(1)
+            .unwrap_or("")
+            .split(['/', ':'])
+            .next()
+            .unwrap_or("");
+        let parts: Vec<&str> = host.split('.').collect();
+        let signing_region = if host == "sts.amazonaws.com" {
+            "us-east-1".to_string()
+        } else if parts.len() >= 4 && parts[0] == "sts" && parts[2] == "amazonaws" {
+            parts[1].to_string()
+        } else {
+            region.to_string()
+        };
+        let agent = http::agent(HttpSettings {
+            connect: Duration::from_secs(5),
+            overall: Duration::from_secs(30),
+            trust_all_certificates: ctx.trust_all_certificates,
+        });
+        StsClient {
+            agent,
+            endpoint,
+            signing_region,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("{}/", self.endpoint)
+    }
+
+    /// Sends a form body, signed with `signer` when given, retrying transient failures twice.
+    fn call(
+        &self,
+        form: &str,
+        signer: Option<&Credentials>,
+        provider: &'static str,
+    ) -> Result<Credentials, StsError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self.call_once(form, signer, provider);
+            match result {
+                Err(e) if e.transient && attempt < 3 => {
+                    log::debug!("STS call failed ({}), retrying", e.text);
+                    std::thread::sleep(Duration::from_millis(100 * (1 << attempt)));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn call_once(
+        &self,
+        form: &str,
+        signer: Option<&Credentials>,
+        provider: &'static str,
+    ) -> Result<Credentials, StsError> {
+        let url = self.url();
+        let mut headers = vec![(
+            "content-type".to_string(),
+            "application/x-www-form-urlencoded; charset=utf-8".to_string(),
+        )];
+        if let Some(creds) = signer {
+            headers.extend(
+                self.sign(&url, &headers, form, creds)
+                    .map_err(|text| StsError {
+                        code: None,
+                        text,
+                        transient: false,
+                    })?,
+            );
+        }
+        let reply =
+            http::post(&self.agent, &url, &headers, form.as_bytes()).map_err(|f| StsError {
+                code: None,
+                transient: matches!(f, HttpFailure::Unreachable(_)),
+                text: f.to_string(),
+            })?;
+        if !reply.is_success() {
+            return Err(sts_error(&reply));
+        }
+        parse_credentials_xml(&reply.body, provider).map_err(|text| StsError {
+            code: None,
+            text,
+            transient: false,
+        })
+    }
+
+    fn sign(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: &str,
+        creds: &Credentials,
+    ) -> Result<Vec<(String, String)>, String> {
+        use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+        use aws_sigv4::sign::v4;
+        let sdk_creds = aws_credential_types::Credentials::new(
+            creds.access_key_id.clone(),
+            creds.secret_access_key.clone(),
+            creds.session_token.clone(),
+            creds.expiry,
+            "kinesis-rs",
+        );
+        let identity = sdk_creds.into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.signing_region)
+            .name("sts")
+            .time(SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|e| format!("could not sign the STS request: {e}"))?
+            .into();
+        let req = SignableRequest::new(
+            "POST",
+            url,
+            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            SignableBody::Bytes(body.as_bytes()),
+        )
+        .map_err(|e| format!("could not sign the STS request: {e}"))?;
+        let (instructions, _signature) = sign(req, &params)
+            .map_err(|e| format!("could not sign the STS request: {e}"))?
+            .into_parts();
+        Ok(instructions
+            .headers()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect())
+    }
+
+    /// STS `AssumeRole`, signed with `source`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn assume_role(
+        &self,
+        source: &Credentials,
+        role_arn: &str,
+        session_name: &str,
+        external_id: Option<&str>,
+        duration_seconds: Option<u32>,
+        provider: &'static str,
+    ) -> Result<Credentials, StsError> {
+        let duration = duration_seconds.map(|d| d.to_string());
+        let mut pairs = vec![
+            ("Action", "AssumeRole"),
+            ("Version", "2011-06-15"),
+            ("RoleArn", role_arn),
+            ("RoleSessionName", session_name),
+        ];
+        if let Some(x) = external_id {
+            pairs.push(("ExternalId", x));
+        }
+        if let Some(d) = &duration {
+            pairs.push(("DurationSeconds", d));
+        }
+        self.call(&http::form_body(&pairs), Some(source), provider)
+    }
+
+    /// STS `AssumeRoleWithWebIdentity` (unsigned: the token is the proof).
+    pub fn assume_role_with_web_identity(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+        token: &str,
+        provider: &'static str,
+    ) -> Result<Credentials, StsError> {
+        let pairs = [
+            ("Action", "AssumeRoleWithWebIdentity"),
+            ("Version", "2011-06-15"),
+            ("RoleArn", role_arn),
+            ("RoleSessionName", session_name),
+            ("WebIdentityToken", token),
+        ];
+        self.call(&http::form_body(&pairs), None, provider)
+    }
+}
+
+/// A session name for when none is configured, unique enough per call.
+pub(crate) fn generated_session_name() -> String {
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    format!("kinesis-rs-{millis}")
+}
+
+/// `ASSUME_ROLE`: STS `AssumeRole` with credentials from a nested provider.
+#[derive(Debug)]
+pub struct AssumeRoleProvider {
+    sts: StsClient,
+    source: Arc<dyn Provider>,
+    role_arn: String,
+    session_name: String,
+    external_id: Option<String>,
+    duration_seconds: Option<u32>,
+    provider_name: &'static str,
+}
+
+impl AssumeRoleProvider {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        sts: StsClient,
+        source: Arc<dyn Provider>,
+        role_arn: String,
+        session_name: String,
+        external_id: Option<String>,
+        duration_seconds: Option<u32>,
+        provider_name: &'static str,
+    ) -> Self {
+        AssumeRoleProvider {
+            sts,
+            source,
+            role_arn,
+            session_name,
+            external_id,
+            duration_seconds,
+            provider_name,
+        }
+    }
+}
+
+impl Provider for AssumeRoleProvider {
+    fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        let name = self.provider_name;
+        if self.role_arn.trim().is_empty() || self.session_name.trim().is_empty() {
+            return Err(CredentialsError::Failed {
+                provider: name,
+                reason: "You must specify a value for roleArn and roleSessionName \
+                         (aws.credentials.role.arn, aws.credentials.role.sessionName)"
+                    .into(),
+            });
+        }
+        let mut retried = false;
+        loop {
+            let source = self
+                .source
+                .credentials()
+                .map_err(|e| CredentialsError::Failed {
+                    provider: name,
+                    reason: format!(
+                        "could not get the credentials to call STS AssumeRole for {} with: {e}",
+                        self.role_arn
+                    ),
+                })?;
+            match self.sts.assume_role(
+                &source,
+                &self.role_arn,
+                &self.session_name,
+                self.external_id.as_deref(),
+                self.duration_seconds,
+                name,
+            ) {
+                Ok(c) => return Ok(c),
+                // The source's cached session expired under us: fetch fresh ones once.
+                Err(e)
+                    if !retried
+                        && matches!(
+                            e.code.as_deref(),
+                            Some("ExpiredToken" | "ExpiredTokenException")
+                        ) =>
+                {
+                    retried = true;
+                    self.source.invalidate();
+                }
+                Err(e) => {
+                    return Err(CredentialsError::Failed {
+                        provider: name,
+                        reason: format!(
+                            "STS AssumeRole of {} at {} failed: {}",
+                            self.role_arn, self.sts.endpoint, e.text
+                        ),
+                    })
+                }
+            }
+        }
+    }
+
+    fn invalidate(&self) {
+        self.source.invalidate();
+    }
+}
+
+/// `WEB_IDENTITY_TOKEN`: STS `AssumeRoleWithWebIdentity` with a token read from a file on
+/// every fetch (EKS rotates it).
+#[derive(Debug)]
+pub struct WebIdentityProvider {
+    sts: StsClient,
+    env: SharedEnv,
+    role_arn: Option<String>,
+    session_name: Option<String>,
+    token_file: Option<PathBuf>,
+    provider_name: &'static str,
+}
+
+fn non_blank(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+impl WebIdentityProvider {
+    pub(crate) fn new(
+        sts: StsClient,
+        env: SharedEnv,
+        role_arn: Option<String>,
+        session_name: Option<String>,
+        token_file: Option<PathBuf>,
+        provider_name: &'static str,
+    ) -> Self {
+        WebIdentityProvider {
+            sts,
+            env,
+            role_arn,
+            session_name,
+            token_file,
+            provider_name,
+        }
+    }
+}
+
+impl Provider for WebIdentityProvider {
+    fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        let name = self.provider_name;
+        let token_file = self
+            .token_file
+            .clone()
+            .or_else(|| non_blank(self.env.get("AWS_WEB_IDENTITY_TOKEN_FILE")).map(PathBuf::from))
+            .or_else(|| non_blank(sys_props::get("aws.webIdentityTokenFile")).map(PathBuf::from))
+            .ok_or_else(|| CredentialsError::NotFound {
+                provider: name,
+                reason: "Either the environment variable AWS_WEB_IDENTITY_TOKEN_FILE or the \
+                         javaproperty aws.webIdentityTokenFile must be set."
+                    .into(),
+            })?;
+        let role_arn = non_blank(self.role_arn.clone())
+            .or_else(|| non_blank(self.env.get("AWS_ROLE_ARN")))
+            .or_else(|| non_blank(sys_props::get("aws.roleArn")))
+            .ok_or_else(|| CredentialsError::Failed {
+                provider: name,
+                reason: format!(
+                    "a web identity token file is set ({}) but no role: set \
+                     aws.credentials.role.arn or the environment variable AWS_ROLE_ARN",
+                    token_file.display()
+                ),
+            })?;
+        let session = non_blank(self.session_name.clone())
+            .or_else(|| non_blank(self.env.get("AWS_ROLE_SESSION_NAME")))
+            .or_else(|| non_blank(sys_props::get("aws.roleSessionName")))
+            .unwrap_or_else(generated_session_name);
+        let token = std::fs::read_to_string(&token_file).map_err(|e| CredentialsError::Failed {
+            provider: name,
+            reason: format!(
+                "could not read the web identity token file {}: {e}",
+                token_file.display()
+            ),
+        })?;
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(CredentialsError::Failed {
+                provider: name,
+                reason: format!(
+                    "the web identity token file {} is empty",
+                    token_file.display()
+                ),
+            });
+        }
+        self.sts
+            .assume_role_with_web_identity(&role_arn, &session, token, name)
+            .map_err(|e| CredentialsError::Failed {
+                provider: name,
+                reason: format!(
+                    "STS AssumeRoleWithWebIdentity of {role_arn} at {} failed: {}",
+                    self.sts.endpoint, e.text
+                ),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_assume_role_response() {
+        let xml = r#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <AssumedRoleUser><Arn>arn:aws:sts::1:assumed-role/r/s</Arn></AssumedRoleUser>
+    <Credentials>
+      <AccessKeyId>ASIAEXAMPLE</AccessKeyId>
+      <SecretAccessKey>se/cr+et&amp;</SecretAccessKey>
+      <SessionToken>tok</SessionToken>
+      <Expiration>2030-01-02T03:04:05Z</Expiration>
+    </Credentials>
+  </AssumeRoleResult></AssumeRoleResponse>"#;
+        let c = parse_credentials_xml(xml, "ASSUME_ROLE").unwrap();
+        assert_eq!(c.access_key_id, "ASIAEXAMPLE");
+        assert_eq!(c.secret_access_key, "se/cr+et&");
+        assert_eq!(c.session_token.as_deref(), Some("tok"));
+        let secs = c
+            .expiry
+            .unwrap()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert_eq!(secs, 1_893_553_445);
+        assert!(parse_credentials_xml("<x/>", "A")
+            .unwrap_err()
+            .contains("<Credentials>"));
+    }
+
+    #[test]
+    fn parses_error_response() {
+        let reply = HttpReply {
+            status: 403,
+            body: "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>\
+                   <Message>not &lt;allowed&gt;</Message></Error></ErrorResponse>"
+                .into(),
+        };
+        let e = sts_error(&reply);
+        assert_eq!(e.code.as_deref(), Some("AccessDenied"));
+        assert_eq!(e.text, "HTTP 403: AccessDenied: not <allowed>");
+        assert!(!e.transient);
+    }
+
+    #[test]
+    fn endpoint_resolution() {
+        let ctx = ProviderContext::default();
+        let env: SharedEnv = Arc::new(crate::env::MapEnv::default());
+        let c = StsClient::new(None, "eu-west-1", &env, &ctx);
+        assert_eq!(c.endpoint, "https://sts.eu-west-1.amazonaws.com");
+        assert_eq!(c.signing_region, "eu-west-1");
+        let c = StsClient::new(None, "cn-north-1", &env, &ctx);
+        assert_eq!(c.endpoint, "https://sts.cn-north-1.amazonaws.com.cn");
+        let env: SharedEnv = Arc::new(crate::env::MapEnv::from_pairs([
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+            ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:2/"),
+        ]));
+        let c = StsClient::new(None, "eu-west-1", &env, &ctx);
+        assert_eq!(c.endpoint, "http://127.0.0.1:2");
+        let c = StsClient::new(Some("https://sts.amazonaws.com"), "eu-west-1", &env, &ctx);
+        assert_eq!(c.signing_region, "us-east-1");
+    }
+}
