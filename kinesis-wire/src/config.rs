@@ -201,7 +201,10 @@ mod tests {
             region: Some("cn-north-1".into()),
             ..Default::default()
         };
-        assert_eq!(cn.endpoint_url(), "https://kinesis.cn-north-1.amazonaws.com.cn");
+        assert_eq!(
+            cn.endpoint_url(),
+            "https://kinesis.cn-north-1.amazonaws.com.cn"
+        );
         let ep = ClientConfig {
             endpoint: Some("http://127.0.0.1:4567/".into()),
             ..Default::default()

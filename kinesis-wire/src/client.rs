@@ -1,0 +1,1094 @@
+//! [`KinesisClient`]: one method per Kinesis action, JSON 1.1 over a [`Transport`].
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::config::{ClientConfig, CredentialsSpec, Timeouts};
+use crate::credentials::{self, Provider};
+use crate::env::{process_env, SharedEnv};
+use crate::error::{codes, KinesisError};
+use crate::model::*;
+use crate::retry::{RetryPolicy, Shutdown};
+use crate::sign::sign_request;
+use crate::transport::{
+    is_loopback_endpoint, HttpRequest, HttpResponse, Transport, UreqSettings, UreqTransport,
+};
+
+/// `X-Amz-Target` prefix of the Kinesis JSON protocol.
+pub const TARGET_PREFIX: &str = "Kinesis_20131202.";
+/// `Content-Type` of the Kinesis JSON protocol.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+/// Connection-pool size when the configuration leaves it at 0.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
+
+struct Inner {
+    endpoint: String,
+    url: String,
+    region: String,
+    transport: Arc<dyn Transport>,
+    credentials: Arc<dyn Provider>,
+}
+
+/// A synchronous Kinesis Data Streams client. Cheap to clone (an `Arc` inside); clones share
+/// the connection pool and credentials, and may be used from many threads at once.
+///
+/// Each action method makes exactly one call (plus one re-signed call if the service says
+/// the credentials expired, after invalidating the provider). Wrap calls in a
+/// [`RetryPolicy`] to retry throttling and transient failures:
+///
+/// ```no_run
+/// use kinesis_wire::{KinesisClient, RetryPolicy, Shutdown, StartingPosition, StreamRef};
+/// use kinesis_wire::model::{GetRecordsInput, GetShardIteratorInput};
+/// use kinesis_wire::credentials::StaticProvider;
+/// use kinesis_wire::Credentials;
+/// use std::sync::Arc;
+///
+/// let client = KinesisClient::builder()
+///     .endpoint("http://127.0.0.1:4567")
+///     .region("us-east-1")
+///     .credentials(Arc::new(StaticProvider::new(Credentials::new("test", "test", None, None, "BASIC"))))
+///     .build()?;
+/// let policy = RetryPolicy::default();
+/// let shutdown = Shutdown::new();
+/// let stream = StreamRef::from("orders");
+/// let it = policy.run(&shutdown, |_| client.get_shard_iterator(&GetShardIteratorInput {
+///     stream: stream.clone(),
+///     shard_id: "shardId-000000000000".into(),
+///     position: StartingPosition::TrimHorizon,
+/// }))?;
+/// let page = policy.run(&shutdown, |_| client.get_records(&GetRecordsInput {
+///     shard_iterator: it.clone(), limit: Some(1000), stream_arn: None,
+/// }))?;
+/// println!("{} records", page.records.len());
+/// # Ok::<(), kinesis_wire::KinesisError>(())
+/// ```
+#[derive(Clone)]
+pub struct KinesisClient {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for KinesisClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KinesisClient")
+            .field("endpoint", &self.inner.endpoint)
+            .field("region", &self.inner.region)
+            .field("transport", &self.inner.transport)
+            .field("credentials", &self.inner.credentials)
+            .finish()
+    }
+}
+
+/// Builds a [`KinesisClient`]; see [`KinesisClient::builder`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    config: ClientConfig,
+    credentials: Option<Arc<dyn Provider>>,
+    transport: Option<Arc<dyn Transport>>,
+    env: SharedEnv,
+}
+
+impl ClientBuilder {
+    /// Starts from a whole [`ClientConfig`] (later setters override its fields).
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = config;
+        self
+    }
+    /// `aws.region`: signing region, and the endpoint when none is given.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.config.region = Some(region.into());
+        self
+    }
+    /// `aws.endpoint`, e.g. `http://127.0.0.1:4567`.
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.config.endpoint = Some(endpoint.into());
+        self
+    }
+    /// Use this credentials provider (wins over the config's [`CredentialsSpec`]).
+    pub fn credentials(mut self, provider: Arc<dyn Provider>) -> Self {
+        self.credentials = Some(provider);
+        self
+    }
+    /// Build the provider from this spec (ignored when [`ClientBuilder::credentials`] is set).
+    pub fn credentials_spec(mut self, spec: CredentialsSpec) -> Self {
+        self.config.credentials = spec;
+        self
+    }
+    /// HTTP timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.config.timeouts = timeouts;
+        self
+    }
+    /// Pool size: at least the number of threads sharing the client.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.config.max_connections = n;
+        self
+    }
+    /// `aws.trust.all.certificates`.
+    pub fn trust_all_certificates(mut self, yes: bool) -> Self {
+        self.config.trust_all_certificates = yes;
+        self
+    }
+    /// Extra CA certificates (PEM file) besides the bundled roots.
+    pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.ca_bundle = Some(path.into());
+        self
+    }
+    /// Where environment variables (`AWS_CA_BUNDLE`, credentials) are read from.
+    pub fn env(mut self, env: SharedEnv) -> Self {
+        self.env = env;
+        self
+    }
+    /// Replace the HTTP transport (tests, instrumentation).
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Builds the client: validates the endpoint, builds the credentials provider and the
+    /// ureq agent (reading the CA bundle).
+    pub fn build(self) -> Result<KinesisClient, KinesisError> {
+        let cfg = self.config;
+        let endpoint = cfg.endpoint_url();
+        let Some((scheme, rest)) = endpoint.split_once("://") else {
+            return Err(KinesisError::Config {
+                message: format!(
+                    "aws.endpoint '{endpoint}' has no scheme: write it as http://host:port or https://host"
+                ),
+            });
+        };
+        if !matches!(scheme, "http" | "https") || rest.is_empty() {
+            return Err(KinesisError::Config {
+                message: format!(
+                    "aws.endpoint '{endpoint}' must be an http:// or https:// URL with a host"
+                ),
+            });
+        }
+        let url = if rest.contains('/') {
+            endpoint.clone()
+        } else {
+            format!("{endpoint}/")
+        };
+        let region = cfg.signing_region();
+        if cfg.region.is_none() {
+            log::info!(
+                "signing region {region} derived from endpoint {endpoint} (aws.region not set)"
+            );
+        }
+        let credentials = match self.credentials {
+            Some(p) => p,
+            None => credentials::from_spec(&cfg.credentials, self.env.clone())?,
+        };
+        let transport: Arc<dyn Transport> = match self.transport {
+            Some(t) => t,
+            None => {
+                let ca_bundle = cfg.ca_bundle.clone().or_else(|| {
+                    self.env
+                        .get("AWS_CA_BUNDLE")
+                        .filter(|s| !s.trim().is_empty())
+                        .map(PathBuf::from)
+                });
+                let settings = UreqSettings {
+                    connect_timeout: cfg.timeouts.connect,
+                    read_timeout: cfg.timeouts.read,
+                    overall_timeout: cfg.timeouts.overall,
+                    max_connections: if cfg.max_connections == 0 {
+                        DEFAULT_MAX_CONNECTIONS
+                    } else {
+                        cfg.max_connections
+                    },
+                    trust_all_certificates: cfg.trust_all_certificates,
+                    ca_bundle,
+                    no_proxy: is_loopback_endpoint(&endpoint),
+                    user_agent: format!("kinesis-rs/{}", env!("CARGO_PKG_VERSION")),
+                };
+                Arc::new(
+                    UreqTransport::new(&settings).map_err(|e| KinesisError::Config {
+                        message: e.to_string(),
+                    })?,
+                )
+            }
+        };
+        Ok(KinesisClient {
+            inner: Arc::new(Inner {
+                endpoint,
+                url,
+                region,
+                transport,
+                credentials,
+            }),
+        })
+    }
+}
+
+/// Extracts the error code, message and request id from an error response.
+fn service_error(action: &'static str, resp: &HttpResponse) -> KinesisError {
+    #[derive(serde::Deserialize, Default)]
+    struct ErrorBody {
+        #[serde(rename = "__type", default)]
+        kind: Option<String>,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(rename = "Message", default)]
+        message_upper: Option<String>,
+    }
+    let body: ErrorBody = serde_json::from_slice(&resp.body).unwrap_or_default();
+    // `__type` may carry a namespace (`com.amazon...#Code`) or a suffix (`Code:http://...`).
+    let clean = |s: &str| {
+        let s = s.rsplit('#').next().unwrap_or(s);
+        s.split(':').next().unwrap_or(s).trim().to_string()
+    };
+    let code = body
+        .kind
+        .as_deref()
+        .map(clean)
+        .filter(|c| !c.is_empty())
+        .or_else(|| resp.header("x-amzn-errortype").map(clean))
+        .unwrap_or_default();
+    let message = body.message.or(body.message_upper).unwrap_or_else(|| {
+        if resp.body.is_empty() || code.is_empty() {
+            String::from_utf8_lossy(&resp.body[..resp.body.len().min(200)]).into_owned()
+        } else {
+            String::new()
+        }
+    });
+    let request_id = resp
+        .header("x-amzn-requestid")
+        .or_else(|| resp.header("x-amz-request-id"))
+        .map(str::to_string);
+    KinesisError::Service {
+        action,
+        code,
+        message,
+        status: resp.status,
+        request_id,
+    }
+}
+
+impl KinesisClient {
+    /// A builder; see [`ClientBuilder`].
+    ///
+    /// ```
+    /// use kinesis_wire::{KinesisClient, credentials::StaticProvider, Credentials};
+    /// use std::sync::Arc;
+    /// let client = KinesisClient::builder()
+    ///     .region("eu-west-1")
+    ///     .credentials(Arc::new(StaticProvider::new(Credentials::new("AKID", "secret", None, None, "BASIC"))))
+    ///     .max_connections(8)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(client.endpoint(), "https://kinesis.eu-west-1.amazonaws.com");
+    /// assert_eq!(client.signing_region(), "eu-west-1");
+    /// ```
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            config: ClientConfig::default(),
+            credentials: None,
+            transport: None,
+            env: process_env(),
+        }
+    }
+
+    /// A client from plain configuration; credentials come from `config.credentials`
+    /// (environment variables from the process).
+    ///
+    /// ```
+    /// use kinesis_wire::{ClientConfig, CredentialsSpec, KinesisClient};
+    /// let client = KinesisClient::new(ClientConfig {
+    ///     endpoint: Some("http://127.0.0.1:4567".into()),
+    ///     credentials: CredentialsSpec::Basic {
+    ///         access_key_id: "test".into(), secret_access_key: "test".into(), session_token: None },
+    ///     ..ClientConfig::default()
+    /// }).unwrap();
+    /// assert_eq!(client.signing_region(), "us-east-1");
+    /// ```
+    pub fn new(config: ClientConfig) -> Result<Self, KinesisError> {
+        Self::builder().config(config).build()
+    }
+
+    /// The endpoint URL (without trailing slash).
+    pub fn endpoint(&self) -> &str {
+        &self.inner.endpoint
+    }
+
+    /// The region used in signatures.
+    pub fn signing_region(&self) -> &str {
+        &self.inner.region
+    }
+
+    /// The credentials provider.
+    pub fn credentials_provider(&self) -> &Arc<dyn Provider> {
+        &self.inner.credentials
+    }
+
+    /// Sends one action with a ready JSON body; returns the 2xx response or the error. An
+    /// expired-credentials error invalidates the provider and re-signs once.
+    fn execute(&self, action: &'static str, body: Vec<u8>) -> Result<HttpResponse, KinesisError> {
+        let mut req = HttpRequest {
+            url: self.inner.url.clone(),
+            headers: Vec::with_capacity(6),
+            body,
+        };
+        let mut refreshed = false;
+        loop {
+            req.headers.clear();
+            req.headers
+                .push(("content-type".into(), CONTENT_TYPE.into()));
+            req.headers
+                .push(("x-amz-target".into(), format!("{TARGET_PREFIX}{action}")));
+            let creds = self.inner.credentials.credentials()?;
+            sign_request(
+                &mut req,
+                &creds,
+                &self.inner.region,
+                "kinesis",
+                SystemTime::now(),
+            )
+            .map_err(|message| KinesisError::Protocol { action, message })?;
+            let resp = self
+                .inner
+                .transport
+                .send(&req)
+                .map_err(|error| KinesisError::Transport { action, error })?;
+            if (200..300).contains(&resp.status) {
+                return Ok(resp);
+            }
+            let err = service_error(action, &resp);
+            if !refreshed && err.is_expired_credentials() {
+                log::warn!(
+                    "{action}: credentials from {} expired; refreshing and retrying once: {err}",
+                    creds.provider_name
+                );
+                self.inner.credentials.invalidate();
+                refreshed = true;
+                continue;
+            }
+            return Err(err);
+        }
+    }
+
+    fn call<I: Serialize, O: DeserializeOwned>(
+        &self,
+        action: &'static str,
+        input: &I,
+    ) -> Result<O, KinesisError> {
+        let body = serde_json::to_vec(input).map_err(|e| KinesisError::Protocol {
+            action,
+            message: format!("cannot encode request: {e}"),
+        })?;
+        let resp = self.execute(action, body)?;
+        parse_body(action, &resp.body)
+    }
+
+    fn call_unit<I: Serialize>(&self, action: &'static str, input: &I) -> Result<(), KinesisError> {
+        let body = serde_json::to_vec(input).map_err(|e| KinesisError::Protocol {
+            action,
+            message: format!("cannot encode request: {e}"),
+        })?;
+        self.execute(action, body).map(|_| ())
+    }
+
+    /// ListShards: one page. Set `stream` for the first page and only `next_token` for later
+    /// ones (AWS rejects both together).
+    pub fn list_shards(&self, input: &ListShardsInput) -> Result<ListShardsOutput, KinesisError> {
+        if input.stream.is_some() && input.next_token.is_some() {
+            return Err(KinesisError::Protocol {
+                action: "ListShards",
+                message: "set either the stream or NextToken, not both".into(),
+            });
+        }
+        self.call("ListShards", input)
+    }
+
+    /// Every shard, following `NextToken` from the first page `first` (its filter,
+    /// `MaxResults` and `ExclusiveStartShardId` apply); each page is retried by `policy`.
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::*;
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// let shards = client.list_all_shards(
+    ///     &model::ListShardsInput::for_stream("orders"),
+    ///     &RetryPolicy::default(),
+    ///     &Shutdown::new(),
+    /// )?;
+    /// for s in &shards { println!("{} closed={}", s.shard_id, s.is_closed()); }
+    /// # Ok(()) }
+    /// ```
+    pub fn list_all_shards(
+        &self,
+        first: &ListShardsInput,
+        policy: &RetryPolicy,
+        shutdown: &Shutdown,
+    ) -> Result<Vec<Shard>, KinesisError> {
+        // A bound on pages so a server that hands out tokens forever cannot loop us forever.
+        const MAX_PAGES: usize = 100_000;
+        let mut shards = Vec::new();
+        let mut input = first.clone();
+        for _ in 0..MAX_PAGES {
+            let page = policy.run(shutdown, |_| self.list_shards(&input))?;
+            shards.extend(page.shards);
+            match page.next_token {
+                Some(tok) if !tok.is_empty() => {
+                    input = ListShardsInput {
+                        next_token: Some(tok),
+                        max_results: first.max_results,
+                        ..Default::default()
+                    };
+                }
+                _ => return Ok(shards),
+            }
+        }
+        Err(KinesisError::Protocol {
+            action: "ListShards",
+            message: format!("still returning NextToken after {MAX_PAGES} pages"),
+        })
+    }
+
+    /// DescribeStreamSummary.
+    pub fn describe_stream_summary(
+        &self,
+        stream: &StreamRef,
+    ) -> Result<StreamDescriptionSummary, KinesisError> {
+        let out: DescribeStreamSummaryOutput = self.call(
+            "DescribeStreamSummary",
+            &DescribeStreamSummaryInput {
+                stream: stream.clone(),
+            },
+        )?;
+        Ok(out.stream_description_summary)
+    }
+
+    /// DescribeStream (one page of shards; see `has_more_shards`).
+    pub fn describe_stream(
+        &self,
+        input: &DescribeStreamInput,
+    ) -> Result<StreamDescription, KinesisError> {
+        let out: DescribeStreamOutput = self.call("DescribeStream", input)?;
+        Ok(out.stream_description)
+    }
+
+    /// GetShardIterator; returns the iterator.
+    pub fn get_shard_iterator(
+        &self,
+        input: &GetShardIteratorInput,
+    ) -> Result<String, KinesisError> {
+        let out: GetShardIteratorOutput = self.call("GetShardIterator", input)?;
+        Ok(out.shard_iterator)
+    }
+
+    /// GetRecords. Payloads are base64-decoded; `next_shard_iterator == None` means the shard
+    /// is closed and read to its end (then `child_shards` names its children).
+    pub fn get_records(&self, input: &GetRecordsInput) -> Result<GetRecordsOutput, KinesisError> {
+        const ACTION: &str = "GetRecords";
+        let body = serde_json::to_vec(input).map_err(|e| KinesisError::Protocol {
+            action: ACTION,
+            message: format!("cannot encode request: {e}"),
+        })?;
+        let resp = self.execute(ACTION, body)?;
+        parse_get_records(&resp.body).map_err(|message| KinesisError::Protocol {
+            action: ACTION,
+            message,
+        })
+    }
+
+    /// PutRecords (≤ 500 entries). Check `failed_record_count` and each entry's `error_code`:
+    /// partial failures are not errors of the call.
+    pub fn put_records(&self, input: &PutRecordsInput) -> Result<PutRecordsOutput, KinesisError> {
+        self.put_records_from(
+            &input.stream,
+            input.records.iter().map(PutRecordsEntryRef::from),
+        )
+    }
+
+    /// PutRecords from borrowed entries (no copy of the payloads before encoding).
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::*;
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// use kinesis_wire::model::PutRecordsEntryRef;
+    /// let payloads: Vec<Vec<u8>> = vec![b"a".to_vec(), b"b".to_vec()];
+    /// let out = client.put_records_from(
+    ///     &StreamRef::from("orders"),
+    ///     payloads.iter().map(|p| PutRecordsEntryRef { data: p, partition_key: "k", explicit_hash_key: None }),
+    /// )?;
+    /// assert_eq!(out.records.len(), 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn put_records_from<'a>(
+        &self,
+        stream: &StreamRef,
+        entries: impl IntoIterator<Item = PutRecordsEntryRef<'a>>,
+    ) -> Result<PutRecordsOutput, KinesisError> {
+        const ACTION: &str = "PutRecords";
+        let mut body = Vec::with_capacity(4096);
+        encode_put_records(stream, entries, &mut body);
+        let resp = self.execute(ACTION, body)?;
+        parse_body(ACTION, &resp.body)
+    }
+
+    /// PutRecord.
+    pub fn put_record(&self, input: &PutRecordInput) -> Result<PutRecordOutput, KinesisError> {
+        self.call("PutRecord", input)
+    }
+
+    /// RegisterStreamConsumer (the consumer starts `CREATING`).
+    pub fn register_stream_consumer(
+        &self,
+        input: &RegisterStreamConsumerInput,
+    ) -> Result<Consumer, KinesisError> {
+        let out: RegisterStreamConsumerOutput = self.call("RegisterStreamConsumer", input)?;
+        Ok(out.consumer)
+    }
+
+    /// DescribeStreamConsumer.
+    pub fn describe_stream_consumer(
+        &self,
+        consumer: &ConsumerRef,
+    ) -> Result<ConsumerDescription, KinesisError> {
+        let out: DescribeStreamConsumerOutput = self.call("DescribeStreamConsumer", consumer)?;
+        Ok(out.consumer_description)
+    }
+
+    /// ListStreamConsumers: one page.
+    pub fn list_stream_consumers(
+        &self,
+        input: &ListStreamConsumersInput,
+    ) -> Result<ListStreamConsumersOutput, KinesisError> {
+        self.call("ListStreamConsumers", input)
+    }
+
+    /// DeregisterStreamConsumer.
+    pub fn deregister_stream_consumer(&self, consumer: &ConsumerRef) -> Result<(), KinesisError> {
+        self.call_unit("DeregisterStreamConsumer", consumer)
+    }
+
+    /// CreateStream (the stream starts `CREATING`; see [`KinesisClient::wait_for_stream_active`]).
+    pub fn create_stream(&self, input: &CreateStreamInput) -> Result<(), KinesisError> {
+        self.call_unit("CreateStream", input)
+    }
+
+    /// DeleteStream.
+    pub fn delete_stream(&self, input: &DeleteStreamInput) -> Result<(), KinesisError> {
+        self.call_unit("DeleteStream", input)
+    }
+
+    /// ListStreams: one page.
+    pub fn list_streams(
+        &self,
+        input: &ListStreamsInput,
+    ) -> Result<ListStreamsOutput, KinesisError> {
+        self.call("ListStreams", input)
+    }
+
+    /// SplitShard (the stream goes `UPDATING`).
+    pub fn split_shard(&self, input: &SplitShardInput) -> Result<(), KinesisError> {
+        self.call_unit("SplitShard", input)
+    }
+
+    /// MergeShards (the stream goes `UPDATING`).
+    pub fn merge_shards(&self, input: &MergeShardsInput) -> Result<(), KinesisError> {
+        self.call_unit("MergeShards", input)
+    }
+
+    /// UpdateShardCount with `UNIFORM_SCALING`.
+    pub fn update_shard_count(
+        &self,
+        input: &UpdateShardCountInput,
+    ) -> Result<UpdateShardCountOutput, KinesisError> {
+        self.call("UpdateShardCount", input)
+    }
+
+    /// Polls DescribeStreamSummary until the stream is `ACTIVE` (returning its summary) or
+    /// `timeout` passes. Not-found and retryable errors keep it waiting (a new stream may not
+    /// be visible yet); any other error is returned.
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::*;
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// use kinesis_wire::model::CreateStreamInput;
+    /// use std::time::Duration;
+    /// client.create_stream(&CreateStreamInput { stream_name: "orders".into(), shard_count: Some(4), stream_mode_details: None })?;
+    /// let summary = client.wait_for_stream_active(&"orders".into(), Duration::from_secs(30))?;
+    /// assert_eq!(summary.open_shard_count, Some(4));
+    /// # Ok(()) }
+    /// ```
+    pub fn wait_for_stream_active(
+        &self,
+        stream: &StreamRef,
+        timeout: Duration,
+    ) -> Result<StreamDescriptionSummary, KinesisError> {
+        let start = Instant::now();
+        let mut delay = Duration::from_millis(20);
+        let last_state;
+        loop {
+            let state = match self.describe_stream_summary(stream) {
+                Ok(s) if s.stream_status == StreamStatus::Active => return Ok(s),
+                Ok(s) => format!("{:?}", s.stream_status).to_uppercase(),
+                Err(e) if e.is_code(codes::RESOURCE_NOT_FOUND) || e.is_retryable() => e.to_string(),
+                Err(e) => return Err(e),
+            };
+            let elapsed = start.elapsed();
+            if elapsed >= timeout {
+                last_state = state;
+                break;
+            }
+            std::thread::sleep(delay.min(timeout - elapsed));
+            delay = (delay * 2).min(Duration::from_secs(1));
+        }
+        Err(KinesisError::WaitTimedOut {
+            what: format!("stream {stream} to become ACTIVE"),
+            waited: start.elapsed(),
+            last_state,
+        })
+    }
+
+    /// Polls DescribeStreamConsumer until the consumer is `ACTIVE` or `timeout` passes.
+    pub fn wait_for_consumer_active(
+        &self,
+        consumer: &ConsumerRef,
+        timeout: Duration,
+    ) -> Result<ConsumerDescription, KinesisError> {
+        let start = Instant::now();
+        let mut delay = Duration::from_millis(20);
+        loop {
+            let state = match self.describe_stream_consumer(consumer) {
+                Ok(c) if c.consumer_status == ConsumerStatus::Active => return Ok(c),
+                Ok(c) => format!("{:?}", c.consumer_status).to_uppercase(),
+                Err(e) if e.is_code(codes::RESOURCE_NOT_FOUND) || e.is_retryable() => e.to_string(),
+                Err(e) => return Err(e),
+            };
+            let elapsed = start.elapsed();
+            if elapsed >= timeout {
+                return Err(KinesisError::WaitTimedOut {
+                    what: format!(
+                        "consumer {} to become ACTIVE",
+                        consumer
+                            .consumer_arn
+                            .as_deref()
+                            .or(consumer.consumer_name.as_deref())
+                            .unwrap_or("?")
+                    ),
+                    waited: elapsed,
+                    last_state: state,
+                });
+            }
+            std::thread::sleep(delay.min(timeout - elapsed));
+            delay = (delay * 2).min(Duration::from_secs(1));
+        }
+    }
+}
+
+fn parse_body<O: DeserializeOwned>(action: &'static str, body: &[u8]) -> Result<O, KinesisError> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| KinesisError::Protocol {
+        action,
+        message: format!(
+            "invalid response: {e}; body starts with {:?}",
+            String::from_utf8_lossy(&body[..body.len().min(120)])
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::{Credentials, CredentialsError, StaticProvider};
+    use crate::error::{TransportError, TransportErrorKind};
+    use std::collections::VecDeque;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    /// Replays scripted responses and records every request.
+    #[derive(Debug, Default)]
+    struct Scripted {
+        responses: Mutex<VecDeque<Result<HttpResponse, TransportError>>>,
+        requests: Mutex<Vec<HttpRequest>>,
+    }
+
+    impl Scripted {
+        fn new(rs: Vec<Result<HttpResponse, TransportError>>) -> Arc<Self> {
+            Arc::new(Scripted {
+                responses: Mutex::new(rs.into()),
+                requests: Mutex::default(),
+            })
+        }
+    }
+
+    impl Transport for Scripted {
+        fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
+            self.requests.lock().unwrap().push(req.clone());
+            self.responses
+                .lock()
+                .unwrap()
+                .pop_front()
+                .expect("more requests than scripted responses")
+        }
+    }
+
+    fn ok(body: &str) -> Result<HttpResponse, TransportError> {
+        Ok(HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: body.as_bytes().to_vec(),
+        })
+    }
+
+    fn err(status: u16, body: &str) -> Result<HttpResponse, TransportError> {
+        Ok(HttpResponse {
+            status,
+            headers: vec![("x-amzn-RequestId".into(), "req-1".into())],
+            body: body.as_bytes().to_vec(),
+        })
+    }
+
+    fn client(t: Arc<Scripted>) -> KinesisClient {
+        KinesisClient::builder()
+            .endpoint("http://127.0.0.1:1")
+            .credentials(Arc::new(StaticProvider::new(Credentials::new(
+                "AKID", "secret", None, None, "BASIC",
+            ))))
+            .transport(t)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn request_shape_target_signature_and_body() {
+        let t = Scripted::new(vec![ok(r#"{"Shards":[],"NextToken":null}"#)]);
+        let c = client(t.clone());
+        let mut input = ListShardsInput::for_stream("s");
+        input.max_results = Some(3);
+        let out = c.list_shards(&input).unwrap();
+        assert!(out.shards.is_empty() && out.next_token.is_none());
+        let reqs = t.requests.lock().unwrap();
+        let r = &reqs[0];
+        assert_eq!(r.url, "http://127.0.0.1:1/");
+        assert_eq!(
+            r.header("x-amz-target"),
+            Some("Kinesis_20131202.ListShards")
+        );
+        assert_eq!(r.header("content-type"), Some("application/x-amz-json-1.1"));
+        assert!(r.header("x-amz-date").is_some());
+        let auth = r.header("authorization").unwrap();
+        assert!(
+            auth.contains("Credential=AKID/") && auth.contains("/us-east-1/kinesis/aws4_request"),
+            "{auth}"
+        );
+        assert_eq!(r.body, br#"{"StreamName":"s","MaxResults":3}"#);
+    }
+
+    #[test]
+    fn service_errors_are_parsed() {
+        let t = Scripted::new(vec![
+            err(
+                400,
+                r#"{"__type":"com.amazonaws.kinesis#ResourceNotFoundException","message":"Stream x not found"}"#,
+            ),
+            err(500, ""),
+            Ok(HttpResponse {
+                status: 400,
+                headers: vec![(
+                    "x-amzn-ErrorType".into(),
+                    "ValidationException:http://internal".into(),
+                )],
+                body: br#"{"Message":"bad"}"#.to_vec(),
+            }),
+        ]);
+        let c = client(t);
+        let e = c.describe_stream_summary(&"x".into()).unwrap_err();
+        assert!(e.is_code(codes::RESOURCE_NOT_FOUND), "{e}");
+        assert_eq!(e.status(), Some(400));
+        assert!(!e.is_retryable());
+        match &e {
+            KinesisError::Service {
+                message,
+                request_id,
+                action,
+                ..
+            } => {
+                assert_eq!(message, "Stream x not found");
+                assert_eq!(request_id.as_deref(), Some("req-1"));
+                assert_eq!(*action, "DescribeStreamSummary");
+            }
+            _ => unreachable!(),
+        }
+        let e = c.describe_stream_summary(&"x".into()).unwrap_err();
+        assert_eq!(e.code(), None);
+        assert!(e.is_retryable());
+        let e = c.describe_stream_summary(&"x".into()).unwrap_err();
+        assert!(e.is_code(codes::VALIDATION), "{e}");
+        assert!(e.to_string().contains("bad"));
+    }
+
+    #[derive(Debug, Default)]
+    struct CountingProvider {
+        calls: AtomicUsize,
+        invalidations: AtomicUsize,
+    }
+
+    impl Provider for CountingProvider {
+        fn credentials(&self) -> Result<Credentials, CredentialsError> {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            Ok(Credentials::new(
+                format!("AKID{n}"),
+                "s",
+                Some("tok".into()),
+                None,
+                "TEST",
+            ))
+        }
+        fn invalidate(&self) {
+            self.invalidations.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn expired_token_invalidates_and_retries_once() {
+        let t = Scripted::new(vec![
+            err(
+                400,
+                r#"{"__type":"ExpiredTokenException","message":"The security token included in the request is expired"}"#,
+            ),
+            ok(r#"{"StreamNames":["a"],"HasMoreStreams":false}"#),
+            err(
+                400,
+                r#"{"__type":"ExpiredTokenException","message":"expired"}"#,
+            ),
+            err(
+                400,
+                r#"{"__type":"ExpiredTokenException","message":"still expired"}"#,
+            ),
+        ]);
+        let p = Arc::new(CountingProvider::default());
+        let c = KinesisClient::builder()
+            .endpoint("http://127.0.0.1:1")
+            .credentials(p.clone())
+            .transport(t.clone())
+            .build()
+            .unwrap();
+        let out = c.list_streams(&ListStreamsInput::default()).unwrap();
+        assert_eq!(out.stream_names, vec!["a"]);
+        assert_eq!(p.invalidations.load(Ordering::SeqCst), 1);
+        {
+            let reqs = t.requests.lock().unwrap();
+            // Re-signed with the fresh credentials, same body.
+            assert!(reqs[0].header("authorization").unwrap().contains("AKID0/"));
+            assert!(reqs[1].header("authorization").unwrap().contains("AKID1/"));
+            assert_eq!(reqs[1].header("x-amz-security-token"), Some("tok"));
+            assert_eq!(reqs[0].body, reqs[1].body);
+            assert_eq!(
+                reqs[1]
+                    .headers
+                    .iter()
+                    .filter(|(k, _)| k == "authorization")
+                    .count(),
+                1
+            );
+        }
+        // Only once per call: a second expiry is returned.
+        let e = c.list_streams(&ListStreamsInput::default()).unwrap_err();
+        assert!(e.is_code(codes::EXPIRED_TOKEN));
+        assert_eq!(p.invalidations.load(Ordering::SeqCst), 2);
+        assert_eq!(t.requests.lock().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn transport_errors_keep_their_kind() {
+        let t = Scripted::new(vec![Err(TransportError::new(
+            TransportErrorKind::Reset,
+            "reset by peer",
+        ))]);
+        let e = client(t)
+            .get_records(&GetRecordsInput {
+                shard_iterator: "it".into(),
+                limit: None,
+                stream_arn: None,
+            })
+            .unwrap_err();
+        assert_eq!(e.transport_kind(), Some(TransportErrorKind::Reset));
+        assert!(e.is_retryable());
+        assert_eq!(
+            e.to_string(),
+            "GetRecords failed: connection reset: reset by peer"
+        );
+    }
+
+    #[test]
+    fn retry_policy_around_client_calls() {
+        let t = Scripted::new(vec![
+            err(
+                400,
+                r#"{"__type":"ProvisionedThroughputExceededException","message":"slow down"}"#,
+            ),
+            err(503, ""),
+            ok(r#"{"ShardIterator":"AAA"}"#),
+        ]);
+        let c = client(t.clone());
+        let policy = RetryPolicy::new(
+            5,
+            crate::Backoff::new(Duration::from_millis(1), Duration::from_millis(5), 1.5),
+        );
+        let it = policy
+            .run(&Shutdown::new(), |_| {
+                c.get_shard_iterator(&GetShardIteratorInput {
+                    stream: "s".into(),
+                    shard_id: "shardId-000000000000".into(),
+                    position: StartingPosition::Latest,
+                })
+            })
+            .unwrap();
+        assert_eq!(it, "AAA");
+        assert_eq!(t.requests.lock().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn list_all_shards_follows_next_token() {
+        let shard = |id: &str| {
+            format!(
+                r#"{{"ShardId":"{id}","HashKeyRange":{{"StartingHashKey":"0","EndingHashKey":"1"}},"SequenceNumberRange":{{"StartingSequenceNumber":"1"}}}}"#
+            )
+        };
+        let t = Scripted::new(vec![
+            ok(&format!(
+                r#"{{"Shards":[{}],"NextToken":"t1"}}"#,
+                shard("a")
+            )),
+            ok(&format!(
+                r#"{{"Shards":[{}],"NextToken":"t2"}}"#,
+                shard("b")
+            )),
+            ok(&format!(
+                r#"{{"Shards":[{}],"NextToken":null}}"#,
+                shard("c")
+            )),
+        ]);
+        let c = client(t.clone());
+        let mut first = ListShardsInput::for_stream("s");
+        first.max_results = Some(1);
+        let all = c
+            .list_all_shards(&first, &RetryPolicy::no_retry(), &Shutdown::new())
+            .unwrap();
+        let ids: Vec<_> = all.iter().map(|s| s.shard_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        let reqs = t.requests.lock().unwrap();
+        assert_eq!(reqs[1].body, br#"{"NextToken":"t1","MaxResults":1}"#);
+        assert_eq!(reqs[2].body, br#"{"NextToken":"t2","MaxResults":1}"#);
+    }
+
+    #[test]
+    fn put_records_body_and_empty_unit_responses() {
+        let t = Scripted::new(vec![
+            ok(
+                r#"{"FailedRecordCount":0,"Records":[{"SequenceNumber":"1","ShardId":"shardId-000000000000"}]}"#,
+            ),
+            ok(""),
+        ]);
+        let c = client(t.clone());
+        let out = c
+            .put_records(&PutRecordsInput {
+                stream: "s".into(),
+                records: vec![PutRecordsEntry {
+                    data: b"hello".to_vec(),
+                    partition_key: "pk".into(),
+                    explicit_hash_key: None,
+                }],
+            })
+            .unwrap();
+        assert_eq!(out.records[0].sequence_number.as_deref(), Some("1"));
+        c.delete_stream(&DeleteStreamInput {
+            stream: "s".into(),
+            enforce_consumer_deletion: None,
+        })
+        .unwrap();
+        let reqs = t.requests.lock().unwrap();
+        assert_eq!(
+            reqs[0].body,
+            br#"{"Records":[{"Data":"aGVsbG8=","PartitionKey":"pk"}],"StreamName":"s"}"#
+        );
+        assert_eq!(
+            reqs[1].header("x-amz-target"),
+            Some("Kinesis_20131202.DeleteStream")
+        );
+    }
+
+    #[test]
+    fn builder_rejects_bad_endpoints_and_ca_bundles() {
+        let creds: Arc<dyn Provider> = Arc::new(StaticProvider::new(Credentials::new(
+            "a", "b", None, None, "BASIC",
+        )));
+        let e = KinesisClient::builder()
+            .endpoint("localhost:4567")
+            .credentials(creds.clone())
+            .build()
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("aws.endpoint 'localhost:4567' has no scheme"),
+            "{e}"
+        );
+        let e = KinesisClient::builder()
+            .endpoint("http://127.0.0.1:4567")
+            .credentials(creds.clone())
+            .ca_bundle("/nonexistent/bundle.pem")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/bundle.pem"), "{e}");
+        // AWS_CA_BUNDLE from the injected environment is honoured the same way.
+        let e = KinesisClient::builder()
+            .endpoint("https://kinesis.us-east-1.amazonaws.com")
+            .credentials(creds)
+            .env(Arc::new(crate::env::MapEnv::from_pairs([(
+                "AWS_CA_BUNDLE",
+                "/nonexistent/env.pem",
+            )])))
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/env.pem"), "{e}");
+    }
+
+    #[test]
+    fn wait_for_stream_active_polls_until_active() {
+        let summary = |status: &str| {
+            ok(&format!(
+                r#"{{"StreamDescriptionSummary":{{"StreamName":"s","StreamARN":"arn","StreamStatus":"{status}","OpenShardCount":2}}}}"#
+            ))
+        };
+        let t = Scripted::new(vec![
+            err(
+                400,
+                r#"{"__type":"ResourceNotFoundException","message":"no"}"#,
+            ),
+            summary("CREATING"),
+            summary("ACTIVE"),
+        ]);
+        let c = client(t.clone());
+        let s = c
+            .wait_for_stream_active(&"s".into(), Duration::from_secs(5))
+            .unwrap();
+        assert_eq!(s.open_shard_count, Some(2));
+        assert_eq!(t.requests.lock().unwrap().len(), 3);
+
+        let t = Scripted::new(vec![
+            summary("CREATING"),
+            summary("CREATING"),
+            summary("CREATING"),
+            summary("CREATING"),
+        ]);
+        let c = client(t);
+        let e = c
+            .wait_for_stream_active(&"s".into(), Duration::from_millis(30))
+            .unwrap_err();
+        assert!(
+            matches!(e, KinesisError::WaitTimedOut { ref last_state, .. } if last_state == "CREATING"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,1015 @@
+//! Typed request and response structs for the Kinesis actions, in the JSON 1.1 wire shape.
+//!
+//! Inputs serialize with PascalCase keys and omit absent fields; outputs accept absent and
+//! explicit `null` optional fields alike (kinesis-mock writes `null`). Binary data is
+//! `Vec<u8>` here and base64 only on the wire; timestamps are epoch seconds (`f64`) as the
+//! service sends them. Sequence numbers, hash keys and iterators are opaque strings.
+
+use std::borrow::Cow;
+
+use base64::Engine as _;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Deserializes `null` or an absent field as `T::default()`.
+fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Which stream a request is about: by name (the default; kinesalite accepts only names) or
+/// by ARN.
+///
+/// ```
+/// use kinesis_wire::StreamRef;
+/// let s: StreamRef = "orders".into();
+/// assert_eq!(s, StreamRef::Name("orders".into()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub enum StreamRef {
+    /// `StreamName`.
+    #[serde(rename = "StreamName")]
+    Name(String),
+    /// `StreamARN`.
+    #[serde(rename = "StreamARN")]
+    Arn(String),
+}
+
+impl StreamRef {
+    /// The name or ARN, as given.
+    pub fn as_str(&self) -> &str {
+        match self {
+            StreamRef::Name(s) | StreamRef::Arn(s) => s,
+        }
+    }
+}
+
+impl From<&str> for StreamRef {
+    fn from(s: &str) -> Self {
+        StreamRef::Name(s.to_string())
+    }
+}
+
+impl From<String> for StreamRef {
+    fn from(s: String) -> Self {
+        StreamRef::Name(s)
+    }
+}
+
+impl std::fmt::Display for StreamRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Status of a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StreamStatus {
+    Creating,
+    Deleting,
+    Active,
+    Updating,
+    /// A status this client does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// Status of an enhanced fan-out consumer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConsumerStatus {
+    Creating,
+    Deleting,
+    Active,
+    /// A status this client does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// A shard's range of hash keys (decimal strings of 128-bit numbers).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HashKeyRange {
+    pub starting_hash_key: String,
+    pub ending_hash_key: String,
+}
+
+impl HashKeyRange {
+    /// The range as numbers, or `None` if a bound is not a decimal u128.
+    ///
+    /// ```
+    /// use kinesis_wire::HashKeyRange;
+    /// let r = HashKeyRange { starting_hash_key: "0".into(), ending_hash_key: "99".into() };
+    /// assert_eq!(r.bounds(), Some((0, 99)));
+    /// assert!(r.contains(42) && !r.contains(100));
+    /// ```
+    pub fn bounds(&self) -> Option<(u128, u128)> {
+        Some((
+            self.starting_hash_key.parse().ok()?,
+            self.ending_hash_key.parse().ok()?,
+        ))
+    }
+
+    /// Whether `hash` falls inside the range (false if the bounds do not parse).
+    pub fn contains(&self, hash: u128) -> bool {
+        self.bounds().is_some_and(|(a, b)| a <= hash && hash <= b)
+    }
+}
+
+/// A shard's sequence number range; `ending_sequence_number` is set once the shard is closed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SequenceNumberRange {
+    pub starting_sequence_number: String,
+    #[serde(default)]
+    pub ending_sequence_number: Option<String>,
+}
+
+/// A shard as ListShards / DescribeStream describe it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Shard {
+    pub shard_id: String,
+    #[serde(default)]
+    pub parent_shard_id: Option<String>,
+    #[serde(default)]
+    pub adjacent_parent_shard_id: Option<String>,
+    pub hash_key_range: HashKeyRange,
+    pub sequence_number_range: SequenceNumberRange,
+}
+
+impl Shard {
+    /// Whether the shard is closed (has an ending sequence number).
+    pub fn is_closed(&self) -> bool {
+        self.sequence_number_range.ending_sequence_number.is_some()
+    }
+}
+
+/// ListShards `ShardFilter.Type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ShardFilterType {
+    AfterShardId,
+    AtTrimHorizon,
+    FromTrimHorizon,
+    AtLatest,
+    AtTimestamp,
+    FromTimestamp,
+}
+
+/// ListShards `ShardFilter`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ShardFilter {
+    #[serde(rename = "Type")]
+    pub filter_type: ShardFilterType,
+    /// For `AFTER_SHARD_ID`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard_id: Option<String>,
+    /// For `AT_TIMESTAMP` / `FROM_TIMESTAMP`, epoch seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<f64>,
+}
+
+/// ListShards input. Either `stream` (first page) or `next_token` (later pages) is set; AWS
+/// rejects both together.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListShardsInput {
+    #[serde(flatten)]
+    pub stream: Option<StreamRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclusive_start_shard_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard_filter: Option<ShardFilter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_creation_timestamp: Option<f64>,
+}
+
+impl ListShardsInput {
+    /// The first page for `stream`, no filter.
+    pub fn for_stream(stream: impl Into<StreamRef>) -> Self {
+        ListShardsInput {
+            stream: Some(stream.into()),
+            ..Default::default()
+        }
+    }
+}
+
+/// ListShards output.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListShardsOutput {
+    #[serde(default, deserialize_with = "null_default")]
+    pub shards: Vec<Shard>,
+    #[serde(default)]
+    pub next_token: Option<String>,
+}
+
+/// `StreamModeDetails`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StreamModeDetails {
+    /// `PROVISIONED` or `ON_DEMAND`.
+    pub stream_mode: String,
+}
+
+/// DescribeStreamSummary input.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DescribeStreamSummaryInput {
+    #[serde(flatten)]
+    pub stream: StreamRef,
+}
+
+/// The body of DescribeStreamSummary.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StreamDescriptionSummary {
+    pub stream_name: String,
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    pub stream_status: StreamStatus,
+    #[serde(default)]
+    pub stream_mode_details: Option<StreamModeDetails>,
+    #[serde(default)]
+    pub retention_period_hours: Option<u32>,
+    #[serde(default)]
+    pub stream_creation_timestamp: Option<f64>,
+    #[serde(default)]
+    pub encryption_type: Option<String>,
+    #[serde(default)]
+    pub key_id: Option<String>,
+    #[serde(default)]
+    pub open_shard_count: Option<u32>,
+    #[serde(default)]
+    pub consumer_count: Option<u32>,
+}
+
+/// DescribeStreamSummary output.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeStreamSummaryOutput {
+    pub stream_description_summary: StreamDescriptionSummary,
+}
+
+/// DescribeStream input.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeStreamInput {
+    #[serde(flatten)]
+    pub stream: StreamRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclusive_start_shard_id: Option<String>,
+}
+
+/// The body of DescribeStream.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StreamDescription {
+    pub stream_name: String,
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    pub stream_status: StreamStatus,
+    #[serde(default)]
+    pub stream_mode_details: Option<StreamModeDetails>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub shards: Vec<Shard>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub has_more_shards: bool,
+    #[serde(default)]
+    pub retention_period_hours: Option<u32>,
+    #[serde(default)]
+    pub stream_creation_timestamp: Option<f64>,
+    #[serde(default)]
+    pub encryption_type: Option<String>,
+    #[serde(default)]
+    pub key_id: Option<String>,
+}
+
+/// DescribeStream output.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeStreamOutput {
+    pub stream_description: StreamDescription,
+}
+
+/// Where a shard iterator starts (GetShardIterator `ShardIteratorType` and its argument).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StartingPosition {
+    /// The oldest record still in the shard.
+    TrimHorizon,
+    /// Just after the newest record.
+    Latest,
+    /// At this sequence number.
+    AtSequenceNumber(String),
+    /// Just after this sequence number.
+    AfterSequenceNumber(String),
+    /// The first record at or after this time (epoch seconds).
+    AtTimestamp(f64),
+}
+
+impl StartingPosition {
+    /// The wire name (`TRIM_HORIZON`, ...).
+    pub fn iterator_type(&self) -> &'static str {
+        match self {
+            StartingPosition::TrimHorizon => "TRIM_HORIZON",
+            StartingPosition::Latest => "LATEST",
+            StartingPosition::AtSequenceNumber(_) => "AT_SEQUENCE_NUMBER",
+            StartingPosition::AfterSequenceNumber(_) => "AFTER_SEQUENCE_NUMBER",
+            StartingPosition::AtTimestamp(_) => "AT_TIMESTAMP",
+        }
+    }
+}
+
+/// GetShardIterator input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GetShardIteratorInput {
+    pub stream: StreamRef,
+    pub shard_id: String,
+    pub position: StartingPosition,
+}
+
+impl Serialize for GetShardIteratorInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Wire<'a> {
+            #[serde(flatten)]
+            stream: &'a StreamRef,
+            shard_id: &'a str,
+            shard_iterator_type: &'static str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            starting_sequence_number: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            timestamp: Option<f64>,
+        }
+        let (seq, ts) = match &self.position {
+            StartingPosition::AtSequenceNumber(n) | StartingPosition::AfterSequenceNumber(n) => {
+                (Some(n.as_str()), None)
+            }
+            StartingPosition::AtTimestamp(t) => (None, Some(*t)),
+            _ => (None, None),
+        };
+        Wire {
+            stream: &self.stream,
+            shard_id: &self.shard_id,
+            shard_iterator_type: self.position.iterator_type(),
+            starting_sequence_number: seq,
+            timestamp: ts,
+        }
+        .serialize(s)
+    }
+}
+
+/// GetShardIterator output.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetShardIteratorOutput {
+    pub shard_iterator: String,
+}
+
+/// GetRecords input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetRecordsInput {
+    pub shard_iterator: String,
+    /// At most 10,000.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Only needed by AWS for cross-account access; never sent when `None`.
+    #[serde(rename = "StreamARN", skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+}
+
+/// One record from GetRecords.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub sequence_number: String,
+    /// Epoch seconds.
+    pub approximate_arrival_timestamp: Option<f64>,
+    /// The payload, base64-decoded.
+    pub data: Vec<u8>,
+    pub partition_key: String,
+    pub encryption_type: Option<String>,
+}
+
+/// A child of a closed shard, reported by GetRecords at the shard's end.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ChildShard {
+    pub shard_id: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub parent_shards: Vec<String>,
+    pub hash_key_range: HashKeyRange,
+}
+
+/// GetRecords output. `next_shard_iterator == None` means the shard is closed and fully read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetRecordsOutput {
+    pub records: Vec<Record>,
+    pub next_shard_iterator: Option<String>,
+    pub millis_behind_latest: Option<u64>,
+    pub child_shards: Vec<ChildShard>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RecordWire<'a> {
+    sequence_number: String,
+    #[serde(default)]
+    approximate_arrival_timestamp: Option<f64>,
+    #[serde(borrow)]
+    data: Cow<'a, str>,
+    partition_key: String,
+    #[serde(default)]
+    encryption_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetRecordsWire<'a> {
+    #[serde(borrow, default)]
+    records: Option<Vec<RecordWire<'a>>>,
+    #[serde(default)]
+    next_shard_iterator: Option<String>,
+    #[serde(default)]
+    millis_behind_latest: Option<u64>,
+    #[serde(default)]
+    child_shards: Option<Vec<ChildShard>>,
+}
+
+/// Parses a GetRecords response body. The `Data` strings are borrowed from `body` (no copy)
+/// and base64-decoded straight into each record's buffer.
+///
+/// ```
+/// let body = br#"{"Records":[{"SequenceNumber":"1","ApproximateArrivalTimestamp":1.5,
+///   "Data":"aGk=","PartitionKey":"k"}],"NextShardIterator":null,"MillisBehindLatest":0,
+///   "ChildShards":null}"#;
+/// let out = kinesis_wire::model::parse_get_records(body).unwrap();
+/// assert_eq!(out.records[0].data, b"hi");
+/// assert_eq!(out.next_shard_iterator, None);
+/// ```
+pub fn parse_get_records(body: &[u8]) -> Result<GetRecordsOutput, String> {
+    let wire: GetRecordsWire<'_> =
+        serde_json::from_slice(body).map_err(|e| format!("invalid GetRecords response: {e}"))?;
+    let wire_records = wire.records.unwrap_or_default();
+    let mut records = Vec::with_capacity(wire_records.len());
+    for (i, r) in wire_records.into_iter().enumerate() {
+        let mut data = Vec::with_capacity(base64::decoded_len_estimate(r.data.len()));
+        base64::engine::general_purpose::STANDARD
+            .decode_vec(r.data.as_bytes(), &mut data)
+            .map_err(|e| {
+                format!(
+                    "record {i} (sequence number {}): Data is not valid base64: {e}",
+                    r.sequence_number
+                )
+            })?;
+        records.push(Record {
+            sequence_number: r.sequence_number,
+            approximate_arrival_timestamp: r.approximate_arrival_timestamp,
+            data,
+            partition_key: r.partition_key,
+            encryption_type: r.encryption_type,
+        });
+    }
+    Ok(GetRecordsOutput {
+        records,
+        next_shard_iterator: wire.next_shard_iterator,
+        millis_behind_latest: wire.millis_behind_latest,
+        child_shards: wire.child_shards.unwrap_or_default(),
+    })
+}
+
+/// One entry of a PutRecords request.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PutRecordsEntry {
+    /// The payload (raw bytes; base64 only on the wire).
+    pub data: Vec<u8>,
+    pub partition_key: String,
+    pub explicit_hash_key: Option<String>,
+}
+
+/// PutRecords input (at most 500 entries, 5 MiB).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PutRecordsInput {
+    pub stream: StreamRef,
+    pub records: Vec<PutRecordsEntry>,
+}
+
+/// A borrowed view of one PutRecords entry, for encoding without copying payloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PutRecordsEntryRef<'a> {
+    pub data: &'a [u8],
+    pub partition_key: &'a str,
+    pub explicit_hash_key: Option<&'a str>,
+}
+
+impl<'a> From<&'a PutRecordsEntry> for PutRecordsEntryRef<'a> {
+    fn from(e: &'a PutRecordsEntry) -> Self {
+        PutRecordsEntryRef {
+            data: &e.data,
+            partition_key: &e.partition_key,
+            explicit_hash_key: e.explicit_hash_key.as_deref(),
+        }
+    }
+}
+
+fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    // Fast path: nothing to escape (the usual partition key / stream name).
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        serde_json::to_writer(&mut *out, s).expect("writing a str to a Vec cannot fail");
+    }
+}
+
+fn push_base64_str(out: &mut Vec<u8>, data: &[u8]) {
+    let n = base64::encoded_len(data.len(), true).expect("record too large to base64-encode");
+    out.push(b'"');
+    let start = out.len();
+    out.resize(start + n, 0);
+    let written = base64::engine::general_purpose::STANDARD
+        .encode_slice(data, &mut out[start..])
+        .expect("buffer sized by encoded_len");
+    debug_assert_eq!(written, n);
+    out.push(b'"');
+}
+
+/// Appends the JSON body of a PutRecords request to `out`, base64-encoding each payload
+/// straight into the buffer (no intermediate strings).
+///
+/// ```
+/// use kinesis_wire::model::{encode_put_records, PutRecordsEntryRef};
+/// use kinesis_wire::StreamRef;
+/// let mut body = Vec::new();
+/// let e = PutRecordsEntryRef { data: b"hi", partition_key: "k", explicit_hash_key: None };
+/// encode_put_records(&StreamRef::Name("s".into()), [e], &mut body);
+/// assert_eq!(body, br#"{"Records":[{"Data":"aGk=","PartitionKey":"k"}],"StreamName":"s"}"#);
+/// ```
+pub fn encode_put_records<'a>(
+    stream: &StreamRef,
+    entries: impl IntoIterator<Item = PutRecordsEntryRef<'a>>,
+    out: &mut Vec<u8>,
+) {
+    out.extend_from_slice(b"{\"Records\":[");
+    for (i, e) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"Data\":");
+        push_base64_str(out, e.data);
+        if let Some(h) = e.explicit_hash_key {
+            out.extend_from_slice(b",\"ExplicitHashKey\":");
+            push_json_str(out, h);
+        }
+        out.extend_from_slice(b",\"PartitionKey\":");
+        push_json_str(out, e.partition_key);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],");
+    match stream {
+        StreamRef::Name(n) => {
+            out.extend_from_slice(b"\"StreamName\":");
+            push_json_str(out, n);
+        }
+        StreamRef::Arn(a) => {
+            out.extend_from_slice(b"\"StreamARN\":");
+            push_json_str(out, a);
+        }
+    }
+    out.push(b'}');
+}
+
+/// The outcome of one PutRecords entry: a sequence number and shard, or an error code.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct PutRecordsResultEntry {
+    #[serde(default)]
+    pub sequence_number: Option<String>,
+    #[serde(default)]
+    pub shard_id: Option<String>,
+    /// e.g. `ProvisionedThroughputExceededException`, `InternalFailure`.
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub error_message: Option<String>,
+}
+
+/// PutRecords output; `records[i]` answers request entry `i`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct PutRecordsOutput {
+    #[serde(default, deserialize_with = "null_default")]
+    pub failed_record_count: u32,
+    #[serde(default, deserialize_with = "null_default")]
+    pub records: Vec<PutRecordsResultEntry>,
+    #[serde(default)]
+    pub encryption_type: Option<String>,
+}
+
+fn serialize_base64<S: serde::Serializer>(data: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(data))
+}
+
+/// PutRecord input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PutRecordInput {
+    #[serde(flatten)]
+    pub stream: StreamRef,
+    #[serde(serialize_with = "serialize_base64")]
+    pub data: Vec<u8>,
+    pub partition_key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explicit_hash_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequence_number_for_ordering: Option<String>,
+}
+
+/// PutRecord output.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PutRecordOutput {
+    pub shard_id: String,
+    pub sequence_number: String,
+    #[serde(default)]
+    pub encryption_type: Option<String>,
+}
+
+/// An enhanced fan-out consumer (RegisterStreamConsumer, ListStreamConsumers).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Consumer {
+    pub consumer_name: String,
+    #[serde(rename = "ConsumerARN")]
+    pub consumer_arn: String,
+    pub consumer_status: ConsumerStatus,
+    #[serde(default)]
+    pub consumer_creation_timestamp: Option<f64>,
+}
+
+/// RegisterStreamConsumer input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RegisterStreamConsumerInput {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    pub consumer_name: String,
+}
+
+/// RegisterStreamConsumer output.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RegisterStreamConsumerOutput {
+    pub consumer: Consumer,
+}
+
+/// DescribeStreamConsumer / DeregisterStreamConsumer input: a consumer ARN, or a stream ARN
+/// plus consumer name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConsumerRef {
+    #[serde(rename = "StreamARN", skip_serializing_if = "Option::is_none")]
+    pub stream_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer_name: Option<String>,
+    #[serde(rename = "ConsumerARN", skip_serializing_if = "Option::is_none")]
+    pub consumer_arn: Option<String>,
+}
+
+/// The body of DescribeStreamConsumer.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConsumerDescription {
+    pub consumer_name: String,
+    #[serde(rename = "ConsumerARN")]
+    pub consumer_arn: String,
+    pub consumer_status: ConsumerStatus,
+    #[serde(default)]
+    pub consumer_creation_timestamp: Option<f64>,
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+}
+
+/// DescribeStreamConsumer output.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeStreamConsumerOutput {
+    pub consumer_description: ConsumerDescription,
+}
+
+/// ListStreamConsumers input.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListStreamConsumersInput {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_creation_timestamp: Option<f64>,
+}
+
+/// ListStreamConsumers output.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListStreamConsumersOutput {
+    #[serde(default, deserialize_with = "null_default")]
+    pub consumers: Vec<Consumer>,
+    #[serde(default)]
+    pub next_token: Option<String>,
+}
+
+/// CreateStream input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateStreamInput {
+    pub stream_name: String,
+    /// Required for `PROVISIONED` streams.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_mode_details: Option<StreamModeDetails>,
+}
+
+/// DeleteStream input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteStreamInput {
+    #[serde(flatten)]
+    pub stream: StreamRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enforce_consumer_deletion: Option<bool>,
+}
+
+/// ListStreams input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListStreamsInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclusive_start_stream_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// ListStreams output.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListStreamsOutput {
+    #[serde(default, deserialize_with = "null_default")]
+    pub stream_names: Vec<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub has_more_streams: bool,
+    #[serde(default)]
+    pub next_token: Option<String>,
+}
+
+/// SplitShard input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SplitShardInput {
+    #[serde(flatten)]
+    pub stream: StreamRef,
+    pub shard_to_split: String,
+    /// Decimal hash key: the first key of the second child.
+    pub new_starting_hash_key: String,
+}
+
+/// MergeShards input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MergeShardsInput {
+    #[serde(flatten)]
+    pub stream: StreamRef,
+    pub shard_to_merge: String,
+    pub adjacent_shard_to_merge: String,
+}
+
+/// UpdateShardCount input (scaling type is always `UNIFORM_SCALING`, the only one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateShardCountInput {
+    #[serde(flatten)]
+    pub stream: StreamRef,
+    pub target_shard_count: u32,
+    pub scaling_type: ScalingType,
+}
+
+/// UpdateShardCount `ScalingType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ScalingType {
+    #[default]
+    UniformScaling,
+}
+
+/// UpdateShardCount output.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateShardCountOutput {
+    #[serde(default)]
+    pub stream_name: Option<String>,
+    #[serde(default)]
+    pub current_shard_count: Option<u32>,
+    #[serde(default)]
+    pub target_shard_count: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_shards_serialization_omits_absent_fields() {
+        let mut i = ListShardsInput::for_stream("s");
+        i.max_results = Some(2);
+        i.shard_filter = Some(ShardFilter {
+            filter_type: ShardFilterType::AfterShardId,
+            shard_id: Some("shardId-000000000001".into()),
+            timestamp: None,
+        });
+        assert_eq!(
+            serde_json::to_string(&i).unwrap(),
+            r#"{"StreamName":"s","MaxResults":2,"ShardFilter":{"Type":"AFTER_SHARD_ID","ShardId":"shardId-000000000001"}}"#
+        );
+        let next = ListShardsInput {
+            next_token: Some("tok".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&next).unwrap(),
+            r#"{"NextToken":"tok"}"#
+        );
+        let arn = ListShardsInput::for_stream(StreamRef::Arn("arn:x".into()));
+        assert_eq!(
+            serde_json::to_string(&arn).unwrap(),
+            r#"{"StreamARN":"arn:x"}"#
+        );
+    }
+
+    #[test]
+    fn shard_iterator_types() {
+        let cases = [
+            (
+                StartingPosition::TrimHorizon,
+                r#""ShardIteratorType":"TRIM_HORIZON"}"#,
+            ),
+            (StartingPosition::Latest, r#""ShardIteratorType":"LATEST"}"#),
+            (
+                StartingPosition::AtSequenceNumber("49".into()),
+                r#""ShardIteratorType":"AT_SEQUENCE_NUMBER","StartingSequenceNumber":"49"}"#,
+            ),
+            (
+                StartingPosition::AfterSequenceNumber("50".into()),
+                r#""ShardIteratorType":"AFTER_SEQUENCE_NUMBER","StartingSequenceNumber":"50"}"#,
+            ),
+            (
+                StartingPosition::AtTimestamp(1795745028.866),
+                r#""ShardIteratorType":"AT_TIMESTAMP","Timestamp":1795745028.866}"#,
+            ),
+        ];
+        for (pos, tail) in cases {
+            let i = GetShardIteratorInput {
+                stream: "s".into(),
+                shard_id: "shardId-000000000000".into(),
+                position: pos,
+            };
+            let j = serde_json::to_string(&i).unwrap();
+            assert_eq!(
+                j,
+                format!(r#"{{"StreamName":"s","ShardId":"shardId-000000000000",{tail}"#)
+            );
+        }
+    }
+
+    #[test]
+    fn get_records_accepts_nulls_escapes_and_child_shards() {
+        // kinesis-mock style: explicit nulls; a JSON-escaped '/' inside Data.
+        let body = br#"{"Records":[
+            {"SequenceNumber":"4959","ApproximateArrivalTimestamp":1795745028.866,"Data":"AP8\/","PartitionKey":"p\u00e9","EncryptionType":null},
+            {"SequenceNumber":"4960","ApproximateArrivalTimestamp":1795745029,"Data":"","PartitionKey":"q"}],
+            "NextShardIterator":null,"MillisBehindLatest":2169,
+            "ChildShards":[{"ShardId":"shardId-000000000002","ParentShards":["shardId-000000000000"],
+              "HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"170141183460469231731687303715884105727"}}]}"#;
+        let out = parse_get_records(body).unwrap();
+        assert_eq!(out.records.len(), 2);
+        assert_eq!(out.records[0].data, vec![0x00, 0xff, 0x3f]);
+        assert_eq!(out.records[0].partition_key, "pé");
+        assert_eq!(
+            out.records[0].approximate_arrival_timestamp,
+            Some(1795745028.866)
+        );
+        assert_eq!(out.records[1].data, Vec::<u8>::new());
+        assert_eq!(
+            out.records[1].approximate_arrival_timestamp,
+            Some(1795745029.0)
+        );
+        assert_eq!(out.next_shard_iterator, None);
+        assert_eq!(out.millis_behind_latest, Some(2169));
+        assert_eq!(
+            out.child_shards[0].parent_shards,
+            vec!["shardId-000000000000"]
+        );
+        assert!(out.child_shards[0].hash_key_range.contains(5));
+
+        let empty =
+            parse_get_records(br#"{"Records":null,"NextShardIterator":"it","ChildShards":null}"#)
+                .unwrap();
+        assert!(empty.records.is_empty() && empty.child_shards.is_empty());
+        assert_eq!(empty.next_shard_iterator.as_deref(), Some("it"));
+
+        let bad = parse_get_records(
+            br#"{"Records":[{"SequenceNumber":"7","Data":"!!","PartitionKey":"k"}]}"#,
+        )
+        .unwrap_err();
+        assert!(bad.contains("record 0 (sequence number 7)"), "{bad}");
+    }
+
+    #[test]
+    fn put_records_encoding_round_trips_through_serde_json() {
+        let entries = [
+            PutRecordsEntry {
+                data: (0u8..=255).collect(),
+                partition_key: "quote\"and\\slash\n".into(),
+                explicit_hash_key: Some("42".into()),
+            },
+            PutRecordsEntry {
+                data: vec![],
+                partition_key: "k".into(),
+                explicit_hash_key: None,
+            },
+        ];
+        let mut out = Vec::new();
+        encode_put_records(
+            &StreamRef::Arn("arn:aws:kinesis:us-east-1:0:stream/s".into()),
+            entries.iter().map(PutRecordsEntryRef::from),
+            &mut out,
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["StreamARN"], "arn:aws:kinesis:us-east-1:0:stream/s");
+        let recs = v["Records"].as_array().unwrap();
+        assert_eq!(recs.len(), 2);
+        let d0 = base64::engine::general_purpose::STANDARD
+            .decode(recs[0]["Data"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(d0, entries[0].data);
+        assert_eq!(recs[0]["PartitionKey"], "quote\"and\\slash\n");
+        assert_eq!(recs[0]["ExplicitHashKey"], "42");
+        assert_eq!(recs[1]["Data"], "");
+        assert!(recs[1].get("ExplicitHashKey").is_none());
+    }
+
+    #[test]
+    fn outputs_accept_explicit_nulls() {
+        let put: PutRecordsOutput = serde_json::from_str(
+            r#"{"FailedRecordCount":1,"Records":[
+              {"SequenceNumber":"1","ShardId":"shardId-000000000000","ErrorCode":null,"ErrorMessage":null},
+              {"SequenceNumber":null,"ShardId":null,"ErrorCode":"InvalidArgumentException","ErrorMessage":"too big"}],
+              "EncryptionType":null}"#,
+        )
+        .unwrap();
+        assert_eq!(put.failed_record_count, 1);
+        assert_eq!(
+            put.records[1].error_code.as_deref(),
+            Some("InvalidArgumentException")
+        );
+        let ls: ListShardsOutput = serde_json::from_str(
+            r#"{"Shards":[{"ShardId":"shardId-000000000000","ParentShardId":null,"AdjacentParentShardId":null,
+              "HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"340282366920938463463374607431768211455"},
+              "SequenceNumberRange":{"StartingSequenceNumber":"1","EndingSequenceNumber":null}}],"NextToken":null}"#,
+        )
+        .unwrap();
+        assert_eq!(ls.shards.len(), 1);
+        assert!(!ls.shards[0].is_closed());
+        assert_eq!(ls.shards[0].hash_key_range.bounds(), Some((0, u128::MAX)));
+        let summary: DescribeStreamSummaryOutput = serde_json::from_str(
+            r#"{"StreamDescriptionSummary":{"StreamName":"s","StreamARN":"arn","StreamStatus":"ACTIVE",
+              "StreamModeDetails":null,"RetentionPeriodHours":24,"StreamCreationTimestamp":1795745028,
+              "EnhancedMonitoring":[{"ShardLevelMetrics":[]}],"EncryptionType":"NONE","KeyId":null,
+              "OpenShardCount":4,"ConsumerCount":null}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            summary.stream_description_summary.stream_status,
+            StreamStatus::Active
+        );
+        assert_eq!(summary.stream_description_summary.open_shard_count, Some(4));
+        let odd: StreamStatus = serde_json::from_str(r#""RESHARDING""#).unwrap();
+        assert_eq!(odd, StreamStatus::Unknown);
+    }
+}

@@ -1,0 +1,288 @@
+//! The HTTP transport under the client: a small trait, so request building, signing, parsing
+//! and retries are tested without sockets, and its real implementation on ureq 3.
+
+use std::fmt;
+use std::io;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::error::{TransportError, TransportErrorKind};
+
+/// Largest response body read (GetRecords returns up to 10 MiB of data, ~13.5 MB base64'd).
+pub const MAX_RESPONSE_BYTES: u64 = 32 << 20;
+
+/// One signed HTTP POST, ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// Full URL, e.g. `https://kinesis.us-east-1.amazonaws.com/`.
+    pub url: String,
+    /// Header names (lowercase) and values, signature headers included.
+    pub headers: Vec<(String, String)>,
+    /// The JSON body.
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    /// The value of header `name` (case-insensitive), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An HTTP response, any status.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Header names and values as received.
+    pub headers: Vec<(String, String)>,
+    /// The whole body.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The value of header `name` (case-insensitive), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends one HTTP request and returns the response of any status; errors only when no
+/// complete response arrived. Implementations are shared by many threads.
+///
+/// ```
+/// use kinesis_wire::transport::{HttpRequest, HttpResponse, Transport};
+/// use kinesis_wire::TransportError;
+/// #[derive(Debug)]
+/// struct AlwaysEmpty;
+/// impl Transport for AlwaysEmpty {
+///     fn send(&self, _req: &HttpRequest) -> Result<HttpResponse, TransportError> {
+///         Ok(HttpResponse { status: 200, headers: vec![], body: b"{}".to_vec() })
+///     }
+/// }
+/// ```
+pub trait Transport: Send + Sync + fmt::Debug {
+    /// Sends `req`.
+    fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+/// Settings for [`UreqTransport`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UreqSettings {
+    /// Connect timeout (includes TLS handshake).
+    pub connect_timeout: Duration,
+    /// Timeout for any single socket read.
+    pub read_timeout: Duration,
+    /// Timeout for the whole call.
+    pub overall_timeout: Duration,
+    /// Pool size: idle connections kept per host (≥ threads sharing the client).
+    pub max_connections: usize,
+    /// Skip certificate verification (`aws.trust.all.certificates`).
+    pub trust_all_certificates: bool,
+    /// Extra CA certificates (PEM), trusted besides the bundled Mozilla roots.
+    pub ca_bundle: Option<std::path::PathBuf>,
+    /// Ignore `HTTP(S)_PROXY`/`ALL_PROXY` (always done for loopback endpoints).
+    pub no_proxy: bool,
+    /// `User-Agent` header.
+    pub user_agent: String,
+}
+
+/// The real transport: a ureq 3 [`ureq::Agent`] with a shared connection pool.
+#[derive(Clone)]
+pub struct UreqTransport {
+    agent: ureq::Agent,
+}
+
+impl fmt::Debug for UreqTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UreqTransport")
+    }
+}
+
+fn load_ca_bundle(path: &Path) -> Result<Vec<ureq::tls::Certificate<'static>>, TransportError> {
+    let pem = std::fs::read(path).map_err(|e| {
+        TransportError::new(
+            TransportErrorKind::Tls,
+            format!("cannot read CA bundle {}: {e}", path.display()),
+        )
+    })?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+            Ok(_) => {}
+            Err(e) => {
+                return Err(TransportError::new(
+                    TransportErrorKind::Tls,
+                    format!("bad PEM in CA bundle {}: {e}", path.display()),
+                ))
+            }
+        }
+    }
+    if certs.is_empty() {
+        return Err(TransportError::new(
+            TransportErrorKind::Tls,
+            format!("CA bundle {} holds no certificate", path.display()),
+        ));
+    }
+    Ok(certs)
+}
+
+impl UreqTransport {
+    /// Builds the agent. Fails only when the CA bundle cannot be read.
+    pub fn new(s: &UreqSettings) -> Result<Self, TransportError> {
+        let mut tls =
+            ureq::tls::TlsConfig::builder().disable_verification(s.trust_all_certificates);
+        if let Some(path) = &s.ca_bundle {
+            // ureq takes either its bundled roots or a specific list: give it both.
+            let mut roots: Vec<ureq::tls::Certificate<'static>> =
+                webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                    .iter()
+                    .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
+                    .collect();
+            roots.extend(load_ca_bundle(path)?);
+            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
+        }
+        let pool = s.max_connections.max(1);
+        let mut cfg = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(s.connect_timeout))
+            .timeout_per_read(Some(s.read_timeout))
+            .timeout_global(Some(s.overall_timeout))
+            .max_idle_connections(pool.max(10))
+            .max_idle_connections_per_host(pool)
+            .max_idle_age(Duration::from_secs(50))
+            .max_redirects(0)
+            .user_agent(s.user_agent.as_str())
+            .tls_config(tls.build());
+        if s.no_proxy {
+            cfg = cfg.proxy(None);
+        }
+        Ok(UreqTransport {
+            agent: cfg.build().into(),
+        })
+    }
+}
+
+fn map_io(e: &io::Error) -> TransportErrorKind {
+    use io::ErrorKind::*;
+    match e.kind() {
+        ConnectionRefused => TransportErrorKind::ConnectRefused,
+        ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof | NotConnected => {
+            TransportErrorKind::Reset
+        }
+        TimedOut | WouldBlock => TransportErrorKind::Timeout,
+        _ => TransportErrorKind::Other,
+    }
+}
+
+fn map_ureq(e: ureq::Error) -> TransportError {
+    use ureq::Error as E;
+    let kind = match &e {
+        E::Io(io) => map_io(io),
+        E::Timeout(t) => match t {
+            ureq::Timeout::Connect | ureq::Timeout::Resolve => TransportErrorKind::ConnectTimeout,
+            _ => TransportErrorKind::Timeout,
+        },
+        E::HostNotFound => TransportErrorKind::Dns,
+        E::ConnectionFailed => TransportErrorKind::ConnectRefused,
+        E::Tls(_) | E::Pem(_) | E::Rustls(_) => TransportErrorKind::Tls,
+        E::Protocol(_) => TransportErrorKind::Protocol,
+        E::BodyExceedsLimit(_) => TransportErrorKind::BodyTooLarge,
+        _ => TransportErrorKind::Other,
+    };
+    TransportError::new(kind, e.to_string())
+}
+
+impl Transport for UreqTransport {
+    fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let mut rb = self.agent.post(&req.url);
+        for (k, v) in &req.headers {
+            rb = rb.header(k.as_str(), v.as_str());
+        }
+        let mut resp = rb.send(&req.body[..]).map_err(map_ureq)?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE_BYTES)
+            .read_to_vec()
+            .map_err(map_ureq)?;
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// Whether `endpoint`'s host is a loopback address (`127.x`, `localhost`, `[::1]`).
+pub fn is_loopback_endpoint(endpoint: &str) -> bool {
+    let rest = endpoint.split("://").nth(1).unwrap_or(endpoint);
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = if let Some(stripped) = authority.strip_prefix('[') {
+        stripped.split(']').next().unwrap_or("")
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
+    host == "localhost" || host == "::1" || host.starts_with("127.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_detection() {
+        assert!(is_loopback_endpoint("http://127.0.0.1:4567"));
+        assert!(is_loopback_endpoint("http://localhost:4567/"));
+        assert!(is_loopback_endpoint("https://[::1]:443"));
+        assert!(!is_loopback_endpoint(
+            "https://kinesis.us-east-1.amazonaws.com"
+        ));
+    }
+
+    #[test]
+    fn io_error_kinds_map() {
+        assert_eq!(
+            map_io(&io::Error::from(io::ErrorKind::ConnectionRefused)),
+            TransportErrorKind::ConnectRefused
+        );
+        assert_eq!(
+            map_io(&io::Error::from(io::ErrorKind::ConnectionReset)),
+            TransportErrorKind::Reset
+        );
+        assert_eq!(
+            map_io(&io::Error::from(io::ErrorKind::TimedOut)),
+            TransportErrorKind::Timeout
+        );
+    }
+
+    #[test]
+    fn ca_bundle_errors_name_the_file() {
+        let e = load_ca_bundle(Path::new("/nonexistent/ca.pem")).unwrap_err();
+        assert_eq!(e.kind, TransportErrorKind::Tls);
+        assert!(e.message.contains("/nonexistent/ca.pem"));
+        let dir = std::env::temp_dir().join(format!("kw-ca-{}", fastrand::u64(..)));
+        std::fs::write(&dir, b"not a pem").unwrap();
+        let e = load_ca_bundle(&dir).unwrap_err();
+        assert!(e.message.contains("no certificate"), "{e}");
+        let _ = std::fs::remove_file(&dir);
+    }
+}
