@@ -1,0 +1,1034 @@
+//! Credential providers against loopback responders (STS, IMDS, container, SSO portal).
+
+#[path = "credentials_support.rs"]
+mod support;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use kinesis_wire::credentials::{
+    self, CachingProvider, ContainerProvider, ImdsProvider, Provider, ProviderContext,
+    StaticProvider,
+};
+use kinesis_wire::env::{MapEnv, SharedEnv};
+use kinesis_wire::{sys_props, Credentials, CredentialsError, CredentialsSpec};
+use support::{rfc3339_in, signed_akid, sts_err, sts_ok, temp_dir, Responder};
+
+/// `sys_props` is process-wide: tests that set it, or run the AUTO chain (which reads it),
+/// take this lock.
+fn sys_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn env(pairs: &[(&str, &str)]) -> SharedEnv {
+    Arc::new(MapEnv::from_pairs(
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+    ))
+}
+
+fn basic(akid: &str, secret: &str) -> CredentialsSpec {
+    CredentialsSpec::Basic {
+        access_key_id: akid.into(),
+        secret_access_key: secret.into(),
+        session_token: None,
+    }
+}
+
+fn assume_role_spec(sts: &str, source: CredentialsSpec) -> CredentialsSpec {
+    CredentialsSpec::AssumeRole {
+        role_arn: "arn:aws:iam::123456789012:role/reader".into(),
+        session_name: "sess-1".into(),
+        external_id: Some("ext-42".into()),
+        sts_endpoint: Some(sts.into()),
+        provider: Box::new(source),
+    }
+}
+
+/// An STS responder answering AssumeRole / AssumeRoleWithWebIdentity with keys numbered by
+/// call (`ASIA1`, `ASIA2`, ...) that expire `lifetime` seconds later, after `delay`.
+fn counting_sts(lifetime: f64, delay: Duration) -> (Responder, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let r = Responder::start(move |req| {
+        let n = c.fetch_add(1, Ordering::SeqCst) + 1;
+        std::thread::sleep(delay);
+        let action = req.form("Action").unwrap_or_default();
+        (
+            200,
+            sts_ok(
+                &action,
+                &format!("ASIA{n}"),
+                &format!("secret{n}"),
+                &format!("token{n}"),
+                &rfc3339_in(lifetime),
+            ),
+        )
+    });
+    (r, calls)
+}
+
+#[test]
+fn basic_success_and_missing_keys_message() {
+    let p = credentials::from_spec(&basic("AKIDBASIC", "hunter2"), env(&[])).unwrap();
+    let c = p.credentials().unwrap();
+    assert_eq!(
+        (c.access_key_id.as_str(), c.provider_name),
+        ("AKIDBASIC", "BASIC")
+    );
+    assert!(
+        !format!("{p:?}").contains("hunter2"),
+        "secret leaked into Debug: {p:?}"
+    );
+    let err = credentials::from_spec(&basic("", "x"), env(&[])).unwrap_err();
+    assert!(err.to_string().contains(
+        "Please set values for AWS Access Key ID ('aws.credentials.provider.basic.accesskeyid') \
+         and Secret Key ('aws.credentials.provider.basic.secretkey') when using the BASIC AWS \
+         credential provider type."
+    ));
+}
+
+#[test]
+fn env_var_success_and_failure_messages() {
+    let e = env(&[
+        ("AWS_ACCESS_KEY_ID", "AKIDENV"),
+        ("AWS_SECRET_ACCESS_KEY", "envsecret"),
+        ("AWS_SESSION_TOKEN", "envtoken"),
+    ]);
+    let c = credentials::from_spec(&CredentialsSpec::EnvVar, e)
+        .unwrap()
+        .credentials()
+        .unwrap();
+    assert_eq!(c.access_key_id, "AKIDENV");
+    assert_eq!(c.session_token.as_deref(), Some("envtoken"));
+    let err = credentials::from_spec(&CredentialsSpec::EnvVar, env(&[]))
+        .unwrap()
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "Access key must be specified either via environment variable (AWS_ACCESS_KEY_ID)"
+        ),
+        "{err}"
+    );
+    let err = credentials::from_spec(&CredentialsSpec::EnvVar, env(&[("AWS_ACCESS_KEY_ID", "A")]))
+        .unwrap()
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("Secret key must be specified"), "{err}");
+}
+
+#[test]
+fn sys_prop_success_and_failure_messages() {
+    let _g = sys_lock();
+    let p = credentials::from_spec(&CredentialsSpec::SysProp, env(&[])).unwrap();
+    let err = p.credentials().unwrap_err().to_string();
+    assert!(err.contains("Access key must be specified either via environment variable (AWS_ACCESS_KEY_ID) or system property (aws.accessKeyId)"), "{err}");
+    sys_props::set("aws.accessKeyId", "AKIDSYS");
+    let err = p.credentials().unwrap_err().to_string();
+    assert!(err.contains("Secret key must be specified either via environment variable (AWS_SECRET_ACCESS_KEY) or system property (aws.secretAccessKey)"), "{err}");
+    sys_props::set("aws.secretKey", "syssecret");
+    sys_props::set("aws.sessionToken", "systoken");
+    let c = p.credentials().unwrap();
+    assert_eq!(c.access_key_id, "AKIDSYS");
+    assert_eq!(c.session_token.as_deref(), Some("systoken"));
+    for k in ["aws.accessKeyId", "aws.secretKey", "aws.sessionToken"] {
+        sys_props::clear(k);
+    }
+}
+
+#[test]
+fn custom_registered_and_unknown() {
+    credentials::register_custom("test-vault", || {
+        Ok(Arc::new(StaticProvider::new(Credentials::new(
+            "AKIDVAULT",
+            "v",
+            None,
+            None,
+            "vault",
+        ))))
+    });
+    let spec = CredentialsSpec::Custom {
+        name: "test-vault".into(),
+    };
+    let c = credentials::from_spec(&spec, env(&[]))
+        .unwrap()
+        .credentials()
+        .unwrap();
+    assert_eq!(c.access_key_id, "AKIDVAULT");
+    let err = credentials::from_spec(
+        &CredentialsSpec::Custom {
+            name: "nope".into(),
+        },
+        env(&[]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("'nope'") && err.contains("register_custom"),
+        "{err}"
+    );
+}
+
+#[test]
+fn assume_role_signs_with_nested_provider_and_sends_parameters() {
+    let (sts, calls) = counting_sts(3600.0, Duration::ZERO);
+    let source = CredentialsSpec::Basic {
+        access_key_id: "AKIDSOURCE".into(),
+        secret_access_key: "sourcesecret".into(),
+        session_token: Some("sourcetoken".into()),
+    };
+    let ctx = ProviderContext {
+        region: Some("eu-west-1".into()),
+        ..Default::default()
+    };
+    let p =
+        credentials::from_spec_with(&assume_role_spec(&sts.url, source), env(&[]), &ctx).unwrap();
+    let c = p.credentials().unwrap();
+    assert_eq!(c.access_key_id, "ASIA1");
+    assert_eq!(c.secret_access_key, "secret1");
+    assert_eq!(c.session_token.as_deref(), Some("token1"));
+    assert!(c.expiry.is_some());
+    // Cached: no second STS call.
+    assert_eq!(p.credentials().unwrap().access_key_id, "ASIA1");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    let req = &sts.requests()[0];
+    assert_eq!(req.method, "POST");
+    assert_eq!(req.form("Action").as_deref(), Some("AssumeRole"));
+    assert_eq!(req.form("Version").as_deref(), Some("2011-06-15"));
+    assert_eq!(
+        req.form("RoleArn").as_deref(),
+        Some("arn:aws:iam::123456789012:role/reader")
+    );
+    assert_eq!(req.form("RoleSessionName").as_deref(), Some("sess-1"));
+    assert_eq!(req.form("ExternalId").as_deref(), Some("ext-42"));
+    let auth = req
+        .header("authorization")
+        .expect("AssumeRole must be signed");
+    assert_eq!(signed_akid(auth).as_deref(), Some("AKIDSOURCE"));
+    assert!(auth.contains("/eu-west-1/sts/aws4_request"), "{auth}");
+    assert_eq!(req.header("x-amz-security-token"), Some("sourcetoken"));
+    // invalidate() drops the cache: the next call goes to STS again.
+    p.invalidate();
+    assert_eq!(p.credentials().unwrap().access_key_id, "ASIA2");
+}
+
+#[test]
+fn assume_role_failure_names_role_and_code_without_secrets() {
+    let sts = Responder::start(|_| {
+        (
+            403,
+            sts_err(
+                "AccessDenied",
+                "User is not authorized to perform: sts:AssumeRole",
+            ),
+        )
+    });
+    let p = credentials::from_spec(
+        &assume_role_spec(&sts.url, basic("AKIDSRC", "sourcesecret")),
+        env(&[]),
+    )
+    .unwrap();
+    let err = p.credentials().unwrap_err();
+    assert!(matches!(
+        err,
+        CredentialsError::Failed {
+            provider: "ASSUME_ROLE",
+            ..
+        }
+    ));
+    let text = err.to_string();
+    assert!(
+        text.contains("AccessDenied") && text.contains("not authorized"),
+        "{text}"
+    );
+    assert!(
+        text.contains("arn:aws:iam::123456789012:role/reader"),
+        "{text}"
+    );
+    assert!(!text.contains("sourcesecret"), "{text}");
+    // Not-XML answers are reported as such.
+    let junk = Responder::start(|_| (200, "hello".into()));
+    let p =
+        credentials::from_spec(&assume_role_spec(&junk.url, basic("A", "s")), env(&[])).unwrap();
+    let text = p.credentials().unwrap_err().to_string();
+    assert!(text.contains("no <Credentials>"), "{text}");
+}
+
+#[test]
+fn short_lived_credentials_are_refreshed_before_expiry() {
+    // Lifetime 2 s: the cache refreshes a quarter of the lifetime before expiry (at 1.5 s).
+    let (sts, calls) = counting_sts(2.0, Duration::ZERO);
+    let p = credentials::from_spec(&assume_role_spec(&sts.url, basic("A", "s")), env(&[])).unwrap();
+    let start = Instant::now();
+    assert_eq!(p.credentials().unwrap().access_key_id, "ASIA1");
+    assert_eq!(p.credentials().unwrap().access_key_id, "ASIA1");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    std::thread::sleep(Duration::from_millis(1700).saturating_sub(start.elapsed()));
+    assert_eq!(p.credentials().unwrap().access_key_id, "ASIA2");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn concurrent_callers_share_one_sts_call() {
+    // STS answers slowly; 8 threads ask at once with an empty cache: one call.
+    let (sts, calls) = counting_sts(2.0, Duration::from_millis(300));
+    let p = credentials::from_spec(&assume_role_spec(&sts.url, basic("A", "s")), env(&[])).unwrap();
+    let run_all = |p: &Arc<dyn Provider>| -> Vec<String> {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let p = p.clone();
+                std::thread::spawn(move || p.credentials().unwrap().access_key_id)
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    };
+    let first = run_all(&p);
+    assert!(first.iter().all(|k| k == "ASIA1"), "{first:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    // Inside the refresh window but still valid: one thread refreshes (slowly), the others
+    // keep the current credentials instead of waiting or calling STS themselves.
+    let fetched_at = Instant::now();
+    std::thread::sleep(Duration::from_millis(1550));
+    let second = run_all(&p);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "one refresh, not one per thread"
+    );
+    assert!(second.iter().any(|k| k == "ASIA2"), "{second:?}");
+    assert!(
+        second.iter().all(|k| k == "ASIA1" || k == "ASIA2"),
+        "{second:?}"
+    );
+    assert!(fetched_at.elapsed() < Duration::from_secs(3));
+}
+
+#[test]
+fn expired_cache_waiters_get_the_refresh_error_once() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let sts = Responder::start(move |_| {
+        c.fetch_add(1, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(200));
+        (403, sts_err("AccessDenied", "nope"))
+    });
+    let p = credentials::from_spec(&assume_role_spec(&sts.url, basic("A", "s")), env(&[])).unwrap();
+    let handles: Vec<_> = (0..6)
+        .map(|_| {
+            let p = p.clone();
+            std::thread::spawn(move || p.credentials().unwrap_err().to_string())
+        })
+        .collect();
+    for h in handles {
+        assert!(h.join().unwrap().contains("AccessDenied"));
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn web_identity_reads_token_file_on_every_refresh() {
+    let dir = temp_dir("wi");
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, "jwt-one\n").unwrap();
+    let (sts, _calls) = counting_sts(3600.0, Duration::ZERO);
+    let e = env(&[
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", token_file.to_str().unwrap()),
+        ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/pod"),
+        ("AWS_ENDPOINT_URL_STS", &sts.url),
+    ]);
+    let spec = CredentialsSpec::WebIdentityToken {
+        role_arn: None,
+        session_name: None,
+        token_file: None,
+        sts_endpoint: None,
+    };
+    let p = credentials::from_spec(&spec, e).unwrap();
+    assert_eq!(p.credentials().unwrap().access_key_id, "ASIA1");
+    std::fs::write(&token_file, "jwt-two").unwrap();
+    p.invalidate();
+    assert_eq!(p.credentials().unwrap().access_key_id, "ASIA2");
+    let reqs = sts.requests();
+    assert_eq!(
+        reqs[0].form("Action").as_deref(),
+        Some("AssumeRoleWithWebIdentity")
+    );
+    assert_eq!(reqs[0].form("WebIdentityToken").as_deref(), Some("jwt-one"));
+    assert_eq!(reqs[1].form("WebIdentityToken").as_deref(), Some("jwt-two"));
+    assert_eq!(
+        reqs[0].form("RoleArn").as_deref(),
+        Some("arn:aws:iam::123456789012:role/pod")
+    );
+    assert!(reqs[0]
+        .form("RoleSessionName")
+        .unwrap()
+        .starts_with("kinesis-rs-"));
+    assert!(
+        reqs[0].header("authorization").is_none(),
+        "AssumeRoleWithWebIdentity is unsigned"
+    );
+
+    // Options win over the environment.
+    let spec = CredentialsSpec::WebIdentityToken {
+        role_arn: Some("arn:aws:iam::123456789012:role/opt".into()),
+        session_name: Some("opt-session".into()),
+        token_file: Some(token_file.clone()),
+        sts_endpoint: Some(sts.url.clone()),
+    };
+    credentials::from_spec(&spec, env(&[]))
+        .unwrap()
+        .credentials()
+        .unwrap();
+    let last = sts.requests().pop().unwrap();
+    assert_eq!(
+        last.form("RoleArn").as_deref(),
+        Some("arn:aws:iam::123456789012:role/opt")
+    );
+    assert_eq!(last.form("RoleSessionName").as_deref(), Some("opt-session"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn web_identity_failure_messages() {
+    let _g = sys_lock(); // the provider also looks at aws.webIdentityTokenFile
+    let spec = CredentialsSpec::WebIdentityToken {
+        role_arn: None,
+        session_name: None,
+        token_file: None,
+        sts_endpoint: Some("http://127.0.0.1:9".into()),
+    };
+    let err = credentials::from_spec(&spec, env(&[]))
+        .unwrap()
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("Either the environment variable AWS_WEB_IDENTITY_TOKEN_FILE or the javaproperty aws.webIdentityTokenFile must be set."), "{err}");
+    let sts = Responder::start(|_| {
+        (
+            400,
+            sts_err("InvalidIdentityToken", "Couldn't retrieve verification key"),
+        )
+    });
+    let dir = temp_dir("wi-fail");
+    std::fs::write(dir.join("t"), "jwt").unwrap();
+    let spec = CredentialsSpec::WebIdentityToken {
+        role_arn: Some("arn:aws:iam::1:role/r".into()),
+        session_name: None,
+        token_file: Some(dir.join("t")),
+        sts_endpoint: Some(sts.url.clone()),
+    };
+    let err = credentials::from_spec(&spec, env(&[]))
+        .unwrap()
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("InvalidIdentityToken") && err.contains("arn:aws:iam::1:role/r"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn container_full_uri_with_token_file() {
+    let dir = temp_dir("ctr");
+    let tok = dir.join("auth");
+    std::fs::write(&tok, "auth-one").unwrap();
+    let srv = Responder::start(|req| {
+        assert_eq!(req.path, "/creds");
+        (
+            200,
+            format!(
+                r#"{{"AccessKeyId":"ASIACTR","SecretAccessKey":"ctrsecret","Token":"ctrtoken","Expiration":"{}"}}"#,
+                rfc3339_in(3600.0)
+            ),
+        )
+    });
+    let e = env(&[
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            &format!("{}/creds", srv.url),
+        ),
+        (
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            tok.to_str().unwrap(),
+        ),
+        ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "ignored-when-file-set"),
+    ]);
+    let p = ContainerProvider::new(e, &ProviderContext::default());
+    let c = p.credentials().unwrap();
+    assert_eq!(c.access_key_id, "ASIACTR");
+    assert_eq!(c.session_token.as_deref(), Some("ctrtoken"));
+    assert!(c.expiry.is_some());
+    std::fs::write(&tok, "auth-two").unwrap();
+    p.credentials().unwrap();
+    let reqs = srv.requests();
+    assert_eq!(reqs[0].header("authorization"), Some("auth-one"));
+    assert_eq!(reqs[1].header("authorization"), Some("auth-two"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn container_failure_message() {
+    let srv = Responder::start(|_| (500, "agent broken".into()));
+    let e = env(&[
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            &format!("{}/creds", srv.url),
+        ),
+        ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "t"),
+    ]);
+    let err = ContainerProvider::new(e, &ProviderContext::default())
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("HTTP 500") && err.contains("agent broken"),
+        "{err}"
+    );
+    assert_eq!(srv.count(), 3, "server errors are retried twice");
+    let e = env(&[(
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "http://192.0.2.1/creds",
+    )]);
+    let err = ContainerProvider::new(e, &ProviderContext::default())
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("must use https"), "{err}");
+}
+
+/// A fake IMDS: PUT token (TTL header required), role list, role credentials; every GET
+/// must carry a token it issued.
+fn fake_imds(fail_token_puts: usize) -> (Responder, Arc<AtomicUsize>) {
+    let puts = Arc::new(AtomicUsize::new(0));
+    let p2 = puts.clone();
+    let r = Responder::start(move |req| {
+        if req.method == "PUT" && req.path == "/latest/api/token" {
+            let n = p2.fetch_add(1, Ordering::SeqCst) + 1;
+            if n <= fail_token_puts {
+                return (503, "busy".into());
+            }
+            assert!(req.header("x-aws-ec2-metadata-token-ttl-seconds").is_some());
+            return (200, format!("imds-token-{n}"));
+        }
+        match req.header("x-aws-ec2-metadata-token") {
+            Some(t) if t.starts_with("imds-token-") => {}
+            _ => return (401, String::new()), // IMDSv1 requests are refused
+        }
+        match req.path.as_str() {
+            "/latest/meta-data/iam/security-credentials/" => (200, "ec2-role\n".into()),
+            "/latest/meta-data/iam/security-credentials/ec2-role" => (
+                200,
+                format!(
+                    r#"{{"Code":"Success","Type":"AWS-HMAC","AccessKeyId":"ASIAIMDS","SecretAccessKey":"imdssecret","Token":"imdstoken","Expiration":"{}"}}"#,
+                    rfc3339_in(3600.0)
+                ),
+            ),
+            _ => (404, String::new()),
+        }
+    });
+    (r, puts)
+}
+
+#[test]
+fn imds_v2_token_then_role_then_credentials_with_token_refresh() {
+    let (srv, puts) = fake_imds(1); // the first token PUT fails with 503 and is retried
+    let e = env(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &srv.url)]);
+    let p =
+        ImdsProvider::new(e, &ProviderContext::default()).with_token_ttl(Duration::from_secs(1));
+    let c = p.credentials().unwrap();
+    assert_eq!(c.access_key_id, "ASIAIMDS");
+    assert_eq!(c.session_token.as_deref(), Some("imdstoken"));
+    assert_eq!(puts.load(Ordering::SeqCst), 2);
+    p.credentials().unwrap();
+    assert_eq!(
+        puts.load(Ordering::SeqCst),
+        2,
+        "token reused within its TTL"
+    );
+    std::thread::sleep(Duration::from_millis(1000));
+    p.credentials().unwrap();
+    assert_eq!(
+        puts.load(Ordering::SeqCst),
+        3,
+        "token refreshed before its TTL ran out"
+    );
+    assert!(srv
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET")
+        .all(|r| r.header("x-aws-ec2-metadata-token").is_some()));
+}
+
+#[test]
+fn imds_disabled_unreachable_and_failing() {
+    let e = env(&[("AWS_EC2_METADATA_DISABLED", "TRUE")]);
+    let err = ImdsProvider::new(e, &ProviderContext::default())
+        .credentials()
+        .unwrap_err();
+    assert!(matches!(err, CredentialsError::NotFound { .. }), "{err}");
+    // Nothing listens: NotFound, fast.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let e = env(&[(
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+        &format!("http://127.0.0.1:{port}"),
+    )]);
+    let t = Instant::now();
+    let err = ImdsProvider::new(e, &ProviderContext::default())
+        .credentials()
+        .unwrap_err();
+    assert!(matches!(err, CredentialsError::NotFound { .. }), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(2));
+    // Token PUT keeps failing: a clear error, and no IMDSv1 fallback GET.
+    let (srv, puts) = fake_imds(100);
+    let e = env(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &srv.url)]);
+    let p = ImdsProvider::new(e, &ProviderContext::default());
+    let err = p.credentials().unwrap_err().to_string();
+    assert!(
+        err.contains("session token") && err.contains("503"),
+        "{err}"
+    );
+    assert_eq!(puts.load(Ordering::SeqCst), 3);
+    assert!(srv.requests().iter().all(|r| r.method == "PUT"));
+    // ... and the next call tries IMDSv2 again instead of giving up for good.
+    let _ = p.credentials();
+    assert_eq!(puts.load(Ordering::SeqCst), 6);
+}
+
+fn write(path: &PathBuf, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn profile_static_session_token_config_sections_and_aws_profile() {
+    let home = temp_dir("prof");
+    write(&home.join(".aws/credentials"), "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = d\n\n[dev]\naws_access_key_id=AKIDDEV\naws_secret_access_key=s\naws_session_token=devtoken\n");
+    write(&home.join(".aws/config"), "[profile cfgonly]\naws_access_key_id = AKIDCFG\naws_secret_access_key = c\n[cfgonly]\naws_access_key_id = IGNORED\n");
+    let h = home.to_str().unwrap();
+    let prof = |name: Option<&str>, e: SharedEnv| {
+        credentials::from_spec(
+            &CredentialsSpec::Profile {
+                path: None,
+                name: name.map(String::from),
+            },
+            e,
+        )
+        .unwrap()
+        .credentials()
+    };
+    assert_eq!(
+        prof(None, env(&[("HOME", h)])).unwrap().access_key_id,
+        "AKIDDEFAULT"
+    );
+    let dev = prof(None, env(&[("HOME", h), ("AWS_PROFILE", "dev")])).unwrap();
+    assert_eq!(dev.access_key_id, "AKIDDEV");
+    assert_eq!(dev.session_token.as_deref(), Some("devtoken"));
+    assert_eq!(
+        prof(Some("cfgonly"), env(&[("HOME", h), ("AWS_PROFILE", "dev")]))
+            .unwrap()
+            .access_key_id,
+        "AKIDCFG"
+    );
+    let err = prof(Some("missing"), env(&[("HOME", h)]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("profile 'missing' not found"), "{err}");
+    // aws.credentials.profile.path replaces the credentials file.
+    let other = home.join("elsewhere");
+    write(
+        &other,
+        "[x]\naws_access_key_id=AKIDPATH\naws_secret_access_key=p\n",
+    );
+    let spec = CredentialsSpec::Profile {
+        path: Some(other.clone()),
+        name: Some("x".into()),
+    };
+    let c = credentials::from_spec(&spec, env(&[("HOME", h)]))
+        .unwrap()
+        .credentials()
+        .unwrap();
+    assert_eq!(c.access_key_id, "AKIDPATH");
+    // AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE.
+    let e = env(&[
+        ("AWS_SHARED_CREDENTIALS_FILE", other.to_str().unwrap()),
+        ("AWS_CONFIG_FILE", "/nonexistent/x"),
+        ("AWS_PROFILE", "x"),
+    ]);
+    assert_eq!(prof(None, e).unwrap().access_key_id, "AKIDPATH");
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn profile_role_chain_and_cycle() {
+    let (sts, calls) = counting_sts(3600.0, Duration::ZERO);
+    let home = temp_dir("chain");
+    write(
+        &home.join(".aws/credentials"),
+        "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = basesecret\n",
+    );
+    write(
+        &home.join(".aws/config"),
+        "[profile top]\nrole_arn = arn:aws:iam::1:role/top\nsource_profile = middle\nrole_session_name = top-s\n\
+         [profile middle]\nrole_arn = arn:aws:iam::1:role/middle\nsource_profile = base\nexternal_id = mid-ext\n\
+         [profile loop-a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = loop-b\n\
+         [profile loop-b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = loop-a\n",
+    );
+    let e = env(&[
+        ("HOME", home.to_str().unwrap()),
+        ("AWS_ENDPOINT_URL_STS", &sts.url),
+    ]);
+    let spec = CredentialsSpec::Profile {
+        path: None,
+        name: Some("top".into()),
+    };
+    let c = credentials::from_spec(&spec, e.clone())
+        .unwrap()
+        .credentials()
+        .unwrap();
+    assert_eq!(c.access_key_id, "ASIA2");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    let reqs = sts.requests();
+    // middle is assumed with base's keys, then top with middle's session.
+    assert_eq!(
+        reqs[0].form("RoleArn").as_deref(),
+        Some("arn:aws:iam::1:role/middle")
+    );
+    assert_eq!(reqs[0].form("ExternalId").as_deref(), Some("mid-ext"));
+    assert_eq!(
+        signed_akid(reqs[0].header("authorization").unwrap()).as_deref(),
+        Some("AKIDBASE")
+    );
+    assert_eq!(
+        reqs[1].form("RoleArn").as_deref(),
+        Some("arn:aws:iam::1:role/top")
+    );
+    assert_eq!(reqs[1].form("RoleSessionName").as_deref(), Some("top-s"));
+    assert_eq!(
+        signed_akid(reqs[1].header("authorization").unwrap()).as_deref(),
+        Some("ASIA1")
+    );
+    assert_eq!(reqs[1].header("x-amz-security-token"), Some("token1"));
+
+    let spec = CredentialsSpec::Profile {
+        path: None,
+        name: Some("loop-a".into()),
+    };
+    let err = credentials::from_spec(&spec, e)
+        .unwrap()
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cycle") && err.contains("loop-a -> loop-b -> loop-a"),
+        "{err}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "a cycle makes no STS call");
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn profile_credential_process() {
+    let home = temp_dir("proc");
+    let exp = rfc3339_in(3600.0);
+    let script = home.join("creds.sh");
+    write(&script, &format!("#!/bin/sh\necho '{{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", \"SecretAccessKey\": \"procsecret\", \"SessionToken\": \"proctoken\", \"Expiration\": \"{exp}\"}}'\n"));
+    write(
+        &home.join(".aws/config"),
+        &format!(
+            "[profile proc]\ncredential_process = sh {}\n[profile broken]\ncredential_process = sh -c 'echo no such vault >&2; exit 3'\n[profile badjson]\ncredential_process = echo not-json-secret\n",
+            script.display()
+        ),
+    );
+    let e = env(&[("HOME", home.to_str().unwrap())]);
+    let get = |name: &str| {
+        credentials::from_spec(
+            &CredentialsSpec::Profile {
+                path: None,
+                name: Some(name.into()),
+            },
+            e.clone(),
+        )
+        .unwrap()
+        .credentials()
+    };
+    let c = get("proc").unwrap();
+    assert_eq!(c.access_key_id, "AKIDPROC");
+    assert_eq!(c.session_token.as_deref(), Some("proctoken"));
+    let expiry = c.expiry.expect("Expiration parsed");
+    let left = expiry.duration_since(std::time::SystemTime::now()).unwrap();
+    assert!(left > Duration::from_secs(3500) && left <= Duration::from_secs(3600));
+    let err = get("broken").unwrap_err().to_string();
+    assert!(
+        err.contains("no such vault") && err.contains("'broken'"),
+        "{err}"
+    );
+    let err = get("badjson").unwrap_err().to_string();
+    assert!(
+        err.contains("not JSON") && !err.contains("not-json-secret"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn profile_sso_cached_token_and_login_hint() {
+    let portal = Responder::start(|req| {
+        assert_eq!(
+            req.header("x-amz-sso_bearer_token"),
+            Some("cached-access-token")
+        );
+        assert!(req.path.starts_with("/federation/credentials?"));
+        assert!(
+            req.path.contains("account_id=111122223333") && req.path.contains("role_name=Reader")
+        );
+        (200, r#"{"roleCredentials":{"accessKeyId":"ASIASSO","secretAccessKey":"ssosecret","sessionToken":"ssotoken","expiration":4102444800000}}"#.into())
+    });
+    let home = temp_dir("sso");
+    write(
+        &home.join(".aws/config"),
+        "[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Reader\n\
+         [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\
+         [profile expired]\nsso_start_url = https://old.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 1\nsso_role_name = R\n",
+    );
+    // The AWS CLI names the cache file after the SHA-1 of the session name: sha1("corp")
+    // as computed by Python's hashlib.
+    let cache = home.join(".aws/sso/cache");
+    write(
+        &cache.join("ee0bfd2552fbd840c02cc48b6e823320543c450f.json"),
+        &format!(
+            r#"{{"accessToken":"cached-access-token","expiresAt":"{}","region":"eu-west-1"}}"#,
+            rfc3339_in(600.0)
+        ),
+    );
+    let e = env(&[
+        ("HOME", home.to_str().unwrap()),
+        ("AWS_ENDPOINT_URL_SSO", &portal.url),
+    ]);
+    let get = |name: &str| {
+        credentials::from_spec(
+            &CredentialsSpec::Profile {
+                path: None,
+                name: Some(name.into()),
+            },
+            e.clone(),
+        )
+        .unwrap()
+        .credentials()
+    };
+    let c = get("sso").unwrap();
+    assert_eq!(c.access_key_id, "ASIASSO");
+    assert_eq!(c.session_token.as_deref(), Some("ssotoken"));
+    let err = get("expired").unwrap_err().to_string();
+    assert!(err.contains("aws sso login --profile expired"), "{err}");
+    let _ = std::fs::remove_dir_all(home);
+}
+
+/// Every source of the AUTO chain, each with its own key id; `drop_first` removes the
+/// first N sources so the next one must win.
+struct AutoWorld {
+    home: PathBuf,
+    sts: Responder,
+    container: Responder,
+    imds: Responder,
+}
+
+impl AutoWorld {
+    fn new() -> AutoWorld {
+        let home = temp_dir("auto");
+        write(
+            &home.join(".aws/credentials"),
+            "[default]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = p\n",
+        );
+        std::fs::write(home.join("wi-token"), "jwt").unwrap();
+        let sts = Responder::start(|_| {
+            (
+                200,
+                sts_ok(
+                    "AssumeRoleWithWebIdentity",
+                    "AKIDWEBID",
+                    "w",
+                    "t",
+                    &rfc3339_in(3600.0),
+                ),
+            )
+        });
+        let container = Responder::start(|_| {
+            (
+                200,
+                r#"{"AccessKeyId":"AKIDCONTAINER","SecretAccessKey":"c","Token":"t"}"#.into(),
+            )
+        });
+        let (imds, _) = fake_imds(0);
+        AutoWorld {
+            home,
+            sts,
+            container,
+            imds,
+        }
+    }
+
+    fn env(&self, drop_first: usize) -> SharedEnv {
+        let wi = self.home.join("wi-token");
+        let mut layers: Vec<Vec<(String, String)>> = vec![
+            vec![
+                ("AWS_ACCESS_KEY_ID".into(), "AKIDENV".into()),
+                ("AWS_SECRET_ACCESS_KEY".into(), "e".into()),
+            ],
+            vec![], // system properties, handled by the caller
+            vec![
+                (
+                    "AWS_WEB_IDENTITY_TOKEN_FILE".into(),
+                    wi.display().to_string(),
+                ),
+                ("AWS_ROLE_ARN".into(), "arn:aws:iam::1:role/w".into()),
+            ],
+            vec![], // the profile: HOME below, removed by pointing AWS_SHARED_CREDENTIALS_FILE away
+            vec![(
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI".into(),
+                format!("{}/c", self.container.url),
+            )],
+        ];
+        for l in layers.iter_mut().take(drop_first) {
+            l.clear();
+        }
+        let mut pairs: Vec<(String, String)> = layers.into_iter().flatten().collect();
+        pairs.push(("HOME".into(), self.home.display().to_string()));
+        if drop_first > 3 {
+            pairs.push((
+                "AWS_SHARED_CREDENTIALS_FILE".into(),
+                "/nonexistent/credentials".into(),
+            ));
+        }
+        pairs.push(("AWS_ENDPOINT_URL_STS".into(), self.sts.url.clone()));
+        pairs.push((
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT".into(),
+            self.imds.url.clone(),
+        ));
+        Arc::new(MapEnv::from_pairs(pairs))
+    }
+}
+
+#[test]
+fn auto_chain_order_each_source_shadows_the_later_ones() {
+    let _g = sys_lock();
+    let world = AutoWorld::new();
+    let expected = [
+        "AKIDENV",
+        "AKIDSYSPROP",
+        "AKIDWEBID",
+        "AKIDPROFILE",
+        "AKIDCONTAINER",
+        "ASIAIMDS",
+    ];
+    for (drop_first, want) in expected.iter().enumerate() {
+        if drop_first <= 1 {
+            sys_props::set("aws.accessKeyId", "AKIDSYSPROP");
+            sys_props::set("aws.secretKey", "s");
+        } else {
+            sys_props::clear("aws.accessKeyId");
+            sys_props::clear("aws.secretKey");
+        }
+        let p = credentials::from_spec(&CredentialsSpec::Auto, world.env(drop_first)).unwrap();
+        let c = p.credentials().unwrap();
+        assert_eq!(
+            &c.access_key_id, want,
+            "with the first {drop_first} sources removed"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&world.home);
+}
+
+#[test]
+fn auto_chain_error_lists_every_provider_and_is_fast_off_ec2() {
+    let _g = sys_lock();
+    let home = temp_dir("auto-none");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let e = env(&[
+        ("HOME", home.to_str().unwrap()),
+        (
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            &format!("http://127.0.0.1:{port}"),
+        ),
+    ]);
+    let t = Instant::now();
+    let err = credentials::from_spec(&CredentialsSpec::Auto, e)
+        .unwrap()
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "AUTO took {:?}",
+        t.elapsed()
+    );
+    for name in [
+        "ENV_VAR",
+        "SYS_PROP",
+        "WEB_IDENTITY_TOKEN",
+        "PROFILE",
+        "CONTAINER",
+        "INSTANCE_METADATA",
+    ] {
+        assert!(err.contains(name), "{name} missing from: {err}");
+    }
+    // A provider that is set up but broken stops the chain with its own error.
+    write(
+        &home.join(".aws/credentials"),
+        "[default]\naws_access_key_id = AKIDHALF\n",
+    );
+    let e = env(&[
+        ("HOME", home.to_str().unwrap()),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]);
+    let err = credentials::from_spec(&CredentialsSpec::Auto, e)
+        .unwrap()
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no aws_secret_access_key"), "{err}");
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn caching_keeps_valid_credentials_when_a_refresh_fails() {
+    #[derive(Debug)]
+    struct Flaky(AtomicUsize);
+    impl Provider for Flaky {
+        fn credentials(&self) -> Result<Credentials, CredentialsError> {
+            let n = self.0.fetch_add(1, Ordering::SeqCst);
+            if n == 0 {
+                let exp = std::time::SystemTime::now() + Duration::from_millis(800);
+                Ok(Credentials::new("AKIDFLAKY", "f", None, Some(exp), "flaky"))
+            } else {
+                Err(CredentialsError::Failed {
+                    provider: "flaky",
+                    reason: "down".into(),
+                })
+            }
+        }
+    }
+    let cache = CachingProvider::new(Arc::new(Flaky(AtomicUsize::new(0))));
+    assert_eq!(cache.credentials().unwrap().access_key_id, "AKIDFLAKY");
+    std::thread::sleep(Duration::from_millis(700)); // inside the refresh window, still valid
+    assert_eq!(cache.credentials().unwrap().access_key_id, "AKIDFLAKY");
+    std::thread::sleep(Duration::from_millis(200)); // now expired
+    assert!(cache
+        .credentials()
+        .unwrap_err()
+        .to_string()
+        .contains("down"));
+}
