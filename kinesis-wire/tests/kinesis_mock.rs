@@ -1,0 +1,514 @@
+//! kinesis-wire against a real Kinesis-compatible server: kinesis-mock (the complete API) at
+//! `KINESIS_MOCK_ENDPOINT`, and a compatibility check against kinesalite at
+//! `KINESALITE_ENDPOINT`.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use common::{client, endpoint, seq_cmp, TempStream};
+use kinesis_wire::model::*;
+use kinesis_wire::{codes, KinesisClient, RetryPolicy, Shutdown, StreamRef};
+
+fn all_shards(c: &KinesisClient, stream: &StreamRef) -> Vec<Shard> {
+    c.list_all_shards(
+        &ListShardsInput::for_stream(stream.clone()),
+        &RetryPolicy::default(),
+        &Shutdown::new(),
+    )
+    .expect("ListShards")
+}
+
+/// Reads one shard from TRIM_HORIZON until caught up (an empty page at MillisBehindLatest 0)
+/// or closed; bounded in calls and time.
+fn read_shard(
+    c: &KinesisClient,
+    stream: &StreamRef,
+    shard_id: &str,
+) -> (Vec<Record>, GetRecordsOutput) {
+    let mut it = c
+        .get_shard_iterator(&GetShardIteratorInput {
+            stream: stream.clone(),
+            shard_id: shard_id.into(),
+            position: StartingPosition::TrimHorizon,
+        })
+        .expect("GetShardIterator");
+    let mut records = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for _ in 0..200 {
+        assert!(
+            Instant::now() < deadline,
+            "reading {shard_id} took over 60 s"
+        );
+        let page = c
+            .get_records(&GetRecordsInput {
+                shard_iterator: it.clone(),
+                limit: Some(10_000),
+                stream_arn: None,
+            })
+            .expect("GetRecords");
+        let empty = page.records.is_empty();
+        records.extend(page.records.iter().cloned());
+        match &page.next_shard_iterator {
+            None => return (records, page),
+            Some(next) if empty && page.millis_behind_latest.unwrap_or(0) == 0 => {
+                let _ = next;
+                return (records, page);
+            }
+            Some(next) => it = next.clone(),
+        }
+    }
+    panic!("shard {shard_id} not caught up after 200 GetRecords calls");
+}
+
+#[test]
+fn put_2000_records_on_4_shards_and_read_them_all_back() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let c = client(&ep);
+    let s = TempStream::create(&c, "wire-roundtrip", 4);
+    let stream = s.stream();
+
+    // Payloads include every byte value so base64 both ways is exercised.
+    let mut sent: Vec<Vec<u8>> = Vec::with_capacity(2000);
+    let mut put_at: HashMap<String, (String, Vec<u8>)> = HashMap::new(); // seq -> (shard, data)
+    for batch in 0..4 {
+        let entries: Vec<PutRecordsEntry> = (0..500)
+            .map(|i| {
+                let n = batch * 500 + i;
+                let mut data = format!("record-{n:04}-").into_bytes();
+                data.extend((0..(n % 40) as u8).map(|b| b.wrapping_mul(37).wrapping_add(200)));
+                PutRecordsEntry {
+                    data,
+                    partition_key: format!("pk-{}", fastrand::u64(..)),
+                    explicit_hash_key: None,
+                }
+            })
+            .collect();
+        let out = RetryPolicy::default()
+            .run(&Shutdown::new(), |_| {
+                c.put_records(&PutRecordsInput {
+                    stream: stream.clone(),
+                    records: entries.clone(),
+                })
+            })
+            .expect("PutRecords");
+        assert_eq!(out.failed_record_count, 0, "{out:?}");
+        assert_eq!(out.records.len(), 500);
+        for (e, r) in entries.iter().zip(&out.records) {
+            let seq = r.sequence_number.clone().expect("sequence number");
+            let shard = r.shard_id.clone().expect("shard id");
+            put_at.insert(seq, (shard, e.data.clone()));
+        }
+        sent.extend(entries.into_iter().map(|e| e.data));
+    }
+
+    let shards = all_shards(&c, &stream);
+    assert_eq!(shards.len(), 4);
+    let mut received: Vec<Vec<u8>> = Vec::with_capacity(2000);
+    for shard in &shards {
+        let (records, _) = read_shard(&c, &stream, &shard.shard_id);
+        for w in records.windows(2) {
+            assert_eq!(
+                seq_cmp(&w[0].sequence_number, &w[1].sequence_number),
+                std::cmp::Ordering::Less,
+                "sequence numbers must increase within {}",
+                shard.shard_id
+            );
+        }
+        for r in &records {
+            let (put_shard, put_data) = put_at
+                .get(&r.sequence_number)
+                .unwrap_or_else(|| panic!("read unknown sequence number {}", r.sequence_number));
+            assert_eq!(put_shard, &shard.shard_id);
+            assert_eq!(put_data, &r.data);
+            assert!(r.approximate_arrival_timestamp.unwrap_or(0.0) > 1.0e9);
+        }
+        received.extend(records.into_iter().map(|r| r.data));
+    }
+    sent.sort();
+    received.sort();
+    assert_eq!(received.len(), 2000);
+    assert!(
+        received == sent,
+        "the multiset of payloads read differs from what was put"
+    );
+}
+
+#[test]
+fn list_shards_pages_with_small_max_results() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let c = client(&ep);
+    let s = TempStream::create(&c, "wire-paging", 5);
+
+    let mut first = ListShardsInput::for_stream(s.stream());
+    first.max_results = Some(2);
+    let page1 = c.list_shards(&first).unwrap();
+    assert_eq!(page1.shards.len(), 2);
+    let token = page1
+        .next_token
+        .clone()
+        .expect("a NextToken after the first of 3 pages");
+
+    let page2 = c
+        .list_shards(&ListShardsInput {
+            next_token: Some(token),
+            max_results: Some(2),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(page2.shards.len(), 2);
+    assert_ne!(page1.shards[0].shard_id, page2.shards[0].shard_id);
+
+    let all = c
+        .list_all_shards(&first, &RetryPolicy::default(), &Shutdown::new())
+        .unwrap();
+    let ids: Vec<_> = all.iter().map(|s| s.shard_id.clone()).collect();
+    assert_eq!(
+        ids,
+        (0..5)
+            .map(|i| format!("shardId-{i:012}"))
+            .collect::<Vec<_>>()
+    );
+    // Hash ranges tile the whole key space.
+    assert_eq!(all[0].hash_key_range.bounds().unwrap().0, 0);
+    assert_eq!(all[4].hash_key_range.bounds().unwrap().1, u128::MAX);
+    for w in all.windows(2) {
+        assert_eq!(
+            w[0].hash_key_range.bounds().unwrap().1 + 1,
+            w[1].hash_key_range.bounds().unwrap().0
+        );
+    }
+
+    // ExclusiveStartShardId and a ShardFilter.
+    let after = c
+        .list_all_shards(
+            &ListShardsInput {
+                stream: Some(s.stream()),
+                shard_filter: Some(ShardFilter {
+                    filter_type: ShardFilterType::AfterShardId,
+                    shard_id: Some("shardId-000000000002".into()),
+                    timestamp: None,
+                }),
+                ..Default::default()
+            },
+            &RetryPolicy::default(),
+            &Shutdown::new(),
+        )
+        .unwrap();
+    let after_ids: Vec<_> = after.iter().map(|s| s.shard_id.as_str()).collect();
+    assert_eq!(after_ids, ["shardId-000000000003", "shardId-000000000004"]);
+    let exclusive = c
+        .list_shards(&ListShardsInput {
+            stream: Some(s.stream()),
+            exclusive_start_shard_id: Some("shardId-000000000003".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(exclusive.shards.len(), 1);
+    assert_eq!(exclusive.shards[0].shard_id, "shardId-000000000004");
+}
+
+#[test]
+fn split_then_merge_shows_parents_children_and_hash_ranges() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let c = client(&ep);
+    let s = TempStream::create(&c, "wire-split", 2);
+    let stream = s.stream();
+
+    c.put_record(&PutRecordInput {
+        stream: stream.clone(),
+        data: b"before-split".to_vec(),
+        partition_key: "k".into(),
+        explicit_hash_key: Some("0".into()),
+        sequence_number_for_ordering: None,
+    })
+    .unwrap();
+
+    let before = all_shards(&c, &stream);
+    let parent = &before[0];
+    let (lo, hi) = parent.hash_key_range.bounds().unwrap();
+    let mid = lo + (hi - lo) / 2 + 1;
+    c.split_shard(&SplitShardInput {
+        stream: stream.clone(),
+        shard_to_split: parent.shard_id.clone(),
+        new_starting_hash_key: mid.to_string(),
+    })
+    .unwrap();
+    s.wait_active();
+
+    let after = all_shards(&c, &stream);
+    assert_eq!(after.len(), 4, "{after:#?}");
+    let closed_parent = after
+        .iter()
+        .find(|x| x.shard_id == parent.shard_id)
+        .unwrap();
+    assert!(
+        closed_parent.is_closed(),
+        "the split parent has an ending sequence number"
+    );
+    let children: Vec<&Shard> = after
+        .iter()
+        .filter(|x| x.parent_shard_id.as_deref() == Some(parent.shard_id.as_str()))
+        .collect();
+    assert_eq!(children.len(), 2);
+    let mut ranges: Vec<(u128, u128)> = children
+        .iter()
+        .map(|x| x.hash_key_range.bounds().unwrap())
+        .collect();
+    ranges.sort();
+    assert_eq!(ranges, vec![(lo, mid - 1), (mid, hi)]);
+    assert!(children.iter().all(|x| !x.is_closed()));
+
+    // Reading the closed parent to its end: no next iterator, and the children are named.
+    let (records, last) = read_shard(&c, &stream, &parent.shard_id);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].data, b"before-split");
+    assert_eq!(last.next_shard_iterator, None);
+    let mut child_ids: Vec<_> = last
+        .child_shards
+        .iter()
+        .map(|x| x.shard_id.clone())
+        .collect();
+    child_ids.sort();
+    let mut expect: Vec<_> = children.iter().map(|x| x.shard_id.clone()).collect();
+    expect.sort();
+    assert_eq!(child_ids, expect);
+    assert!(last
+        .child_shards
+        .iter()
+        .all(|x| x.parent_shards == vec![parent.shard_id.clone()]));
+
+    // Merge the two children back into one.
+    let (a, b) = if children[0].hash_key_range.bounds().unwrap().0 == lo {
+        (children[0], children[1])
+    } else {
+        (children[1], children[0])
+    };
+    c.merge_shards(&MergeShardsInput {
+        stream: stream.clone(),
+        shard_to_merge: a.shard_id.clone(),
+        adjacent_shard_to_merge: b.shard_id.clone(),
+    })
+    .unwrap();
+    s.wait_active();
+    let merged_all = all_shards(&c, &stream);
+    let merged = merged_all
+        .iter()
+        .find(|x| x.parent_shard_id.as_deref() == Some(a.shard_id.as_str()))
+        .expect("a shard whose parent is the first child");
+    assert_eq!(
+        merged.adjacent_parent_shard_id.as_deref(),
+        Some(b.shard_id.as_str())
+    );
+    assert_eq!(merged.hash_key_range.bounds().unwrap(), (lo, hi));
+    let open = merged_all.iter().filter(|x| !x.is_closed()).count();
+    assert_eq!(open, 2);
+}
+
+#[test]
+fn missing_stream_is_resource_not_found() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let c = client(&ep);
+    let missing: StreamRef = common::unique_name("wire-missing").into();
+    let e = c.describe_stream_summary(&missing).unwrap_err();
+    assert!(e.is_code(codes::RESOURCE_NOT_FOUND), "{e}");
+    assert_eq!(e.status(), Some(400));
+    assert!(!e.is_retryable() && !e.is_throttling());
+    assert!(
+        e.to_string()
+            .contains("DescribeStreamSummary failed: ResourceNotFoundException"),
+        "{e}"
+    );
+    let e = c
+        .get_shard_iterator(&GetShardIteratorInput {
+            stream: missing,
+            shard_id: "shardId-000000000000".into(),
+            position: StartingPosition::Latest,
+        })
+        .unwrap_err();
+    assert!(e.is_code(codes::RESOURCE_NOT_FOUND), "{e}");
+}
+
+#[test]
+fn iterator_types_arn_addressing_summary_and_shard_count() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let c = client(&ep);
+    let s = TempStream::create(&c, "wire-iter", 1);
+    let summary = c.describe_stream_summary(&s.stream()).unwrap();
+    assert_eq!(summary.stream_name, s.name);
+    assert_eq!(summary.open_shard_count, Some(1));
+    let arn = StreamRef::Arn(summary.stream_arn.clone());
+
+    let mut seqs = Vec::new();
+    for i in 0..3 {
+        let out = c
+            .put_record(&PutRecordInput {
+                stream: arn.clone(),
+                data: format!("r{i}").into_bytes(),
+                partition_key: "k".into(),
+                explicit_hash_key: None,
+                sequence_number_for_ordering: None,
+            })
+            .unwrap();
+        assert_eq!(out.shard_id, "shardId-000000000000");
+        seqs.push(out.sequence_number);
+    }
+    let first_page = |pos: StartingPosition| -> Vec<Vec<u8>> {
+        let it = c
+            .get_shard_iterator(&GetShardIteratorInput {
+                stream: arn.clone(),
+                shard_id: "shardId-000000000000".into(),
+                position: pos,
+            })
+            .unwrap();
+        c.get_records(&GetRecordsInput {
+            shard_iterator: it,
+            limit: Some(10),
+            stream_arn: None,
+        })
+        .unwrap()
+        .records
+        .into_iter()
+        .map(|r| r.data)
+        .collect()
+    };
+    assert_eq!(
+        first_page(StartingPosition::TrimHorizon),
+        [b"r0", b"r1", b"r2"]
+    );
+    assert_eq!(
+        first_page(StartingPosition::AtSequenceNumber(seqs[1].clone())),
+        [b"r1", b"r2"]
+    );
+    assert_eq!(
+        first_page(StartingPosition::AfterSequenceNumber(seqs[1].clone())),
+        [b"r2"]
+    );
+    assert!(first_page(StartingPosition::Latest).is_empty());
+    assert_eq!(first_page(StartingPosition::AtTimestamp(1.0e9)).len(), 3);
+
+    // DescribeStream and UpdateShardCount.
+    let d = c
+        .describe_stream(&DescribeStreamInput {
+            stream: s.stream(),
+            limit: None,
+            exclusive_start_shard_id: None,
+        })
+        .unwrap();
+    assert_eq!(d.stream_status, StreamStatus::Active);
+    assert_eq!(d.shards.len(), 1);
+    let up = c
+        .update_shard_count(&UpdateShardCountInput {
+            stream: s.stream(),
+            target_shard_count: 2,
+            scaling_type: ScalingType::UniformScaling,
+        })
+        .unwrap();
+    assert_eq!(up.target_shard_count, Some(2));
+    s.wait_active();
+    let open = all_shards(&c, &s.stream())
+        .into_iter()
+        .filter(|x| !x.is_closed())
+        .count();
+    assert_eq!(open, 2);
+
+    let listed = c.list_streams(&ListStreamsInput::default()).unwrap();
+    assert!(listed.stream_names.contains(&s.name) || listed.has_more_streams);
+}
+
+#[test]
+fn stream_consumers_register_describe_list_deregister() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let c = client(&ep);
+    let s = TempStream::create(&c, "wire-efo", 1);
+    let stream_arn = c.describe_stream_summary(&s.stream()).unwrap().stream_arn;
+    let consumer = c
+        .register_stream_consumer(&RegisterStreamConsumerInput {
+            stream_arn: stream_arn.clone(),
+            consumer_name: "c1".into(),
+        })
+        .unwrap();
+    assert_eq!(consumer.consumer_name, "c1");
+    let by_name = ConsumerRef {
+        stream_arn: Some(stream_arn.clone()),
+        consumer_name: Some("c1".into()),
+        consumer_arn: None,
+    };
+    let active = c
+        .wait_for_consumer_active(&by_name, Duration::from_secs(30))
+        .unwrap();
+    assert_eq!(active.consumer_arn, consumer.consumer_arn);
+    assert_eq!(active.stream_arn, stream_arn);
+    let listed = c
+        .list_stream_consumers(&ListStreamConsumersInput {
+            stream_arn: stream_arn.clone(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(listed.consumers.len(), 1);
+    assert_eq!(listed.consumers[0].consumer_arn, consumer.consumer_arn);
+    let by_arn = ConsumerRef {
+        consumer_arn: Some(consumer.consumer_arn.clone()),
+        ..Default::default()
+    };
+    c.deregister_stream_consumer(&by_arn).unwrap();
+    // Gone (or DELETING) afterwards.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match c.describe_stream_consumer(&by_arn) {
+            Err(e) if e.is_code(codes::RESOURCE_NOT_FOUND) => break,
+            Ok(d) if d.consumer_status == ConsumerStatus::Deleting => break,
+            Ok(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            other => panic!("consumer not deregistered: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn kinesalite_put_and_get_by_stream_name() {
+    let Some(ep) = endpoint("KINESALITE_ENDPOINT") else {
+        return;
+    };
+    let c = client(&ep);
+    let s = TempStream::create(&c, "wire-lite", 2);
+    let entries: Vec<PutRecordsEntry> = (0..200)
+        .map(|i| PutRecordsEntry {
+            data: format!("lite-{i}").into_bytes(),
+            partition_key: format!("pk{i}"),
+            explicit_hash_key: None,
+        })
+        .collect();
+    let out = c
+        .put_records(&PutRecordsInput {
+            stream: s.stream(),
+            records: entries.clone(),
+        })
+        .unwrap();
+    assert_eq!(out.failed_record_count, 0);
+    let mut got: Vec<Vec<u8>> = Vec::new();
+    for shard in all_shards(&c, &s.stream()) {
+        got.extend(
+            read_shard(&c, &s.stream(), &shard.shard_id)
+                .0
+                .into_iter()
+                .map(|r| r.data),
+        );
+    }
+    got.sort();
+    let mut want: Vec<Vec<u8>> = entries.into_iter().map(|e| e.data).collect();
+    want.sort();
+    assert_eq!(got, want);
+}
