@@ -251,6 +251,14 @@ fn assume_role_failure_names_role_and_code_without_secrets() {
         "{text}"
     );
     assert!(!text.contains("sourcesecret"), "{text}");
+    // An unreadable CA bundle (AWS_CA_BUNDLE) is reported with its path on first use.
+    let p = credentials::from_spec(
+        &assume_role_spec(&sts.url, basic("A", "s")),
+        env(&[("AWS_CA_BUNDLE", "/nonexistent/bundle.pem")]),
+    )
+    .unwrap();
+    let text = p.credentials().unwrap_err().to_string();
+    assert!(text.contains("/nonexistent/bundle.pem"), "{text}");
     // Not-XML answers are reported as such.
     let junk = Responder::start(|_| (200, "hello".into()));
     let p =
@@ -985,6 +993,26 @@ fn auto_chain_error_lists_every_provider_and_is_fast_off_ec2() {
     ] {
         assert!(err.contains(name), "{name} missing from: {err}");
     }
+    // A profile that only sets a region is "nothing here": the chain moves on.
+    write(&home.join(".aws/config"), "[default]\nregion = eu-west-1\n");
+    let ctr = Responder::start(|_| {
+        (
+            200,
+            r#"{"AccessKeyId":"AKIDCTR2","SecretAccessKey":"c"}"#.into(),
+        )
+    });
+    let e = env(&[
+        ("HOME", home.to_str().unwrap()),
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            &format!("{}/c", ctr.url),
+        ),
+    ]);
+    let c = credentials::from_spec(&CredentialsSpec::Auto, e)
+        .unwrap()
+        .credentials()
+        .unwrap();
+    assert_eq!(c.access_key_id, "AKIDCTR2");
     // A provider that is set up but broken stops the chain with its own error.
     write(
         &home.join(".aws/credentials"),

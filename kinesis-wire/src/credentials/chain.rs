@@ -41,10 +41,15 @@ impl Provider for ChainProvider {
     fn credentials(&self) -> Result<Credentials, CredentialsError> {
         let last = *self.winner.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(i) = last {
-            if let Ok(c) = self.providers[i].credentials() {
-                return Ok(c);
+            match self.providers[i].credentials() {
+                Ok(c) => return Ok(c),
+                // Set up but failing (e.g. STS unreachable): report it, keep the winner.
+                Err(e @ CredentialsError::Failed { .. }) => return Err(e),
+                // Its source went away (env changed, file removed): search again.
+                Err(CredentialsError::NotFound { .. }) => {
+                    *self.winner.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                }
             }
-            // The winner stopped working (env changed, file removed): search again.
         }
         let mut said = Vec::new();
         for (i, p) in self.providers.iter().enumerate() {

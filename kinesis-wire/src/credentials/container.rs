@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::http::{self, HttpFailure, HttpSettings};
+use super::http::{self, HttpFailure};
 use super::{parse_timestamp, Credentials, CredentialsError, Provider, ProviderContext};
 use crate::env::SharedEnv;
 
@@ -27,7 +27,8 @@ pub const ECS_CREDENTIALS_HOST: &str = "http://169.254.170.2";
 #[derive(Debug)]
 pub struct ContainerProvider {
     env: SharedEnv,
-    agent: ureq::Agent,
+    /// The agent, or why it could not be built (an unreadable CA bundle), reported on use.
+    agent: Result<ureq::Agent, String>,
 }
 
 /// Whether `host` (from a URL; IPv6 in brackets) may be reached over plain http.
@@ -104,11 +105,7 @@ pub(crate) fn parse_json_credentials(
 impl ContainerProvider {
     /// A provider reading its settings from `env` on every fetch.
     pub fn new(env: SharedEnv, ctx: &ProviderContext) -> Self {
-        let agent = http::agent(HttpSettings {
-            connect: Duration::from_secs(2),
-            overall: Duration::from_secs(5),
-            trust_all_certificates: ctx.trust_all_certificates,
-        });
+        let agent = http::agent(&ctx.http_settings(Duration::from_secs(2), Duration::from_secs(5)));
         ContainerProvider { env, agent }
     }
 
@@ -180,6 +177,7 @@ impl Provider for ContainerProvider {
             provider: NAME,
             reason,
         };
+        let agent = self.agent.as_ref().map_err(|e| failed(e.clone()))?;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -187,7 +185,7 @@ impl Provider for ContainerProvider {
                 .as_deref()
                 .map(|t| vec![("Authorization", t)])
                 .unwrap_or_default();
-            match http::get(&self.agent, &url, &headers) {
+            match http::get(agent, &url, &headers) {
                 Ok(reply) if reply.is_success() => {
                     return parse_json_credentials(&reply.body, NAME)
                         .map_err(|e| failed(format!("{url}: {e}")))

@@ -1,6 +1,7 @@
 //! The small HTTP layer the credential providers share: one blocking ureq agent per
 //! provider, no proxy, no redirects, short timeouts, bodies read whatever the status.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// A finished exchange: status and body text.
@@ -34,21 +35,49 @@ impl std::fmt::Display for HttpFailure {
 }
 
 /// Timeouts and TLS settings of a provider's agent.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct HttpSettings {
     pub connect: Duration,
     pub overall: Duration,
     pub trust_all_certificates: bool,
+    /// Extra trusted CA certificates (PEM), on top of the bundled roots.
+    pub ca_bundle: Option<PathBuf>,
 }
 
-/// Builds an agent. Proxies from the environment are ignored on purpose: credential
-/// endpoints are link-local or loopback (IMDS, containers) or must not leak through a proxy
-/// that the Kinesis traffic does not use either.
-pub(crate) fn agent(s: HttpSettings) -> ureq::Agent {
-    let tls = ureq::tls::TlsConfig::builder()
-        .disable_verification(s.trust_all_certificates)
-        .build();
-    ureq::Agent::config_builder()
+fn load_ca_bundle(path: &Path) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
+    let pem = std::fs::read(path)
+        .map_err(|e| format!("cannot read CA bundle {}: {e}", path.display()))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+            Ok(_) => {}
+            Err(e) => return Err(format!("bad PEM in CA bundle {}: {e}", path.display())),
+        }
+    }
+    if certs.is_empty() {
+        return Err(format!("CA bundle {} holds no certificate", path.display()));
+    }
+    Ok(certs)
+}
+
+/// Builds an agent; fails only when the CA bundle cannot be read. Proxies from the
+/// environment are ignored on purpose: credential endpoints are link-local or loopback
+/// (IMDS, containers), and STS/SSO go the same direct way as the Kinesis traffic.
+pub(crate) fn agent(s: &HttpSettings) -> Result<ureq::Agent, String> {
+    let mut tls = ureq::tls::TlsConfig::builder().disable_verification(s.trust_all_certificates);
+    if let Some(path) = &s.ca_bundle {
+        // ureq takes either its bundled roots or an explicit list: give it both.
+        let mut roots: Vec<ureq::tls::Certificate<'static>> =
+            webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                .iter()
+                .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
+                .collect();
+        roots.extend(load_ca_bundle(path)?);
+        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
+    }
+    let tls = tls.build();
+    Ok(ureq::Agent::config_builder()
         .http_status_as_error(false)
         .proxy(None)
         .max_redirects(0)
@@ -57,7 +86,7 @@ pub(crate) fn agent(s: HttpSettings) -> ureq::Agent {
         .tls_config(tls)
         .user_agent(concat!("kinesis-rs/", env!("CARGO_PKG_VERSION")))
         .build()
-        .into()
+        .into())
 }
 
 /// Largest credential response we accept; real ones are a few KiB.
@@ -176,5 +205,17 @@ mod tests {
         );
         assert_eq!(form_body(&[("A", "1"), ("B", "x&y")]), "A=1&B=x%26y");
         assert_eq!(snippet("  abcdef ", 3), "abc...");
+    }
+
+    #[test]
+    fn unreadable_ca_bundle_is_an_error_naming_the_file() {
+        let s = HttpSettings {
+            connect: Duration::from_secs(1),
+            overall: Duration::from_secs(1),
+            trust_all_certificates: false,
+            ca_bundle: Some(PathBuf::from("/nonexistent/ca.pem")),
+        };
+        let e = agent(&s).unwrap_err();
+        assert!(e.contains("/nonexistent/ca.pem"), "{e}");
     }
 }

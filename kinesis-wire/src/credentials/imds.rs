@@ -33,7 +33,7 @@ const ROLE_PATH: &str = "/latest/meta-data/iam/security-credentials/";
 #[derive(Debug)]
 pub struct ImdsProvider {
     env: SharedEnv,
-    agent: ureq::Agent,
+    agent: Result<ureq::Agent, String>,
     token_ttl: Duration,
     /// The session token and when to stop using it.
     token: Mutex<Option<(String, Instant)>>,
@@ -43,10 +43,11 @@ impl ImdsProvider {
     /// A provider with a 6-hour token TTL.
     pub fn new(env: SharedEnv, ctx: &ProviderContext) -> Self {
         let _ = ctx; // IMDS is plain http on a link-local address: no TLS settings apply.
-        let agent = http::agent(HttpSettings {
+        let agent = http::agent(&HttpSettings {
             connect: Duration::from_secs(1),
             overall: Duration::from_secs(1),
             trust_all_certificates: false,
+            ca_bundle: None,
         });
         ImdsProvider {
             env,
@@ -86,6 +87,10 @@ impl ImdsProvider {
         }
     }
 
+    fn agent(&self) -> Result<&ureq::Agent, CredentialsError> {
+        self.agent.as_ref().map_err(|e| Self::failed(e.clone()))
+    }
+
     fn unreachable(endpoint: &str, e: &HttpFailure) -> CredentialsError {
         CredentialsError::NotFound {
             provider: NAME,
@@ -118,7 +123,7 @@ impl ImdsProvider {
         let reply = loop {
             attempt += 1;
             match http::put_empty(
-                &self.agent,
+                self.agent()?,
                 &url,
                 &[("x-aws-ec2-metadata-token-ttl-seconds", &ttl_header)],
             ) {
@@ -164,7 +169,7 @@ impl ImdsProvider {
         let mut retried_token = false;
         loop {
             let token = self.session_token(endpoint)?;
-            let reply = http::get(&self.agent, &url, &[("x-aws-ec2-metadata-token", &token)])
+            let reply = http::get(self.agent()?, &url, &[("x-aws-ec2-metadata-token", &token)])
                 .map_err(|e| match e {
                     HttpFailure::Unreachable(_) => Self::unreachable(endpoint, &e),
                     other => Self::failed(other.to_string()),

@@ -5,11 +5,13 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock, RwLock};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::config::CredentialsSpec;
 use crate::env::SharedEnv;
+use http::HttpSettings;
 
 mod cache;
 mod chain;
@@ -42,6 +44,9 @@ pub struct ProviderContext {
     pub region: Option<String>,
     /// `aws.trust.all.certificates`.
     pub trust_all_certificates: bool,
+    /// Extra trusted CA certificates (PEM) for https credential endpoints (STS, SSO,
+    /// container); when `None`, `AWS_CA_BUNDLE` from the environment source.
+    pub ca_bundle: Option<PathBuf>,
 }
 
 impl ProviderContext {
@@ -56,6 +61,17 @@ impl ProviderContext {
         ProviderContext {
             region: config.region.clone(),
             trust_all_certificates: config.trust_all_certificates,
+            ca_bundle: config.ca_bundle.clone(),
+        }
+    }
+
+    /// Settings of the HTTP agent a provider uses.
+    pub(crate) fn http_settings(&self, connect: Duration, overall: Duration) -> HttpSettings {
+        HttpSettings {
+            connect,
+            overall,
+            trust_all_certificates: self.trust_all_certificates,
+            ca_bundle: self.ca_bundle.clone(),
         }
     }
 }
@@ -65,7 +81,7 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<SystemTime> {
     let t = chrono::DateTime::parse_from_rfc3339(s.trim()).ok()?;
     let millis = t.timestamp_millis();
     if millis >= 0 {
-        Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(millis as u64))
+        Some(SystemTime::UNIX_EPOCH + Duration::from_millis(millis as u64))
     } else {
         None
     }
@@ -279,7 +295,15 @@ pub fn from_spec_with(
     env: SharedEnv,
     ctx: &ProviderContext,
 ) -> Result<Arc<dyn Provider>, CredentialsError> {
-    let inner = build_uncached(spec, env, ctx)?;
+    let mut ctx = ctx.clone();
+    if ctx.ca_bundle.is_none() {
+        ctx.ca_bundle = env
+            .get("AWS_CA_BUNDLE")
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from);
+    }
+    let inner = build_uncached(spec, env, &ctx)?;
     Ok(Arc::new(CachingProvider::new(inner)))
 }
 

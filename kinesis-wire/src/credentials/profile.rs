@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::container::ContainerProvider;
-use super::http::{self, HttpSettings};
+use super::http;
 use super::imds::ImdsProvider;
 use super::static_keys::EnvVarProvider;
 use super::sts::{effective_region, generated_session_name, StsClient, WebIdentityProvider};
@@ -304,10 +304,20 @@ impl Resolver<'_> {
         if let Some(c) = self.static_keys(name, p)? {
             return Ok(c);
         }
-        Err(failed(format!(
+        let reason = format!(
             "profile '{name}' has no credentials: no aws_access_key_id, role_arn, \
              credential_process or sso settings"
-        )))
+        );
+        if chain.len() == 1 {
+            // A profile that only sets e.g. `region` is common; the default chain must move
+            // on to the container and instance-metadata providers.
+            Err(CredentialsError::NotFound {
+                provider: NAME,
+                reason,
+            })
+        } else {
+            Err(failed(reason))
+        }
     }
 
     fn assume_role(
@@ -464,11 +474,13 @@ impl Resolver<'_> {
             http::form_encode(&account),
             http::form_encode(&role)
         );
-        let agent = http::agent(HttpSettings {
-            connect: Duration::from_secs(5),
-            overall: Duration::from_secs(30),
-            trust_all_certificates: self.provider.ctx.trust_all_certificates,
-        });
+        let agent = http::agent(
+            &self
+                .provider
+                .ctx
+                .http_settings(Duration::from_secs(5), Duration::from_secs(30)),
+        )
+        .map_err(failed)?;
         let reply = http::get(&agent, &url, &[("x-amz-sso_bearer_token", token)])
             .map_err(|e| failed(format!("SSO GetRoleCredentials: {e}")))?;
         if reply.status == 401 || reply.status == 403 {

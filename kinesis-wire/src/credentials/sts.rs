@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::http::{self, HttpFailure, HttpReply, HttpSettings};
+use super::http::{self, HttpFailure, HttpReply};
 use super::{parse_timestamp, Credentials, CredentialsError, Provider, ProviderContext};
 use crate::env::SharedEnv;
 use crate::sys_props;
@@ -141,7 +141,7 @@ pub(crate) fn effective_region(ctx: &ProviderContext, env: &SharedEnv) -> String
 /// A minimal STS client bound to one endpoint.
 #[derive(Debug)]
 pub(crate) struct StsClient {
-    agent: ureq::Agent,
+    agent: Result<ureq::Agent, String>,
     pub endpoint: String,
     signing_region: String,
 }
@@ -173,7 +173,13 @@ impl StsClient {
                     format!("https://{e}")
                 }
             })
-            .unwrap_or_else(|| format!("https://sts.{region}.{suffix}"));
+            .unwrap_or_else(|| {
+                if region == "aws-global" {
+                    "https://sts.amazonaws.com".to_string()
+                } else {
+                    format!("https://sts.{region}.{suffix}")
+                }
+            });
         let endpoint = endpoint.trim_end_matches('/').to_string();
         // An AWS STS host names its own region; the global host signs for us-east-1.
         let host = endpoint
@@ -191,11 +197,8 @@ impl StsClient {
         } else {
             region.to_string()
         };
-        let agent = http::agent(HttpSettings {
-            connect: Duration::from_secs(5),
-            overall: Duration::from_secs(30),
-            trust_all_certificates: ctx.trust_all_certificates,
-        });
+        let agent =
+            http::agent(&ctx.http_settings(Duration::from_secs(5), Duration::from_secs(30)));
         StsClient {
             agent,
             endpoint,
@@ -249,12 +252,16 @@ impl StsClient {
                     })?,
             );
         }
-        let reply =
-            http::post(&self.agent, &url, &headers, form.as_bytes()).map_err(|f| StsError {
-                code: None,
-                transient: matches!(f, HttpFailure::Unreachable(_)),
-                text: f.to_string(),
-            })?;
+        let agent = self.agent.as_ref().map_err(|e| StsError {
+            code: None,
+            text: e.clone(),
+            transient: false,
+        })?;
+        let reply = http::post(agent, &url, &headers, form.as_bytes()).map_err(|f| StsError {
+            code: None,
+            transient: matches!(f, HttpFailure::Unreachable(_)),
+            text: f.to_string(),
+        })?;
         if !reply.is_success() {
             return Err(sts_error(&reply));
         }
@@ -605,6 +612,9 @@ mod tests {
         let c = StsClient::new(None, "eu-west-1", &env, &ctx);
         assert_eq!(c.endpoint, "https://sts.eu-west-1.amazonaws.com");
         assert_eq!(c.signing_region, "eu-west-1");
+        let c = StsClient::new(None, "aws-global", &env, &ctx);
+        assert_eq!(c.endpoint, "https://sts.amazonaws.com");
+        assert_eq!(c.signing_region, "us-east-1");
         let c = StsClient::new(None, "cn-north-1", &env, &ctx);
         assert_eq!(c.endpoint, "https://sts.cn-north-1.amazonaws.com.cn");
         let env: SharedEnv = Arc::new(crate::env::MapEnv::from_pairs([
