@@ -1060,3 +1060,90 @@ fn caching_keeps_valid_credentials_when_a_refresh_fails() {
         .to_string()
         .contains("down"));
 }
+
+#[test]
+fn nested_assume_role_chains_through_sts_twice() {
+    let (sts, calls) = counting_sts(3600.0, Duration::ZERO);
+    let inner = assume_role_spec(&sts.url, basic("AKIDROOT", "r"));
+    let outer = CredentialsSpec::AssumeRole {
+        role_arn: "arn:aws:iam::123456789012:role/outer".into(),
+        session_name: "outer-s".into(),
+        external_id: None,
+        sts_endpoint: Some(sts.url.clone()),
+        provider: Box::new(inner),
+    };
+    let c = credentials::from_spec(&outer, env(&[]))
+        .unwrap()
+        .credentials()
+        .unwrap();
+    assert_eq!(c.access_key_id, "ASIA2");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    let reqs = sts.requests();
+    assert_eq!(
+        signed_akid(reqs[0].header("authorization").unwrap()).as_deref(),
+        Some("AKIDROOT")
+    );
+    assert_eq!(
+        reqs[1].form("RoleArn").as_deref(),
+        Some("arn:aws:iam::123456789012:role/outer")
+    );
+    assert_eq!(
+        signed_akid(reqs[1].header("authorization").unwrap()).as_deref(),
+        Some("ASIA1")
+    );
+    assert_eq!(reqs[1].form("ExternalId"), None);
+}
+
+#[test]
+fn expired_source_session_is_refetched_once() {
+    #[derive(Debug, Default)]
+    struct Numbered {
+        fetches: AtomicUsize,
+        invalidations: AtomicUsize,
+    }
+    impl Provider for Numbered {
+        fn credentials(&self) -> Result<Credentials, CredentialsError> {
+            let n = self.fetches.fetch_add(1, Ordering::SeqCst) + 1;
+            Ok(Credentials::new(
+                format!("AKIDSRC{n}"),
+                "s",
+                Some("t".into()),
+                None,
+                "src",
+            ))
+        }
+        fn invalidate(&self) {
+            self.invalidations.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    // STS rejects the first source session as expired, accepts the next.
+    let sts = Responder::start(|req| {
+        if signed_akid(req.header("authorization").unwrap_or("")).as_deref() == Some("AKIDSRC1") {
+            (
+                400,
+                sts_err(
+                    "ExpiredToken",
+                    "The security token included in the request is expired",
+                ),
+            )
+        } else {
+            (
+                200,
+                sts_ok("AssumeRole", "ASIAOK", "s", "t", &rfc3339_in(3600.0)),
+            )
+        }
+    });
+    let source = Arc::new(Numbered::default());
+    let p = credentials::AssumeRoleProvider::new(
+        source.clone(),
+        "arn:aws:iam::1:role/r",
+        "s",
+        None,
+        Some(&sts.url),
+        env(&[]),
+        &ProviderContext::default(),
+    );
+    assert_eq!(p.credentials().unwrap().access_key_id, "ASIAOK");
+    assert_eq!(source.invalidations.load(Ordering::SeqCst), 1);
+    assert_eq!(sts.count(), 2);
+}

@@ -310,17 +310,16 @@ pub fn from_spec_with(
 /// The AWS default chain, as `AUTO` builds it: environment variables, system properties,
 /// web identity token, profile, container, instance metadata.
 pub(crate) fn default_chain(env: SharedEnv, ctx: &ProviderContext) -> ChainProvider {
-    let region = sts::effective_region(ctx, &env);
     ChainProvider::new(vec![
         Arc::new(EnvVarProvider::new(env.clone())) as Arc<dyn Provider>,
         Arc::new(SysPropProvider::new()),
         Arc::new(WebIdentityProvider::new(
-            sts::StsClient::new(None, &region, &env, ctx),
+            None,
+            None,
+            None,
+            None,
             env.clone(),
-            None,
-            None,
-            None,
-            "WEB_IDENTITY_TOKEN",
+            ctx,
         )),
         Arc::new(ProfileProvider::new(None, None, env.clone(), ctx)),
         Arc::new(ContainerProvider::new(env.clone(), ctx)),
@@ -373,15 +372,14 @@ fn build_uncached(
             // The nested provider gets its own cache, so a refresh of the role does not
             // refetch still-valid source credentials.
             let source = from_spec_with(provider, env.clone(), ctx)?;
-            let region = sts::effective_region(ctx, &env);
             Arc::new(AssumeRoleProvider::new(
-                sts::StsClient::new(sts_endpoint.as_deref(), &region, &env, ctx),
                 source,
                 role_arn.clone(),
                 session_name.clone(),
                 external_id.clone().filter(|x| !x.is_empty()),
-                None,
-                "ASSUME_ROLE",
+                sts_endpoint.as_deref(),
+                env,
+                ctx,
             ))
         }
         CredentialsSpec::WebIdentityToken {
@@ -389,17 +387,14 @@ fn build_uncached(
             session_name,
             token_file,
             sts_endpoint,
-        } => {
-            let region = sts::effective_region(ctx, &env);
-            Arc::new(WebIdentityProvider::new(
-                sts::StsClient::new(sts_endpoint.as_deref(), &region, &env, ctx),
-                env,
-                role_arn.clone(),
-                session_name.clone(),
-                token_file.clone(),
-                "WEB_IDENTITY_TOKEN",
-            ))
-        }
+        } => Arc::new(WebIdentityProvider::new(
+            role_arn.clone(),
+            session_name.clone(),
+            token_file.clone(),
+            sts_endpoint.as_deref(),
+            env,
+            ctx,
+        )),
         CredentialsSpec::Custom { name } => build_custom(name)?,
     })
 }

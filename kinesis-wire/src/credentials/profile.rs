@@ -338,7 +338,7 @@ impl Resolver<'_> {
         let sts = StsClient::new(None, &region, env, ctx);
         let session = get("role_session_name").unwrap_or_else(generated_session_name);
         if let Some(token_file) = get("web_identity_token_file") {
-            let wi = WebIdentityProvider::new(
+            let wi = WebIdentityProvider::with_client(
                 sts,
                 env.clone(),
                 Some(role_arn.to_string()),

@@ -382,8 +382,44 @@ pub struct AssumeRoleProvider {
 }
 
 impl AssumeRoleProvider {
+    /// Assumes `role_arn` with credentials from `source`. STS is `sts_endpoint`
+    /// (`aws.credentials.role.stsEndpoint`), else `AWS_ENDPOINT_URL_STS` /
+    /// `AWS_ENDPOINT_URL` from `env`, else the regional endpoint of `ctx.region`. Wrap it in
+    /// a [`super::CachingProvider`] (as [`super::from_spec`] does) to reuse the session.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use kinesis_wire::credentials::{AssumeRoleProvider, Provider, ProviderContext, StaticProvider};
+    /// use kinesis_wire::{env::MapEnv, Credentials};
+    /// let source = Arc::new(StaticProvider::new(Credentials::new("AKID", "s", None, None, "BASIC")));
+    /// let p = AssumeRoleProvider::new(source, "", "session", None, None,
+    ///     Arc::new(MapEnv::default()), &ProviderContext::default());
+    /// assert!(p.credentials().unwrap_err().to_string().contains("roleArn"));
+    /// ```
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn new(
+    pub fn new(
+        source: Arc<dyn Provider>,
+        role_arn: impl Into<String>,
+        session_name: impl Into<String>,
+        external_id: Option<String>,
+        sts_endpoint: Option<&str>,
+        env: SharedEnv,
+        ctx: &ProviderContext,
+    ) -> Self {
+        let region = effective_region(ctx, &env);
+        Self::with_client(
+            StsClient::new(sts_endpoint, &region, &env, ctx),
+            source,
+            role_arn.into(),
+            session_name.into(),
+            external_id,
+            None,
+            "ASSUME_ROLE",
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn with_client(
         sts: StsClient,
         source: Arc<dyn Provider>,
         role_arn: String,
@@ -482,7 +518,39 @@ fn non_blank(v: Option<String>) -> Option<String> {
 }
 
 impl WebIdentityProvider {
-    pub(crate) fn new(
+    /// Exchanges the token in `token_file` (else `AWS_WEB_IDENTITY_TOKEN_FILE`) for a session
+    /// of `role_arn` (else `AWS_ROLE_ARN`) named `session_name` (else
+    /// `AWS_ROLE_SESSION_NAME`, else generated). STS is chosen as for
+    /// [`AssumeRoleProvider::new`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use kinesis_wire::credentials::{Provider, ProviderContext, WebIdentityProvider};
+    /// use kinesis_wire::env::MapEnv;
+    /// let p = WebIdentityProvider::new(None, None, None, None,
+    ///     Arc::new(MapEnv::default()), &ProviderContext::default());
+    /// assert!(p.credentials().unwrap_err().to_string().contains("AWS_WEB_IDENTITY_TOKEN_FILE"));
+    /// ```
+    pub fn new(
+        role_arn: Option<String>,
+        session_name: Option<String>,
+        token_file: Option<PathBuf>,
+        sts_endpoint: Option<&str>,
+        env: SharedEnv,
+        ctx: &ProviderContext,
+    ) -> Self {
+        let region = effective_region(ctx, &env);
+        Self::with_client(
+            StsClient::new(sts_endpoint, &region, &env, ctx),
+            env,
+            role_arn,
+            session_name,
+            token_file,
+            "WEB_IDENTITY_TOKEN",
+        )
+    }
+
+    pub(crate) fn with_client(
         sts: StsClient,
         env: SharedEnv,
         role_arn: Option<String>,
