@@ -1,0 +1,760 @@
+//! The `CREATE TABLE` parser: Flink's DDL for one table, with positions in every error.
+//!
+//! Types are parsed by `kinesis_formats::DataType::parse_prefix`; this module handles the
+//! statement's structure, identifiers, strings, comments and clauses. It recovers from the
+//! two losses typical of rendered documentation (a missing `)` after the columns and a
+//! missing `WITH (` before the options) so that one error reports everything missing.
+
+use std::collections::BTreeMap;
+
+use kinesis_formats::DataType;
+
+use crate::error::{DdlProblem, OptionsError};
+use crate::spec;
+use crate::table::{unknown_metadata_key, Column, ColumnKind, MetadataKey, TableParts, Watermark};
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    /// An identifier; `quoted` for backquoted ones (never keywords).
+    Ident {
+        text: String,
+        quoted: bool,
+    },
+    Str(String),
+    Number(String),
+    Punct(char),
+    Eof,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    start: usize,
+}
+
+impl Token {
+    fn is_kw(&self, kw: &str) -> bool {
+        matches!(&self.tok, Tok::Ident { text, quoted: false } if text.eq_ignore_ascii_case(kw))
+    }
+
+    fn is_punct(&self, c: char) -> bool {
+        self.tok == Tok::Punct(c)
+    }
+
+    fn describe(&self) -> String {
+        match &self.tok {
+            Tok::Ident {
+                text,
+                quoted: false,
+            } => format!("'{text}'"),
+            Tok::Ident { text, quoted: true } => format!("`{text}`"),
+            Tok::Str(s) => {
+                let short: String = s.chars().take(40).collect();
+                let more = if s.chars().count() > 40 { "..." } else { "" };
+                format!("the string '{short}{more}'")
+            }
+            Tok::Number(n) => format!("the number {n}"),
+            Tok::Punct(c) => format!("'{c}'"),
+            Tok::Eof => "the end of the statement".to_string(),
+        }
+    }
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    pos: usize,
+    problems: Vec<DdlProblem>,
+}
+
+/// Why parsing stopped: problems were recorded, or a schema error (no position).
+enum Stop {
+    Syntax,
+    Schema(OptionsError),
+}
+
+type PResult<T> = Result<T, Stop>;
+
+impl<'a> Parser<'a> {
+    fn problem(&mut self, at: usize, message: impl Into<String>) {
+        let (line, column, excerpt) = locate(self.src, at);
+        self.problems.push(DdlProblem {
+            line,
+            column,
+            message: message.into(),
+            excerpt,
+        });
+    }
+
+    fn fail<T>(&mut self, at: usize, message: impl Into<String>) -> PResult<T> {
+        self.problem(at, message);
+        Err(Stop::Syntax)
+    }
+
+    fn skip_trivia(&mut self) -> PResult<()> {
+        let b = self.src.as_bytes();
+        loop {
+            while self.pos < b.len() && (b[self.pos] as char).is_ascii_whitespace() {
+                self.pos += 1;
+            }
+            if self.src[self.pos..].starts_with("--") {
+                while self.pos < b.len() && b[self.pos] != b'\n' {
+                    self.pos += 1;
+                }
+            } else if self.src[self.pos..].starts_with("/*") {
+                let start = self.pos;
+                match self.src[self.pos + 2..].find("*/") {
+                    Some(end) => self.pos += 2 + end + 2,
+                    None => return self.fail(start, "unterminated comment: '/*' without '*/'"),
+                }
+            } else {
+                return Ok(());
+            }
+        }
+    }
+
+    fn next(&mut self) -> PResult<Token> {
+        self.skip_trivia()?;
+        let start = self.pos;
+        let rest = &self.src[self.pos..];
+        let Some(c) = rest.chars().next() else {
+            return Ok(Token {
+                tok: Tok::Eof,
+                start,
+            });
+        };
+        let tok = if c == '\'' || c == '`' {
+            // '' inside a string and `` inside an identifier stand for the quote itself.
+            let mut out = String::new();
+            let mut i = start + 1;
+            loop {
+                let Some(ch) = self.src[i..].chars().next() else {
+                    let what = if c == '\'' {
+                        "string literal"
+                    } else {
+                        "quoted identifier"
+                    };
+                    return self.fail(start, format!("unterminated {what}: missing closing {c}"));
+                };
+                if ch == c {
+                    if self.src[i + 1..].starts_with(c) {
+                        out.push(c);
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                out.push(ch);
+                i += ch.len_utf8();
+            }
+            self.pos = i;
+            if c == '\'' {
+                Tok::Str(out)
+            } else {
+                Tok::Ident {
+                    text: out,
+                    quoted: true,
+                }
+            }
+        } else if c.is_alphabetic() || c == '_' {
+            let len = rest
+                .char_indices()
+                .find(|(_, ch)| !(ch.is_alphanumeric() || *ch == '_' || *ch == '$'))
+                .map(|(i, _)| i)
+                .unwrap_or(rest.len());
+            self.pos += len;
+            Tok::Ident {
+                text: rest[..len].to_string(),
+                quoted: false,
+            }
+        } else if c.is_ascii_digit() {
+            let len = rest
+                .char_indices()
+                .find(|(_, ch)| !(ch.is_ascii_digit() || *ch == '.'))
+                .map(|(i, _)| i)
+                .unwrap_or(rest.len());
+            self.pos += len;
+            Tok::Number(rest[..len].to_string())
+        } else {
+            self.pos += c.len_utf8();
+            Tok::Punct(c)
+        };
+        Ok(Token { tok, start })
+    }
+
+    fn peek(&mut self) -> PResult<Token> {
+        let save = self.pos;
+        let t = self.next();
+        self.pos = save;
+        t
+    }
+
+    fn expect_kw(&mut self, kw: &str, context: &str) -> PResult<Token> {
+        let t = self.next()?;
+        if t.is_kw(kw) {
+            Ok(t)
+        } else {
+            let d = t.describe();
+            self.fail(t.start, format!("expected {kw} {context}, found {d}"))
+        }
+    }
+
+    fn expect_punct(&mut self, c: char, context: &str) -> PResult<Token> {
+        let t = self.next()?;
+        if t.is_punct(c) {
+            Ok(t)
+        } else {
+            let d = t.describe();
+            self.fail(t.start, format!("expected '{c}' {context}, found {d}"))
+        }
+    }
+
+    fn ident(&mut self, what: &str) -> PResult<String> {
+        let t = self.next()?;
+        match t.tok {
+            Tok::Ident { text, .. } => Ok(text),
+            _ => {
+                let d = t.describe();
+                self.fail(t.start, format!("expected {what}, found {d}"))
+            }
+        }
+    }
+
+    fn string(&mut self, what: &str) -> PResult<(String, usize)> {
+        let t = self.next()?;
+        match t.tok {
+            Tok::Str(s) => Ok((s, t.start)),
+            _ => {
+                let d = t.describe();
+                self.fail(
+                    t.start,
+                    format!("expected {what} (a quoted string like 'value'), found {d}"),
+                )
+            }
+        }
+    }
+
+    /// Raw text of an expression up to the next top-level `,` or `)`.
+    fn expression(&mut self) -> PResult<String> {
+        let start = self.pos;
+        let mut depth = 0usize;
+        loop {
+            let save = self.pos;
+            let t = self.next()?;
+            match t.tok {
+                Tok::Eof => {
+                    self.pos = save;
+                    break;
+                }
+                Tok::Punct('(') => depth += 1,
+                Tok::Punct(')') if depth == 0 => {
+                    self.pos = save;
+                    break;
+                }
+                Tok::Punct(')') => depth -= 1,
+                Tok::Punct(',') if depth == 0 => {
+                    self.pos = save;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let text = self.src[start..self.pos].trim().to_string();
+        if text.is_empty() {
+            return self.fail(start, "expected an expression");
+        }
+        Ok(text)
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `at`, and an excerpt.
+fn locate(src: &str, at: usize) -> (usize, usize, String) {
+    let at = at.min(src.len());
+    let line_start = src[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let line_end = src[at..].find('\n').map(|i| at + i).unwrap_or(src.len());
+    let line_no = src[..at].matches('\n').count() + 1;
+    let col = src[line_start..at].chars().count() + 1;
+    let text = mask_line(src[line_start..line_end].trim_end_matches('\r'));
+    let pad: String = src[line_start..at]
+        .chars()
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let gutter = line_no.to_string();
+    let blank = " ".repeat(gutter.len());
+    (line_no, col, format!("{gutter} | {text}\n{blank} | {pad}^"))
+}
+
+/// Masks the values of sensitive options in an excerpt line (`'...secretkey' = '******'`).
+fn mask_line(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    let mut last_key_sensitive = false;
+    while let Some(q) = rest.find('\'') {
+        let (before, after) = rest.split_at(q);
+        out.push_str(before);
+        // Find the end of this literal ('' escapes).
+        let mut end = None;
+        let b = after.as_bytes();
+        let mut i = 1;
+        while i < b.len() {
+            if b[i] == b'\'' {
+                if b.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                    continue;
+                }
+                end = Some(i);
+                break;
+            }
+            i += 1;
+        }
+        let Some(end) = end else {
+            out.push_str(after);
+            return out;
+        };
+        let literal = &after[..=end];
+        let is_value = before.trim_end().ends_with('=');
+        if is_value && last_key_sensitive {
+            out.push_str("'******'");
+        } else {
+            out.push_str(literal);
+        }
+        last_key_sensitive = !is_value && spec::is_sensitive(&literal[1..literal.len() - 1]);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+struct RawColumn {
+    name: String,
+    start: usize,
+    data_type: DataType,
+    metadata: Option<(Option<String>, bool)>,
+    comment: Option<String>,
+}
+
+/// Parses a `CREATE TABLE` statement into its parts (no option validation).
+pub(crate) fn parse(src: &str) -> Result<TableParts, OptionsError> {
+    let mut p = Parser {
+        src,
+        pos: 0,
+        problems: Vec::new(),
+    };
+    match parse_statement(&mut p) {
+        Ok(parts) if p.problems.is_empty() => Ok(parts),
+        Err(Stop::Schema(e)) => Err(e),
+        _ => Err(OptionsError::Syntax(p.problems)),
+    }
+}
+
+fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
+    p.expect_kw("CREATE", "at the start of the statement")?;
+    if p.peek()?.is_kw("TEMPORARY") {
+        p.next()?;
+    }
+    p.expect_kw("TABLE", "after CREATE")?;
+    if p.peek()?.is_kw("IF") {
+        p.next()?;
+        p.expect_kw("NOT", "in IF NOT EXISTS")?;
+        p.expect_kw("EXISTS", "in IF NOT EXISTS")?;
+    }
+    let mut name_parts = vec![p.ident("the table name")?];
+    while p.peek()?.is_punct('.') {
+        p.next()?;
+        name_parts.push(p.ident("a name after '.'")?);
+    }
+    if name_parts.len() > 3 {
+        return p.fail(
+            p.pos,
+            "a table name has at most three parts: catalog.database.table",
+        );
+    }
+    let name = name_parts.join(".");
+    let open = p.expect_punct('(', "to open the column list after the table name")?;
+
+    let mut columns: Vec<RawColumn> = Vec::new();
+    let mut watermark = None;
+    loop {
+        // A table-level clause where a column should be: the list's ')' is missing.
+        let t = p.peek()?;
+        if is_clause_start(p, &t)? {
+            missing_close_paren(p, &open, &t);
+            break;
+        }
+        if t.is_kw("WATERMARK") {
+            p.next()?;
+            p.expect_kw("FOR", "after WATERMARK")?;
+            let column = p.ident("the watermark's column")?;
+            p.expect_kw("AS", "after WATERMARK FOR <column>")?;
+            let expression = p.expression()?;
+            watermark = Some(Watermark { column, expression });
+        } else if t.is_kw("PRIMARY") || t.is_kw("CONSTRAINT") {
+            return p.fail(
+                t.start,
+                "PRIMARY KEY is not supported: the kinesis connector is append-only (it cannot apply updates or deletes)",
+            );
+        } else {
+            columns.push(parse_column(p)?);
+        }
+        let t = p.peek()?;
+        if t.is_punct(',') {
+            p.next()?;
+            continue;
+        }
+        if t.is_punct(')') {
+            p.next()?;
+            break;
+        }
+        if is_clause_start(p, &t)? || matches!(t.tok, Tok::Str(_) | Tok::Eof) {
+            missing_close_paren(p, &open, &t);
+            break;
+        }
+        let after = columns
+            .last()
+            .map(|c| format!("column `{}`", c.name))
+            .unwrap_or_else(|| "the watermark".into());
+        let d = t.describe();
+        return p.fail(
+            t.start,
+            format!("expected ',' or ')' after {after}, found {d}"),
+        );
+    }
+    if columns.is_empty() {
+        return p.fail(open.start, "a table needs at least one column");
+    }
+
+    let mut comment = None;
+    if p.peek()?.is_kw("COMMENT") {
+        p.next()?;
+        comment = Some(p.string("the table comment")?.0);
+    }
+    let mut partition_keys = Vec::new();
+    if p.peek()?.is_kw("PARTITIONED") {
+        p.next()?;
+        p.expect_kw("BY", "after PARTITIONED")?;
+        p.expect_punct('(', "after PARTITIONED BY")?;
+        loop {
+            partition_keys.push(p.ident("a partition column")?);
+            let t = p.next()?;
+            if t.is_punct(',') {
+                continue;
+            }
+            if t.is_punct(')') {
+                break;
+            }
+            let d = t.describe();
+            return p.fail(
+                t.start,
+                format!("expected ',' or ')' in PARTITIONED BY, found {d}"),
+            );
+        }
+    }
+
+    let mut options = BTreeMap::new();
+    let mut positions: BTreeMap<String, usize> = BTreeMap::new();
+    let t = p.peek()?;
+    let with_open = if t.is_kw("WITH") {
+        p.next()?;
+        Some(p.expect_punct('(', "after WITH")?)
+    } else if matches!(t.tok, Tok::Str(_)) {
+        p.problem(
+            t.start,
+            format!(
+                "missing 'WITH (' before the table options: {} starts an option but no WITH clause was opened",
+                t.describe()
+            ),
+        );
+        None
+    } else if t.tok == Tok::Eof || t.is_punct(';') {
+        // No WITH clause: the options check reports what is required.
+        let end = p.next()?;
+        if end.is_punct(';') {
+            expect_end(p)?;
+        }
+        return finish(
+            p,
+            name,
+            columns,
+            partition_keys,
+            watermark,
+            comment,
+            options,
+        );
+    } else {
+        let d = t.describe();
+        let expected = if partition_keys.is_empty() && comment.is_none() {
+            "COMMENT, PARTITIONED BY or WITH ("
+        } else {
+            "WITH ("
+        };
+        return p.fail(
+            t.start,
+            format!("expected {expected} after the column list, found {d}"),
+        );
+    };
+    if !p.peek()?.is_punct(')') {
+        loop {
+            let (key, key_at) = p.string("an option key")?;
+            p.expect_punct('=', &format!("after option key '{key}'"))?;
+            let t = p.next()?;
+            let value = match t.tok {
+                Tok::Str(v) => v,
+                _ => {
+                    let found = if spec::is_sensitive(&key) {
+                        "an unquoted value".to_string()
+                    } else {
+                        t.describe()
+                    };
+                    return p.fail(
+                        t.start,
+                        format!("expected the value of option '{key}' as a quoted string, found {found}"),
+                    );
+                }
+            };
+            if let Some(first) = positions.get(&key) {
+                let (l, c, _) = locate(p.src, *first);
+                return p.fail(
+                    key_at,
+                    format!("option '{key}' is set twice (first at line {l}, column {c})"),
+                );
+            }
+            positions.insert(key.clone(), key_at);
+            options.insert(key, value);
+            let t = p.peek()?;
+            if t.is_punct(',') {
+                p.next()?;
+                continue;
+            }
+            if t.is_punct(')') {
+                break;
+            }
+            if matches!(t.tok, Tok::Eof) || t.is_punct(';') {
+                let opened = match &with_open {
+                    Some(w) => {
+                        let (l, c, _) = locate(p.src, w.start);
+                        format!("the WITH options opened at line {l}, column {c}")
+                    }
+                    None => "the WITH options".to_string(),
+                };
+                let at = t.start;
+                p.problem(at, format!("missing ')' to close {opened}"));
+                return Err(Stop::Syntax);
+            }
+            if matches!(t.tok, Tok::Str(_)) {
+                return p.fail(
+                    t.start,
+                    format!(
+                        "missing ',' between options: {} follows option '{}'",
+                        t.describe(),
+                        options.keys().last().map(String::as_str).unwrap_or("")
+                    ),
+                );
+            }
+            let d = t.describe();
+            return p.fail(
+                t.start,
+                format!(
+                    "expected ',' or ')' after option '{}', found {d}",
+                    positions
+                        .iter()
+                        .max_by_key(|(_, at)| **at)
+                        .map(|(k, _)| k.as_str())
+                        .unwrap_or("")
+                ),
+            );
+        }
+    }
+    p.expect_punct(')', "to close the WITH options")?;
+    if p.peek()?.is_punct(';') {
+        p.next()?;
+    }
+    expect_end(p)?;
+    finish(
+        p,
+        name,
+        columns,
+        partition_keys,
+        watermark,
+        comment,
+        options,
+    )
+}
+
+fn expect_end(p: &mut Parser<'_>) -> PResult<()> {
+    let t = p.next()?;
+    if t.tok != Tok::Eof {
+        let d = t.describe();
+        return p.fail(
+            t.start,
+            format!("unexpected {d} after the end of the CREATE TABLE statement"),
+        );
+    }
+    Ok(())
+}
+
+/// `PARTITIONED BY`, `WITH (`, `COMMENT '` at a position where the column list continues.
+fn is_clause_start(p: &mut Parser<'_>, t: &Token) -> PResult<bool> {
+    if !(t.is_kw("PARTITIONED") || t.is_kw("WITH") || t.is_kw("COMMENT")) {
+        return Ok(false);
+    }
+    let save = p.pos;
+    p.next()?;
+    let after = p.next()?;
+    p.pos = save;
+    Ok((t.is_kw("PARTITIONED") && after.is_kw("BY"))
+        || (t.is_kw("WITH") && after.is_punct('('))
+        || (t.is_kw("COMMENT") && matches!(after.tok, Tok::Str(_))))
+}
+
+fn missing_close_paren(p: &mut Parser<'_>, open: &Token, at: &Token) {
+    let (l, c, _) = locate(p.src, open.start);
+    let before = match &at.tok {
+        Tok::Eof => "at the end of the statement".to_string(),
+        Tok::Str(_) => "before the table options".to_string(),
+        Tok::Ident { text, .. } => format!("before {}", text.to_ascii_uppercase()),
+        _ => format!("before {}", at.describe()),
+    };
+    p.problem(
+        at.start,
+        format!("missing ')' to close the column list opened at line {l}, column {c} (expected ')' {before})"),
+    );
+}
+
+fn parse_column(p: &mut Parser<'_>) -> PResult<RawColumn> {
+    let t = p.next()?;
+    let (name, start) = match t.tok {
+        Tok::Ident { text, .. } => (text, t.start),
+        _ => {
+            let d = t.describe();
+            return p.fail(t.start, format!("expected a column name, found {d}"));
+        }
+    };
+    if p.peek()?.is_kw("AS") {
+        return p.fail(
+            start,
+            format!(
+                "computed column `{name}` is not supported: declare a physical or METADATA column"
+            ),
+        );
+    }
+    p.skip_trivia()?;
+    let type_at = p.pos;
+    let mut data_type = match DataType::parse_prefix(&p.src[type_at..]) {
+        Ok((t, used)) => {
+            p.pos = type_at + used;
+            t
+        }
+        Err(e) => {
+            let at = type_at + e.offset.min(p.src.len() - type_at);
+            return p.fail(
+                at,
+                format!("invalid type for column `{name}`: {}", e.message),
+            );
+        }
+    };
+    let mut metadata = None;
+    let mut comment = None;
+    loop {
+        let t = p.peek()?;
+        if t.is_kw("NOT") {
+            p.next()?;
+            p.expect_kw("NULL", "after NOT")?;
+            data_type.nullable = false;
+        } else if t.is_kw("NULL") {
+            p.next()?;
+            data_type.nullable = true;
+        } else if t.is_kw("METADATA") {
+            p.next()?;
+            let mut key = None;
+            if p.peek()?.is_kw("FROM") {
+                p.next()?;
+                key = Some(p.string("the metadata key after FROM")?.0);
+            }
+            let mut is_virtual = false;
+            if p.peek()?.is_kw("VIRTUAL") {
+                p.next()?;
+                is_virtual = true;
+            }
+            metadata = Some((key, is_virtual));
+        } else if t.is_kw("VIRTUAL") {
+            return p.fail(
+                t.start,
+                format!("VIRTUAL without METADATA in column `{name}`"),
+            );
+        } else if t.is_kw("COMMENT") {
+            p.next()?;
+            comment = Some(p.string("the column comment")?.0);
+        } else if t.is_kw("PRIMARY") || t.is_kw("CONSTRAINT") {
+            return p.fail(
+                t.start,
+                "PRIMARY KEY is not supported: the kinesis connector is append-only (it cannot apply updates or deletes)",
+            );
+        } else {
+            break;
+        }
+    }
+    Ok(RawColumn {
+        name,
+        start,
+        data_type,
+        metadata,
+        comment,
+    })
+}
+
+fn finish(
+    p: &mut Parser<'_>,
+    name: String,
+    raw: Vec<RawColumn>,
+    partition_keys: Vec<String>,
+    watermark: Option<Watermark>,
+    comment: Option<String>,
+    options: BTreeMap<String, String>,
+) -> PResult<TableParts> {
+    if !p.problems.is_empty() {
+        return Err(Stop::Syntax);
+    }
+    let mut columns = Vec::with_capacity(raw.len());
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for c in raw {
+        if let Some(first) = seen.get(&c.name) {
+            let (l, col, _) = locate(p.src, *first);
+            return p.fail(
+                c.start,
+                format!(
+                    "column `{}` is defined twice (first at line {l}, column {col})",
+                    c.name
+                ),
+            );
+        }
+        seen.insert(c.name.clone(), c.start);
+        let kind = match c.metadata {
+            None => ColumnKind::Physical,
+            Some((key, is_virtual)) => {
+                let key_text = key.unwrap_or_else(|| c.name.clone());
+                match MetadataKey::from_key(&key_text) {
+                    Some(key) => ColumnKind::Metadata { key, is_virtual },
+                    None => {
+                        return Err(Stop::Schema(unknown_metadata_key(
+                            &name, &c.name, &key_text,
+                        )));
+                    }
+                }
+            }
+        };
+        columns.push(Column {
+            name: c.name,
+            data_type: c.data_type,
+            kind,
+            comment: c.comment,
+        });
+    }
+    Ok(TableParts {
+        name,
+        columns,
+        partition_keys,
+        watermark,
+        comment,
+        options,
+    })
+}

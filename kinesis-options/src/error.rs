@@ -1,0 +1,132 @@
+//! Errors of table definition: DDL syntax, schema problems and option validation.
+//!
+//! Option errors carry Flink's wording (reference §2) with the table key the user wrote
+//! (decisions D2). No error ever contains the value of a sensitive option.
+
+use std::fmt;
+
+/// One problem found in a `CREATE TABLE` text, with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DdlProblem {
+    /// 1-based line of the DDL text.
+    pub line: usize,
+    /// 1-based column (in characters) of the DDL text.
+    pub column: usize,
+    /// What is wrong (and, where we can tell, what is missing).
+    pub message: String,
+    /// The offending line with a caret under the column.
+    pub excerpt: String,
+}
+
+impl fmt::Display for DdlProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}\n{}",
+            self.line, self.column, self.message, self.excerpt
+        )
+    }
+}
+
+/// Why a table definition was rejected.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum OptionsError {
+    /// The DDL text does not parse. Holds every problem found (the parser recovers from a
+    /// missing `)` or `WITH (` to report both); never empty.
+    Syntax(Vec<DdlProblem>),
+    /// A column, metadata or partitioning problem; `column` names the column when there is one.
+    Schema {
+        column: Option<String>,
+        message: String,
+    },
+    /// Required options are absent (Flink's "One or more required options are missing.").
+    MissingOptions(Vec<String>),
+    /// Keys that neither the source nor the sink knows (decisions D3), each with the closest
+    /// known key, if any is close.
+    UnsupportedOptions {
+        /// `(key as written, suggestion)`, sorted by key.
+        keys: Vec<(String, Option<String>)>,
+        /// Every supported key, sorted; deprecated ones suffixed ` (deprecated)`.
+        supported: Vec<String>,
+    },
+    /// A value was rejected. `message` is Flink's message for the rule (naming the table
+    /// key, D2); `key` is the option at fault.
+    Invalid { key: String, message: String },
+    /// The format (`csv`, `json`, ...) rejected its options.
+    Format { format: String, message: String },
+}
+
+impl OptionsError {
+    /// The option key at fault, when the error is about one option.
+    ///
+    /// ```
+    /// use kinesis_options::TableDef;
+    /// let err = TableDef::from_options("t", vec![], [
+    ///     ("stream", "s"), ("format", "csv"), ("aws.region", "us-east-1"),
+    ///     ("sink.batch.max-size", "0"),
+    /// ]).unwrap_err();
+    /// assert_eq!(err.key(), Some("sink.batch.max-size"));
+    /// ```
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            OptionsError::Invalid { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
+        OptionsError::Invalid {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn schema(column: Option<&str>, message: impl Into<String>) -> Self {
+        OptionsError::Schema {
+            column: column.map(str::to_string),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for OptionsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OptionsError::Syntax(problems) => {
+                for (i, p) in problems.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("\n")?;
+                    }
+                    write!(f, "{p}")?;
+                }
+                Ok(())
+            }
+            OptionsError::Schema { message, .. } => f.write_str(message),
+            OptionsError::MissingOptions(keys) => write!(
+                f,
+                "One or more required options are missing.\n\nMissing required options are:\n\n{}",
+                keys.join("\n")
+            ),
+            OptionsError::UnsupportedOptions { keys, supported } => {
+                f.write_str(
+                    "Unsupported options found for 'kinesis'.\n\nUnsupported options:\n\n",
+                )?;
+                for (i, (key, suggestion)) in keys.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("\n")?;
+                    }
+                    match suggestion {
+                        Some(s) => write!(f, "{key} (did you mean '{s}'?)")?,
+                        None => f.write_str(key)?,
+                    }
+                }
+                write!(f, "\n\nSupported options:\n\n{}", supported.join("\n"))
+            }
+            OptionsError::Invalid { message, .. } => f.write_str(message),
+            OptionsError::Format { message, .. } => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for OptionsError {}

@@ -1,0 +1,335 @@
+//! Typed sink (`sink.*`) options and their validation (reference §1.4, §2.5, §8; D8).
+
+use std::time::Duration;
+
+use crate::error::OptionsError;
+use crate::registry::{
+    self, FieldsPartitionKeyGenerator, FixedPartitionKeyGenerator, PartitionKeyGenerator,
+    PartitionerContext, RandomPartitionKeyGenerator,
+};
+use crate::resolve::{could_not_parse, flink_bool, Effective};
+
+/// Kinesis' limit on the data of one record (1 MiB).
+pub const MAX_RECORD_SIZE_BYTES: u64 = 1_048_576;
+/// Kinesis' limit on records per PutRecords request.
+pub const MAX_RECORDS_PER_REQUEST: usize = 500;
+
+/// How the sink computes partition keys (reference §4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Partitioner {
+    /// A random UUID per record (`sink.partitioner` unset or `random`).
+    Random,
+    /// The sink subtask index (`fixed`, decisions D1).
+    Fixed,
+    /// The PARTITIONED BY columns joined by `delimiter`, cut at 256 (§4.3).
+    Fields {
+        columns: Vec<String>,
+        delimiter: String,
+    },
+    /// A partitioner registered under this name (D15).
+    Custom(String),
+}
+
+impl Partitioner {
+    /// The generator for one sink subtask.
+    ///
+    /// ```
+    /// use kinesis_options::{Partitioner, registry::PartitionerContext};
+    /// let g = Partitioner::Fixed.build(&PartitionerContext::default()).unwrap();
+    /// assert_eq!(g.partition_key(&kinesis_formats::Row::default()), "0");
+    /// ```
+    pub fn build(
+        &self,
+        ctx: &PartitionerContext<'_>,
+    ) -> Result<Box<dyn PartitionKeyGenerator>, OptionsError> {
+        match self {
+            Partitioner::Random => Ok(Box::new(RandomPartitionKeyGenerator)),
+            Partitioner::Fixed => Ok(Box::new(FixedPartitionKeyGenerator::new(ctx.subtask_index))),
+            Partitioner::Fields { columns, delimiter } => Ok(Box::new(
+                FieldsPartitionKeyGenerator::new(ctx.row_type, columns, delimiter)?,
+            )),
+            Partitioner::Custom(name) => match registry::partitioner(name) {
+                Some(factory) => Ok(factory(ctx)),
+                None => Err(unknown_partitioner(name)),
+            },
+        }
+    }
+}
+
+pub(crate) fn unknown_partitioner(name: &str) -> OptionsError {
+    OptionsError::invalid(
+        "sink.partitioner",
+        format!("Could not find and instantiate partitioner class '{name}'"),
+    )
+}
+
+/// `sink.http-client.protocol.version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpProtocol {
+    Http1_1,
+    /// Accepted; served over HTTP/1.1 (decisions D17).
+    Http2,
+}
+
+/// The sink's HTTP client settings (`sink.http-client.*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpClientOptions {
+    pub max_concurrency: u32,
+    pub read_timeout: Duration,
+    pub protocol: HttpProtocol,
+}
+
+/// Retries of failed entries and requests (the options decisions.md adds).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SinkRetryOptions {
+    pub base: Duration,
+    pub max: Duration,
+    pub expconst: f64,
+    /// 0 = unlimited (Flink's behaviour); else a record fails after this many attempts.
+    pub max_attempts: u32,
+}
+
+impl SinkRetryOptions {
+    /// Full-jitter sleep before retry `attempt` given a uniform random number in `[0, 1)`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kinesis_options::SinkRetryOptions;
+    /// let r = SinkRetryOptions { base: Duration::from_millis(100), max: Duration::from_millis(5000),
+    ///                            expconst: 1.5, max_attempts: 0 };
+    /// assert_eq!(r.full_jitter(2, 0.5), Duration::from_millis(112));
+    /// ```
+    pub fn full_jitter(&self, attempt: u32, unit_random: f64) -> Duration {
+        crate::source::RetryOptions {
+            base: self.base,
+            max: self.max,
+            expconst: self.expconst,
+            max_retries: 0,
+        }
+        .full_jitter(attempt, unit_random)
+    }
+}
+
+/// Everything the sink reads from the table options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SinkOptions {
+    pub partitioner: Partitioner,
+    /// `sink.fail-on-error`.
+    pub fail_on_error: bool,
+    /// `sink.batch.max-size`: records per PutRecords (≤ 500).
+    pub batch_max_size: usize,
+    /// `sink.requests.max-inflight`.
+    pub max_in_flight_requests: usize,
+    /// `sink.requests.max-buffered` (> `batch_max_size`).
+    pub max_buffered_requests: usize,
+    /// `sink.flush-buffer.size`: data bytes per request and size-flush threshold (≥ 1 MiB).
+    pub flush_buffer_size: u64,
+    /// `sink.flush-buffer.timeout`.
+    pub flush_buffer_timeout: Duration,
+    pub http_client: HttpClientOptions,
+    pub retry: SinkRetryOptions,
+    /// `aws.kinesis.client.user-agent-prefix`.
+    pub user_agent_prefix: Option<String>,
+}
+
+/// The typed values read while mapping deprecated options (Flink's sink step 2).
+pub(crate) struct Parsed {
+    fail_on_error: bool,
+    batch: i64,
+    inflight: i64,
+    buffered: i64,
+    flush_size: i64,
+    flush_timeout: i64,
+    retry: SinkRetryOptions,
+}
+
+fn parse_int(o: &Effective, key: &str, max: i64) -> Result<i64, OptionsError> {
+    let v = o.value_or_default(key);
+    match v.trim().parse::<i64>() {
+        Ok(n) if n >= -max - 1 && n <= max => Ok(n),
+        _ => Err(OptionsError::invalid(key, could_not_parse(key, v))),
+    }
+}
+
+/// Step 2 of the sink factory: typed parsing (C-033).
+pub(crate) fn parse(o: &Effective) -> Result<Parsed, OptionsError> {
+    let int = i32::MAX as i64;
+    let long = i64::MAX;
+    let fail_key = "sink.fail-on-error";
+    let fail_on_error = flink_bool(o.value_or_default(fail_key)).ok_or_else(|| {
+        OptionsError::invalid(
+            fail_key,
+            could_not_parse(fail_key, o.value_or_default(fail_key)),
+        )
+    })?;
+    let flush_size = parse_int(o, "sink.flush-buffer.size", long)?;
+    let buffered = parse_int(o, "sink.requests.max-buffered", int)?;
+    let flush_timeout = parse_int(o, "sink.flush-buffer.timeout", long)?;
+    let batch = parse_int(o, "sink.batch.max-size", int)?;
+    let inflight = parse_int(o, "sink.requests.max-inflight", int)?;
+    let base = parse_int(o, "sink.retry.backoff.base", long)?;
+    let max = parse_int(o, "sink.retry.backoff.max", long)?;
+    let exp_key = "sink.retry.backoff.expconst";
+    let expconst = crate::java::parse_double(o.value_or_default(exp_key)).ok_or_else(|| {
+        OptionsError::invalid(
+            exp_key,
+            could_not_parse(exp_key, o.value_or_default(exp_key)),
+        )
+    })?;
+    let attempts = parse_int(o, "sink.retry.max-attempts", int)?;
+    for (key, v) in [
+        ("sink.retry.backoff.base", base as f64),
+        ("sink.retry.backoff.max", max as f64),
+        (exp_key, expconst),
+        ("sink.retry.max-attempts", attempts as f64),
+    ] {
+        if v < 0.0 {
+            return Err(OptionsError::invalid(
+                key,
+                format!("Invalid value given for {key}. Must be a valid non-negative value."),
+            ));
+        }
+    }
+    Ok(Parsed {
+        fail_on_error,
+        batch,
+        inflight,
+        buffered,
+        flush_size,
+        flush_timeout,
+        retry: SinkRetryOptions {
+            base: Duration::from_millis(base as u64),
+            max: Duration::from_millis(max as u64),
+            expconst,
+            max_attempts: attempts as u32,
+        },
+    })
+}
+
+/// K4–K8, then decisions D8 (K13, K14 and the 500-record limit) at definition time.
+pub(crate) fn check_ranges(p: &Parsed) -> Result<(), OptionsError> {
+    let checks: [(&str, i64, &str); 5] = [
+        (
+            "sink.batch.max-size",
+            p.batch,
+            "Invalid option batch size. Must be a positive integer",
+        ),
+        (
+            "sink.flush-buffer.size",
+            p.flush_size,
+            "Invalid option flush buffer size. Must be a positive integer",
+        ),
+        (
+            "sink.requests.max-buffered",
+            p.buffered,
+            "Invalid option maximum buffered requests. Must be a positive integer",
+        ),
+        (
+            "sink.requests.max-inflight",
+            p.inflight,
+            "Invalid option maximum inflight requests. Must be a positive integer",
+        ),
+        (
+            "sink.flush-buffer.timeout",
+            p.flush_timeout,
+            "Invalid option buffer timeout. Must be a positive integer",
+        ),
+    ];
+    for (key, v, msg) in checks {
+        if v <= 0 {
+            return Err(OptionsError::invalid(key, msg));
+        }
+    }
+    if p.batch > MAX_RECORDS_PER_REQUEST as i64 {
+        return Err(OptionsError::invalid(
+            "sink.batch.max-size",
+            "Invalid option batch size. Must be a positive integer not greater than 500 (the PutRecords limit)",
+        ));
+    }
+    if p.buffered <= p.batch {
+        return Err(OptionsError::invalid(
+            "sink.requests.max-buffered",
+            "The maximum number of requests that may be buffered should be strictly greater than the maximum number of requests per batch.",
+        ));
+    }
+    if (p.flush_size as u64) < MAX_RECORD_SIZE_BYTES {
+        return Err(OptionsError::invalid(
+            "sink.flush-buffer.size",
+            "The maximum allowed size in bytes per flush must be greater than or equal to the maximum allowed size in bytes of a single record.",
+        ));
+    }
+    Ok(())
+}
+
+/// K10–K12.
+pub(crate) fn check_http(o: &Effective) -> Result<HttpClientOptions, OptionsError> {
+    let int = |key: &str, msg: &str| -> Result<u32, OptionsError> {
+        match o.value_or_default(key).parse::<i32>() {
+            Ok(n) if n >= 0 => Ok(n as u32),
+            _ => Err(OptionsError::invalid(key, msg)),
+        }
+    };
+    let max_concurrency = int(
+        "sink.http-client.max-concurrency",
+        "Invalid value given for HTTP client max concurrency. Must be positive integer.",
+    )?;
+    let read_timeout = int(
+        "sink.http-client.read-timeout",
+        "Invalid value given for HTTP read timeout. Must be positive integer.",
+    )?;
+    let protocol = match o.value_or_default("sink.http-client.protocol.version") {
+        "HTTP1_1" => HttpProtocol::Http1_1,
+        "HTTP2" => HttpProtocol::Http2,
+        _ => {
+            return Err(OptionsError::invalid(
+                "sink.http-client.protocol.version",
+                "Invalid value given for HTTP protocol. Must be HTTP1_1 or HTTP2.",
+            ))
+        }
+    };
+    Ok(HttpClientOptions {
+        max_concurrency,
+        read_timeout: Duration::from_millis(read_timeout as u64),
+        protocol,
+    })
+}
+
+/// The partitioner the options and PARTITIONED BY select (§4 precedence; K1 is checked
+/// separately, after the required-option checks, as Flink does).
+pub(crate) fn select_partitioner(o: &Effective, partition_keys: &[String]) -> Partitioner {
+    if !partition_keys.is_empty() {
+        return Partitioner::Fields {
+            columns: partition_keys.to_vec(),
+            delimiter: o
+                .value_or_default("sink.partitioner-field-delimiter")
+                .to_string(),
+        };
+    }
+    match o.get("sink.partitioner") {
+        None | Some("random") => Partitioner::Random,
+        Some("fixed") => Partitioner::Fixed,
+        Some(name) => Partitioner::Custom(name.to_string()),
+    }
+}
+
+pub(crate) fn assemble(
+    p: Parsed,
+    partitioner: Partitioner,
+    http_client: HttpClientOptions,
+    o: &Effective,
+) -> SinkOptions {
+    SinkOptions {
+        partitioner,
+        fail_on_error: p.fail_on_error,
+        batch_max_size: p.batch as usize,
+        max_in_flight_requests: p.inflight as usize,
+        max_buffered_requests: p.buffered as usize,
+        flush_buffer_size: p.flush_size as u64,
+        flush_buffer_timeout: Duration::from_millis(p.flush_timeout as u64),
+        http_client,
+        retry: p.retry,
+        user_agent_prefix: o
+            .get("aws.kinesis.client.user-agent-prefix")
+            .map(str::to_string),
+    }
+}
