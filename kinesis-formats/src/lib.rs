@@ -13,6 +13,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod avro;
 pub mod csv;
 pub mod error;
 pub mod format;

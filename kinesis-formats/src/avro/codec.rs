@@ -327,8 +327,14 @@ mod tests {
             (2, &[0x04]),
             (-64, &[0x7f]),
             (64, &[0x80, 0x01]),
-            (i64::MAX, &[0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
-            (i64::MIN, &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+            (
+                i64::MAX,
+                &[0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+            ),
+            (
+                i64::MIN,
+                &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+            ),
         ];
         for (value, bytes) in cases {
             let mut out = Vec::new();
@@ -388,13 +394,13 @@ mod tests {
             })
         );
         let mut reader = Reader::new(&[0x04, b'a', 0xff]);
-        assert_eq!(reader.read_str(), Err(CodecError::InvalidUtf8 { offset: 2 }));
+        assert_eq!(
+            reader.read_str(),
+            Err(CodecError::InvalidUtf8 { offset: 2 })
+        );
         assert_eq!(
             Reader::new(&[0x02]).read_boolean(),
-            Err(CodecError::InvalidBoolean {
-                offset: 0,
-                byte: 2
-            })
+            Err(CodecError::InvalidBoolean { offset: 0, byte: 2 })
         );
         assert_eq!(
             Reader::new(&[0, 0, 0]).read_float(),

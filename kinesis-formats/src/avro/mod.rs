@@ -38,7 +38,7 @@ pub mod schema;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::error::FormatError;
 use crate::format::{bool_option, format_options, Decoder, Encoder, Format, FormatOptionKey};
@@ -234,7 +234,10 @@ enum Kind {
     Double,
     String,
     Bytes,
-    Decimal { precision: u8, scale: u8 },
+    Decimal {
+        precision: u8,
+        scale: u8,
+    },
     Date,
     Time,
     Timestamp(TimeUnit),
@@ -383,7 +386,9 @@ impl Node {
                     match key {
                         Value::String(s) => keys.push(s.as_str()),
                         Value::Null => {
-                            return Err(self.encode_error("Null map key: Avro map keys are strings."))
+                            return Err(
+                                self.encode_error("Null map key: Avro map keys are strings.")
+                            )
                         }
                         other => return Err(self.mismatch(other)),
                     }
@@ -404,9 +409,8 @@ impl Node {
                     match element {
                         Value::String(s) => keys.push(s.as_str()),
                         Value::Null => {
-                            return Err(self.encode_error(
-                                "Null multiset element: Avro map keys are strings.",
-                            ))
+                            return Err(self
+                                .encode_error("Null multiset element: Avro map keys are strings."))
                         }
                         other => return Err(self.mismatch(other)),
                     }
@@ -509,7 +513,9 @@ impl Node {
                             if raw.is_empty() {
                                 "empty decimal bytes".to_string()
                             } else {
-                                format!("the unscaled value does not fit DECIMAL({precision}, {scale})")
+                                format!(
+                                    "the unscaled value does not fit DECIMAL({precision}, {scale})"
+                                )
                             },
                         )
                     })?;
@@ -639,7 +645,9 @@ impl Node {
                             self.decode_error(
                                 bytes,
                                 count_offset,
-                                format!("negative count {multiplicity} for multiset element '{key}'"),
+                                format!(
+                                    "negative count {multiplicity} for multiset element '{key}'"
+                                ),
                             )
                         })?;
                         entries.push((Value::String(key), multiplicity));
@@ -697,7 +705,10 @@ fn from_epoch(v: i64, unit: TimeUnit) -> Option<DateTime<Utc>> {
 fn hex_snippet(bytes: &[u8], offset: usize) -> String {
     let start = offset.min(bytes.len());
     let end = (start + 16).min(bytes.len());
-    let mut text: Vec<String> = bytes[start..end].iter().map(|b| format!("{b:02x}")).collect();
+    let mut text: Vec<String> = bytes[start..end]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     if end < bytes.len() {
         text.push("...".to_string());
     }
@@ -745,9 +756,7 @@ fn rescale(d: Decimal, scale: u8) -> Option<i128> {
     use std::cmp::Ordering;
     match d.scale.cmp(&scale) {
         Ordering::Equal => Some(d.unscaled),
-        Ordering::Less => d
-            .unscaled
-            .checked_mul(pow10(u32::from(scale - d.scale))?),
+        Ordering::Less => d.unscaled.checked_mul(pow10(u32::from(scale - d.scale))?),
         Ordering::Greater => {
             let Some(divisor) = pow10(u32::from(d.scale - scale)) else {
                 // More than 38 digits dropped: |value| < 0.5 at the target scale.
@@ -852,17 +861,18 @@ fn java_hash_map_order(keys: &[&str]) -> Vec<(usize, usize)> {
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
     let mut capacity = table_size_for(keys.len());
     let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); capacity];
-    let resize = |buckets: &mut Vec<Vec<usize>>, capacity: &mut usize, entries: &[(usize, usize, u32)]| {
-        let new_capacity = *capacity * 2;
-        let mut next: Vec<Vec<usize>> = vec![Vec::new(); new_capacity];
-        for bucket in buckets.iter() {
-            for &e in bucket {
-                next[entries[e].2 as usize & (new_capacity - 1)].push(e);
+    let resize =
+        |buckets: &mut Vec<Vec<usize>>, capacity: &mut usize, entries: &[(usize, usize, u32)]| {
+            let new_capacity = *capacity * 2;
+            let mut next: Vec<Vec<usize>> = vec![Vec::new(); new_capacity];
+            for bucket in buckets.iter() {
+                for &e in bucket {
+                    next[entries[e].2 as usize & (new_capacity - 1)].push(e);
+                }
             }
-        }
-        *buckets = next;
-        *capacity = new_capacity;
-    };
+            *buckets = next;
+            *capacity = new_capacity;
+        };
     for (i, key) in keys.iter().enumerate() {
         if let Some(&e) = seen.get(key) {
             entries[e].1 = i;
@@ -929,18 +939,74 @@ mod tests {
     /// Iteration orders printed by OpenJDK 17 for `new HashMap<>(keys.size())` filled with
     /// `put(key, index)` in order (as Flink's RowDataToAvroConverters does).
     const JAVA_HASH_MAP_ORDERS: &[(&[&str], &[&str])] = &[
-    // small
-    (&["name", "city", "zip", ], &["name", "zip", "city", ]),
-    // dups
-    (&["b", "a", "b", "c", "a", ], &["a", "b", "c", ]),
-    // unicode
-    (&["é", "😀", "日本", "a", "Z", "", ], &["😀", "", "é", "a", "Z", "日本", ]),
-    // twenty
-    (&["key0", "key1", "key2", "key3", "key4", "key5", "key6", "key7", "key8", "key9", "key10", "key11", "key12", "key13", "key14", "key15", "key16", "key17", "key18", "key19", ], &["key1", "key2", "key0", "key5", "key6", "key3", "key4", "key9", "key7", "key8", "key11", "key10", "key15", "key14", "key13", "key12", "key19", "key18", "key17", "key16", ]),
-    // hundred
-    (&["19ct994", "omek9", "yuj5ul", "1gqvrma", "14fdo4d", "1vo1rxd", "hy34kf", "1dh87p8", "1crxrl1", "7riifi", "88o1d5", "1gpjruf", "1dhflnt", "15y9qsx", "16kjvza", "18c1woj", "184anxj", "1enrpp5", "1nt91fo", "1cm2jes", "1x73qhs", "jty2ri", "1695f3q", "1u2l7oi", "6cnc61", "1o8l6", "1j0rvlh", "1p9bkdl", "1ivgr16", "vza7ij", "1vyt5mj", "1b05h22", "1thqnn6", "1gleq6r", "1sxbx3a", "39ozvd", "tpink", "1y3qye0", "n0muu3", "p7hfos", "pm3jcc", "z4vfwk", "53rept", "dktgn6", "1u6cgzg", "10ztun9", "adkyv6", "i4nuwa", "1yc8t4v", "tiper2", "1yhll9p", "1o0fmhk", "nvl0nq", "1t5pqt1", "n8zpav", "1p6paub", "1x6g8md", "rpnc4z", "1nnblxx", "4fvf2i", "22tcpj", "1mxgcjr", "1sltzr7", "1g1gwru", "uyiiqg", "120gz1v", "wpjf0g", "1s6u1qh", "tudlqw", "vwok9p", "ne0628", "1hfcsnj", "6kkr9q", "l5q1qo", "5si9bt", "1mgykug", "10qif77", "1n3x8u1", "2ff7t2", "kerasj", "xyvr7n", "1b9eo4q", "p5d4av", "116m88m", "1jppo00", "ujv63e", "z4460f", "1uo23uf", "psivfz", "gtaa3m", "1s5q1bp", "61ton8", "15edkrc", "1e2bf0h", "1rfullf", "1m3ccv0", "f0alsa", "bihkm2", "1kevvnu", "vd5j38", ], &["i4nuwa", "n0muu3", "14fdo4d", "1t5pqt1", "16kjvza", "1vo1rxd", "z4460f", "1cm2jes", "1u2l7oi", "1vyt5mj", "vza7ij", "1mxgcjr", "2ff7t2", "1sltzr7", "19ct994", "adkyv6", "1p6paub", "7riifi", "116m88m", "1x73qhs", "hy34kf", "1u6cgzg", "1kevvnu", "z4vfwk", "tudlqw", "tiper2", "4fvf2i", "6kkr9q", "6cnc61", "1y3qye0", "15y9qsx", "ne0628", "1nt91fo", "uyiiqg", "bihkm2", "1n3x8u1", "vd5j38", "1crxrl1", "10ztun9", "39ozvd", "53rept", "1yc8t4v", "jty2ri", "vwok9p", "1b9eo4q", "1uo23uf", "gtaa3m", "1dh87p8", "n8zpav", "15edkrc", "kerasj", "tpink", "120gz1v", "1o8l6", "1gpjruf", "1ivgr16", "pm3jcc", "1e2bf0h", "1gleq6r", "10qif77", "61ton8", "1695f3q", "ujv63e", "1rfullf", "1dhflnt", "rpnc4z", "1yhll9p", "22tcpj", "wpjf0g", "1sxbx3a", "f0alsa", "88o1d5", "1jppo00", "nvl0nq", "1s5q1bp", "l5q1qo", "1enrpp5", "1thqnn6", "1m3ccv0", "1x6g8md", "1p9bkdl", "1hfcsnj", "1o0fmhk", "5si9bt", "1b05h22", "1mgykug", "psivfz", "yuj5ul", "184anxj", "1gqvrma", "xyvr7n", "18c1woj", "1nnblxx", "1g1gwru", "omek9", "1j0rvlh", "1s6u1qh", "dktgn6", "p5d4av", "p7hfos", ]),
-    // nine colliding keys force a resize below 64
-    (&["AaAaAaAa", "AaAaAaBB", "AaAaBBAa", "AaAaBBBB", "AaBBAaAa", "AaBBAaBB", "AaBBBBAa", "AaBBBBBB", "BBAaAaAa", "x", "y", "q", "zz", ], &["zz", "AaAaAaAa", "AaAaAaBB", "AaAaBBAa", "AaAaBBBB", "AaBBAaAa", "AaBBAaBB", "AaBBBBAa", "AaBBBBBB", "BBAaAaAa", "q", "x", "y", ]),
+        // small
+        (&["name", "city", "zip"], &["name", "zip", "city"]),
+        // dups
+        (&["b", "a", "b", "c", "a"], &["a", "b", "c"]),
+        // unicode
+        (
+            &["é", "😀", "日本", "a", "Z", ""],
+            &["😀", "", "é", "a", "Z", "日本"],
+        ),
+        // twenty
+        (
+            &[
+                "key0", "key1", "key2", "key3", "key4", "key5", "key6", "key7", "key8", "key9",
+                "key10", "key11", "key12", "key13", "key14", "key15", "key16", "key17", "key18",
+                "key19",
+            ],
+            &[
+                "key1", "key2", "key0", "key5", "key6", "key3", "key4", "key9", "key7", "key8",
+                "key11", "key10", "key15", "key14", "key13", "key12", "key19", "key18", "key17",
+                "key16",
+            ],
+        ),
+        // hundred
+        (
+            &[
+                "19ct994", "omek9", "yuj5ul", "1gqvrma", "14fdo4d", "1vo1rxd", "hy34kf", "1dh87p8",
+                "1crxrl1", "7riifi", "88o1d5", "1gpjruf", "1dhflnt", "15y9qsx", "16kjvza",
+                "18c1woj", "184anxj", "1enrpp5", "1nt91fo", "1cm2jes", "1x73qhs", "jty2ri",
+                "1695f3q", "1u2l7oi", "6cnc61", "1o8l6", "1j0rvlh", "1p9bkdl", "1ivgr16", "vza7ij",
+                "1vyt5mj", "1b05h22", "1thqnn6", "1gleq6r", "1sxbx3a", "39ozvd", "tpink",
+                "1y3qye0", "n0muu3", "p7hfos", "pm3jcc", "z4vfwk", "53rept", "dktgn6", "1u6cgzg",
+                "10ztun9", "adkyv6", "i4nuwa", "1yc8t4v", "tiper2", "1yhll9p", "1o0fmhk", "nvl0nq",
+                "1t5pqt1", "n8zpav", "1p6paub", "1x6g8md", "rpnc4z", "1nnblxx", "4fvf2i", "22tcpj",
+                "1mxgcjr", "1sltzr7", "1g1gwru", "uyiiqg", "120gz1v", "wpjf0g", "1s6u1qh",
+                "tudlqw", "vwok9p", "ne0628", "1hfcsnj", "6kkr9q", "l5q1qo", "5si9bt", "1mgykug",
+                "10qif77", "1n3x8u1", "2ff7t2", "kerasj", "xyvr7n", "1b9eo4q", "p5d4av", "116m88m",
+                "1jppo00", "ujv63e", "z4460f", "1uo23uf", "psivfz", "gtaa3m", "1s5q1bp", "61ton8",
+                "15edkrc", "1e2bf0h", "1rfullf", "1m3ccv0", "f0alsa", "bihkm2", "1kevvnu",
+                "vd5j38",
+            ],
+            &[
+                "i4nuwa", "n0muu3", "14fdo4d", "1t5pqt1", "16kjvza", "1vo1rxd", "z4460f",
+                "1cm2jes", "1u2l7oi", "1vyt5mj", "vza7ij", "1mxgcjr", "2ff7t2", "1sltzr7",
+                "19ct994", "adkyv6", "1p6paub", "7riifi", "116m88m", "1x73qhs", "hy34kf",
+                "1u6cgzg", "1kevvnu", "z4vfwk", "tudlqw", "tiper2", "4fvf2i", "6kkr9q", "6cnc61",
+                "1y3qye0", "15y9qsx", "ne0628", "1nt91fo", "uyiiqg", "bihkm2", "1n3x8u1", "vd5j38",
+                "1crxrl1", "10ztun9", "39ozvd", "53rept", "1yc8t4v", "jty2ri", "vwok9p", "1b9eo4q",
+                "1uo23uf", "gtaa3m", "1dh87p8", "n8zpav", "15edkrc", "kerasj", "tpink", "120gz1v",
+                "1o8l6", "1gpjruf", "1ivgr16", "pm3jcc", "1e2bf0h", "1gleq6r", "10qif77", "61ton8",
+                "1695f3q", "ujv63e", "1rfullf", "1dhflnt", "rpnc4z", "1yhll9p", "22tcpj", "wpjf0g",
+                "1sxbx3a", "f0alsa", "88o1d5", "1jppo00", "nvl0nq", "1s5q1bp", "l5q1qo", "1enrpp5",
+                "1thqnn6", "1m3ccv0", "1x6g8md", "1p9bkdl", "1hfcsnj", "1o0fmhk", "5si9bt",
+                "1b05h22", "1mgykug", "psivfz", "yuj5ul", "184anxj", "1gqvrma", "xyvr7n",
+                "18c1woj", "1nnblxx", "1g1gwru", "omek9", "1j0rvlh", "1s6u1qh", "dktgn6", "p5d4av",
+                "p7hfos",
+            ],
+        ),
+        // nine colliding keys force a resize below 64
+        (
+            &[
+                "AaAaAaAa", "AaAaAaBB", "AaAaBBAa", "AaAaBBBB", "AaBBAaAa", "AaBBAaBB", "AaBBBBAa",
+                "AaBBBBBB", "BBAaAaAa", "x", "y", "q", "zz",
+            ],
+            &[
+                "zz", "AaAaAaAa", "AaAaAaBB", "AaAaBBAa", "AaAaBBBB", "AaBBAaAa", "AaBBAaBB",
+                "AaBBBBAa", "AaBBBBBB", "BBAaAaAa", "q", "x", "y",
+            ],
+        ),
     ];
 
     #[test]
