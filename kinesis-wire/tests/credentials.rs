@@ -1147,3 +1147,36 @@ fn expired_source_session_is_refetched_once() {
     assert_eq!(source.invalidations.load(Ordering::SeqCst), 1);
     assert_eq!(sts.count(), 2);
 }
+
+#[test]
+fn debug_output_never_shows_secrets() {
+    let e = env(&[
+        ("AWS_ACCESS_KEY_ID", "AKIDDBG"),
+        ("AWS_SECRET_ACCESS_KEY", "envsecret-xyz"),
+        ("AWS_SESSION_TOKEN", "envtoken-xyz"),
+        ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "ctrtoken-xyz"),
+    ]);
+    let specs = [
+        CredentialsSpec::Auto,
+        CredentialsSpec::EnvVar,
+        CredentialsSpec::Profile {
+            path: None,
+            name: None,
+        },
+        CredentialsSpec::Basic {
+            access_key_id: "AKIDDBG".into(),
+            secret_access_key: "basicsecret-xyz".into(),
+            session_token: Some("basictoken-xyz".into()),
+        },
+        assume_role_spec("http://127.0.0.1:9", basic("AKIDDBG", "nestedsecret-xyz")),
+    ];
+    for spec in &specs {
+        let p = credentials::from_spec(spec, e.clone()).unwrap();
+        let _ = p.credentials(); // fill caches where possible
+        let text = format!("{p:?}");
+        assert!(
+            !text.contains("-xyz"),
+            "secret in Debug of {spec:?}: {text}"
+        );
+    }
+}

@@ -24,11 +24,17 @@ pub const ECS_CREDENTIALS_HOST: &str = "http://169.254.170.2";
 /// let p = ContainerProvider::new(Arc::new(MapEnv::default()), &ProviderContext::default());
 /// assert!(p.credentials().unwrap_err().to_string().contains("AWS_CONTAINER_CREDENTIALS"));
 /// ```
-#[derive(Debug)]
 pub struct ContainerProvider {
     env: SharedEnv,
     /// The agent, or why it could not be built (an unreadable CA bundle), reported on use.
     agent: Result<ureq::Agent, String>,
+}
+
+// Manual: the environment source holds the authorization token.
+impl std::fmt::Debug for ContainerProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContainerProvider").finish_non_exhaustive()
+    }
 }
 
 /// Whether `host` (from a URL; IPv6 in brackets) may be reached over plain http.

@@ -30,13 +30,21 @@ const ROLE_PATH: &str = "/latest/meta-data/iam/security-credentials/";
 /// let p = ImdsProvider::new(env, &ProviderContext::default());
 /// assert!(p.credentials().unwrap_err().to_string().contains("AWS_EC2_METADATA_DISABLED"));
 /// ```
-#[derive(Debug)]
 pub struct ImdsProvider {
     env: SharedEnv,
     agent: Result<ureq::Agent, String>,
     token_ttl: Duration,
     /// The session token and when to stop using it.
     token: Mutex<Option<(String, Instant)>>,
+}
+
+// Manual: neither the environment source nor the session token belong in output.
+impl std::fmt::Debug for ImdsProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImdsProvider")
+            .field("token_ttl", &self.token_ttl)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ImdsProvider {

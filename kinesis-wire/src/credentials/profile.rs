@@ -134,12 +134,21 @@ impl ProfileFiles {
 ///     Arc::new(MapEnv::default()), &ProviderContext::default());
 /// assert_eq!(p.credentials().unwrap().access_key_id, "AKIDDEV");
 /// ```
-#[derive(Debug)]
 pub struct ProfileProvider {
     path: Option<PathBuf>,
     name: Option<String>,
     env: SharedEnv,
     ctx: ProviderContext,
+}
+
+// Manual: the environment source may hold secrets.
+impl std::fmt::Debug for ProfileProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileProvider")
+            .field("path", &self.path)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ProfileProvider {

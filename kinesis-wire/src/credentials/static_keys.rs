@@ -45,9 +45,16 @@ fn non_blank(v: Option<String>) -> Option<String> {
 /// let p = EnvVarProvider::new(Arc::new(MapEnv::default()));
 /// assert!(p.credentials().unwrap_err().to_string().contains("AWS_ACCESS_KEY_ID"));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EnvVarProvider {
     env: SharedEnv,
+}
+
+// Manual: the environment source may hold secrets (a `MapEnv` prints all its values).
+impl std::fmt::Debug for EnvVarProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvVarProvider").finish_non_exhaustive()
+    }
 }
 
 impl EnvVarProvider {

@@ -503,7 +503,6 @@ impl Provider for AssumeRoleProvider {
 
 /// `WEB_IDENTITY_TOKEN`: STS `AssumeRoleWithWebIdentity` with a token read from a file on
 /// every fetch (EKS rotates it).
-#[derive(Debug)]
 pub struct WebIdentityProvider {
     sts: StsClient,
     env: SharedEnv,
@@ -511,6 +510,18 @@ pub struct WebIdentityProvider {
     session_name: Option<String>,
     token_file: Option<PathBuf>,
     provider_name: &'static str,
+}
+
+// Manual: the environment source may hold secrets.
+impl std::fmt::Debug for WebIdentityProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebIdentityProvider")
+            .field("sts", &self.sts.endpoint)
+            .field("role_arn", &self.role_arn)
+            .field("session_name", &self.session_name)
+            .field("token_file", &self.token_file)
+            .finish_non_exhaustive()
+    }
 }
 
 fn non_blank(v: Option<String>) -> Option<String> {
