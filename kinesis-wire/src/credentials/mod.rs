@@ -1,7 +1,25 @@
 //! Credentials and the providers that find them.
 //!
 //! A [`Provider`] yields [`Credentials`]; providers are `Send + Sync` and called from many
-//! threads. Secrets never appear in `Debug` or `Display` output.
+//! threads. Secrets never appear in `Debug` or `Display` output, logs or errors.
+//!
+//! [`from_spec`] / [`from_spec_with`] turn a [`CredentialsSpec`] (one variant per value of
+//! `aws.credentials.provider`) into a provider wrapped in one [`CachingProvider`]:
+//!
+//! | spec | provider |
+//! |---|---|
+//! | `Auto` | [`ChainProvider`]: [`EnvVarProvider`], [`SysPropProvider`], [`WebIdentityProvider`], [`ProfileProvider`], [`ContainerProvider`], [`ImdsProvider`] |
+//! | `Basic` | [`StaticProvider`] |
+//! | `EnvVar` / `SysProp` | [`EnvVarProvider`] / [`SysPropProvider`] (decisions D14) |
+//! | `Profile` | [`ProfileProvider`]: static keys, `role_arn` chains, `credential_process`, SSO |
+//! | `AssumeRole` | [`AssumeRoleProvider`] over the nested spec's provider |
+//! | `WebIdentityToken` | [`WebIdentityProvider`] |
+//! | `Custom` | whatever [`register_custom`] registered under the name (decisions D15) |
+//!
+//! Environment variables come from an injectable [`SharedEnv`]; HTTP goes through ureq with
+//! no proxy and short timeouts; STS endpoints can be overridden with
+//! `aws.credentials.role.stsEndpoint`, `AWS_ENDPOINT_URL_STS` or `AWS_ENDPOINT_URL`, the SSO
+//! portal with `AWS_ENDPOINT_URL_SSO` or `AWS_ENDPOINT_URL`.
 
 use std::collections::HashMap;
 use std::fmt;
