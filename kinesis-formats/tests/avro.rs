@@ -1129,3 +1129,55 @@ fn fastavro_reads_ours_and_we_read_fastavros() {
         true,
     );
 }
+
+#[test]
+fn empty_rows_in_arrays_take_no_bytes() {
+    let format = avro(&fields(&[("e", "ARRAY<ROW<> NOT NULL> NOT NULL")]));
+    let row = Row::new(vec![Value::Array(vec![Value::Row(Row::default()); 3])]);
+    let mut out = Vec::new();
+    format.encode(&row, &mut out).unwrap();
+    assert_eq!(out, [0x06, 0x00]);
+    assert_eq!(format.decode(&out).unwrap(), Some(row));
+    let mut huge = Vec::new();
+    kinesis_formats::avro::codec::write_long(&mut huge, 1 << 40);
+    huge.push(0);
+    let (column, offset, _) = decode_err(&format, &huge);
+    assert_eq!((column.as_str(), offset), ("e", 0));
+}
+
+#[test]
+fn integers_widen_and_failed_rows_leave_the_buffer_untouched() {
+    let format = avro(&fields(&[
+        ("t", "TINYINT NOT NULL"),
+        ("b", "BIGINT NOT NULL"),
+        ("d", "DOUBLE"),
+    ]));
+    let mut out = Vec::new();
+    format
+        .encode(
+            &Row::new(vec![Value::Int(-3), Value::SmallInt(7), Value::Float(0.5)]),
+            &mut out,
+        )
+        .unwrap();
+    assert_eq!(out, [0x05, 0x0e, 0x02, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f]);
+    let mut out = vec![0x55];
+    let err = format
+        .encode(
+            &Row::new(vec![Value::Int(300), Value::BigInt(1), Value::Null]),
+            &mut out,
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("300"), "{err}");
+    let err = format
+        .encode(
+            &Row::new(vec![
+                Value::Int(1),
+                Value::BigInt(1),
+                Value::String("x".into()),
+            ]),
+            &mut out,
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("field: d"), "{err}");
+    assert_eq!(out, [0x55]);
+}

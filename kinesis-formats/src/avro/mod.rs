@@ -170,9 +170,15 @@ impl AvroFormat {
         self.schema.to_json()
     }
 
-    /// Appends the Avro datum of `row` to `out`. On error `out` may hold part of the datum.
+    /// Appends the Avro datum of `row` to `out`; on error `out` is left as it was.
     pub fn encode_row(&self, row: &Row, out: &mut Vec<u8>) -> Result<(), FormatError> {
-        encode_fields(&self.fields, &row.values, "", out)
+        let start = out.len();
+        let result = encode_fields(&self.fields, &row.values, "", out);
+        if result.is_err() {
+            // Leave nothing of a row that could not be written.
+            out.truncate(start);
+        }
+        result
     }
 
     /// Reads one datum; the whole payload must be consumed.
@@ -250,6 +256,9 @@ enum Kind {
     Row(Vec<Node>),
 }
 
+/// The most items of a zero-sized type one array block may announce.
+const MAX_ZERO_SIZED_ITEMS: u64 = 1 << 20;
+
 fn unit_for(precision: u8) -> TimeUnit {
     match precision {
         0..=3 => TimeUnit::Millis,
@@ -302,6 +311,14 @@ impl Node {
         }
     }
 
+    /// `true` for a type whose values take no bytes (a NOT NULL `ROW<>`).
+    fn is_zero_sized(&self) -> bool {
+        match &self.kind {
+            Kind::Row(fields) => !self.nullable && fields.iter().all(Node::is_zero_sized),
+            _ => false,
+        }
+    }
+
     fn encode_error(&self, message: impl Into<String>) -> FormatError {
         FormatError::Encode {
             column: self.column.clone(),
@@ -333,12 +350,35 @@ impl Node {
         }
         match (&self.kind, value) {
             (Kind::Boolean, Value::Boolean(b)) => codec::write_boolean(out, *b),
-            (Kind::TinyInt, Value::TinyInt(v)) => codec::write_int(out, i32::from(*v)),
-            (Kind::SmallInt, Value::SmallInt(v)) => codec::write_int(out, i32::from(*v)),
-            (Kind::Int, Value::Int(v)) => codec::write_int(out, *v),
-            (Kind::BigInt, Value::BigInt(v)) => codec::write_long(out, *v),
+            // Any integer value that fits the column (as the json and csv encoders accept).
+            (
+                Kind::TinyInt | Kind::SmallInt | Kind::Int | Kind::BigInt,
+                Value::TinyInt(_) | Value::SmallInt(_) | Value::Int(_) | Value::BigInt(_),
+            ) => {
+                let v = match value {
+                    Value::TinyInt(v) => i64::from(*v),
+                    Value::SmallInt(v) => i64::from(*v),
+                    Value::Int(v) => i64::from(*v),
+                    Value::BigInt(v) => *v,
+                    _ => unreachable!("matched above"),
+                };
+                let (min, max) = match self.kind {
+                    Kind::TinyInt => (i64::from(i8::MIN), i64::from(i8::MAX)),
+                    Kind::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
+                    Kind::Int => (i64::from(i32::MIN), i64::from(i32::MAX)),
+                    _ => (i64::MIN, i64::MAX),
+                };
+                if v < min || v > max {
+                    return Err(self.encode_error(format!(
+                        "Value {v} is out of the range of {}.",
+                        self.type_name
+                    )));
+                }
+                codec::write_long(out, v);
+            }
             (Kind::Float, Value::Float(v)) => codec::write_float(out, *v),
             (Kind::Double, Value::Double(v)) => codec::write_double(out, *v),
+            (Kind::Double, Value::Float(v)) => codec::write_double(out, f64::from(*v)),
             (Kind::String, Value::String(s)) => codec::write_string(out, s),
             (Kind::Bytes, Value::Bytes(b)) => codec::write_bytes(out, b),
             (Kind::Decimal { precision, scale }, Value::Decimal(d)) => {
@@ -556,9 +596,14 @@ impl Node {
                     if count == 0 {
                         break;
                     }
-                    // Every element takes at least one byte: a count beyond the payload is
-                    // corrupt (and must not drive an allocation).
-                    if count > reader.remaining() as u64 {
+                    // An element takes at least one byte (but for a NOT NULL ROW<>): a count
+                    // beyond the payload is corrupt and must not drive an allocation.
+                    let limit = if element.is_zero_sized() {
+                        MAX_ZERO_SIZED_ITEMS
+                    } else {
+                        reader.remaining() as u64
+                    };
+                    if count > limit {
                         return Err(self.decode_error(
                             bytes,
                             offset,
