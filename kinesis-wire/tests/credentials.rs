@@ -272,11 +272,12 @@ fn short_lived_credentials_are_refreshed_before_expiry() {
     // Lifetime 2 s: the cache refreshes a quarter of the lifetime before expiry (at 1.5 s).
     let (sts, calls) = counting_sts(2.0, Duration::ZERO);
     let p = credentials::from_spec(&assume_role_spec(&sts.url, basic("A", "s")), env(&[])).unwrap();
-    let start = Instant::now();
     assert_eq!(p.credentials().unwrap().access_key_id, "ASIA1");
+    // Measured after the fetch, so a slow first call cannot push the refresh point past it.
+    let fetched = Instant::now();
     assert_eq!(p.credentials().unwrap().access_key_id, "ASIA1");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
-    std::thread::sleep(Duration::from_millis(1700).saturating_sub(start.elapsed()));
+    std::thread::sleep(Duration::from_millis(1700).saturating_sub(fetched.elapsed()));
     assert_eq!(p.credentials().unwrap().access_key_id, "ASIA2");
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
@@ -313,7 +314,7 @@ fn concurrent_callers_share_one_sts_call() {
         second.iter().all(|k| k == "ASIA1" || k == "ASIA2"),
         "{second:?}"
     );
-    assert!(fetched_at.elapsed() < Duration::from_secs(3));
+    assert!(fetched_at.elapsed() < Duration::from_secs(10));
 }
 
 #[test]
@@ -322,7 +323,7 @@ fn expired_cache_waiters_get_the_refresh_error_once() {
     let c = calls.clone();
     let sts = Responder::start(move |_| {
         c.fetch_add(1, Ordering::SeqCst);
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(500));
         (403, sts_err("AccessDenied", "nope"))
     });
     let p = credentials::from_spec(&assume_role_spec(&sts.url, basic("A", "s")), env(&[])).unwrap();
@@ -1039,7 +1040,7 @@ fn caching_keeps_valid_credentials_when_a_refresh_fails() {
         fn credentials(&self) -> Result<Credentials, CredentialsError> {
             let n = self.0.fetch_add(1, Ordering::SeqCst);
             if n == 0 {
-                let exp = std::time::SystemTime::now() + Duration::from_millis(800);
+                let exp = std::time::SystemTime::now() + Duration::from_millis(2000);
                 Ok(Credentials::new("AKIDFLAKY", "f", None, Some(exp), "flaky"))
             } else {
                 Err(CredentialsError::Failed {
@@ -1049,11 +1050,14 @@ fn caching_keeps_valid_credentials_when_a_refresh_fails() {
             }
         }
     }
-    let cache = CachingProvider::new(Arc::new(Flaky(AtomicUsize::new(0))));
+    let flaky = Arc::new(Flaky(AtomicUsize::new(0)));
+    let cache = CachingProvider::new(flaky.clone());
     assert_eq!(cache.credentials().unwrap().access_key_id, "AKIDFLAKY");
-    std::thread::sleep(Duration::from_millis(700)); // inside the refresh window, still valid
+    // Refresh window: the last quarter of the 2 s lifetime.
+    std::thread::sleep(Duration::from_millis(1600)); // inside the refresh window, still valid
     assert_eq!(cache.credentials().unwrap().access_key_id, "AKIDFLAKY");
-    std::thread::sleep(Duration::from_millis(200)); // now expired
+    assert_eq!(flaky.0.load(Ordering::SeqCst), 2, "a refresh was attempted");
+    std::thread::sleep(Duration::from_millis(600)); // now expired
     assert!(cache
         .credentials()
         .unwrap_err()
