@@ -464,9 +464,8 @@ pub fn parse_get_records(body: &[u8]) -> Result<GetRecordsOutput, String> {
     let wire_records = wire.records.unwrap_or_default();
     let mut records = Vec::with_capacity(wire_records.len());
     for (i, r) in wire_records.into_iter().enumerate() {
-        let mut data = Vec::with_capacity(base64::decoded_len_estimate(r.data.len()));
-        base64::engine::general_purpose::STANDARD
-            .decode_vec(r.data.as_bytes(), &mut data)
+        let data = base64_simd::STANDARD
+            .decode_to_vec(r.data.as_bytes())
             .map_err(|e| {
                 format!(
                     "record {i} (sequence number {}): Data is not valid base64: {e}",
@@ -535,14 +534,8 @@ fn push_json_str(out: &mut Vec<u8>, s: &str) {
 }
 
 fn push_base64_str(out: &mut Vec<u8>, data: &[u8]) {
-    let n = base64::encoded_len(data.len(), true).expect("record too large to base64-encode");
     out.push(b'"');
-    let start = out.len();
-    out.resize(start + n, 0);
-    let written = base64::engine::general_purpose::STANDARD
-        .encode_slice(data, &mut out[start..])
-        .expect("buffer sized by encoded_len");
-    debug_assert_eq!(written, n);
+    base64_simd::STANDARD.encode_append(data, out);
     out.push(b'"');
 }
 

@@ -172,6 +172,10 @@ impl UreqTransport {
 
 fn map_io(e: &io::Error) -> TransportErrorKind {
     use io::ErrorKind::*;
+    // rustls reports handshake and certificate failures as io errors wrapping its own.
+    if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+        return TransportErrorKind::Tls;
+    }
     match e.kind() {
         ConnectionRefused => TransportErrorKind::ConnectRefused,
         ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof | NotConnected => {

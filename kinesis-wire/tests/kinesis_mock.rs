@@ -512,3 +512,39 @@ fn kinesalite_put_and_get_by_stream_name() {
     want.sort();
     assert_eq!(got, want);
 }
+
+#[test]
+fn kinesis_mock_tls_port_with_trust_all_certificates() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    // scripts/kinesis-server puts kinesis-mock's TLS port right after the plain one; its
+    // bundled certificate is self-signed (CN=Unknown, no subjectAltName).
+    let (host, port) = ep.rsplit_once(':').expect("endpoint has a port");
+    let port: u16 = port.trim_end_matches('/').parse().expect("numeric port");
+    let tls = format!("{}:{}", host.replacen("http://", "https://", 1), port + 1);
+    let builder = || {
+        kinesis_wire::KinesisClient::builder()
+            .endpoint(tls.clone())
+            .region("us-east-1")
+            .credentials(std::sync::Arc::new(
+                kinesis_wire::credentials::StaticProvider::new(kinesis_wire::Credentials::new(
+                    "test", "test", None, None, "BASIC",
+                )),
+            ))
+            .env(std::sync::Arc::new(kinesis_wire::MapEnv::default()))
+    };
+    let strict = builder().build().unwrap();
+    let e = strict
+        .list_streams(&ListStreamsInput::default())
+        .unwrap_err();
+    assert_eq!(
+        e.transport_kind(),
+        Some(kinesis_wire::TransportErrorKind::Tls),
+        "{e}"
+    );
+    let trusting = builder().trust_all_certificates(true).build().unwrap();
+    trusting
+        .list_streams(&ListStreamsInput::default())
+        .expect("ListStreams over TLS with trust-all");
+}
