@@ -1184,3 +1184,93 @@ fn debug_output_never_shows_secrets() {
         );
     }
 }
+
+#[test]
+fn profile_role_with_credential_source_or_web_identity_file() {
+    let (sts, _calls) = counting_sts(3600.0, Duration::ZERO);
+    let home = temp_dir("credsrc");
+    std::fs::write(home.join("jwt"), "profile-jwt").unwrap();
+    write(
+        &home.join(".aws/config"),
+        &format!(
+            "[profile fromenv]\nrole_arn = arn:aws:iam::1:role/e\ncredential_source = Environment\n\
+             [profile wi]\nrole_arn = arn:aws:iam::1:role/w\nweb_identity_token_file = {}\n\
+             [profile bad]\nrole_arn = arn:aws:iam::1:role/b\ncredential_source = Moon\n",
+            home.join("jwt").display()
+        ),
+    );
+    let e = env(&[
+        ("HOME", home.to_str().unwrap()),
+        ("AWS_ENDPOINT_URL_STS", &sts.url),
+        ("AWS_ACCESS_KEY_ID", "AKIDFROMENV"),
+        ("AWS_SECRET_ACCESS_KEY", "x"),
+    ]);
+    let get = |name: &str| {
+        credentials::from_spec(
+            &CredentialsSpec::Profile {
+                path: None,
+                name: Some(name.into()),
+            },
+            e.clone(),
+        )
+        .unwrap()
+        .credentials()
+    };
+    assert_eq!(get("fromenv").unwrap().access_key_id, "ASIA1");
+    assert_eq!(get("wi").unwrap().access_key_id, "ASIA2");
+    let reqs = sts.requests();
+    assert_eq!(
+        signed_akid(reqs[0].header("authorization").unwrap()).as_deref(),
+        Some("AKIDFROMENV")
+    );
+    assert_eq!(
+        reqs[1].form("Action").as_deref(),
+        Some("AssumeRoleWithWebIdentity")
+    );
+    assert_eq!(
+        reqs[1].form("WebIdentityToken").as_deref(),
+        Some("profile-jwt")
+    );
+    let err = get("bad").unwrap_err().to_string();
+    assert!(err.contains("credential_source 'Moon'"), "{err}");
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn imds_rejected_token_is_replaced() {
+    // The server forgets every token after its first use: each GET with an old token gets
+    // 401, and the provider must fetch a new token and retry (still IMDSv2).
+    let used = Arc::new(Mutex::new(std::collections::HashSet::<String>::new()));
+    let issued = Arc::new(AtomicUsize::new(0));
+    let (u, n) = (used.clone(), issued.clone());
+    let srv = Responder::start(move |req| {
+        if req.method == "PUT" {
+            let k = n.fetch_add(1, Ordering::SeqCst) + 1;
+            return (200, format!("tok-{k}"));
+        }
+        let tok = req
+            .header("x-aws-ec2-metadata-token")
+            .unwrap_or("")
+            .to_string();
+        if tok.is_empty() || !u.lock().unwrap().insert(tok) {
+            return (401, String::new());
+        }
+        if req.path.ends_with("/security-credentials/") {
+            (200, "r".into())
+        } else {
+            (
+                200,
+                r#"{"Code":"Success","AccessKeyId":"ASIAROT","SecretAccessKey":"s","Token":"t"}"#
+                    .into(),
+            )
+        }
+    });
+    let e = env(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &srv.url)]);
+    let p = ImdsProvider::new(e, &ProviderContext::default());
+    assert_eq!(p.credentials().unwrap().access_key_id, "ASIAROT");
+    assert_eq!(
+        issued.load(Ordering::SeqCst),
+        2,
+        "one new token after the 401"
+    );
+}

@@ -238,3 +238,31 @@ impl Provider for ImdsProvider {
             .map_err(|e| Self::failed(format!("{endpoint}{path}: {e}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::MapEnv;
+    use std::sync::Arc;
+
+    fn endpoint(pairs: &[(&str, &str)]) -> String {
+        let env = Arc::new(MapEnv::from_pairs(pairs.iter().copied()));
+        ImdsProvider::new(env, &ProviderContext::default()).endpoint()
+    }
+
+    #[test]
+    fn endpoint_selection() {
+        assert_eq!(endpoint(&[]), "http://169.254.169.254");
+        assert_eq!(
+            endpoint(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6")]),
+            "http://[fd00:ec2::254]"
+        );
+        assert_eq!(
+            endpoint(&[
+                ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1234/"),
+                ("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6"),
+            ]),
+            "http://127.0.0.1:1234"
+        );
+    }
+}
