@@ -259,7 +259,10 @@ mod tests {
         );
         assert_eq!(
             endpoint(&[
-                ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1234/"),
+                (
+                    "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                    "http://127.0.0.1:1234/"
+                ),
                 ("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6"),
             ]),
             "http://127.0.0.1:1234"
