@@ -12,9 +12,9 @@
 //! block layout Avro allows) and reports a bad payload with the column and byte offset.
 //!
 //! Options: `avro.timestamp_mapping.legacy` (default `true`; `false` selects Flink 1.19's
-//! mapping, see [`schema`]) and `avro.codec`, which Flink accepts for every connector but
-//! applies only to container files: it is validated and, as in Flink, has no effect on
-//! single-datum messages (a warning is logged). Flink's avro format has no
+//! mapping, see [`schema`]). `avro.codec` is not an option here: in Flink it belongs to the
+//! filesystem connector's container-file factory, and the message format (Kafka, Kinesis)
+//! rejects it as an unsupported option; so do we. Flink's avro format has no
 //! `ignore-parse-errors`: a bad payload is an error.
 //!
 //! ```
@@ -49,25 +49,13 @@ use codec::{CodecError, Reader};
 use schema::{join_path, row_type_to_avro, AvroSchema, AvroSchemaError, TimeUnit};
 
 /// The options of the avro format.
-pub const OPTION_KEYS: &[FormatOptionKey] = &[
-    FormatOptionKey {
-        key: "avro.codec",
-        default: Some("snappy"),
-        description: "Compression codec of Avro container files (null, deflate, snappy, bzip2, \
-                      xz, zstandard). Only the filesystem connector writes container files; \
-                      for Kinesis messages it is validated and has no effect, as in Flink.",
-    },
-    FormatOptionKey {
-        key: "avro.timestamp_mapping.legacy",
-        default: Some("true"),
-        description: "Use the legacy timestamp mapping of Flink before 1.19: TIMESTAMP(p<=3) \
+pub const OPTION_KEYS: &[FormatOptionKey] = &[FormatOptionKey {
+    key: "avro.timestamp_mapping.legacy",
+    default: Some("true"),
+    description: "Use the legacy timestamp mapping of Flink before 1.19: TIMESTAMP(p<=3) \
                       as timestamp-millis, TIMESTAMP_LTZ unsupported. false maps TIMESTAMP to \
                       local-timestamp-* and TIMESTAMP_LTZ to timestamp-*.",
-    },
-];
-
-/// Codec names Avro's `CodecFactory.fromString` knows.
-const CODEC_NAMES: &[&str] = &["null", "deflate", "snappy", "bzip2", "xz", "zstandard"];
+}];
 
 /// Creates the avro [`Format`] from the table options (only `avro.*` keys are read).
 ///
@@ -87,21 +75,6 @@ pub fn from_options(
 ) -> Result<Format, FormatError> {
     let found = format_options("avro", options, OPTION_KEYS)?;
     let legacy = bool_option(&found, "avro.timestamp_mapping.legacy")?.unwrap_or(true);
-    if let Some(codec) = found.get("avro.codec") {
-        if !CODEC_NAMES.contains(codec) {
-            return Err(FormatError::InvalidOption {
-                key: "avro.codec".to_string(),
-                message: format!(
-                    "Unrecognized codec: {codec}. Supported codecs: {}",
-                    CODEC_NAMES.join(", ")
-                ),
-            });
-        }
-        log::warn!(
-            "'avro.codec' = '{codec}' has no effect: it applies to Avro container files, and \
-             each Kinesis record holds one uncompressed Avro datum (as in Flink)"
-        );
-    }
     let avro = AvroFormat::new(row_type, legacy).map_err(|e| schema_error(&e, row_type))?;
     let avro = Arc::new(avro);
     Ok(Format::new("avro", avro.clone(), avro))
