@@ -181,7 +181,12 @@ impl ClientBuilder {
         }
         let credentials = match self.credentials {
             Some(p) => p,
-            None => credentials::from_spec(&cfg.credentials, self.env.clone())?,
+            // The client's region and TLS settings reach STS/SSO/container calls too (D11).
+            None => credentials::from_spec_with(
+                &cfg.credentials,
+                self.env.clone(),
+                &credentials::ProviderContext::from_config(&cfg),
+            )?,
         };
         let transport: Arc<dyn Transport> = match self.transport {
             Some(t) => t,
