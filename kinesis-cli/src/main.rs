@@ -1,1 +1,124 @@
-fn main() { println!("kinesis: not yet implemented"); }
+//! `kinesis`: kcat for Amazon Kinesis Data Streams, configured with Flink's connector
+//! options. See `kinesis --help` and the README's CLI reference.
+//!
+//! Exit codes: 0 success, 2 bad usage or an invalid table/options, 1 a runtime failure.
+#![forbid(unsafe_code)]
+
+mod admin;
+mod args;
+mod error;
+mod table;
+mod validate;
+
+use std::io::Write;
+
+use args::{Cli, Command};
+use error::CliError;
+
+fn main() {
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let cli = match args::parse(std::env::args().skip(1).collect(), now_ms) {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("kinesis: error: {e}");
+            std::process::exit(e.exit_code());
+        }
+    };
+    init_logging(cli.global.verbosity);
+    match run(cli) {
+        Ok(()) => {}
+        Err(e) => {
+            eprintln!("kinesis: error: {e}");
+            std::process::exit(e.exit_code());
+        }
+    }
+}
+
+/// env_logger on stderr with a UTC timestamp; `-v`/`-q` set the default level and
+/// `RUST_LOG` (module filters) wins over them.
+fn init_logging(verbosity: i32) {
+    let level = match verbosity {
+        i32::MIN..=-2 => log::LevelFilter::Off,
+        -1 => log::LevelFilter::Error,
+        0 => log::LevelFilter::Warn,
+        1 => log::LevelFilter::Info,
+        2 => log::LevelFilter::Debug,
+        _ => log::LevelFilter::Trace,
+    };
+    let mut builder = env_logger::Builder::new();
+    builder.filter_level(level);
+    if let Ok(filters) = std::env::var("RUST_LOG") {
+        builder.parse_filters(&filters);
+    }
+    builder.format(|buf, rec| {
+        writeln!(
+            buf,
+            "{} {:<5} {}: {}",
+            chrono::Utc::now().format("%FT%T%.3fZ"),
+            rec.level(),
+            rec.target(),
+            rec.args()
+        )
+    });
+    builder.target(env_logger::Target::Stderr);
+    let _ = builder.try_init();
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    // -D: system properties (decisions D14), set before any credentials provider is built.
+    for (k, v) in &cli.global.sys_props {
+        kinesis_wire::sys_props::set(k, v);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let g = &cli.global;
+    match cli.command {
+        Command::Help => {
+            println!("{}", args::USAGE);
+            Ok(())
+        }
+        Command::Validate => {
+            let t = table::load(g, &[])?;
+            out.write_all(validate::document(&t).as_bytes())
+                .map_err(|e| CliError::runtime(format!("cannot write to stdout: {e}")))
+        }
+        Command::CreateStream { name, shards, wait } => {
+            let client = table::client(&table::client_config(g)?)?;
+            admin::create_stream(&client, &name, shards, wait, &mut out)
+        }
+        Command::DeleteStream { name } => {
+            let client = table::client(&table::client_config(g)?)?;
+            admin::delete_stream(&client, &name, &mut out)
+        }
+        Command::ListStreams => {
+            let client = table::client(&table::client_config(g)?)?;
+            admin::list_streams(&client, &mut out)
+        }
+        Command::Describe { name } => {
+            let (config, stream) = match name {
+                Some(n) => (table::client_config(g)?, n),
+                None => {
+                    let t = table::load(g, &[])?;
+                    (t.client_config().clone(), t.stream().to_string())
+                }
+            };
+            admin::describe(&table::client(&config)?, &stream, &mut out)
+        }
+        Command::FindShard { key, stream } => {
+            let (config, stream) = match stream {
+                Some(s) => (table::client_config(g)?, s),
+                None => {
+                    let t = table::load(g, &[])?;
+                    (t.client_config().clone(), t.stream().to_string())
+                }
+            };
+            admin::find_shard(&table::client(&config)?, &stream, &key, &mut out)
+        }
+        Command::Put { .. } => Err(CliError::runtime(
+            "put is not available yet: it needs the kinesis-sink crate",
+        )),
+        Command::Read(_) => Err(CliError::runtime(
+            "read is not available yet: it needs the kinesis-source crate",
+        )),
+    }
+}

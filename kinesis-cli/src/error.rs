@@ -1,0 +1,98 @@
+//! [`CliError`]: what went wrong, and which exit code that means.
+
+use std::fmt;
+
+/// A failed command. The variant decides the exit code (the CLI contract): 2 for bad usage
+/// or an invalid table/options, 1 for a failure at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CliError {
+    /// The command line is wrong (unknown flag, missing value, bad number).
+    Usage(String),
+    /// The table definition or an option is invalid.
+    Invalid(String),
+    /// The command ran and failed: network, missing stream, records not written.
+    Runtime(String),
+}
+
+impl CliError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Usage(_) | CliError::Invalid(_) => 2,
+            CliError::Runtime(_) => 1,
+        }
+    }
+
+    /// A usage error.
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError::Usage(message.into())
+    }
+
+    /// An invalid-table/option error.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        CliError::Invalid(message.into())
+    }
+
+    /// A run-time failure.
+    pub fn runtime(message: impl Into<String>) -> Self {
+        CliError::Runtime(message.into())
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Usage(m) => write!(f, "{m}\n(run `kinesis --help` for usage)"),
+            CliError::Invalid(m) | CliError::Runtime(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// Describes a Kinesis error for a person: the service's own words plus a hint for the
+/// usual causes (stream missing, endpoint unreachable).
+pub fn describe_kinesis_error(stream: Option<&str>, e: &kinesis_wire::KinesisError) -> String {
+    use kinesis_wire::{codes, KinesisError};
+    let root = match e {
+        KinesisError::RetriesExhausted { last, .. } => last.as_ref(),
+        other => other,
+    };
+    if root.is_code(codes::RESOURCE_NOT_FOUND) {
+        if let Some(s) = stream {
+            return format!("stream '{s}' not found: {e}");
+        }
+    }
+    if let KinesisError::Transport { .. } = root {
+        return format!("cannot reach the Kinesis endpoint (check aws.endpoint / --endpoint and aws.region): {e}");
+    }
+    e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_contract() {
+        assert_eq!(CliError::usage("x").exit_code(), 2);
+        assert_eq!(CliError::invalid("x").exit_code(), 2);
+        assert_eq!(CliError::runtime("x").exit_code(), 1);
+    }
+
+    #[test]
+    fn missing_stream_is_named() {
+        let e = kinesis_wire::KinesisError::Service {
+            action: "ListShards",
+            code: kinesis_wire::codes::RESOURCE_NOT_FOUND.into(),
+            message: "Stream nope under account 1 not found.".into(),
+            status: 400,
+            request_id: None,
+        };
+        let m = describe_kinesis_error(Some("nope"), &e);
+        assert!(
+            m.starts_with("stream 'nope' not found: ListShards failed"),
+            "{m}"
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! The table a command works on: `--table FILE` (a CREATE TABLE statement) with `-X`
+//! overrides, or, without `--table`, a raw table of one BYTES column `data` described by
+//! `-X` options alone.
+
+use std::collections::BTreeMap;
+
+use kinesis_formats::DataType;
+use kinesis_options::{Column, OptionsError, TableDef};
+use kinesis_wire::ClientConfig;
+
+use crate::args::Global;
+use crate::error::CliError;
+
+/// The table name used when there is no `--table`.
+pub const DEFAULT_TABLE_NAME: &str = "kinesis";
+
+/// Builds and validates the table from `--table` and `-X`. `extra` options (e.g. `read -o`)
+/// go last, so they win over both.
+pub fn load(global: &Global, extra: &[(String, String)]) -> Result<TableDef, CliError> {
+    let overrides: Vec<(String, String)> =
+        global.options.iter().chain(extra.iter()).cloned().collect();
+    match &global.table_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                CliError::invalid(format!("cannot read --table {}: {e}", path.display()))
+            })?;
+            let table = TableDef::from_ddl(&text).map_err(|e| {
+                let hint = if overrides.is_empty() {
+                    String::new()
+                } else {
+                    "\n(the DDL is validated before -X overrides apply)".to_string()
+                };
+                CliError::invalid(format!(
+                    "invalid table in {}: {}{hint}",
+                    path.display(),
+                    options_error(&e)
+                ))
+            })?;
+            if overrides.is_empty() {
+                return Ok(table);
+            }
+            let mut options: BTreeMap<String, String> = table.options().clone();
+            options.extend(overrides);
+            TableDef::from_options_partitioned(
+                table.name(),
+                table.columns().to_vec(),
+                table.partition_keys().to_vec(),
+                options,
+            )
+            .map_err(|e| {
+                CliError::invalid(format!(
+                    "invalid table ({} with -X overrides): {}",
+                    path.display(),
+                    options_error(&e)
+                ))
+            })
+        }
+        None => {
+            let mut options: BTreeMap<String, String> = overrides.into_iter().collect();
+            if !options.contains_key("stream") {
+                return Err(CliError::usage(
+                    "no table: pass --table FILE.sql, or at least -X stream=NAME (a raw table of one BYTES column `data`)",
+                ));
+            }
+            let format = options
+                .entry("format".to_string())
+                .or_insert_with(|| "raw".to_string())
+                .clone();
+            if format != "raw" {
+                return Err(CliError::usage(format!(
+                    "format '{format}' needs columns: pass --table FILE.sql (without --table the table is one BYTES column `data` in the raw format)"
+                )));
+            }
+            TableDef::from_options(
+                DEFAULT_TABLE_NAME,
+                vec![Column::physical("data", DataType::bytes())],
+                options,
+            )
+            .map_err(|e| CliError::invalid(format!("invalid options: {}", options_error(&e))))
+        }
+    }
+}
+
+/// The client configuration for commands that need no table (stream administration):
+/// from `--table` when given, else from the `aws.*` options of `-X` alone, validated by the
+/// same rules (a placeholder raw table carries them).
+pub fn client_config(global: &Global) -> Result<ClientConfig, CliError> {
+    if global.table_file.is_some() {
+        return Ok(load(global, &[])?.client_config().clone());
+    }
+    let mut options: BTreeMap<String, String> = global
+        .options
+        .iter()
+        .filter(|(k, _)| k.starts_with("aws."))
+        .cloned()
+        .collect();
+    options.insert("stream".into(), "kinesis-cli".into());
+    options.insert("format".into(), "raw".into());
+    let table = TableDef::from_options(
+        DEFAULT_TABLE_NAME,
+        vec![Column::physical("data", DataType::bytes())],
+        options,
+    )
+    .map_err(|e| CliError::invalid(format!("invalid options: {}", options_error(&e))))?;
+    Ok(table.client_config().clone())
+}
+
+/// An options error in Flink's words, followed by the option at fault when Flink's
+/// message does not name it (e.g. "Invalid option batch size").
+pub fn options_error(e: &OptionsError) -> String {
+    let text = e.to_string();
+    match e.key() {
+        Some(key) if !text.contains(key) => format!("{text} (option '{key}')"),
+        _ => text,
+    }
+}
+
+/// Builds a client from a configuration.
+pub fn client(config: &ClientConfig) -> Result<kinesis_wire::KinesisClient, CliError> {
+    kinesis_wire::KinesisClient::new(config.clone())
+        .map_err(|e| CliError::invalid(format!("cannot create the Kinesis client: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn global(opts: &[(&str, &str)]) -> Global {
+        Global {
+            options: opts
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Global::default()
+        }
+    }
+
+    #[test]
+    fn raw_table_without_ddl() {
+        let t = load(
+            &global(&[("stream", "s"), ("aws.region", "us-east-1")]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(t.stream(), "s");
+        assert_eq!(t.columns().len(), 1);
+        assert_eq!(t.columns()[0].name, "data");
+        assert_eq!(t.format_options().name, "raw");
+    }
+
+    #[test]
+    fn later_options_win() {
+        let t = load(
+            &global(&[
+                ("stream", "a"),
+                ("aws.region", "us-east-1"),
+                ("stream", "b"),
+            ]),
+            &[("scan.stream.initpos".into(), "TRIM_HORIZON".into())],
+        )
+        .unwrap();
+        assert_eq!(t.stream(), "b");
+        assert_eq!(t.resolved_options()["scan.stream.initpos"], "TRIM_HORIZON");
+    }
+
+    #[test]
+    fn missing_stream_and_columnless_csv_are_usage_errors() {
+        let e = load(&global(&[]), &[]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("-X stream=NAME"), "{e}");
+        let e = load(&global(&[("stream", "s"), ("format", "csv")]), &[]).unwrap_err();
+        assert!(e.to_string().contains("needs columns"), "{e}");
+    }
+
+    #[test]
+    fn bad_option_is_invalid() {
+        let e = load(
+            &global(&[("stream", "s"), ("sink.batch.max-size", "0")]),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("sink.batch.max-size"), "{e}");
+    }
+
+    #[test]
+    fn client_config_uses_only_aws_keys() {
+        let c = client_config(&global(&[
+            ("aws.endpoint", "http://127.0.0.1:9"),
+            ("format", "csv"),
+        ]))
+        .unwrap();
+        assert_eq!(c.endpoint.as_deref(), Some("http://127.0.0.1:9"));
+    }
+}
