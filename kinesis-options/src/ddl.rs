@@ -320,6 +320,22 @@ fn mask_line(line: &str) -> String {
         }
         last_key_sensitive = !is_value && spec::is_sensitive(&literal[1..literal.len() - 1]);
         rest = &after[end + 1..];
+        if last_key_sensitive {
+            // An unquoted value after a sensitive key is masked too.
+            let trimmed = rest.trim_start();
+            if let Some(v) = trimmed.strip_prefix('=') {
+                let v = v.trim_start();
+                if !v.starts_with('\'') && !v.is_empty() {
+                    let word = v
+                        .find(|c: char| c.is_whitespace() || c == ',' || c == ')')
+                        .unwrap_or(v.len());
+                    out.push_str(&rest[..rest.len() - v.len()]);
+                    out.push_str("******");
+                    rest = &v[word..];
+                    last_key_sensitive = false;
+                }
+            }
+        }
     }
     out.push_str(rest);
     out
