@@ -399,6 +399,16 @@ impl KinesisClient {
 
     /// ListShards: one page. Set `stream` for the first page and only `next_token` for later
     /// ones (AWS rejects both together).
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// let page = client.list_shards(&ListShardsInput { max_results: Some(100), ..ListShardsInput::for_stream("orders") })?;
+    /// if let Some(token) = page.next_token {
+    ///     let next = client.list_shards(&ListShardsInput { next_token: Some(token), ..Default::default() })?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn list_shards(&self, input: &ListShardsInput) -> Result<ListShardsOutput, KinesisError> {
         if input.stream.is_some() && input.next_token.is_some() {
             return Err(KinesisError::Protocol {
@@ -454,6 +464,14 @@ impl KinesisClient {
     }
 
     /// DescribeStreamSummary.
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// let s = client.describe_stream_summary(&StreamRef::from("orders"))?;
+    /// println!("{} is {:?} with {:?} open shards", s.stream_arn, s.stream_status, s.open_shard_count);
+    /// # Ok(()) }
+    /// ```
     pub fn describe_stream_summary(
         &self,
         stream: &StreamRef,
@@ -468,6 +486,14 @@ impl KinesisClient {
     }
 
     /// DescribeStream (one page of shards; see `has_more_shards`).
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// let d = client.describe_stream(&DescribeStreamInput { stream: "orders".into(), limit: Some(100), exclusive_start_shard_id: None })?;
+    /// println!("{} shards, more: {}", d.shards.len(), d.has_more_shards);
+    /// # Ok(()) }
+    /// ```
     pub fn describe_stream(
         &self,
         input: &DescribeStreamInput,
@@ -477,6 +503,17 @@ impl KinesisClient {
     }
 
     /// GetShardIterator; returns the iterator.
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// let it = client.get_shard_iterator(&GetShardIteratorInput {
+    ///     stream: "orders".into(),
+    ///     shard_id: "shardId-000000000000".into(),
+    ///     position: StartingPosition::AfterSequenceNumber("49590338271490256608559692538361571095921575989136588898".into()),
+    /// })?;
+    /// # Ok(()) }
+    /// ```
     pub fn get_shard_iterator(
         &self,
         input: &GetShardIteratorInput,
@@ -487,6 +524,19 @@ impl KinesisClient {
 
     /// GetRecords. Payloads are base64-decoded; `next_shard_iterator == None` means the shard
     /// is closed and read to its end (then `child_shards` names its children).
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// let page = client.get_records(&GetRecordsInput { shard_iterator: "AAAA...".into(), limit: Some(MAX_GET_RECORDS_LIMIT), stream_arn: None })?;
+    /// for r in &page.records {
+    ///     println!("{} {} bytes", r.sequence_number, r.data.len());
+    /// }
+    /// if page.next_shard_iterator.is_none() {
+    ///     println!("shard closed; children: {:?}", page.child_shards);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn get_records(&self, input: &GetRecordsInput) -> Result<GetRecordsOutput, KinesisError> {
         const ACTION: &str = "GetRecords";
         let body = serde_json::to_vec(input).map_err(|e| KinesisError::Protocol {
@@ -502,6 +552,17 @@ impl KinesisClient {
 
     /// PutRecords (≤ 500 entries). Check `failed_record_count` and each entry's `error_code`:
     /// partial failures are not errors of the call.
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// let out = client.put_records(&PutRecordsInput {
+    ///     stream: "orders".into(),
+    ///     records: vec![PutRecordsEntry { data: b"{\"id\":1}".to_vec(), partition_key: "1".into(), explicit_hash_key: None }],
+    /// })?;
+    /// let retry: Vec<usize> = (0..out.records.len()).filter(|&i| out.records[i].is_retryable_failure()).collect();
+    /// # Ok(()) }
+    /// ```
     pub fn put_records(&self, input: &PutRecordsInput) -> Result<PutRecordsOutput, KinesisError> {
         self.put_records_from(
             &input.stream,
@@ -536,11 +597,31 @@ impl KinesisClient {
     }
 
     /// PutRecord.
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// let out = client.put_record(&PutRecordInput {
+    ///     stream: "orders".into(), data: b"hello".to_vec(), partition_key: "k".into(),
+    ///     explicit_hash_key: None, sequence_number_for_ordering: None,
+    /// })?;
+    /// println!("{} {}", out.shard_id, out.sequence_number);
+    /// # Ok(()) }
+    /// ```
     pub fn put_record(&self, input: &PutRecordInput) -> Result<PutRecordOutput, KinesisError> {
         self.call("PutRecord", input)
     }
 
     /// RegisterStreamConsumer (the consumer starts `CREATING`).
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// let arn = client.describe_stream_summary(&"orders".into())?.stream_arn;
+    /// let c = client.register_stream_consumer(&RegisterStreamConsumerInput { stream_arn: arn, consumer_name: "app".into() })?;
+    /// client.wait_for_consumer_active(&ConsumerRef { consumer_arn: Some(c.consumer_arn), ..Default::default() }, std::time::Duration::from_secs(60))?;
+    /// # Ok(()) }
+    /// ```
     pub fn register_stream_consumer(
         &self,
         input: &RegisterStreamConsumerInput,
@@ -550,6 +631,18 @@ impl KinesisClient {
     }
 
     /// DescribeStreamConsumer.
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// let d = client.describe_stream_consumer(&ConsumerRef {
+    ///     stream_arn: Some("arn:aws:kinesis:us-east-1:123456789012:stream/orders".into()),
+    ///     consumer_name: Some("app".into()),
+    ///     consumer_arn: None,
+    /// })?;
+    /// println!("{} {:?}", d.consumer_arn, d.consumer_status);
+    /// # Ok(()) }
+    /// ```
     pub fn describe_stream_consumer(
         &self,
         consumer: &ConsumerRef,
@@ -559,6 +652,17 @@ impl KinesisClient {
     }
 
     /// ListStreamConsumers: one page.
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// let page = client.list_stream_consumers(&ListStreamConsumersInput {
+    ///     stream_arn: "arn:aws:kinesis:us-east-1:123456789012:stream/orders".into(),
+    ///     ..Default::default()
+    /// })?;
+    /// for c in &page.consumers { println!("{}", c.consumer_name); }
+    /// # Ok(()) }
+    /// ```
     pub fn list_stream_consumers(
         &self,
         input: &ListStreamConsumersInput,
@@ -567,21 +671,53 @@ impl KinesisClient {
     }
 
     /// DeregisterStreamConsumer.
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// client.deregister_stream_consumer(&ConsumerRef {
+    ///     consumer_arn: Some("arn:aws:kinesis:us-east-1:123456789012:stream/orders/consumer/app:1".into()),
+    ///     ..Default::default()
+    /// })?;
+    /// # Ok(()) }
+    /// ```
     pub fn deregister_stream_consumer(&self, consumer: &ConsumerRef) -> Result<(), KinesisError> {
         self.call_unit("DeregisterStreamConsumer", consumer)
     }
 
     /// CreateStream (the stream starts `CREATING`; see [`KinesisClient::wait_for_stream_active`]).
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// client.create_stream(&CreateStreamInput { stream_name: "orders".into(), shard_count: Some(4), stream_mode_details: None })?;
+    /// # Ok(()) }
+    /// ```
     pub fn create_stream(&self, input: &CreateStreamInput) -> Result<(), KinesisError> {
         self.call_unit("CreateStream", input)
     }
 
     /// DeleteStream.
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// client.delete_stream(&DeleteStreamInput { stream: "orders".into(), enforce_consumer_deletion: Some(true) })?;
+    /// # Ok(()) }
+    /// ```
     pub fn delete_stream(&self, input: &DeleteStreamInput) -> Result<(), KinesisError> {
         self.call_unit("DeleteStream", input)
     }
 
     /// ListStreams: one page.
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// let page = client.list_streams(&ListStreamsInput { limit: Some(100), ..Default::default() })?;
+    /// println!("{:?} more: {}", page.stream_names, page.has_more_streams);
+    /// # Ok(()) }
+    /// ```
     pub fn list_streams(
         &self,
         input: &ListStreamsInput,
@@ -590,16 +726,48 @@ impl KinesisClient {
     }
 
     /// SplitShard (the stream goes `UPDATING`).
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// client.split_shard(&SplitShardInput {
+    ///     stream: "orders".into(),
+    ///     shard_to_split: "shardId-000000000000".into(),
+    ///     new_starting_hash_key: (u128::MAX / 2 + 1).to_string(),
+    /// })?;
+    /// client.wait_for_stream_active(&"orders".into(), std::time::Duration::from_secs(60))?;
+    /// # Ok(()) }
+    /// ```
     pub fn split_shard(&self, input: &SplitShardInput) -> Result<(), KinesisError> {
         self.call_unit("SplitShard", input)
     }
 
     /// MergeShards (the stream goes `UPDATING`).
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// client.merge_shards(&MergeShardsInput {
+    ///     stream: "orders".into(),
+    ///     shard_to_merge: "shardId-000000000001".into(),
+    ///     adjacent_shard_to_merge: "shardId-000000000002".into(),
+    /// })?;
+    /// # Ok(()) }
+    /// ```
     pub fn merge_shards(&self, input: &MergeShardsInput) -> Result<(), KinesisError> {
         self.call_unit("MergeShards", input)
     }
 
     /// UpdateShardCount with `UNIFORM_SCALING`.
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// let out = client.update_shard_count(&UpdateShardCountInput {
+    ///     stream: "orders".into(), target_shard_count: 8, scaling_type: ScalingType::UniformScaling,
+    /// })?;
+    /// # Ok(()) }
+    /// ```
     pub fn update_shard_count(
         &self,
         input: &UpdateShardCountInput,
@@ -652,6 +820,16 @@ impl KinesisClient {
     }
 
     /// Polls DescribeStreamConsumer until the consumer is `ACTIVE` or `timeout` passes.
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// let c = client.wait_for_consumer_active(
+    ///     &ConsumerRef { consumer_arn: Some("arn:...:consumer/app:1".into()), ..Default::default() },
+    ///     std::time::Duration::from_secs(60),
+    /// )?;
+    /// # Ok(()) }
+    /// ```
     pub fn wait_for_consumer_active(
         &self,
         consumer: &ConsumerRef,

@@ -36,8 +36,11 @@ pub enum CredentialsSpec {
     Auto,
     /// Static keys from `aws.credentials.basic.*`.
     Basic {
+        /// `aws.credentials.basic.accesskeyid`.
         access_key_id: String,
+        /// `aws.credentials.basic.secretkey`.
         secret_access_key: String,
+        /// A session token for temporary keys (not a Flink option; for embedding programs).
         session_token: Option<String>,
     },
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`.
@@ -54,21 +57,33 @@ pub enum CredentialsSpec {
     },
     /// STS AssumeRole, signed with credentials from `provider`.
     AssumeRole {
+        /// `aws.credentials.role.arn`.
         role_arn: String,
+        /// `aws.credentials.role.sessionName`.
         session_name: String,
+        /// `aws.credentials.role.externalId`.
         external_id: Option<String>,
+        /// `aws.credentials.role.stsEndpoint`; `None` derives it from the region.
         sts_endpoint: Option<String>,
+        /// `aws.credentials.role.provider` (and its nested keys): the credentials used to call STS.
         provider: Box<CredentialsSpec>,
     },
     /// STS AssumeRoleWithWebIdentity.
     WebIdentityToken {
+        /// `aws.credentials.role.arn`; `None` means `AWS_ROLE_ARN`.
         role_arn: Option<String>,
+        /// `aws.credentials.role.sessionName`; `None` means `AWS_ROLE_SESSION_NAME` or generated.
         session_name: Option<String>,
+        /// `aws.credentials.webIdentityToken.file`; `None` means `AWS_WEB_IDENTITY_TOKEN_FILE`.
         token_file: Option<PathBuf>,
+        /// STS endpoint override; `None` derives it from the region.
         sts_endpoint: Option<String>,
     },
     /// A provider registered by name by the embedding program (decisions D15).
-    Custom { name: String },
+    Custom {
+        /// `aws.credentials.custom.class`: the name the provider was registered under.
+        name: String,
+    },
 }
 
 impl std::fmt::Debug for CredentialsSpec {

@@ -10,6 +10,17 @@ use std::borrow::Cow;
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize};
 
+/// Most entries in one PutRecords request.
+pub const MAX_PUT_RECORDS_ENTRIES: usize = 500;
+/// Most bytes (payloads plus partition keys) in one PutRecords request.
+pub const MAX_PUT_RECORDS_BYTES: usize = 5 << 20;
+/// Most bytes of one record (payload plus partition key), at the default max record size.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+/// Most Unicode scalar values in a partition key.
+pub const MAX_PARTITION_KEY_CHARS: usize = 256;
+/// Largest `Limit` of GetRecords.
+pub const MAX_GET_RECORDS_LIMIT: u32 = 10_000;
+
 /// Deserializes `null` or an absent field as `T::default()`.
 fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
@@ -68,9 +79,13 @@ impl std::fmt::Display for StreamRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum StreamStatus {
+    /// Being created.
     Creating,
+    /// Being deleted.
     Deleting,
+    /// Usable.
     Active,
+    /// Being resharded or updated; still readable and writable.
     Updating,
     /// A status this client does not know.
     #[serde(other)]
@@ -81,8 +96,11 @@ pub enum StreamStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ConsumerStatus {
+    /// Being created.
     Creating,
+    /// Being deleted.
     Deleting,
+    /// Usable.
     Active,
     /// A status this client does not know.
     #[serde(other)]
@@ -93,7 +111,9 @@ pub enum ConsumerStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct HashKeyRange {
+    /// First hash key (decimal).
     pub starting_hash_key: String,
+    /// Last hash key (decimal, inclusive).
     pub ending_hash_key: String,
 }
 
@@ -123,7 +143,9 @@ impl HashKeyRange {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SequenceNumberRange {
+    /// First sequence number of the shard.
     pub starting_sequence_number: String,
+    /// Last sequence number; set once the shard is closed.
     #[serde(default)]
     pub ending_sequence_number: Option<String>,
 }
@@ -132,12 +154,17 @@ pub struct SequenceNumberRange {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Shard {
+    /// Shard id, e.g. `shardId-000000000000`.
     pub shard_id: String,
+    /// The parent shard (split or merge), if any.
     #[serde(default)]
     pub parent_shard_id: Option<String>,
+    /// The second parent of a merge, if any.
     #[serde(default)]
     pub adjacent_parent_shard_id: Option<String>,
+    /// The hash-key range.
     pub hash_key_range: HashKeyRange,
+    /// The sequence-number range.
     pub sequence_number_range: SequenceNumberRange,
 }
 
@@ -152,11 +179,17 @@ impl Shard {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ShardFilterType {
+    /// Shards after `shard_id`.
     AfterShardId,
+    /// Shards open at the trim horizon.
     AtTrimHorizon,
+    /// Every shard from the trim horizon on.
     FromTrimHorizon,
+    /// Only the currently open shards.
     AtLatest,
+    /// Shards open at `timestamp`.
     AtTimestamp,
+    /// Shards open at or after `timestamp`.
     FromTimestamp,
 }
 
@@ -164,6 +197,7 @@ pub enum ShardFilterType {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ShardFilter {
+    /// The filter `Type`.
     #[serde(rename = "Type")]
     pub filter_type: ShardFilterType,
     /// For `AFTER_SHARD_ID`.
@@ -179,16 +213,22 @@ pub struct ShardFilter {
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListShardsInput {
+    /// The stream, by name (default) or ARN.
     #[serde(flatten)]
     pub stream: Option<StreamRef>,
+    /// Paging token from the previous page (`None`: first page, or no more pages).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// List shards after this shard id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exclusive_start_shard_id: Option<String>,
+    /// Page size limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_results: Option<u32>,
+    /// Which shards to list (AWS `ShardFilter`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard_filter: Option<ShardFilter>,
+    /// When the stream was created, epoch seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_creation_timestamp: Option<f64>,
 }
@@ -207,8 +247,10 @@ impl ListShardsInput {
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListShardsOutput {
+    /// Shards of this page.
     #[serde(default, deserialize_with = "null_default")]
     pub shards: Vec<Shard>,
+    /// Paging token from the previous page (`None`: first page, or no more pages).
     #[serde(default)]
     pub next_token: Option<String>,
 }
@@ -224,6 +266,7 @@ pub struct StreamModeDetails {
 /// DescribeStreamSummary input.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DescribeStreamSummaryInput {
+    /// The stream, by name (default) or ARN.
     #[serde(flatten)]
     pub stream: StreamRef,
 }
@@ -232,22 +275,32 @@ pub struct DescribeStreamSummaryInput {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct StreamDescriptionSummary {
+    /// The stream name.
     pub stream_name: String,
+    /// The stream ARN.
     #[serde(rename = "StreamARN")]
     pub stream_arn: String,
+    /// Stream status.
     pub stream_status: StreamStatus,
+    /// Capacity mode (`PROVISIONED` / `ON_DEMAND`).
     #[serde(default)]
     pub stream_mode_details: Option<StreamModeDetails>,
+    /// Retention in hours.
     #[serde(default)]
     pub retention_period_hours: Option<u32>,
+    /// When the stream was created, epoch seconds.
     #[serde(default)]
     pub stream_creation_timestamp: Option<f64>,
+    /// `NONE` or `KMS`.
     #[serde(default)]
     pub encryption_type: Option<String>,
+    /// KMS key id when encrypted.
     #[serde(default)]
     pub key_id: Option<String>,
+    /// Number of open shards.
     #[serde(default)]
     pub open_shard_count: Option<u32>,
+    /// Number of registered enhanced fan-out consumers.
     #[serde(default)]
     pub consumer_count: Option<u32>,
 }
@@ -256,6 +309,7 @@ pub struct StreamDescriptionSummary {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DescribeStreamSummaryOutput {
+    /// The summary.
     pub stream_description_summary: StreamDescriptionSummary,
 }
 
@@ -263,10 +317,13 @@ pub struct DescribeStreamSummaryOutput {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DescribeStreamInput {
+    /// The stream, by name (default) or ARN.
     #[serde(flatten)]
     pub stream: StreamRef,
+    /// Page size limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    /// List shards after this shard id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exclusive_start_shard_id: Option<String>,
 }
@@ -275,22 +332,32 @@ pub struct DescribeStreamInput {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct StreamDescription {
+    /// The stream name.
     pub stream_name: String,
+    /// The stream ARN.
     #[serde(rename = "StreamARN")]
     pub stream_arn: String,
+    /// Stream status.
     pub stream_status: StreamStatus,
+    /// Capacity mode (`PROVISIONED` / `ON_DEMAND`).
     #[serde(default)]
     pub stream_mode_details: Option<StreamModeDetails>,
+    /// Shards of this page.
     #[serde(default, deserialize_with = "null_default")]
     pub shards: Vec<Shard>,
+    /// More shards on later pages.
     #[serde(default, deserialize_with = "null_default")]
     pub has_more_shards: bool,
+    /// Retention in hours.
     #[serde(default)]
     pub retention_period_hours: Option<u32>,
+    /// When the stream was created, epoch seconds.
     #[serde(default)]
     pub stream_creation_timestamp: Option<f64>,
+    /// `NONE` or `KMS`.
     #[serde(default)]
     pub encryption_type: Option<String>,
+    /// KMS key id when encrypted.
     #[serde(default)]
     pub key_id: Option<String>,
 }
@@ -299,6 +366,7 @@ pub struct StreamDescription {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DescribeStreamOutput {
+    /// The description.
     pub stream_description: StreamDescription,
 }
 
@@ -333,8 +401,11 @@ impl StartingPosition {
 /// GetShardIterator input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetShardIteratorInput {
+    /// The stream, by name (default) or ARN.
     pub stream: StreamRef,
+    /// Shard id, e.g. `shardId-000000000000`.
     pub shard_id: String,
+    /// Where the iterator starts.
     pub position: StartingPosition,
 }
 
@@ -374,6 +445,7 @@ impl Serialize for GetShardIteratorInput {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GetShardIteratorOutput {
+    /// A shard iterator (opaque; valid for 300 s).
     pub shard_iterator: String,
 }
 
@@ -381,6 +453,7 @@ pub struct GetShardIteratorOutput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GetRecordsInput {
+    /// A shard iterator (opaque; valid for 300 s).
     pub shard_iterator: String,
     /// At most 10,000.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -393,12 +466,15 @@ pub struct GetRecordsInput {
 /// One record from GetRecords.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
+    /// Sequence number (opaque decimal string; compare by length, then text).
     pub sequence_number: String,
     /// Epoch seconds.
     pub approximate_arrival_timestamp: Option<f64>,
     /// The payload, base64-decoded.
     pub data: Vec<u8>,
+    /// Partition key (1..=256 Unicode scalar values).
     pub partition_key: String,
+    /// `NONE` or `KMS`.
     pub encryption_type: Option<String>,
 }
 
@@ -406,18 +482,25 @@ pub struct Record {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ChildShard {
+    /// Shard id, e.g. `shardId-000000000000`.
     pub shard_id: String,
+    /// The parent shard(s) (two after a merge).
     #[serde(default, deserialize_with = "null_default")]
     pub parent_shards: Vec<String>,
+    /// The hash-key range.
     pub hash_key_range: HashKeyRange,
 }
 
 /// GetRecords output. `next_shard_iterator == None` means the shard is closed and fully read.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetRecordsOutput {
+    /// The records / entries, in order.
     pub records: Vec<Record>,
+    /// Iterator for the next call; `None` when the closed shard is fully read.
     pub next_shard_iterator: Option<String>,
+    /// How far the iterator is behind the shard's tip, in milliseconds.
     pub millis_behind_latest: Option<u64>,
+    /// Children of a closed shard, reported once its end is reached.
     pub child_shards: Vec<ChildShard>,
 }
 
@@ -493,22 +576,29 @@ pub fn parse_get_records(body: &[u8]) -> Result<GetRecordsOutput, String> {
 pub struct PutRecordsEntry {
     /// The payload (raw bytes; base64 only on the wire).
     pub data: Vec<u8>,
+    /// Partition key (1..=256 Unicode scalar values).
     pub partition_key: String,
+    /// Explicit hash key (decimal) that overrides the partition key's MD5 for routing.
     pub explicit_hash_key: Option<String>,
 }
 
 /// PutRecords input (at most 500 entries, 5 MiB).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PutRecordsInput {
+    /// The stream, by name (default) or ARN.
     pub stream: StreamRef,
+    /// The records / entries, in order.
     pub records: Vec<PutRecordsEntry>,
 }
 
 /// A borrowed view of one PutRecords entry, for encoding without copying payloads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PutRecordsEntryRef<'a> {
+    /// The payload bytes (base64 only on the wire).
     pub data: &'a [u8],
+    /// Partition key (1..=256 Unicode scalar values).
     pub partition_key: &'a str,
+    /// Explicit hash key (decimal) that overrides the partition key's MD5 for routing.
     pub explicit_hash_key: Option<&'a str>,
 }
 
@@ -588,25 +678,60 @@ pub fn encode_put_records<'a>(
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct PutRecordsResultEntry {
+    /// Sequence number (opaque decimal string; compare by length, then text).
     #[serde(default)]
     pub sequence_number: Option<String>,
+    /// Shard id, e.g. `shardId-000000000000`.
     #[serde(default)]
     pub shard_id: Option<String>,
     /// e.g. `ProvisionedThroughputExceededException`, `InternalFailure`.
     #[serde(default)]
     pub error_code: Option<String>,
+    /// The error message of a failed entry.
     #[serde(default)]
     pub error_message: Option<String>,
+}
+
+impl PutRecordsResultEntry {
+    /// Whether the entry was written (no error code).
+    pub fn is_success(&self) -> bool {
+        self.error_code.is_none()
+    }
+
+    /// Whether a failed entry is worth sending again (decisions D7):
+    /// `ProvisionedThroughputExceededException` or `InternalFailure`. Any other code (KMS
+    /// errors, access denied, validation) is final.
+    ///
+    /// ```
+    /// use kinesis_wire::model::PutRecordsResultEntry;
+    /// let throttled = PutRecordsResultEntry {
+    ///     error_code: Some("ProvisionedThroughputExceededException".into()),
+    ///     ..Default::default()
+    /// };
+    /// assert!(!throttled.is_success() && throttled.is_retryable_failure());
+    /// let kms = PutRecordsResultEntry { error_code: Some("KMSDisabledException".into()), ..Default::default() };
+    /// assert!(!kms.is_retryable_failure());
+    /// ```
+    pub fn is_retryable_failure(&self) -> bool {
+        matches!(
+            self.error_code.as_deref(),
+            Some(crate::error::codes::PROVISIONED_THROUGHPUT_EXCEEDED)
+                | Some(crate::error::codes::INTERNAL_FAILURE)
+        )
+    }
 }
 
 /// PutRecords output; `records[i]` answers request entry `i`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct PutRecordsOutput {
+    /// Number of entries that failed (see each entry's `error_code`).
     #[serde(default, deserialize_with = "null_default")]
     pub failed_record_count: u32,
+    /// The records / entries, in order.
     #[serde(default, deserialize_with = "null_default")]
     pub records: Vec<PutRecordsResultEntry>,
+    /// `NONE` or `KMS`.
     #[serde(default)]
     pub encryption_type: Option<String>,
 }
@@ -619,13 +744,18 @@ fn serialize_base64<S: serde::Serializer>(data: &[u8], s: S) -> Result<S::Ok, S:
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PutRecordInput {
+    /// The stream, by name (default) or ARN.
     #[serde(flatten)]
     pub stream: StreamRef,
+    /// The payload bytes (base64 only on the wire).
     #[serde(serialize_with = "serialize_base64")]
     pub data: Vec<u8>,
+    /// Partition key (1..=256 Unicode scalar values).
     pub partition_key: String,
+    /// Explicit hash key (decimal) that overrides the partition key's MD5 for routing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explicit_hash_key: Option<String>,
+    /// Guarantees ordering after this sequence number for the same partition key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sequence_number_for_ordering: Option<String>,
 }
@@ -634,8 +764,11 @@ pub struct PutRecordInput {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PutRecordOutput {
+    /// Shard id, e.g. `shardId-000000000000`.
     pub shard_id: String,
+    /// Sequence number (opaque decimal string; compare by length, then text).
     pub sequence_number: String,
+    /// `NONE` or `KMS`.
     #[serde(default)]
     pub encryption_type: Option<String>,
 }
@@ -644,10 +777,14 @@ pub struct PutRecordOutput {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Consumer {
+    /// The consumer name.
     pub consumer_name: String,
+    /// The consumer ARN.
     #[serde(rename = "ConsumerARN")]
     pub consumer_arn: String,
+    /// Consumer status.
     pub consumer_status: ConsumerStatus,
+    /// When the consumer was registered, epoch seconds.
     #[serde(default)]
     pub consumer_creation_timestamp: Option<f64>,
 }
@@ -656,8 +793,10 @@ pub struct Consumer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RegisterStreamConsumerInput {
+    /// The stream ARN.
     #[serde(rename = "StreamARN")]
     pub stream_arn: String,
+    /// The consumer name.
     pub consumer_name: String,
 }
 
@@ -665,6 +804,7 @@ pub struct RegisterStreamConsumerInput {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RegisterStreamConsumerOutput {
+    /// The consumer.
     pub consumer: Consumer,
 }
 
@@ -673,10 +813,13 @@ pub struct RegisterStreamConsumerOutput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct ConsumerRef {
+    /// The stream ARN.
     #[serde(rename = "StreamARN", skip_serializing_if = "Option::is_none")]
     pub stream_arn: Option<String>,
+    /// The consumer name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_name: Option<String>,
+    /// The consumer ARN.
     #[serde(rename = "ConsumerARN", skip_serializing_if = "Option::is_none")]
     pub consumer_arn: Option<String>,
 }
@@ -685,12 +828,17 @@ pub struct ConsumerRef {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ConsumerDescription {
+    /// The consumer name.
     pub consumer_name: String,
+    /// The consumer ARN.
     #[serde(rename = "ConsumerARN")]
     pub consumer_arn: String,
+    /// Consumer status.
     pub consumer_status: ConsumerStatus,
+    /// When the consumer was registered, epoch seconds.
     #[serde(default)]
     pub consumer_creation_timestamp: Option<f64>,
+    /// The stream ARN.
     #[serde(rename = "StreamARN")]
     pub stream_arn: String,
 }
@@ -699,6 +847,7 @@ pub struct ConsumerDescription {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DescribeStreamConsumerOutput {
+    /// The description.
     pub consumer_description: ConsumerDescription,
 }
 
@@ -706,12 +855,16 @@ pub struct DescribeStreamConsumerOutput {
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListStreamConsumersInput {
+    /// The stream ARN.
     #[serde(rename = "StreamARN")]
     pub stream_arn: String,
+    /// Paging token from the previous page (`None`: first page, or no more pages).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    /// Page size limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_results: Option<u32>,
+    /// When the stream was created, epoch seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_creation_timestamp: Option<f64>,
 }
@@ -720,8 +873,10 @@ pub struct ListStreamConsumersInput {
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListStreamConsumersOutput {
+    /// Consumers of this page.
     #[serde(default, deserialize_with = "null_default")]
     pub consumers: Vec<Consumer>,
+    /// Paging token from the previous page (`None`: first page, or no more pages).
     #[serde(default)]
     pub next_token: Option<String>,
 }
@@ -730,10 +885,12 @@ pub struct ListStreamConsumersOutput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CreateStreamInput {
+    /// The stream name.
     pub stream_name: String,
     /// Required for `PROVISIONED` streams.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard_count: Option<u32>,
+    /// Capacity mode (`PROVISIONED` / `ON_DEMAND`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_mode_details: Option<StreamModeDetails>,
 }
@@ -742,8 +899,10 @@ pub struct CreateStreamInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DeleteStreamInput {
+    /// The stream, by name (default) or ARN.
     #[serde(flatten)]
     pub stream: StreamRef,
+    /// Delete even if consumers are registered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enforce_consumer_deletion: Option<bool>,
 }
@@ -752,10 +911,13 @@ pub struct DeleteStreamInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListStreamsInput {
+    /// Page size limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    /// List streams after this name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exclusive_start_stream_name: Option<String>,
+    /// Paging token from the previous page (`None`: first page, or no more pages).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }
@@ -764,10 +926,13 @@ pub struct ListStreamsInput {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListStreamsOutput {
+    /// Stream names of this page.
     #[serde(default, deserialize_with = "null_default")]
     pub stream_names: Vec<String>,
+    /// More streams on later pages.
     #[serde(default, deserialize_with = "null_default")]
     pub has_more_streams: bool,
+    /// Paging token from the previous page (`None`: first page, or no more pages).
     #[serde(default)]
     pub next_token: Option<String>,
 }
@@ -776,8 +941,10 @@ pub struct ListStreamsOutput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SplitShardInput {
+    /// The stream, by name (default) or ARN.
     #[serde(flatten)]
     pub stream: StreamRef,
+    /// The shard to split.
     pub shard_to_split: String,
     /// Decimal hash key: the first key of the second child.
     pub new_starting_hash_key: String,
@@ -787,9 +954,12 @@ pub struct SplitShardInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MergeShardsInput {
+    /// The stream, by name (default) or ARN.
     #[serde(flatten)]
     pub stream: StreamRef,
+    /// The first shard to merge.
     pub shard_to_merge: String,
+    /// The shard adjacent to `shard_to_merge` (its hash range follows on).
     pub adjacent_shard_to_merge: String,
 }
 
@@ -797,9 +967,12 @@ pub struct MergeShardsInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct UpdateShardCountInput {
+    /// The stream, by name (default) or ARN.
     #[serde(flatten)]
     pub stream: StreamRef,
+    /// Target number of open shards.
     pub target_shard_count: u32,
+    /// Always `UNIFORM_SCALING`.
     pub scaling_type: ScalingType,
 }
 
@@ -807,6 +980,7 @@ pub struct UpdateShardCountInput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ScalingType {
+    /// `UNIFORM_SCALING`.
     #[default]
     UniformScaling,
 }
@@ -815,10 +989,13 @@ pub enum ScalingType {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct UpdateShardCountOutput {
+    /// The stream name.
     #[serde(default)]
     pub stream_name: Option<String>,
+    /// Open shards before the update.
     #[serde(default)]
     pub current_shard_count: Option<u32>,
+    /// Target number of open shards.
     #[serde(default)]
     pub target_shard_count: Option<u32>,
 }
