@@ -944,6 +944,16 @@ mod tests {
     }
 
     #[test]
+    fn client_is_send_sync_clone() {
+        fn assert_traits<T: Send + Sync + Clone + 'static>() {}
+        assert_traits::<KinesisClient>();
+        assert_traits::<Shutdown>();
+        assert_traits::<RetryPolicy>();
+        fn assert_error<T: std::error::Error + Send + Sync + 'static>() {}
+        assert_error::<KinesisError>();
+    }
+
+    #[test]
     fn request_shape_target_signature_and_body() {
         let t = Scripted::new(vec![ok(r#"{"Shards":[],"NextToken":null}"#)]);
         let c = client(t.clone());
