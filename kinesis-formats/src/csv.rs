@@ -851,6 +851,17 @@ impl CsvCodec {
         let mut utf16_len = 0usize;
         let mut extra = 0usize;
         let mut i = 0;
+        if q.len() == 1 && esc.is_none_or(|e| e.len() == 1) && self.min_safe <= 0x80 {
+            // Fast path for ASCII quote/escape/delimiter: one pass of plain byte compares.
+            let (qc, ec) = (q[0], esc.map_or(0x80, |e| e[0]));
+            let min_safe = self.min_safe as u8;
+            for &c in text {
+                must |= c < min_safe || c == ec;
+                extra += (c == qc) as usize + (c == ec) as usize;
+                utf16_len += (c & 0xC0 != 0x80) as usize + (c >= 0xF0) as usize;
+            }
+            i = text.len();
+        }
         while i < text.len() {
             let c = text[i];
             // UTF-16 length: 4-byte sequences are surrogate pairs.
@@ -884,6 +895,28 @@ impl CsvCodec {
             i += 1;
         }
         if !must && utf16_len <= 24 {
+            return;
+        }
+        if q.len() == 1 && esc.is_none_or(|e| e.len() == 1 && e != q) {
+            // Shift in place from the back: no allocation.
+            let (qc, ec) = (q[0], esc.map(|e| e[0]));
+            let old_len = out.len();
+            out.resize(old_len + extra + 2, 0);
+            let mut w = out.len() - 1;
+            out[w] = qc;
+            let mut r = old_len;
+            while r > start {
+                r -= 1;
+                let c = out[r];
+                w -= 1;
+                out[w] = c;
+                if c == qc || Some(c) == ec {
+                    w -= 1;
+                    out[w] = c;
+                }
+            }
+            debug_assert_eq!(w - 1, start);
+            out[w - 1] = qc;
             return;
         }
         // Rebuild the tail: quote, doubled quote/escape chars, quote.

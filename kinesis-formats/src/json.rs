@@ -810,7 +810,11 @@ impl<'a> Parser<'a> {
 fn number_as_text(n: &str, float: bool, big_decimal: bool) -> String {
     if !float {
         // Jackson keeps integers as numbers, so `-0` prints as `0`.
-        return if n == "-0" { "0".to_string() } else { n.to_string() };
+        return if n == "-0" {
+            "0".to_string()
+        } else {
+            n.to_string()
+        };
     }
     let mut out = Vec::new();
     if big_decimal {
@@ -1037,7 +1041,16 @@ impl JsonCodec {
                     let mut entries = Vec::new();
                     self.read_object(p, |p, key| {
                         let v = self.read_value(p, vt, column, depth + 1);
-                        entries.push((Value::String(key.into_owned()), self.or_null(v)?));
+                        let v = self.or_null(v)?;
+                        // A repeated key keeps its first position and its last value, as
+                        // in Jackson's ObjectNode.
+                        match entries
+                            .iter_mut()
+                            .find(|(k, _)| matches!(k, Value::String(s) if *s == *key))
+                        {
+                            Some(e) => e.1 = v,
+                            None => entries.push((Value::String(key.into_owned()), v)),
+                        }
                         Ok(())
                     })?;
                     Value::Map(entries)
@@ -1050,11 +1063,23 @@ impl JsonCodec {
                     let count_t = DataType::not_null(L::Int);
                     self.read_object(p, |p, key| {
                         let v = self.read_value(p, &count_t, column, depth + 1);
-                        match self.or_null(v)? {
-                            Value::Int(n) if n >= 0 => {
-                                entries.push((Value::String(key.into_owned()), n as u32))
+                        if let Value::Int(n) = self.or_null(v)? {
+                            if n < 0 {
+                                return Err(Fail::Field {
+                                    column: column.to_string(),
+                                    expected: t.to_string(),
+                                    text: n.to_string(),
+                                    offset: p.pos,
+                                    reason: "a multiset count cannot be negative".into(),
+                                });
                             }
-                            _ => {}
+                            match entries
+                                .iter_mut()
+                                .find(|(k, _)| matches!(k, Value::String(s) if *s == *key))
+                            {
+                                Some(e) => e.1 = n as u32,
+                                None => entries.push((Value::String(key.into_owned()), n as u32)),
+                            }
                         }
                         Ok(())
                     })?;
@@ -1155,8 +1180,12 @@ impl JsonCodec {
         depth: u32,
     ) -> Result<Row, Fail> {
         let n = fields.len();
-        let mut values: Vec<Option<Value>> = Vec::with_capacity(n);
-        values.resize_with(n, || None);
+        // Values start as null; `seen` tracks which fields the object had (bits for the
+        // common case of at most 64 fields, so no extra allocation).
+        let mut values: Vec<Value> = Vec::with_capacity(n);
+        values.resize(n, Value::Null);
+        let mut seen_bits = 0u64;
+        let mut seen_vec: Vec<bool> = if n > 64 { vec![false; n] } else { Vec::new() };
         let mut pending: Option<Fail> = None;
         // Fields usually arrive in schema order: try the next expected index first.
         let mut next = 0usize;
@@ -1171,18 +1200,21 @@ impl JsonCodec {
                 None => p.skip(depth),
                 Some(i) => {
                     next = i + 1;
+                    if n > 64 {
+                        seen_vec[i] = true;
+                    } else {
+                        seen_bits |= 1 << i;
+                    }
                     let column = if prefix.is_empty() {
                         Cow::Borrowed(fields[i].name.as_str())
                     } else {
                         Cow::Owned(format!("{prefix}.{}", fields[i].name))
                     };
                     match self.read_value(p, &fields[i].data_type, &column, depth) {
-                        Ok(v) => values[i] = Some(v),
+                        Ok(v) => values[i] = v,
                         Err(Fail::Field { .. }) if self.opts.ignore_parse_errors => {
-                            if fields[i].data_type.nullable {
-                                values[i] = Some(Value::Null)
-                            } else {
-                                values[i] = Some(Value::Null);
+                            values[i] = Value::Null;
+                            if !fields[i].data_type.nullable {
                                 pending.get_or_insert(Fail::Syntax(
                                     "null value for a NOT NULL column",
                                     p.pos,
@@ -1211,39 +1243,47 @@ impl JsonCodec {
                 e => e,
             });
         }
-        let mut out = Vec::with_capacity(n);
-        for (f, v) in fields.iter().zip(values) {
-            match v {
-                Some(v) => out.push(v),
-                None => {
-                    let column = if prefix.is_empty() {
-                        f.name.clone()
-                    } else {
-                        format!("{prefix}.{}", f.name)
-                    };
-                    if self.opts.fail_on_missing_field {
-                        return Err(Fail::Field {
-                            column,
-                            expected: f.data_type.to_string(),
-                            text: String::new(),
-                            offset: obj_start,
-                            reason: format!("Could not find field with name '{}'.", f.name),
-                        });
-                    }
-                    if !f.data_type.nullable {
-                        return Err(Fail::Field {
-                            column,
-                            expected: f.data_type.to_string(),
-                            text: String::new(),
-                            offset: obj_start,
-                            reason: "missing value for a NOT NULL column".into(),
-                        });
-                    }
-                    out.push(Value::Null)
+        let all_seen = if n > 64 {
+            seen_vec.iter().all(|s| *s)
+        } else {
+            n == 64 && seen_bits == u64::MAX || n < 64 && seen_bits == (1u64 << n) - 1
+        };
+        if !all_seen {
+            for (i, f) in fields.iter().enumerate() {
+                let seen = if n > 64 {
+                    seen_vec[i]
+                } else {
+                    seen_bits & (1 << i) != 0
+                };
+                if seen {
+                    continue;
+                }
+                let column = if prefix.is_empty() {
+                    f.name.clone()
+                } else {
+                    format!("{prefix}.{}", f.name)
+                };
+                if self.opts.fail_on_missing_field {
+                    return Err(Fail::Field {
+                        column,
+                        expected: f.data_type.to_string(),
+                        text: String::new(),
+                        offset: obj_start,
+                        reason: format!("Could not find field with name '{}'.", f.name),
+                    });
+                }
+                if !f.data_type.nullable {
+                    return Err(Fail::Field {
+                        column,
+                        expected: f.data_type.to_string(),
+                        text: String::new(),
+                        offset: obj_start,
+                        reason: "missing value for a NOT NULL column".into(),
+                    });
                 }
             }
         }
-        Ok(Row::new(out))
+        Ok(Row::new(values))
     }
 
     fn convert_scalar(

@@ -281,7 +281,13 @@ pub fn parse_sql_timestamp(s: &str, zulu: bool) -> Option<NaiveDateTime> {
     if j != b.len() {
         return None;
     }
-    let date = NaiveDate::from_ymd_opt(y, mo, d.min(last_day_of_month(y, mo)))?;
+    // SMART resolver: clamp days 29..=31 to the month's end (only computed when needed).
+    let d = if d > 28 {
+        d.min(last_day_of_month(y, mo))
+    } else {
+        d
+    };
+    let date = NaiveDate::from_ymd_opt(y, mo, d)?;
     if h == 24 {
         if mi != 0 || sec != 0 || n != 0 {
             return None;
@@ -485,42 +491,39 @@ pub fn parse_java_float(s: &str) -> Option<f32> {
 
 /// Java's `Integer.parseInt` family after `trim()`: optional sign, ASCII digits, range checked.
 pub fn parse_java_int<T: TryFrom<i64>>(s: &str) -> Option<T> {
-    let t = s.trim_matches(|c: char| c <= ' ');
-    let b = t.as_bytes();
+    let mut b = s.as_bytes();
+    // `String.trim()` strips every char <= ' ' on both ends.
+    while let [first, rest @ ..] = b {
+        if *first > b' ' {
+            break;
+        }
+        b = rest;
+    }
+    while let [rest @ .., last] = b {
+        if *last > b' ' {
+            break;
+        }
+        b = rest;
+    }
     let (neg, digits) = match b.first()? {
         b'-' => (true, &b[1..]),
         b'+' => (false, &b[1..]),
         _ => (false, b),
     };
-    if digits.is_empty() || digits.len() > 19 {
-        // 19 digits may still overflow i64; longer ones always do (leading zeros aside).
-        if digits.len() > 19 && digits.iter().all(|c| c.is_ascii_digit()) {
-            let trimmed: &[u8] = {
-                let k = digits
-                    .iter()
-                    .position(|c| *c != b'0')
-                    .unwrap_or(digits.len());
-                &digits[k..]
-            };
-            if trimmed.len() <= 19 {
-                return parse_digits(trimmed, neg).and_then(|v| T::try_from(v).ok());
-            }
-        }
+    if digits.is_empty() {
         return None;
     }
-    parse_digits(digits, neg).and_then(|v| T::try_from(v).ok())
-}
-
-fn parse_digits(digits: &[u8], neg: bool) -> Option<i64> {
-    let mut v: i128 = 0;
+    // Accumulate as a negative number so i64::MIN parses.
+    let mut v: i64 = 0;
     for &c in digits {
-        if !c.is_ascii_digit() {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
             return None;
         }
-        v = v * 10 + (c - b'0') as i128;
+        v = v.checked_mul(10)?.checked_sub(d as i64)?;
     }
-    let v = if neg { -v } else { v };
-    i64::try_from(v).ok()
+    let v = if neg { v } else { v.checked_neg()? };
+    T::try_from(v).ok()
 }
 
 /// Boolean text under decision D12: `true` / `false` in any case, surrounding whitespace
