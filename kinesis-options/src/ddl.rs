@@ -63,6 +63,8 @@ impl Token {
 struct Parser<'a> {
     src: &'a str,
     pos: usize,
+    /// End of the last token read (where a missing closer belongs).
+    prev_end: usize,
     problems: Vec<DdlProblem>,
 }
 
@@ -179,13 +181,15 @@ impl<'a> Parser<'a> {
             self.pos += c.len_utf8();
             Tok::Punct(c)
         };
+        self.prev_end = self.pos;
         Ok(Token { tok, start })
     }
 
     fn peek(&mut self) -> PResult<Token> {
-        let save = self.pos;
+        let (save, save_end) = (self.pos, self.prev_end);
         let t = self.next();
         self.pos = save;
+        self.prev_end = save_end;
         t
     }
 
@@ -354,6 +358,7 @@ pub(crate) fn parse(src: &str) -> Result<TableParts, OptionsError> {
     let mut p = Parser {
         src,
         pos: 0,
+        prev_end: 0,
         problems: Vec::new(),
     };
     match parse_statement(&mut p) {
@@ -552,8 +557,11 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
                     }
                     None => "the WITH options".to_string(),
                 };
-                let at = t.start;
-                p.problem(at, format!("missing ')' to close {opened}"));
+                let at = p.prev_end;
+                p.problem(
+                    at,
+                    format!("missing ')' to close {opened} (expected ')' after the last option)"),
+                );
                 return Err(Stop::Syntax);
             }
             if matches!(t.tok, Tok::Str(_)) {
@@ -613,10 +621,11 @@ fn is_clause_start(p: &mut Parser<'_>, t: &Token) -> PResult<bool> {
     if !(t.is_kw("PARTITIONED") || t.is_kw("WITH") || t.is_kw("COMMENT")) {
         return Ok(false);
     }
-    let save = p.pos;
+    let (save, save_end) = (p.pos, p.prev_end);
     p.next()?;
     let after = p.next()?;
     p.pos = save;
+    p.prev_end = save_end;
     Ok((t.is_kw("PARTITIONED") && after.is_kw("BY"))
         || (t.is_kw("WITH") && after.is_punct('('))
         || (t.is_kw("COMMENT") && matches!(after.tok, Tok::Str(_))))
@@ -627,6 +636,10 @@ fn missing_close_paren(p: &mut Parser<'_>, open: &Token, at: &Token) {
     let before = match &at.tok {
         Tok::Eof => "at the end of the statement".to_string(),
         Tok::Str(_) => "before the table options".to_string(),
+        Tok::Ident { text, .. } if text.eq_ignore_ascii_case("PARTITIONED") => {
+            "before PARTITIONED BY".to_string()
+        }
+        Tok::Ident { text, .. } if text.eq_ignore_ascii_case("WITH") => "before WITH (".to_string(),
         Tok::Ident { text, .. } => format!("before {}", text.to_ascii_uppercase()),
         _ => format!("before {}", at.describe()),
     };

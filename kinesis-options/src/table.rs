@@ -574,6 +574,43 @@ impl TableDef {
     pub fn resolved_options(&self) -> BTreeMap<String, String> {
         resolved(&self.effective, &self.format)
     }
+
+    /// The `kinesis validate` report: `{"table", "columns", "partition_keys", "options",
+    /// "warnings"}`, with the resolved (masked) options.
+    ///
+    /// ```
+    /// use kinesis_options::TableDef;
+    /// let t = TableDef::from_ddl("CREATE TABLE t (a INT, s STRING METADATA FROM 'shard-id' VIRTUAL)
+    ///     WITH ('stream' = 's', 'format' = 'csv', 'aws.region' = 'us-east-1')").unwrap();
+    /// let j = t.summary_json();
+    /// assert_eq!(j["table"], "t");
+    /// assert_eq!(j["columns"][1]["metadata"], "shard-id");
+    /// assert_eq!(j["options"]["stream"], "s");
+    /// ```
+    pub fn summary_json(&self) -> serde_json::Value {
+        let columns: Vec<serde_json::Value> = self
+            .columns
+            .iter()
+            .map(|c| {
+                let mut o = serde_json::json!({ "name": c.name, "type": c.data_type.to_string() });
+                if let ColumnKind::Metadata { key, is_virtual } = c.kind {
+                    o["metadata"] = key.key().into();
+                    o["virtual"] = is_virtual.into();
+                }
+                if let Some(cm) = &c.comment {
+                    o["comment"] = cm.as_str().into();
+                }
+                o
+            })
+            .collect();
+        serde_json::json!({
+            "table": self.name,
+            "columns": columns,
+            "partition_keys": self.partition_keys,
+            "options": self.resolved_options(),
+            "warnings": self.warnings,
+        })
+    }
 }
 
 fn resolved(o: &Effective, format: &FormatOptions) -> BTreeMap<String, String> {

@@ -1,0 +1,378 @@
+//! `CREATE TABLE` forms, the seed document's example, and DDL errors with positions.
+
+use kinesis_formats::{DataType, LogicalType};
+use kinesis_options::{ColumnKind, MetadataKey, OptionsError, Partitioner, TableDef};
+
+const WITH: &str =
+    "WITH ('connector' = 'kinesis', 'stream' = 's', 'format' = 'csv', 'aws.region' = 'us-east-1')";
+
+fn ddl(body: &str) -> Result<TableDef, OptionsError> {
+    TableDef::from_ddl(&format!("CREATE TABLE t ({body}) {WITH}"))
+}
+
+fn problems(e: OptionsError) -> Vec<(usize, usize, String)> {
+    match e {
+        OptionsError::Syntax(p) => p
+            .into_iter()
+            .map(|p| (p.line, p.column, p.message))
+            .collect(),
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+}
+
+/// The seed document's extended example, with its lost `)`, `WITH (` and `);` restored.
+const SEED_RESTORED: &str = "CREATE TABLE KinesisTable (
+  `user_id` BIGINT,
+  `item_id` BIGINT,
+  `category_id` BIGINT,
+  `behavior` STRING,
+  `ts` TIMESTAMP(3),
+  `arrival_time` TIMESTAMP(3) METADATA FROM 'timestamp' VIRTUAL,
+  `shard_id` VARCHAR(128) NOT NULL METADATA FROM 'shard-id' VIRTUAL,
+  `sequence_number` VARCHAR(128) NOT NULL METADATA FROM 'sequence-number' VIRTUAL
+)
+PARTITIONED BY (user_id, item_id)
+WITH (
+  'connector' = 'kinesis',
+  'stream' = 'user_behavior',
+  'aws.region' = 'us-east-2',
+  'scan.stream.initpos' = 'LATEST',
+  'format' = 'csv'
+);";
+
+/// The same example as the seed document prints it.
+const SEED_PRINTED: &str = "CREATE TABLE KinesisTable (
+  `user_id` BIGINT,
+  `item_id` BIGINT,
+  `category_id` BIGINT,
+  `behavior` STRING,
+  `ts` TIMESTAMP(3),
+  `arrival_time` TIMESTAMP(3) METADATA FROM 'timestamp' VIRTUAL,
+  `shard_id` VARCHAR(128) NOT NULL METADATA FROM 'shard-id' VIRTUAL,
+  `sequence_number` VARCHAR(128) NOT NULL METADATA FROM 'sequence-number' VIRTUAL
+PARTITIONED BY (user_id, item_id)
+  'connector' = 'kinesis',
+  'stream' = 'user_behavior',
+  'aws.region' = 'us-east-2',
+  'scan.stream.initpos' = 'LATEST',
+  'format' = 'csv'
+";
+
+#[test]
+fn seed_example_parses_once_repaired() {
+    let t = TableDef::from_ddl(SEED_RESTORED).unwrap();
+    assert_eq!(t.name(), "KinesisTable");
+    assert_eq!(t.stream(), "user_behavior");
+    let physical: Vec<&str> = t.physical_columns().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        physical,
+        ["user_id", "item_id", "category_id", "behavior", "ts"]
+    );
+    let meta: Vec<(&str, MetadataKey)> = t
+        .metadata_columns()
+        .map(|c| (c.name.as_str(), c.metadata_key().unwrap()))
+        .collect();
+    assert_eq!(
+        meta,
+        [
+            ("arrival_time", MetadataKey::Timestamp),
+            ("shard_id", MetadataKey::ShardId),
+            ("sequence_number", MetadataKey::SequenceNumber)
+        ]
+    );
+    assert_eq!(t.partition_keys(), ["user_id", "item_id"]);
+    assert_eq!(
+        t.sink_options().partitioner,
+        Partitioner::Fields {
+            columns: vec!["user_id".into(), "item_id".into()],
+            delimiter: "|".into()
+        }
+    );
+    assert!(t.check_sink_requirements().is_ok());
+    // The short example too.
+    let short = SEED_RESTORED
+        .lines()
+        .filter(|l| !l.contains("METADATA"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("TIMESTAMP(3),", "TIMESTAMP(3)");
+    assert_eq!(TableDef::from_ddl(&short).unwrap().columns().len(), 5);
+}
+
+#[test]
+fn seed_example_as_printed_says_what_is_missing_where() {
+    let e = TableDef::from_ddl(SEED_PRINTED).unwrap_err();
+    let text = e.to_string();
+    assert_eq!(
+        problems(e),
+        vec![
+            (10, 1, "missing ')' to close the column list opened at line 1, column 27 (expected ')' before PARTITIONED BY)".to_string()),
+            (11, 3, "missing 'WITH (' before the table options: the string 'connector' starts an option but no WITH clause was opened".to_string()),
+            (15, 19, "missing ')' to close the WITH options (expected ')' after the last option)".to_string()),
+        ]
+    );
+    assert!(
+        text.contains("10 | PARTITIONED BY (user_id, item_id)\n   | ^"),
+        "{text}"
+    );
+}
+
+#[test]
+fn statement_forms() {
+    for head in [
+        "CREATE TABLE t",
+        "create table IF NOT EXISTS t",
+        "CREATE TEMPORARY TABLE cat.db.t",
+        "CREATE TABLE `my``table`",
+    ] {
+        let t = TableDef::from_ddl(&format!("{head} (a INT) {WITH};")).unwrap();
+        assert_eq!(t.columns().len(), 1, "{head}");
+    }
+    assert_eq!(
+        TableDef::from_ddl(&format!("CREATE TABLE cat.db.t (a INT) {WITH}"))
+            .unwrap()
+            .name(),
+        "cat.db.t"
+    );
+    assert_eq!(
+        TableDef::from_ddl(&format!("CREATE TABLE `my``table` (a INT) {WITH}"))
+            .unwrap()
+            .name(),
+        "my`table"
+    );
+}
+
+#[test]
+fn columns_comments_and_strings() {
+    let t = TableDef::from_ddl(
+        "-- a comment line\n\
+         CREATE TABLE t ( /* block\n comment */\n\
+           `select` BIGINT NOT NULL COMMENT 'the id''s value',\n\
+           `we``ird` ROW<x INT, y ARRAY<STRING>>,\n\
+           m MAP<STRING, DOUBLE> -- trailing comment\n\
+         ) COMMENT 'it''s a table' WITH ('stream' = 'it''s', 'format' = 'json', 'aws.region' = 'us-east-1')",
+    )
+    .unwrap();
+    let c = t.columns();
+    assert_eq!(c[0].name, "select");
+    assert!(!c[0].data_type.nullable);
+    assert_eq!(c[0].comment.as_deref(), Some("the id's value"));
+    assert_eq!(c[1].name, "we`ird");
+    assert!(matches!(c[1].data_type.kind, LogicalType::Row(_)));
+    assert!(matches!(c[2].data_type.kind, LogicalType::Map(..)));
+    assert_eq!(t.comment(), Some("it's a table"));
+    assert_eq!(t.stream(), "it's");
+}
+
+#[test]
+fn metadata_columns() {
+    let t = ddl("a INT, \
+         `timestamp` TIMESTAMP_LTZ(3) NOT NULL METADATA, \
+         sid STRING METADATA FROM 'shard-id', \
+         seq VARCHAR(128) METADATA FROM 'sequence-number' VIRTUAL COMMENT 'seq'")
+    .unwrap();
+    let kinds: Vec<ColumnKind> = t.columns().iter().map(|c| c.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            ColumnKind::Physical,
+            ColumnKind::Metadata {
+                key: MetadataKey::Timestamp,
+                is_virtual: false
+            },
+            ColumnKind::Metadata {
+                key: MetadataKey::ShardId,
+                is_virtual: false
+            },
+            ColumnKind::Metadata {
+                key: MetadataKey::SequenceNumber,
+                is_virtual: true
+            },
+        ]
+    );
+    assert_eq!(t.physical_row_type().len(), 1);
+    // Metadata is read-only: persisted metadata columns stop a sink.
+    let e = t.check_sink_requirements().unwrap_err().to_string();
+    assert!(
+        e.starts_with("Table 't' declares persistable metadata columns"),
+        "{e}"
+    );
+
+    let e = ddl("a INT, m STRING METADATA FROM 'partition-key' VIRTUAL").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Invalid metadata key 'partition-key' in column 'm' of table 't'. The DynamicTableSource class 'org.apache.flink.streaming.connectors.kinesis.table.KinesisDynamicSource' supports the following metadata keys for reading:\ntimestamp\nsequence-number\nshard-id"
+    );
+    let e = ddl("a INT, m INT METADATA FROM 'timestamp' VIRTUAL").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Invalid data type for metadata column 'm' with metadata key 'timestamp' of table 't'. The column cannot be declared as 'INT' because the type must be castable from metadata type 'TIMESTAMP_LTZ(3) NOT NULL'."
+    );
+    assert!(matches!(e, OptionsError::Schema { column: Some(ref c), .. } if c == "m"));
+    let e = ddl("a INT, `shard-id` ARRAY<INT> METADATA VIRTUAL").unwrap_err();
+    assert!(e
+        .to_string()
+        .starts_with("Invalid data type for metadata column 'shard-id' of table 't'."));
+    // TIMESTAMP(3) can hold the TIMESTAMP_LTZ(3) metadata (seed example).
+    assert!(ddl("a INT, t TIMESTAMP(3) METADATA FROM 'timestamp' VIRTUAL").is_ok());
+}
+
+#[test]
+fn watermark_is_kept() {
+    let t = ddl("a INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '5' SECOND").unwrap();
+    let w = t.watermark().unwrap();
+    assert_eq!(w.column, "ts");
+    assert_eq!(w.expression, "ts - INTERVAL '5' SECOND");
+    let t = ddl("ts TIMESTAMP(3), WATERMARK FOR `ts` AS f(ts, 1), b INT").unwrap();
+    assert_eq!(t.watermark().unwrap().expression, "f(ts, 1)");
+    assert_eq!(t.columns().len(), 2);
+}
+
+#[test]
+fn rejected_forms() {
+    let p = problems(ddl("a INT, b AS a + 1").unwrap_err());
+    assert_eq!(p[0].0, 1);
+    assert!(p[0].2.starts_with("computed column `b` is not supported"));
+    for body in [
+        "a INT, PRIMARY KEY (a) NOT ENFORCED",
+        "a INT PRIMARY KEY NOT ENFORCED",
+        "a INT, CONSTRAINT pk PRIMARY KEY (a) NOT ENFORCED",
+    ] {
+        let p = problems(ddl(body).unwrap_err());
+        assert!(
+            p[0].2.starts_with("PRIMARY KEY is not supported"),
+            "{body}: {p:?}"
+        );
+    }
+    let p = problems(ddl("a INT, a BIGINT").unwrap_err());
+    assert_eq!(
+        p[0].2,
+        "column `a` is defined twice (first at line 1, column 17)"
+    );
+    let p = problems(
+        TableDef::from_ddl("CREATE TABLE t (a INT) WITH ('stream' = 's',\n 'stream' = 'x')")
+            .unwrap_err(),
+    );
+    assert_eq!(
+        p[0],
+        (
+            2,
+            2,
+            "option 'stream' is set twice (first at line 1, column 30)".into()
+        )
+    );
+}
+
+#[test]
+fn syntax_errors_point_at_line_and_column() {
+    let cases: &[(&str, (usize, usize), &str)] = &[
+        (
+            "CREATE TABLE t (a FOO) WITH ()",
+            (1, 19),
+            "invalid type for column `a`: ",
+        ),
+        (
+            "CREATE TABLE t (a INT) WITH ('x' = 'open)",
+            (1, 36),
+            "unterminated string literal",
+        ),
+        (
+            "CREATE TABLE t (a INT /* x) WITH ()",
+            (1, 23),
+            "unterminated comment",
+        ),
+        (
+            "CREATE TABLE t (a INT) WITH ('s' = 's') extra",
+            (1, 41),
+            "unexpected 'extra' after the end",
+        ),
+        (
+            "CREATE VIEW t",
+            (1, 8),
+            "expected TABLE after CREATE, found 'VIEW'",
+        ),
+        (
+            "SELECT 1",
+            (1, 1),
+            "expected CREATE at the start of the statement",
+        ),
+        (
+            "CREATE TABLE t (a INT b INT) WITH ()",
+            (1, 23),
+            "expected ',' or ')' after column `a`, found 'b'",
+        ),
+        (
+            "CREATE TABLE t (a INT)\nWITH ('s' 's')",
+            (2, 11),
+            "expected '=' after option key 's'",
+        ),
+        (
+            "CREATE TABLE t (a INT) WITH ('s' = 's' 't' = 'u')",
+            (1, 40),
+            "missing ',' between options",
+        ),
+        (
+            "CREATE TABLE t (a INT) WITH ('s' = 1)",
+            (1, 36),
+            "expected the value of option 's' as a quoted string, found the number 1",
+        ),
+        (
+            "CREATE TABLE t (a INT) PARTITIONED BY (a WITH ('s' = 's')",
+            (1, 42),
+            "expected ',' or ')' in PARTITIONED BY",
+        ),
+        (
+            "CREATE TABLE t (a INT) garbage",
+            (1, 24),
+            "expected COMMENT, PARTITIONED BY or WITH (",
+        ),
+        (
+            "CREATE TABLE t (\n  a INT,\n  b `unterminated",
+            (3, 5),
+            "unterminated quoted identifier",
+        ),
+        (
+            "CREATE TABLE t ()",
+            (1, 17),
+            "expected a column name, found ')'",
+        ),
+    ];
+    for (text, (line, col), msg) in cases {
+        let p = problems(TableDef::from_ddl(text).unwrap_err());
+        assert_eq!((p[0].0, p[0].1), (*line, *col), "{text}: {p:?}");
+        assert!(p[0].2.starts_with(msg), "{text}: {}", p[0].2);
+    }
+}
+
+#[test]
+fn without_with_clause_reports_required_options() {
+    let e = TableDef::from_ddl("CREATE TABLE t (a INT)").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "One or more required options are missing.\n\nMissing required options are:\n\nformat\nstream"
+    );
+}
+
+#[test]
+fn display_round_trips() {
+    let t = TableDef::from_ddl(SEED_RESTORED).unwrap();
+    let again = TableDef::from_ddl(&t.to_string()).unwrap();
+    assert_eq!(again.columns(), t.columns());
+    assert_eq!(again.partition_keys(), t.partition_keys());
+    assert_eq!(again.resolved_options(), t.resolved_options());
+    let w = ddl("ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND").unwrap();
+    assert_eq!(
+        TableDef::from_ddl(&w.to_string()).unwrap().watermark(),
+        w.watermark()
+    );
+}
+
+#[test]
+fn not_null_and_types_come_from_the_formats_parser() {
+    let t = ddl("a DECIMAL(10, 2) NOT NULL, b VARCHAR(5) NULL").unwrap();
+    assert_eq!(
+        t.columns()[0].data_type,
+        DataType::parse("DECIMAL(10,2) NOT NULL").unwrap()
+    );
+    assert!(t.columns()[1].data_type.nullable);
+}

@@ -1,0 +1,188 @@
+//! Property tests: no DDL text and no option map makes the parser or validator panic.
+
+use kinesis_formats::DataType;
+use kinesis_options::spec::OPTIONS;
+use kinesis_options::{Column, TableDef};
+use proptest::prelude::*;
+
+/// Pieces of DDL, so random sequences often get deep into the grammar.
+const DDL_PIECES: &[&str] = &[
+    "CREATE",
+    "TABLE",
+    "TEMPORARY",
+    "IF",
+    "NOT",
+    "EXISTS",
+    "t",
+    "`a``b`",
+    "(",
+    ")",
+    ",",
+    ".",
+    "INT",
+    "BIGINT",
+    "STRING",
+    "VARCHAR(128)",
+    "TIMESTAMP(3)",
+    "TIMESTAMP_LTZ(3)",
+    "ARRAY<",
+    ">",
+    "ROW<x INT>",
+    "DECIMAL(10,",
+    "2)",
+    "NULL",
+    "METADATA",
+    "FROM",
+    "'timestamp'",
+    "'shard-id'",
+    "VIRTUAL",
+    "COMMENT",
+    "'c''s'",
+    "WATERMARK",
+    "FOR",
+    "AS",
+    "-",
+    "INTERVAL",
+    "PRIMARY",
+    "KEY",
+    "ENFORCED",
+    "PARTITIONED",
+    "BY",
+    "WITH",
+    "'stream'",
+    "=",
+    "'s'",
+    "'format'",
+    "'csv'",
+    "'aws.region'",
+    "'us-east-1'",
+    "--",
+    "\n",
+    "/*",
+    "*/",
+    ";",
+    "'",
+    "`",
+    "é",
+    "\u{1F600}",
+    "\t",
+];
+
+fn ddl_soup() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(DDL_PIECES), 0..40).prop_map(|v| v.join(" "))
+}
+
+fn keys() -> Vec<&'static str> {
+    let mut k: Vec<&'static str> = OPTIONS.iter().map(|s| s.key).collect();
+    k.extend(OPTIONS.iter().flat_map(|s| s.fallback_keys.iter().copied()));
+    k.extend([
+        "scan.stream.efo.consumerarn.s",
+        "scan.shard.consumer.error.recoverable[0].exception",
+        "scan.shard.consumer.error.recoverable[1].exception",
+        "aws.credentials.role.provider.basic.secretkey",
+        "aws.credentials.role.provider.role.provider",
+        "sink.producer.aggregation-enabled",
+        "csv.field-delimiter",
+        "json.fail-on-missing-field",
+        "unknown.key",
+    ]);
+    k
+}
+
+const VALUES: &[&str] = &[
+    "",
+    "0",
+    "-1",
+    "1",
+    "500",
+    "501",
+    "1048576",
+    "99999999999999999999",
+    "1.5",
+    "NaN",
+    "true",
+    "TRUE",
+    "false",
+    "abc",
+    "LATEST",
+    "TRIM_HORIZON",
+    "AT_TIMESTAMP",
+    "EFO",
+    "POLLING",
+    "NONE",
+    "EAGER",
+    "LAZY",
+    "BASIC",
+    "ASSUME_ROLE",
+    "CUSTOM",
+    "PROFILE",
+    "us-east-1",
+    "s",
+    "csv",
+    "json",
+    "raw",
+    "kinesis",
+    "random",
+    "fixed",
+    "uniform",
+    "HTTP1_1",
+    "2016-04-04T19:58:46.480-00:00",
+    "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+    "'",
+    "yyyy'",
+    "\u{1F600}",
+    "http://127.0.0.1:1",
+];
+
+fn option_map() -> impl Strategy<Value = Vec<(String, String)>> {
+    let keys = keys();
+    prop::collection::vec(
+        (
+            prop::sample::select(keys),
+            prop_oneof![
+                prop::sample::select(VALUES).prop_map(String::from),
+                ".{0,12}"
+            ],
+        ),
+        0..16,
+    )
+    .prop_map(|v| v.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in ".{0,200}") {
+        let _ = TableDef::from_ddl(&text);
+    }
+
+    #[test]
+    fn ddl_soup_never_panics(text in ddl_soup()) {
+        if let Err(e) = TableDef::from_ddl(&text) {
+            // Every error renders.
+            prop_assert!(!e.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn option_maps_never_panic(mut options in option_map(), partitioned in any::<bool>()) {
+        options.push(("stream".into(), "s".into()));
+        options.push(("format".into(), "csv".into()));
+        let columns = vec![
+            Column::physical("a", DataType::parse("STRING").unwrap()),
+            Column::physical("b", DataType::parse("DOUBLE").unwrap()),
+        ];
+        let keys: Vec<&str> = if partitioned { vec!["a", "b"] } else { vec![] };
+        match TableDef::from_options_partitioned("t", columns, keys, options.clone()) {
+            Ok(t) => {
+                let _ = t.resolved_options();
+                let _ = t.check_sink_requirements();
+                let _ = format!("{t}{t:?}");
+                // Display output parses back.
+                prop_assert!(TableDef::from_ddl(&t.to_string()).is_ok() || options.iter().any(|(k, _)| k.contains("secret") || k.contains("token")));
+            }
+            Err(e) => prop_assert!(!e.to_string().is_empty()),
+        }
+    }
+}
