@@ -504,6 +504,41 @@ pub struct GetRecordsOutput {
     pub child_shards: Vec<ChildShard>,
 }
 
+/// A JSON string's bytes, borrowed when it has no escapes. Read through `deserialize_bytes`
+/// so serde_json skips UTF-8 validation: base64 decoding rejects anything but ASCII anyway.
+struct RawText<'a>(Cow<'a, [u8]>);
+
+impl<'a> RawText<'a> {
+    fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawText<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a base64 string")
+            }
+            fn visit_borrowed_bytes<E>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+                Ok(RawText(Cow::Borrowed(v)))
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Self::Value, E> {
+                Ok(RawText(Cow::Owned(v.to_vec())))
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(RawText(Cow::Borrowed(v.as_bytes())))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawText(Cow::Owned(v.as_bytes().to_vec())))
+            }
+        }
+        d.deserialize_bytes(V)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct RecordWire<'a> {
@@ -511,17 +546,59 @@ struct RecordWire<'a> {
     #[serde(default)]
     approximate_arrival_timestamp: Option<f64>,
     #[serde(borrow)]
-    data: Cow<'a, str>,
+    data: RawText<'a>,
     partition_key: String,
     #[serde(default)]
     encryption_type: Option<String>,
 }
 
+/// The `Records` array, decoded while it is parsed: each record's borrowed `Data` is
+/// base64-decoded as soon as the record is read, so no intermediate list is built.
+struct DecodedRecords(Vec<Record>);
+
+impl<'de> Deserialize<'de> for DecodedRecords {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct RecordsVisitor;
+        impl<'de> serde::de::Visitor<'de> for RecordsVisitor {
+            type Value = DecodedRecords;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of records")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<DecodedRecords, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(64).min(10_000));
+                while let Some(r) = seq.next_element::<RecordWire<'de>>()? {
+                    let data = base64_simd::STANDARD
+                        .decode_to_vec(r.data.as_bytes())
+                        .map_err(|e| {
+                            serde::de::Error::custom(format_args!(
+                                "record {} (sequence number {}): Data is not valid base64: {e}",
+                                out.len(),
+                                r.sequence_number
+                            ))
+                        })?;
+                    out.push(Record {
+                        sequence_number: r.sequence_number,
+                        approximate_arrival_timestamp: r.approximate_arrival_timestamp,
+                        data,
+                        partition_key: r.partition_key,
+                        encryption_type: r.encryption_type,
+                    });
+                }
+                Ok(DecodedRecords(out))
+            }
+        }
+        d.deserialize_seq(RecordsVisitor)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct GetRecordsWire<'a> {
-    #[serde(borrow, default)]
-    records: Option<Vec<RecordWire<'a>>>,
+struct GetRecordsWire {
+    #[serde(default)]
+    records: Option<DecodedRecords>,
     #[serde(default)]
     next_shard_iterator: Option<String>,
     #[serde(default)]
@@ -531,7 +608,7 @@ struct GetRecordsWire<'a> {
 }
 
 /// Parses a GetRecords response body. The `Data` strings are borrowed from `body` (no copy)
-/// and base64-decoded straight into each record's buffer.
+/// and base64-decoded straight into each record's buffer while parsing.
 ///
 /// ```
 /// let body = br#"{"Records":[{"SequenceNumber":"1","ApproximateArrivalTimestamp":1.5,
@@ -542,29 +619,10 @@ struct GetRecordsWire<'a> {
 /// assert_eq!(out.next_shard_iterator, None);
 /// ```
 pub fn parse_get_records(body: &[u8]) -> Result<GetRecordsOutput, String> {
-    let wire: GetRecordsWire<'_> =
+    let wire: GetRecordsWire =
         serde_json::from_slice(body).map_err(|e| format!("invalid GetRecords response: {e}"))?;
-    let wire_records = wire.records.unwrap_or_default();
-    let mut records = Vec::with_capacity(wire_records.len());
-    for (i, r) in wire_records.into_iter().enumerate() {
-        let data = base64_simd::STANDARD
-            .decode_to_vec(r.data.as_bytes())
-            .map_err(|e| {
-                format!(
-                    "record {i} (sequence number {}): Data is not valid base64: {e}",
-                    r.sequence_number
-                )
-            })?;
-        records.push(Record {
-            sequence_number: r.sequence_number,
-            approximate_arrival_timestamp: r.approximate_arrival_timestamp,
-            data,
-            partition_key: r.partition_key,
-            encryption_type: r.encryption_type,
-        });
-    }
     Ok(GetRecordsOutput {
-        records,
+        records: wire.records.map(|r| r.0).unwrap_or_default(),
         next_shard_iterator: wire.next_shard_iterator,
         millis_behind_latest: wire.millis_behind_latest,
         child_shards: wire.child_shards.unwrap_or_default(),
