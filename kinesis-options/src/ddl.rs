@@ -273,7 +273,10 @@ impl<'a> Parser<'a> {
 
 /// 1-based line and column (in characters) of byte offset `at`, and an excerpt.
 fn locate(src: &str, at: usize) -> (usize, usize, String) {
-    let at = at.min(src.len());
+    let mut at = at.min(src.len());
+    while !src.is_char_boundary(at) {
+        at -= 1;
+    }
     let line_start = src[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
     let line_end = src[at..].find('\n').map(|i| at + i).unwrap_or(src.len());
     let line_no = src[..at].matches('\n').count() + 1;

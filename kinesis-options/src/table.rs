@@ -709,8 +709,19 @@ fn build_format(
     })
 }
 
-/// Column-level checks: unique names, metadata types (§2.6).
+/// Column-level checks: unique names, metadata types (§2.6), the watermark's column.
 fn check_columns(parts: &TableParts) -> Result<(), OptionsError> {
+    if let Some(w) = &parts.watermark {
+        if !parts.columns.iter().any(|c| c.name == w.column) {
+            return Err(OptionsError::schema(
+                Some(&w.column),
+                format!(
+                    "The rowtime attribute field '{}' is not defined in the table schema.",
+                    w.column
+                ),
+            ));
+        }
+    }
     let mut seen = HashSet::new();
     for c in &parts.columns {
         if !seen.insert(c.name.as_str()) {

@@ -226,6 +226,12 @@ fn watermark_is_kept() {
     let t = ddl("ts TIMESTAMP(3), WATERMARK FOR `ts` AS f(ts, 1), b INT").unwrap();
     assert_eq!(t.watermark().unwrap().expression, "f(ts, 1)");
     assert_eq!(t.columns().len(), 2);
+    assert_eq!(
+        ddl("a INT, WATERMARK FOR ts AS ts")
+            .unwrap_err()
+            .to_string(),
+        "The rowtime attribute field 'ts' is not defined in the table schema."
+    );
 }
 
 #[test]

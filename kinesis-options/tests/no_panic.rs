@@ -153,6 +153,12 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
+    fn timestamps_never_panic(text in ".{0,40}", pattern in "[yMdHmsSXZ'T: .x-]{0,30}") {
+        let _ = kinesis_options::timestamp::parse_start_timestamp(&text, &pattern);
+        let _ = kinesis_options::timestamp::parse_start_timestamp(&text, kinesis_options::timestamp::DEFAULT_TIMESTAMP_FORMAT);
+    }
+
+    #[test]
     fn arbitrary_text_never_panics(text in ".{0,200}") {
         let _ = TableDef::from_ddl(&text);
     }
