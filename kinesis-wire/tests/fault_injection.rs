@@ -345,3 +345,59 @@ fn shutdown_stops_a_retry_loop_promptly() {
         other => panic!("expected Interrupted, got {other}"),
     }
 }
+
+#[derive(Debug, Default)]
+struct RotatingProvider {
+    generation: AtomicUsize,
+}
+
+impl kinesis_wire::Provider for RotatingProvider {
+    fn credentials(&self) -> Result<Credentials, kinesis_wire::CredentialsError> {
+        let g = self.generation.load(Ordering::SeqCst);
+        Ok(Credentials::new(
+            format!("AKIDGEN{g}"),
+            "secret",
+            Some(format!("token-{g}")),
+            None,
+            "TEST",
+        ))
+    }
+    fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn expired_token_refreshes_credentials_and_retries_the_call_once() {
+    let r = Responder::start(vec![
+        Reply::Json(
+            400,
+            r#"{"__type":"ExpiredTokenException","message":"The security token included in the request is expired"}"#,
+        ),
+        Reply::Json(200, RECORDS),
+        Reply::Json(
+            400,
+            r#"{"__type":"ExpiredTokenException","message":"expired"}"#,
+        ),
+        Reply::Json(
+            400,
+            r#"{"__type":"ExpiredTokenException","message":"expired again"}"#,
+        ),
+    ]);
+    let provider = Arc::new(RotatingProvider::default());
+    let c = KinesisClient::builder()
+        .endpoint(&r.url)
+        .credentials(provider.clone())
+        .build()
+        .unwrap();
+    // No RetryPolicy: the refresh-and-resend is the client's own, once per call.
+    let out = get_records(&c).unwrap();
+    assert_eq!(out.records.len(), 1);
+    assert_eq!(provider.generation.load(Ordering::SeqCst), 1);
+    assert_eq!(r.count(), 2);
+    let e = get_records(&c).unwrap_err();
+    assert!(e.is_code(codes::EXPIRED_TOKEN) && !e.is_retryable(), "{e}");
+    // Invalidated once more (before the resend), not after the second expiry.
+    assert_eq!(provider.generation.load(Ordering::SeqCst), 2);
+    assert_eq!(r.count(), 4);
+}
