@@ -87,6 +87,13 @@ pub fn options_markdown() -> String {
 
 /// `readme` with its generated section replaced by `table`, or `None` when the markers
 /// are missing.
+///
+/// ```
+/// use kinesis_options::readme::replace_section;
+/// let md = "# x\n<!-- options:begin -->\nold\n<!-- options:end -->\n";
+/// assert_eq!(replace_section(md, "new\n").unwrap(),
+///            "# x\n<!-- options:begin -->\nnew\n<!-- options:end -->\n");
+/// ```
 pub fn replace_section(readme: &str, table: &str) -> Option<String> {
     let begin = readme.find(BEGIN_MARKER)? + BEGIN_MARKER.len();
     let end = readme[begin..].find(END_MARKER)? + begin;

@@ -190,6 +190,13 @@ pub struct FieldsPartitionKeyGenerator {
 }
 
 /// Whether Flink gives values of this type a well-defined string (`hasWellDefinedString`).
+///
+/// ```
+/// use kinesis_formats::LogicalType;
+/// use kinesis_options::registry::has_well_defined_string;
+/// assert!(has_well_defined_string(&LogicalType::BigInt));
+/// assert!(!has_well_defined_string(&LogicalType::Timestamp(3)));
+/// ```
 pub fn has_well_defined_string(t: &LogicalType) -> bool {
     matches!(
         t,
@@ -278,6 +285,17 @@ impl FieldsPartitionKeyGenerator {
 
     /// Static partition values (`INSERT INTO t PARTITION (year='2014') ...`): each named
     /// field takes the literal instead of the row's value. Every name must be a partition key.
+    ///
+    /// ```
+    /// use kinesis_formats::{DataType, Row, RowField, Value};
+    /// use kinesis_options::registry::{FieldsPartitionKeyGenerator, PartitionKeyGenerator};
+    /// let rt = vec![RowField::new("year", DataType::string()), RowField::new("day", DataType::string())];
+    /// let keys = vec!["year".to_string(), "day".to_string()];
+    /// let g = FieldsPartitionKeyGenerator::new(&rt, &keys, "|").unwrap()
+    ///     .with_static_partition(&rt, &keys, &[("year".into(), "2014".into())]).unwrap();
+    /// let row = Row::new(vec![Value::String("1999".into()), Value::String("22".into())]);
+    /// assert_eq!(g.partition_key(&row), "2014|22");
+    /// ```
     pub fn with_static_partition(
         mut self,
         row_type: &[RowField],
@@ -313,6 +331,13 @@ impl FieldsPartitionKeyGenerator {
 }
 
 /// Java's `String.valueOf` of a value's internal form, for partition keys.
+///
+/// ```
+/// use kinesis_formats::Value;
+/// use kinesis_options::registry::java_string_of;
+/// assert_eq!(java_string_of(&Value::Double(1.0e-4)), "1.0E-4");
+/// assert_eq!(java_string_of(&Value::Null), "null");
+/// ```
 pub fn java_string_of(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
@@ -407,6 +432,10 @@ pub fn register_partitioner(
 }
 
 /// The registered partitioner factory of `name`.
+///
+/// ```
+/// assert!(kinesis_options::registry::partitioner("doc-not-registered").is_none());
+/// ```
 pub fn partitioner(name: &str) -> Option<Arc<PartitionerFactory>> {
     partitioners()
         .read()
@@ -440,6 +469,14 @@ pub fn register_shard_assigner(
 }
 
 /// The shard assigner called `name`: built-in `default` / `uniform`, else a registered one.
+///
+/// ```
+/// use kinesis_options::registry::{shard_assigner, subtask_for, ShardInfo};
+/// let a = shard_assigner("default").unwrap();
+/// let s = ShardInfo { stream: "myStream", shard_id: "shardId-000000000001",
+///                     starting_hash_key: 0, ending_hash_key: 0 };
+/// assert_eq!(subtask_for(a.as_ref(), &s, 3), 2);
+/// ```
 pub fn shard_assigner(name: &str) -> Option<Arc<dyn ShardAssigner>> {
     match name {
         "default" => Some(Arc::new(DefaultShardAssigner)),
@@ -476,6 +513,10 @@ pub fn register_credentials_provider(
 }
 
 /// Whether a `CUSTOM` credentials provider is registered under `name`.
+///
+/// ```
+/// assert!(!kinesis_options::registry::is_credentials_provider_registered("doc-nobody"));
+/// ```
 pub fn is_credentials_provider_registered(name: &str) -> bool {
     kinesis_wire::credentials::is_custom_registered(name)
 }

@@ -116,6 +116,11 @@ pub fn find(key: &str) -> Option<&'static OptionSpec> {
 }
 
 /// The spec whose fallback (deprecated) keys include `key`.
+///
+/// ```
+/// let s = kinesis_options::spec::find_by_fallback("sink.producer.collection-max-size").unwrap();
+/// assert_eq!(s.key, "sink.batch.max-size");
+/// ```
 pub fn find_by_fallback(key: &str) -> Option<&'static OptionSpec> {
     OPTIONS.iter().find(|s| s.fallback_keys.contains(&key))
 }
@@ -150,6 +155,11 @@ pub fn is_sensitive(key: &str) -> bool {
 }
 
 /// `value`, or [`MASK`] when `key` is sensitive.
+///
+/// ```
+/// use kinesis_options::spec::display_value;
+/// assert_eq!(display_value("aws.credentials.basic.secretkey", "s3cr3t"), "******");
+/// ```
 pub fn display_value<'a>(key: &str, value: &'a str) -> &'a str {
     if is_sensitive(key) {
         MASK
@@ -637,6 +647,11 @@ pub static OPTIONS: &[OptionSpec] = &TABLE;
 
 /// Every key a user may write, for did-you-mean and Flink's "Supported options" list: exact
 /// keys, fallback keys suffixed ` (deprecated)`, and pattern keys as documented.
+///
+/// ```
+/// let keys = kinesis_options::spec::supported_keys();
+/// assert!(keys.contains(&"sink.producer.fail-on-error (deprecated)".to_string()));
+/// ```
 pub fn supported_keys() -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     for s in OPTIONS {

@@ -375,6 +375,11 @@ fn display_round_trips() {
 
 #[test]
 fn not_null_and_types_come_from_the_formats_parser() {
+    let t = ddl("ts TIMESTAMP(3) WITH LOCAL TIME ZONE NOT NULL, d DOUBLE").unwrap();
+    assert_eq!(
+        t.columns()[0].data_type,
+        DataType::parse("TIMESTAMP_LTZ(3) NOT NULL").unwrap()
+    );
     let t = ddl("a DECIMAL(10, 2) NOT NULL, b VARCHAR(5) NULL").unwrap();
     assert_eq!(
         t.columns()[0].data_type,
