@@ -9,11 +9,31 @@ use crate::spec;
 #[derive(Clone, Default)]
 pub(crate) struct Effective {
     pub map: BTreeMap<String, String>,
+    /// For values taken from a fallback key: new key → the key the user wrote.
+    pub origin: BTreeMap<String, String>,
 }
 
 impl Effective {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.map.get(key).map(String::as_str)
+    }
+
+    /// The key the user wrote for `key` (its deprecated fallback when that supplied the
+    /// value), so errors name it (decisions D2).
+    pub fn written<'a>(&'a self, key: &'a str) -> &'a str {
+        self.origin.get(key).map(String::as_str).unwrap_or(key)
+    }
+
+    /// Flink's parse failure for `key`'s value, naming the key the user wrote.
+    pub fn bad_value(&self, key: &str) -> crate::OptionsError {
+        let value = self.value_or_default(key);
+        let written = self.written(key);
+        let mut message = could_not_parse(written, value);
+        if written != key {
+            message.pop();
+            message.push_str(&format!(" (read as '{key}')."));
+        }
+        crate::OptionsError::invalid(written, message)
     }
 
     /// The value, else the table's default, else `""`.

@@ -7,7 +7,7 @@ use crate::registry::{
     self, FieldsPartitionKeyGenerator, FixedPartitionKeyGenerator, PartitionKeyGenerator,
     PartitionerContext, RandomPartitionKeyGenerator,
 };
-use crate::resolve::{could_not_parse, flink_bool, Effective};
+use crate::resolve::{flink_bool, Effective};
 
 /// Kinesis' limit on the data of one record (1 MiB).
 pub const MAX_RECORD_SIZE_BYTES: u64 = 1_048_576;
@@ -147,7 +147,7 @@ fn parse_int(o: &Effective, key: &str, max: i64) -> Result<i64, OptionsError> {
     let v = o.value_or_default(key);
     match v.trim().parse::<i64>() {
         Ok(n) if n >= -max - 1 && n <= max => Ok(n),
-        _ => Err(OptionsError::invalid(key, could_not_parse(key, v))),
+        _ => Err(o.bad_value(key)),
     }
 }
 
@@ -156,12 +156,8 @@ pub(crate) fn parse(o: &Effective) -> Result<Parsed, OptionsError> {
     let int = i32::MAX as i64;
     let long = i64::MAX;
     let fail_key = "sink.fail-on-error";
-    let fail_on_error = flink_bool(o.value_or_default(fail_key)).ok_or_else(|| {
-        OptionsError::invalid(
-            fail_key,
-            could_not_parse(fail_key, o.value_or_default(fail_key)),
-        )
-    })?;
+    let fail_on_error =
+        flink_bool(o.value_or_default(fail_key)).ok_or_else(|| o.bad_value(fail_key))?;
     let flush_size = parse_int(o, "sink.flush-buffer.size", long)?;
     let buffered = parse_int(o, "sink.requests.max-buffered", int)?;
     let flush_timeout = parse_int(o, "sink.flush-buffer.timeout", long)?;
@@ -170,12 +166,8 @@ pub(crate) fn parse(o: &Effective) -> Result<Parsed, OptionsError> {
     let base = parse_int(o, "sink.retry.backoff.base", long)?;
     let max = parse_int(o, "sink.retry.backoff.max", long)?;
     let exp_key = "sink.retry.backoff.expconst";
-    let expconst = crate::java::parse_double(o.value_or_default(exp_key)).ok_or_else(|| {
-        OptionsError::invalid(
-            exp_key,
-            could_not_parse(exp_key, o.value_or_default(exp_key)),
-        )
-    })?;
+    let expconst = crate::java::parse_double(o.value_or_default(exp_key))
+        .ok_or_else(|| o.bad_value(exp_key))?;
     let attempts = parse_int(o, "sink.retry.max-attempts", int)?;
     for (key, v) in [
         ("sink.retry.backoff.base", base as f64),
@@ -207,7 +199,7 @@ pub(crate) fn parse(o: &Effective) -> Result<Parsed, OptionsError> {
 }
 
 /// K4–K8, then decisions D8 (K13, K14 and the 500-record limit) at definition time.
-pub(crate) fn check_ranges(p: &Parsed) -> Result<(), OptionsError> {
+pub(crate) fn check_ranges(p: &Parsed, o: &Effective) -> Result<(), OptionsError> {
     let checks: [(&str, i64, &str); 5] = [
         (
             "sink.batch.max-size",
@@ -237,12 +229,12 @@ pub(crate) fn check_ranges(p: &Parsed) -> Result<(), OptionsError> {
     ];
     for (key, v, msg) in checks {
         if v <= 0 {
-            return Err(OptionsError::invalid(key, msg));
+            return Err(OptionsError::invalid(o.written(key), msg));
         }
     }
     if p.batch > MAX_RECORDS_PER_REQUEST as i64 {
         return Err(OptionsError::invalid(
-            "sink.batch.max-size",
+            o.written("sink.batch.max-size"),
             "Invalid option batch size. Must be a positive integer not greater than 500 (the PutRecords limit)",
         ));
     }
@@ -266,7 +258,7 @@ pub(crate) fn check_http(o: &Effective) -> Result<HttpClientOptions, OptionsErro
     let int = |key: &str, msg: &str| -> Result<u32, OptionsError> {
         match o.value_or_default(key).parse::<i32>() {
             Ok(n) if n >= 0 => Ok(n as u32),
-            _ => Err(OptionsError::invalid(key, msg)),
+            _ => Err(OptionsError::invalid(o.written(key), msg)),
         }
     };
     let max_concurrency = int(

@@ -341,7 +341,7 @@ impl TableDef {
             ));
         }
         // 6. Sink ranges (K4-K8, D8), AWS (V1-V4), HTTP client (K10-K12).
-        sink::check_ranges(&parsed)?;
+        sink::check_ranges(&parsed, o)?;
         aws::validate(o)?;
         let http = sink::check_http(o)?;
         let client = aws::client_config(o)?;
@@ -769,6 +769,7 @@ pub(crate) fn unknown_metadata_key(table: &str, column: &str, key: &str) -> Opti
 /// Deprecated `sink.producer.*` handling (reference §8), `aws.clientconfig.*` (D3).
 fn map_deprecated(raw: &BTreeMap<String, String>) -> (Effective, Vec<String>) {
     let mut map = raw.clone();
+    let mut origin = BTreeMap::new();
     let mut warnings = Vec::new();
     let mut warn = |w: String| {
         log::warn!("{w}");
@@ -788,7 +789,10 @@ fn map_deprecated(raw: &BTreeMap<String, String>) -> (Effective, Vec<String>) {
                         }
                     ));
                 }
-                map.entry(s.key.to_string()).or_insert(v);
+                if !map.contains_key(s.key) {
+                    origin.insert(s.key.to_string(), f.to_string());
+                    map.insert(s.key.to_string(), v);
+                }
             }
         }
     }
@@ -835,7 +839,7 @@ fn map_deprecated(raw: &BTreeMap<String, String>) -> (Effective, Vec<String>) {
             ));
         }
     }
-    (Effective { map }, warnings)
+    (Effective { map, origin }, warnings)
 }
 
 /// Whether `key` is a credential key nested below `aws.credentials.role.provider`.

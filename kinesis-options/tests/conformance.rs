@@ -423,10 +423,19 @@ fn c033_unparsable_sink_values() {
         err(with(sb(), &[("sink.fail-on-error", "abc")])),
         "Could not parse value 'abc' for key 'sink.fail-on-error'."
     );
+    // D2: the key the user wrote, then the key Flink names.
+    let e = table(with(sb(), &[("sink.producer.fail-on-error", "abc")])).unwrap_err();
     assert_eq!(
-        err(with(sb(), &[("sink.producer.fail-on-error", "abc")])),
-        "Could not parse value 'abc' for key 'sink.fail-on-error'."
+        e.to_string(),
+        "Could not parse value 'abc' for key 'sink.producer.fail-on-error' (read as 'sink.fail-on-error')."
     );
+    assert_eq!(e.key(), Some("sink.producer.fail-on-error"));
+    let e = table(with(sb(), &[("sink.producer.collection-max-size", "0")])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Invalid option batch size. Must be a positive integer"
+    );
+    assert_eq!(e.key(), Some("sink.producer.collection-max-size"));
     assert_eq!(
         err(with(sb(), &[("sink.batch.max-size", "abc")])),
         "Could not parse value 'abc' for key 'sink.batch.max-size'."
