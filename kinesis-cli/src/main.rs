@@ -7,6 +7,8 @@
 mod admin;
 mod args;
 mod error;
+mod output;
+mod read;
 mod table;
 mod validate;
 
@@ -117,8 +119,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Put { .. } => Err(CliError::runtime(
             "put is not available yet: it needs the kinesis-sink crate",
         )),
-        Command::Read(_) => Err(CliError::runtime(
-            "read is not available yet: it needs the kinesis-source crate",
-        )),
+        Command::Read(read_args) => {
+            drop(out);
+            let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+            read::run(g, &read_args, &mut buffered).map(|_| ())
+        }
     }
 }

@@ -1,0 +1,385 @@
+//! `read`: rows out of the table's stream through the source, printed as JSON lines, CSV,
+//! an aligned table or a `-f` template; with `-c`, `-e`, `--checkpoint` and clean Ctrl-C.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kinesis_options::TableDef;
+use kinesis_source::{Checkpoint, KinesisSource, ShardMetrics, SourceContext, SourceError};
+
+use crate::args::{Global, Offset, ReadArgs};
+use crate::error::{describe_kinesis_error, CliError};
+use crate::output::{Printer, RecordView};
+use crate::table;
+
+/// How long one wait for a record lasts before the loop looks at Ctrl-C, `-e` and progress.
+const POLL: Duration = Duration::from_millis(100);
+/// How long `close` may take.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The `scan.stream.initpos*` options an `-o` value stands for.
+pub fn offset_options(offset: &Offset) -> Vec<(String, String)> {
+    let pos = |v: &str| ("scan.stream.initpos".to_string(), v.to_string());
+    match offset {
+        Offset::Beginning => vec![pos("TRIM_HORIZON")],
+        Offset::End => vec![pos("LATEST")],
+        Offset::AtMillis(ms) => vec![
+            pos("AT_TIMESTAMP"),
+            // Decimal epoch seconds are accepted whatever the timestamp format (§5.1).
+            (
+                "scan.stream.initpos-timestamp".to_string(),
+                format!("{}.{:03}", ms.div_euclid(1000), ms.rem_euclid(1000)),
+            ),
+        ],
+    }
+}
+
+/// Reads a checkpoint file; `None` when it does not exist yet.
+pub fn load_checkpoint(path: &Path) -> Result<Option<Checkpoint>, CliError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Checkpoint::from_json(&text).map(Some).map_err(|e| {
+            CliError::invalid(format!(
+                "--checkpoint {}: not a checkpoint written by kinesis read: {e}",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(CliError::runtime(format!(
+            "cannot read --checkpoint {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Writes the checkpoint atomically: a temporary file beside it, synced, then renamed over
+/// it, so a crash leaves either the old or the new checkpoint, never half of one.
+pub fn save_checkpoint(path: &Path, checkpoint: &Checkpoint) -> Result<(), CliError> {
+    let fail = |e: std::io::Error| {
+        CliError::runtime(format!("cannot save --checkpoint {}: {e}", path.display()))
+    };
+    let file_name = path.file_name().ok_or_else(|| {
+        CliError::usage(format!(
+            "--checkpoint {} is not a file name",
+            path.display()
+        ))
+    })?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(file_name);
+    tmp_name.push(format!(".tmp-{}", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    {
+        let mut f = std::fs::File::create(&tmp).map_err(fail)?;
+        f.write_all(checkpoint.to_json().as_bytes()).map_err(fail)?;
+        f.write_all(b"\n").map_err(fail)?;
+        f.sync_all().map_err(fail)?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e)
+    })
+}
+
+/// Decides when every shard is caught up (`-e`). A shard is caught up when it was read to
+/// its end, or when at least two GetRecords calls completed since a moment after which it
+/// delivered no record while MillisBehindLatest was 0: the reader bumps the call counter
+/// before it emits a response's records, so a second call proves the first one's batch
+/// (empty, since the record count did not move) was completely handed over.
+#[derive(Default)]
+pub struct CaughtUp {
+    since: BTreeMap<String, (u64, u64)>,
+}
+
+impl CaughtUp {
+    /// Feeds a metrics snapshot taken while no record was waiting; `true` when every shard
+    /// is caught up.
+    pub fn observe(&mut self, metrics: &BTreeMap<String, ShardMetrics>) -> bool {
+        let mut all = !metrics.is_empty();
+        for (id, m) in metrics {
+            if m.finished {
+                self.since.remove(id);
+                continue;
+            }
+            // A server that never reports MillisBehindLatest is judged by empty batches alone.
+            let at_tip = m.millis_behind_latest.is_none_or(|ms| ms == 0) && m.get_records_calls > 0;
+            let done = match self.since.get(id) {
+                Some(&(calls, records)) if at_tip && m.records == records => {
+                    m.get_records_calls >= calls + 2
+                }
+                _ => {
+                    if at_tip {
+                        self.since
+                            .insert(id.clone(), (m.get_records_calls, m.records));
+                    } else {
+                        self.since.remove(id);
+                    }
+                    false
+                }
+            };
+            all &= done;
+        }
+        all
+    }
+}
+
+/// Why the read loop ended.
+enum End {
+    Count,
+    CaughtUp,
+    Interrupted,
+}
+
+fn progress_line(rows: u64, started: Instant, metrics: &BTreeMap<String, ShardMetrics>) -> String {
+    let secs = started.elapsed().as_secs_f64().max(0.001);
+    let lags: Vec<String> = metrics
+        .values()
+        .map(|m| {
+            let id = m
+                .shard_id
+                .trim_start_matches("shardId-")
+                .trim_start_matches('0');
+            let id = if id.is_empty() { "0" } else { id };
+            match (m.finished, m.millis_behind_latest) {
+                (true, _) => format!("{id}:end"),
+                (false, Some(ms)) => format!("{id}:{ms}ms"),
+                (false, None) => format!("{id}:?"),
+            }
+        })
+        .collect();
+    format!(
+        "\r\x1b[K{rows} rows, {:.0} rows/s, lag {}",
+        rows as f64 / secs,
+        lags.join(" ")
+    )
+}
+
+/// Runs `read`. Returns the number of rows printed.
+pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64, CliError> {
+    let extra = args.offset.as_ref().map(offset_options).unwrap_or_default();
+    let table: TableDef = table::load(global, &extra)?;
+    let mut printer = Printer::new(table.columns(), args.output, args.format.as_deref())?;
+    let physical: Vec<usize> = table
+        .columns()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.is_metadata())
+        .map(|(i, _)| i)
+        .collect();
+    let needs_payload = args.format.as_deref().is_some_and(|f| f.contains("%s"));
+
+    let mut ctx = SourceContext::default();
+    if let Some(path) = &args.checkpoint {
+        if let Some(cp) = load_checkpoint(path)? {
+            log::info!(
+                "resuming from {} ({} shards)",
+                path.display(),
+                cp.shards.len()
+            );
+            ctx = ctx.restore(cp);
+        }
+    }
+
+    // Ctrl-C / SIGTERM: the first sets the flag (the loop stops and saves the checkpoint);
+    // a second one ends the process at once, as a user pressing Ctrl-C twice expects.
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop))
+            .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&stop)))
+            .map_err(|e| CliError::runtime(format!("cannot install the Ctrl-C handler: {e}")))?;
+    }
+
+    let stream = table.stream().to_string();
+    let source = KinesisSource::open(&table, ctx).map_err(|e| source_error(&stream, e))?;
+    let progress = std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let mut last_progress = Instant::now();
+    let mut rows: u64 = 0;
+    let mut caught_up = CaughtUp::default();
+    let mut payload = Vec::new();
+
+    let result: Result<End, CliError> = (|| loop {
+        if stop.load(Ordering::SeqCst) {
+            return Ok(End::Interrupted);
+        }
+        if progress && last_progress.elapsed() >= Duration::from_secs(1) {
+            eprint!("{}", progress_line(rows, started, &source.metrics()));
+            last_progress = Instant::now();
+        }
+        let record = match source.recv_timeout(POLL) {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                printer.flush(out)?;
+                if args.exit_at_end && caught_up.observe(&source.metrics()) {
+                    // Anything that arrived between the snapshot and now is printed first.
+                    match source.try_recv().map_err(|e| source_error(&stream, e))? {
+                        None => return Ok(End::CaughtUp),
+                        Some(r) => r,
+                    }
+                } else {
+                    continue;
+                }
+            }
+            Err(e) => return Err(source_error(&stream, e)),
+        };
+        if needs_payload {
+            payload.clear();
+            let physical_row = kinesis_formats::Row::new(
+                physical
+                    .iter()
+                    .map(|&i| record.row.values[i].clone())
+                    .collect(),
+            );
+            table
+                .format()
+                .encode(&physical_row, &mut payload)
+                .map_err(|e| {
+                    CliError::runtime(format!(
+                        "cannot re-encode the payload of {}: {e}",
+                        record.sequence_number
+                    ))
+                })?;
+        }
+        let view = RecordView {
+            values: &record.row.values,
+            payload: &payload,
+            partition_key: &record.partition_key,
+            shard_id: &record.shard_id,
+            sequence_number: &record.sequence_number,
+            arrival_ms: record.arrival.map(|t| t.timestamp_millis()).unwrap_or(-1),
+            stream: &record.stream,
+        };
+        printer.print(&view, out)?;
+        rows += 1;
+        if args.count.is_some_and(|c| rows >= c) {
+            return Ok(End::Count);
+        }
+    })();
+
+    if progress {
+        eprintln!("{}", progress_line(rows, started, &source.metrics()));
+    }
+    // Print what is held back before the checkpoint moves past it: a saved position must
+    // never cover a row that did not reach the output.
+    let flushed = printer.flush(out);
+    let checkpoint = source.checkpoint();
+    let closed = source.close(CLOSE_TIMEOUT);
+    if let Err(e) = &flushed {
+        return Err(CliError::runtime(format!(
+            "{e}; the checkpoint was not saved, so the next run reads those rows again"
+        )));
+    }
+    if let Some(path) = &args.checkpoint {
+        save_checkpoint(path, &checkpoint)?;
+        log::info!("checkpoint saved to {}", path.display());
+    }
+    if let Err(e) = closed {
+        log::warn!("closing the source: {e}");
+    }
+    match result? {
+        End::Interrupted => log::info!("interrupted after {rows} rows"),
+        End::CaughtUp => log::info!("every shard caught up after {rows} rows"),
+        End::Count => log::info!("read {rows} rows"),
+    }
+    Ok(rows)
+}
+
+fn source_error(stream: &str, e: SourceError) -> CliError {
+    match e {
+        SourceError::Kinesis { context, error } => CliError::runtime(format!(
+            "{context}: {}",
+            describe_kinesis_error(Some(stream), &error)
+        )),
+        SourceError::Config { message } => CliError::invalid(message),
+        other => CliError::runtime(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_become_initpos_options() {
+        assert_eq!(
+            offset_options(&Offset::AtMillis(1_700_000_000_123)),
+            vec![
+                (
+                    "scan.stream.initpos".to_string(),
+                    "AT_TIMESTAMP".to_string()
+                ),
+                (
+                    "scan.stream.initpos-timestamp".to_string(),
+                    "1700000000.123".to_string()
+                ),
+            ]
+        );
+        assert_eq!(offset_options(&Offset::Beginning)[0].1, "TRIM_HORIZON");
+        assert_eq!(offset_options(&Offset::End)[0].1, "LATEST");
+    }
+
+    fn m(id: &str, calls: u64, records: u64, behind: Option<u64>, finished: bool) -> ShardMetrics {
+        ShardMetrics {
+            shard_id: id.into(),
+            records,
+            millis_behind_latest: behind,
+            get_records_calls: calls,
+            finished,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn caught_up_needs_two_quiet_calls_at_the_tip() {
+        let snap = |v: Vec<ShardMetrics>| -> BTreeMap<String, ShardMetrics> {
+            v.into_iter().map(|m| (m.shard_id.clone(), m)).collect()
+        };
+        let mut c = CaughtUp::default();
+        assert!(!c.observe(&snap(vec![
+            m("a", 1, 10, Some(0), false),
+            m("b", 3, 0, Some(5), false)
+        ])));
+        // a: one more call only; b: now at the tip.
+        assert!(!c.observe(&snap(vec![
+            m("a", 2, 10, Some(0), false),
+            m("b", 4, 0, Some(0), false)
+        ])));
+        // a: two calls since, no new record; b: records moved, so it starts over.
+        assert!(!c.observe(&snap(vec![
+            m("a", 3, 10, Some(0), false),
+            m("b", 6, 2, Some(0), false)
+        ])));
+        assert!(c.observe(&snap(vec![
+            m("a", 3, 10, Some(0), false),
+            m("b", 8, 2, Some(0), false)
+        ])));
+        // A finished shard is caught up; a shard never polled is not.
+        let mut c = CaughtUp::default();
+        assert!(c.observe(&snap(vec![m("x", 5, 1, Some(9), true)])));
+        assert!(!c.observe(&snap(vec![
+            m("x", 5, 1, Some(9), true),
+            m("y", 0, 0, None, false)
+        ])));
+    }
+
+    #[test]
+    fn checkpoint_files_are_replaced_atomically() {
+        let dir = std::env::temp_dir().join(format!("kinesis-cli-cp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cp.json");
+        assert_eq!(load_checkpoint(&path).unwrap(), None);
+        let cp = Checkpoint::default();
+        save_checkpoint(&path, &cp).unwrap();
+        assert_eq!(load_checkpoint(&path).unwrap(), Some(cp));
+        std::fs::write(&path, "not json").unwrap();
+        assert_eq!(load_checkpoint(&path).unwrap_err().exit_code(), 2);
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary left behind"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
