@@ -567,7 +567,9 @@ impl CsvCodec {
                 Ok(Value::Row(Row::new(values)))
             }
             _ => {
-                if s.is_empty() && !t.is_character_string() {
+                // An empty field is "" for strings and no bytes for binary columns (Base64 of
+                // nothing); for any other type it is not a value.
+                if s.is_empty() && !t.is_character_string() && !is_binary(t) {
                     return Err(FieldError::Bad("empty field"));
                 }
                 self.convert_simple(t, s)
@@ -625,7 +627,15 @@ impl CsvCodec {
                 ));
             }
             let f = &self.fields[idx];
-            let v = if self.opts.null_literal.as_deref() == Some(&*text) {
+            // The null literal matches the decoded text, or the raw unquoted field (so a
+            // literal such as \N still works with an escape character configured).
+            let raw = &s[field_start..sc.pos - if more { self.delim.len() } else { 0 }];
+            let v = if self
+                .opts
+                .null_literal
+                .as_deref()
+                .is_some_and(|l| l == &*text || l == raw)
+            {
                 Value::Null
             } else {
                 match self.convert_field(&f.data_type, &text) {
@@ -707,6 +717,10 @@ impl CsvCodec {
             reason: reason.to_string(),
         }
     }
+}
+
+fn is_binary(t: &DataType) -> bool {
+    matches!(t.kind, LogicalType::Binary(_) | LogicalType::Varbinary(_))
 }
 
 fn skip_line(b: &[u8], mut p: usize) -> usize {
@@ -853,7 +867,8 @@ impl CsvCodec {
         let mut i = 0;
         if q.len() == 1 && esc.is_none_or(|e| e.len() == 1) && self.min_safe <= 0x80 {
             // Fast path for ASCII quote/escape/delimiter: one pass of plain byte compares.
-            let (qc, ec) = (q[0], esc.map_or(0x80, |e| e[0]));
+            // 0xFF never occurs in UTF-8, so it stands for "no escape char".
+            let (qc, ec) = (q[0], esc.map_or(0xFF, |e| e[0]));
             let min_safe = self.min_safe as u8;
             for &c in text {
                 must |= c < min_safe || c == ec;

@@ -1061,28 +1061,43 @@ impl JsonCodec {
                 Some(b'{') => {
                     let mut entries = Vec::new();
                     let count_t = DataType::not_null(L::Int);
+                    // A bad count is reported after the whole object was read, so the
+                    // parser stays in step under ignore-parse-errors.
+                    let mut bad_count: Option<Fail> = None;
                     self.read_object(p, |p, key| {
+                        let at = p.pos;
                         let v = self.read_value(p, &count_t, column, depth + 1);
-                        if let Value::Int(n) = self.or_null(v)? {
-                            if n < 0 {
-                                return Err(Fail::Field {
-                                    column: column.to_string(),
-                                    expected: t.to_string(),
-                                    text: n.to_string(),
-                                    offset: p.pos,
-                                    reason: "a multiset count cannot be negative".into(),
-                                });
+                        match v {
+                            Ok(Value::Int(n)) if n >= 0 => {
+                                match entries
+                                    .iter_mut()
+                                    .find(|(k, _)| matches!(k, Value::String(s) if *s == *key))
+                                {
+                                    Some(e) => e.1 = n as u32,
+                                    None => {
+                                        entries.push((Value::String(key.into_owned()), n as u32))
+                                    }
+                                }
                             }
-                            match entries
-                                .iter_mut()
-                                .find(|(k, _)| matches!(k, Value::String(s) if *s == *key))
-                            {
-                                Some(e) => e.1 = n as u32,
-                                None => entries.push((Value::String(key.into_owned()), n as u32)),
+                            Ok(other) => {
+                                bad_count.get_or_insert(self.field_fail(
+                                    column,
+                                    t,
+                                    &other.to_string(),
+                                    at,
+                                    "a multiset count must be a non-negative INT",
+                                ));
                             }
+                            Err(e @ Fail::Field { .. }) => {
+                                bad_count.get_or_insert(e);
+                            }
+                            Err(e) => return Err(e),
                         }
                         Ok(())
                     })?;
+                    if let Some(e) = bad_count {
+                        return Err(e);
+                    }
                     Value::Multiset(entries)
                 }
                 _ => return self.not_container(p, t, column, "a JSON object"),
@@ -1331,7 +1346,8 @@ impl JsonCodec {
                 Value::BigInt(wide_int(tok, big).ok_or_else(|| bad("not a BIGINT number"))?)
             }
             L::Float => Value::Float(match tok {
-                Tok::Num(n, _) => n.parse::<f64>().map_err(|_| bad("not a FLOAT number"))? as f32,
+                // Parsed straight to f32: going through f64 could round twice.
+                Tok::Num(n, _) => n.parse::<f32>().map_err(|_| bad("not a FLOAT number"))?,
                 Tok::Str(s) => {
                     text::parse_java_float(s).ok_or_else(|| bad("not a FLOAT number"))?
                 }
