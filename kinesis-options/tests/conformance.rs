@@ -687,3 +687,18 @@ fn c055_invalid_provider_type() {
         "Invalid AWS Credential Provider Type set in config. Valid values are: ENV_VAR, SYS_PROP, PROFILE, BASIC, ASSUME_ROLE, WEB_IDENTITY_TOKEN, CUSTOM, AUTO, "
     );
 }
+
+#[test]
+fn tables_are_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<TableDef>();
+    assert_send_sync::<OptionsError>();
+}
+
+#[test]
+fn other_connectors_are_refused() {
+    let e = table(with(sb(), &[("connector", "kafka")])).unwrap_err();
+    assert!(e
+        .to_string()
+        .starts_with("Could not find any factory for identifier 'kafka'"));
+}
