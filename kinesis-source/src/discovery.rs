@@ -1,0 +1,358 @@
+//! The discovery thread (reference §5.2, decisions D5): lists shards, keeps those assigned to
+//! this subtask, and starts a reader for a shard once every parent it reads is finished.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{select, Receiver};
+use kinesis_options::registry::{subtask_for, ShardAssigner, ShardInfo};
+use kinesis_wire::model::{ChildShard, ListShardsInput};
+use kinesis_wire::{codes, KinesisError, RetryPolicy, Shard};
+
+use crate::checkpoint::{Checkpoint, ShardPosition, ShardState};
+use crate::metrics::ShardCounters;
+use crate::reader::{self, Event, Item, ReaderShared, ShardTask};
+use crate::source::{ShardSlot, Shared};
+use crate::SourceError;
+
+/// Reader threads by name, joined on close.
+pub(crate) type ThreadList = Arc<Mutex<Vec<(String, JoinHandle<()>)>>>;
+
+/// Discovery never sleeps less than this between ListShards rounds (an interval of 0 would
+/// otherwise spin).
+const MIN_DISCOVERY_INTERVAL: Duration = Duration::from_millis(10);
+
+/// A shard as discovery knows it.
+struct ShardDesc {
+    shard_id: String,
+    parents: Vec<String>,
+    hash_range: Option<(u128, u128)>,
+}
+
+impl From<&Shard> for ShardDesc {
+    fn from(s: &Shard) -> Self {
+        ShardDesc {
+            shard_id: s.shard_id.clone(),
+            parents: s
+                .parent_shard_id
+                .iter()
+                .chain(s.adjacent_parent_shard_id.iter())
+                .cloned()
+                .collect(),
+            hash_range: s.hash_key_range.bounds(),
+        }
+    }
+}
+
+impl From<&ChildShard> for ShardDesc {
+    fn from(c: &ChildShard) -> Self {
+        ShardDesc {
+            shard_id: c.shard_id.clone(),
+            parents: c.parent_shards.clone(),
+            hash_range: c.hash_key_range.bounds(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    /// Waiting for a parent to finish.
+    Pending,
+    Running,
+    Finished,
+}
+
+struct Known {
+    slot: usize,
+    parents: Vec<String>,
+    hash_range: Option<(u128, u128)>,
+    status: Status,
+}
+
+/// How a shard's start position is chosen.
+pub(crate) enum StartRule {
+    /// Fresh start: the configured initial position for shards of the first discovery.
+    Fresh(ShardPosition),
+    /// Restored: the checkpoint's entry, else TRIM_HORIZON.
+    Restore(Checkpoint),
+}
+
+pub(crate) struct Discovery {
+    pub shared: Arc<Mutex<Shared>>,
+    pub readers: Arc<ReaderShared>,
+    pub assigner: Arc<dyn ShardAssigner>,
+    pub subtask_index: usize,
+    pub parallelism: usize,
+    pub start: StartRule,
+    pub list_policy: RetryPolicy,
+    pub interval: Duration,
+    pub events: Receiver<Event>,
+    pub handles: ThreadList,
+    known: BTreeMap<String, Known>,
+    initial_done: bool,
+}
+
+impl Discovery {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        shared: Arc<Mutex<Shared>>,
+        readers: Arc<ReaderShared>,
+        assigner: Arc<dyn ShardAssigner>,
+        subtask_index: usize,
+        parallelism: usize,
+        start: StartRule,
+        list_policy: RetryPolicy,
+        interval: Duration,
+        events: Receiver<Event>,
+        handles: ThreadList,
+    ) -> Self {
+        Discovery {
+            shared,
+            readers,
+            assigner,
+            subtask_index,
+            parallelism,
+            start,
+            list_policy,
+            interval,
+            events,
+            handles,
+            known: BTreeMap::new(),
+            initial_done: false,
+        }
+    }
+
+    /// ListShards over every page (§5.3 error handling). `Ok(None)` = nothing this round.
+    fn list(&self) -> Result<Option<Vec<Shard>>, SourceError> {
+        let r = &self.readers;
+        let first = ListShardsInput::for_stream(r.stream.to_string());
+        match r
+            .client
+            .list_all_shards(&first, &self.list_policy, &r.shutdown)
+        {
+            Ok(shards) => Ok(Some(shards)),
+            Err(KinesisError::Interrupted { .. }) => Ok(None),
+            Err(e) if e.is_code(codes::LIMIT_EXCEEDED) => {
+                log::warn!("ListShards of stream {} still throttled after retries; no new shards this round: {e}", r.stream);
+                Ok(None)
+            }
+            Err(e) if e.is_code(codes::RESOURCE_IN_USE) => {
+                log::info!(
+                    "stream {} is not ACTIVE yet; no new shards this round: {e}",
+                    r.stream
+                );
+                Ok(None)
+            }
+            Err(e) if e.is_code(codes::EXPIRED_NEXT_TOKEN) => {
+                log::warn!(
+                    "ListShards of stream {}: {e}; no new shards this round",
+                    r.stream
+                );
+                Ok(None)
+            }
+            Err(e) if e.is_code(codes::RESOURCE_NOT_FOUND) => Err(SourceError::Kinesis {
+                context: format!(
+                    "Stream not found. Error while getting shard list of stream {}",
+                    r.stream
+                ),
+                error: Box::new(e),
+            }),
+            Err(e) => Err(SourceError::Kinesis {
+                context: format!("ListShards of stream {}", r.stream),
+                error: Box::new(e),
+            }),
+        }
+    }
+
+    fn assigned_to_me(&self, d: &ShardDesc) -> bool {
+        let (lo, hi) = d.hash_range.unwrap_or((0, u128::MAX));
+        let info = ShardInfo {
+            stream: &self.readers.stream,
+            shard_id: &d.shard_id,
+            starting_hash_key: lo,
+            ending_hash_key: hi,
+        };
+        subtask_for(self.assigner.as_ref(), &info, self.parallelism) == self.subtask_index
+    }
+
+    /// Registers newly seen shards assigned to this subtask.
+    fn add(&mut self, shards: Vec<ShardDesc>) {
+        let initial = !self.initial_done;
+        self.initial_done = true;
+        for d in shards {
+            if self.known.contains_key(&d.shard_id) || !self.assigned_to_me(&d) {
+                continue;
+            }
+            let position = match &self.start {
+                StartRule::Fresh(p) if initial => p.clone(),
+                StartRule::Fresh(_) => ShardPosition::TrimHorizon,
+                StartRule::Restore(cp) => cp
+                    .get(&self.readers.stream, &d.shard_id)
+                    .map(|s| s.position.clone())
+                    .unwrap_or(ShardPosition::TrimHorizon),
+            };
+            let status = if position == ShardPosition::ShardEnd {
+                Status::Finished
+            } else {
+                Status::Pending
+            };
+            let counters = Arc::new(ShardCounters::default());
+            if status == Status::Finished {
+                counters
+                    .finished
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            let slot = {
+                let mut sh = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+                sh.shards.push(ShardSlot {
+                    state: ShardState {
+                        stream: self.readers.stream.to_string(),
+                        shard_id: d.shard_id.clone(),
+                        parent_shard_ids: d.parents.clone(),
+                        position,
+                    },
+                    counters,
+                });
+                sh.shards.len() - 1
+            };
+            log::debug!(
+                "shard {} (parents [{}]) assigned to subtask {} of {}",
+                d.shard_id,
+                d.parents.join(", "),
+                self.subtask_index,
+                self.parallelism
+            );
+            self.known.insert(
+                d.shard_id,
+                Known {
+                    slot,
+                    parents: d.parents,
+                    hash_range: d.hash_range,
+                    status,
+                },
+            );
+        }
+    }
+
+    /// Starts every pending shard whose parents read by this source have all finished
+    /// (D5). Parents read elsewhere (another subtask) or no longer listed are not waited for.
+    fn start_ready(&mut self) -> Result<(), SourceError> {
+        let ready: Vec<String> = self
+            .known
+            .iter()
+            .filter(|(_, k)| k.status == Status::Pending)
+            .filter(|(_, k)| {
+                k.parents.iter().all(|p| {
+                    self.known
+                        .get(p)
+                        .is_none_or(|pk| pk.status == Status::Finished)
+                })
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in ready {
+            let k = self.known.get_mut(&id).expect("listed above");
+            let (start, counters) = {
+                let sh = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+                let slot = &sh.shards[k.slot];
+                (slot.state.position.clone(), slot.counters.clone())
+            };
+            let task = ShardTask {
+                slot: k.slot,
+                shard_id: Arc::from(id.as_str()),
+                hash_range: k.hash_range,
+                start,
+                counters,
+            };
+            let name = format!("kinesis-shard-{id}");
+            let shared = self.readers.clone();
+            let handle = std::thread::Builder::new()
+                .name(name.clone())
+                .spawn(move || reader::run(shared, task))
+                .map_err(|e| SourceError::Thread {
+                    name: name.clone(),
+                    message: e.to_string(),
+                })?;
+            log::info!("reading shard {id} of stream {}", self.readers.stream);
+            self.handles
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((name, handle));
+            k.status = Status::Running;
+        }
+        Ok(())
+    }
+
+    /// The first discovery, run by `open` so that a missing stream fails at once.
+    pub(crate) fn initial(&mut self) -> Result<(), SourceError> {
+        let shards = self.list()?.unwrap_or_default();
+        if shards.is_empty() {
+            return Err(SourceError::NoShards {
+                stream: self.readers.stream.to_string(),
+            });
+        }
+        self.add(shards.iter().map(ShardDesc::from).collect());
+        if self.known.is_empty() {
+            log::warn!(
+                "Subtask {} has no shard of stream {} assigned (parallelism {}); it stays idle until one appears",
+                self.subtask_index,
+                self.readers.stream,
+                self.parallelism
+            );
+        }
+        self.start_ready()
+    }
+
+    /// Shard ids assigned to this source so far.
+    pub(crate) fn known_ids(&self) -> Vec<String> {
+        self.known.keys().cloned().collect()
+    }
+
+    fn round(&mut self) -> Result<(), SourceError> {
+        if let Some(shards) = self.list()? {
+            self.add(shards.iter().map(ShardDesc::from).collect());
+            self.start_ready()?;
+        }
+        Ok(())
+    }
+
+    /// The thread body: periodic discovery, plus reader events.
+    pub(crate) fn run(mut self) {
+        let interval = self.interval.max(MIN_DISCOVERY_INTERVAL);
+        let mut next = Instant::now() + interval;
+        let close_rx = self.readers.close_rx.clone();
+        loop {
+            let wait = next.saturating_duration_since(Instant::now());
+            let result = select! {
+                recv(self.events) -> ev => match ev {
+                    Ok(Event::Finished { shard_id, children }) => {
+                        if let Some(k) = self.known.get_mut(&*shard_id) {
+                            k.status = Status::Finished;
+                        }
+                        // ChildShards lets the children start without waiting for the next
+                        // ListShards round.
+                        self.add(children.iter().map(ShardDesc::from).collect());
+                        self.start_ready()
+                    }
+                    Err(_) => Ok(()),
+                },
+                recv(close_rx) -> _ => return,
+                default(wait) => {
+                    let r = self.round();
+                    next = Instant::now() + interval;
+                    r
+                }
+            };
+            if let Err(e) = result {
+                log::error!(
+                    "shard discovery of stream {} stopped: {e}",
+                    self.readers.stream
+                );
+                reader::send_item(&self.readers.tx, &close_rx, Item::Error(e));
+                return;
+            }
+        }
+    }
+}

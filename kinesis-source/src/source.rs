@@ -1,0 +1,649 @@
+//! [`KinesisSource`]: the caller's side (recv, checkpoint, close) and `open`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use crossbeam_channel::{bounded, select, unbounded, Receiver, Sender, TryRecvError};
+use kinesis_formats::Row;
+use kinesis_options::{EfoRegistration, RecordPublisher, StartPosition, TableDef};
+use kinesis_wire::{KinesisClient, Shutdown};
+
+use crate::checkpoint::{Checkpoint, ShardPosition, ShardState};
+use crate::discovery::{Discovery, StartRule, ThreadList};
+use crate::efo::{self, EfoCalls};
+use crate::metrics::{ShardCounters, ShardMetrics};
+use crate::reader::{self, Item, ReaderShared, RowLayout};
+use crate::SourceError;
+
+/// Messages (batches of at most `reader::BATCH_RECORDS` records) the channel holds: with
+/// 500-record batches at most 8,000 records wait for a slow caller, whatever the backlog.
+const CHANNEL_CAPACITY: usize = 16;
+
+/// Which part of a parallel read this source is, and where it resumes.
+///
+/// Shards are spread over `parallelism` subtasks by the table's `scan.shard-assigner`
+/// exactly as Flink does (§5.9), so N processes started with subtask 0..N read every shard
+/// once. With parallelism > 1, a child shard may be assigned to another subtask than its
+/// parents; such a subtask cannot see its parents' progress and reads the child at once, as
+/// Flink 4.x does (no ordering across subtasks). Within one source, parents always finish
+/// before their children start.
+///
+/// ```
+/// use kinesis_source::{Checkpoint, SourceContext};
+/// let ctx = SourceContext::new(1, 3).restore(Checkpoint::default());
+/// assert_eq!((ctx.subtask_index, ctx.parallelism), (1, 3));
+/// assert!(ctx.restored.is_some());
+/// assert_eq!(SourceContext::default().parallelism, 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceContext {
+    /// This subtask, `0..parallelism`.
+    pub subtask_index: usize,
+    /// How many subtasks share the stream (0 is treated as 1).
+    pub parallelism: usize,
+    /// The state to resume from (the union of every subtask's checkpoint; each source
+    /// takes the entries of its shards).
+    pub restored: Option<Checkpoint>,
+}
+
+impl Default for SourceContext {
+    fn default() -> Self {
+        SourceContext::new(0, 1)
+    }
+}
+
+impl SourceContext {
+    /// Subtask `subtask_index` of `parallelism`, starting fresh.
+    pub fn new(subtask_index: usize, parallelism: usize) -> Self {
+        SourceContext {
+            subtask_index,
+            parallelism,
+            restored: None,
+        }
+    }
+
+    /// Resumes from `checkpoint`: each shard continues right after the last record handed
+    /// out before it was taken; shards missing from it start at TRIM_HORIZON; finished ones
+    /// are not read again.
+    pub fn restore(mut self, checkpoint: Checkpoint) -> Self {
+        self.restored = Some(checkpoint);
+        self
+    }
+}
+
+/// One record handed out by the source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRecord {
+    /// The table's declared columns in order: physical ones decoded by the format, metadata
+    /// ones (`timestamp`, `shard-id`, `sequence-number`) from the record.
+    pub row: Row,
+    /// The stream name.
+    pub stream: Arc<str>,
+    /// The shard read.
+    pub shard_id: Arc<str>,
+    /// The Kinesis record's sequence number (the enclosing record's, for a KPL user record).
+    pub sequence_number: String,
+    /// The user record's index inside its KPL aggregate; `None` for a plain record.
+    pub sub_sequence_number: Option<i64>,
+    /// `ApproximateArrivalTimestamp`, in milliseconds.
+    pub arrival: Option<DateTime<Utc>>,
+    /// The (user record's) partition key.
+    pub partition_key: String,
+}
+
+pub(crate) struct ShardSlot {
+    pub state: ShardState,
+    pub counters: Arc<ShardCounters>,
+}
+
+/// The caller's side, behind one lock: the batch being handed out and every shard's state.
+pub(crate) struct Shared {
+    current: std::vec::IntoIter<SourceRecord>,
+    current_slot: usize,
+    current_tail: Option<ShardPosition>,
+    pub shards: Vec<ShardSlot>,
+    failed: Option<SourceError>,
+    closed: bool,
+}
+
+impl Shared {
+    /// Hands out the next buffered record, updating its shard's state in the same step.
+    fn pop(&mut self) -> Option<SourceRecord> {
+        let rec = self.current.next()?;
+        let position = if self.current.len() == 0 {
+            self.current_tail.take()
+        } else {
+            None
+        };
+        let position = position.unwrap_or_else(|| ShardPosition::Sequence {
+            sequence_number: rec.sequence_number.clone(),
+            sub_sequence_number: rec.sub_sequence_number.unwrap_or(-1),
+        });
+        self.shards[self.current_slot].state.position = position;
+        Some(rec)
+    }
+
+    /// Takes in one channel message; returns an error to hand out, if it is one.
+    fn apply(&mut self, item: Item) -> Option<SourceError> {
+        match item {
+            Item::Batch {
+                slot,
+                records,
+                tail,
+            } => {
+                if records.is_empty() {
+                    self.shards[slot].state.position = tail;
+                } else {
+                    self.current = records.into_iter();
+                    self.current_slot = slot;
+                    self.current_tail = Some(tail);
+                }
+                None
+            }
+            Item::ShardEnd { slot } => {
+                self.shards[slot].state.position = ShardPosition::ShardEnd;
+                None
+            }
+            Item::Error(e) => {
+                self.failed = Some(e.clone());
+                Some(e)
+            }
+        }
+    }
+}
+
+enum Wait {
+    Forever,
+    Until(Instant),
+    No,
+}
+
+/// An unbounded scan of one Kinesis stream, as Flink's `'connector' = 'kinesis'` source:
+/// a discovery thread (`kinesis-discovery`) and one reader thread per shard
+/// (`kinesis-shard-<shardId>`) feed one bounded channel; `recv` hands the decoded records out
+/// and `checkpoint` says exactly which ones were handed out.
+///
+/// ```no_run
+/// use kinesis_options::TableDef;
+/// use kinesis_source::{KinesisSource, SourceContext};
+/// use std::time::Duration;
+///
+/// let table = TableDef::from_ddl("
+///     CREATE TABLE orders (id BIGINT, item STRING,
+///       shard STRING METADATA FROM 'shard-id' VIRTUAL)
+///     WITH ('connector' = 'kinesis', 'stream' = 'orders', 'format' = 'csv',
+///           'aws.region' = 'us-east-1', 'aws.endpoint' = 'http://127.0.0.1:4567',
+///           'scan.stream.initpos' = 'TRIM_HORIZON')").unwrap();
+/// let source = KinesisSource::open(&table, SourceContext::default())?;
+/// while let Some(record) = source.recv_timeout(Duration::from_secs(1))? {
+///     println!("{} {}", record.row, record.sequence_number);
+/// }
+/// let checkpoint = source.checkpoint(); // resume later with SourceContext::restore
+/// source.close(Duration::from_secs(5))?;
+/// # Ok::<(), kinesis_source::SourceError>(())
+/// ```
+pub struct KinesisSource {
+    stream: String,
+    client: KinesisClient,
+    shared: Arc<Mutex<Shared>>,
+    rx: Receiver<Item>,
+    close_tx: Mutex<Option<Sender<()>>>,
+    close_rx: Receiver<()>,
+    shutdown: Shutdown,
+    discovery: Mutex<Option<JoinHandle<()>>>,
+    readers: ThreadList,
+    assigned: Vec<String>,
+    consumer_arns: BTreeMap<String, String>,
+    /// LAZY consumers to deregister on graceful close, and how.
+    deregister: Option<DeregisterPlan>,
+}
+
+struct DeregisterPlan {
+    efo: kinesis_options::EfoOptions,
+}
+
+impl std::fmt::Debug for KinesisSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KinesisSource")
+            .field("stream", &self.stream)
+            .field("assigned", &self.assigned)
+            .field("consumer_arns", &self.consumer_arns)
+            .finish()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl KinesisSource {
+    /// Opens the source: registers the EFO consumer if configured, lists the stream's shards
+    /// (failing at once if it has none or does not exist), and starts reading the shards
+    /// assigned to `ctx.subtask_index`.
+    ///
+    /// Start positions (§5.1): without restored state, shards of this first discovery start
+    /// at `scan.stream.initpos` (`LATEST` is read as AT_TIMESTAMP(now), now = this call) and
+    /// shards appearing later at TRIM_HORIZON; with restored state, every shard resumes from
+    /// its entry or starts at TRIM_HORIZON.
+    pub fn open(table: &TableDef, ctx: SourceContext) -> Result<KinesisSource, SourceError> {
+        let options = table.source_options();
+        let stream = table.stream().to_string();
+        let parallelism = ctx.parallelism.max(1);
+        if ctx.subtask_index >= parallelism {
+            return Err(SourceError::Config {
+                message: format!(
+                    "subtask index {} is not below the parallelism {parallelism}",
+                    ctx.subtask_index
+                ),
+            });
+        }
+        let assigner = options
+            .shard_assigner()
+            .ok_or_else(|| SourceError::Config {
+                message: format!(
+                    "Unable to locate shard assigner factory for identifier: '{}' (scan.shard-assigner)",
+                    options.shard_assigner
+                ),
+            })?;
+        let layout = RowLayout::new(table.columns())?;
+        let client =
+            KinesisClient::new(table.source_client_config()).map_err(|e| SourceError::Kinesis {
+                context: "creating the Kinesis client".into(),
+                error: Box::new(e),
+            })?;
+        if parallelism > 1 {
+            log::info!(
+                "subtask {} of {parallelism} on stream {stream}: parents are read before their children only when this subtask reads both; \
+                 a child assigned here whose parent another subtask reads starts at once (Flink 4.x behaviour, no ordering across subtasks)",
+                ctx.subtask_index
+            );
+        }
+        let shutdown = Shutdown::new();
+
+        // Enhanced fan-out registration (D18), before any read.
+        let mut consumer_arns = BTreeMap::new();
+        let mut deregister = None;
+        if options.record_publisher == RecordPublisher::Efo {
+            let efo_opts = &options.efo;
+            let calls = EfoCalls {
+                describe_stream: &options.describe_stream,
+                describe_consumer: &efo_opts.describe_stream_consumer,
+                register: &efo_opts.register_stream_consumer,
+                register_timeout: efo_opts.register_timeout,
+                deregister: &efo_opts.deregister_stream_consumer,
+                deregister_timeout: efo_opts.deregister_timeout,
+            };
+            let arn = match efo_opts.registration {
+                EfoRegistration::None => efo_opts.consumer_arns.get(&stream).cloned().ok_or_else(
+                    || SourceError::Config {
+                        message: format!(
+                            "Invalid efo consumer arn settings for not providing consumer arns: scan.stream.efo.consumerarn.{stream}"
+                        ),
+                    },
+                )?,
+                strategy => {
+                    let name =
+                        efo_opts
+                            .consumer_name
+                            .as_deref()
+                            .ok_or_else(|| SourceError::Config {
+                                message: "No valid enhanced fan-out consumer name is set through scan.stream.efo.consumername".into(),
+                            })?;
+                    // Flink's quirk: the initial jitter only when LAZY is set explicitly.
+                    let explicit_lazy = strategy == EfoRegistration::Lazy
+                        && table
+                            .options()
+                            .get("scan.stream.efo.registration")
+                            .is_some_and(|v| v == "LAZY");
+                    efo::register(&client, &stream, name, &calls, explicit_lazy, &shutdown)?
+                }
+            };
+            log::info!(
+                "enhanced fan-out consumer for stream {stream} ({:?} registration): {arn}",
+                efo_opts.registration
+            );
+            log::warn!(
+                "scan.stream.recordpublisher=EFO: records of stream {stream} are read by polling GetRecords; \
+                 the dedicated throughput of consumer {arn} is not used (SubscribeToShard over HTTP/2 is not implemented)"
+            );
+            if efo_opts.registration == EfoRegistration::Lazy {
+                deregister = Some(DeregisterPlan {
+                    efo: efo_opts.clone(),
+                });
+            }
+            consumer_arns.insert(stream.clone(), arn);
+        }
+
+        let start = match ctx.restored {
+            Some(cp) => StartRule::Restore(cp),
+            None => StartRule::Fresh(match options.start_position {
+                StartPosition::TrimHorizon => ShardPosition::TrimHorizon,
+                StartPosition::AtTimestamp(t) => ShardPosition::AtTimestamp {
+                    epoch_millis: t.timestamp_millis(),
+                },
+                StartPosition::Latest => ShardPosition::AtTimestamp {
+                    epoch_millis: Utc::now().timestamp_millis(),
+                },
+            }),
+        };
+
+        let (tx, rx) = bounded(CHANNEL_CAPACITY);
+        let (close_tx, close_rx) = bounded::<()>(0);
+        let (events_tx, events_rx) = unbounded();
+        let readers_shared = Arc::new(ReaderShared {
+            client: client.clone(),
+            stream: Arc::from(stream.as_str()),
+            decoder: table.format().decoder(),
+            layout,
+            max_record_count: options.get_records_max_record_count,
+            interval: options.get_records_interval,
+            adaptive_reads: options.adaptive_reads,
+            get_records: reader::policy(&options.get_records),
+            get_iterator: reader::policy(&options.get_shard_iterator),
+            recoverable_codes: options.recoverable_error_codes.clone(),
+            tx,
+            close_rx: close_rx.clone(),
+            shutdown: shutdown.clone(),
+            events: events_tx,
+        });
+        let shared = Arc::new(Mutex::new(Shared {
+            current: Vec::new().into_iter(),
+            current_slot: 0,
+            current_tail: None,
+            shards: Vec::new(),
+            failed: None,
+            closed: false,
+        }));
+        let readers = Arc::new(Mutex::new(Vec::new()));
+        let mut discovery = Discovery::new(
+            shared.clone(),
+            readers_shared,
+            assigner,
+            ctx.subtask_index,
+            parallelism,
+            start,
+            reader::policy(&options.list_shards),
+            options.discovery_interval,
+            events_rx,
+            readers.clone(),
+        );
+        let mut source = KinesisSource {
+            stream: stream.clone(),
+            client,
+            shared,
+            rx,
+            close_tx: Mutex::new(Some(close_tx)),
+            close_rx,
+            shutdown,
+            discovery: Mutex::new(None),
+            readers,
+            assigned: Vec::new(),
+            consumer_arns,
+            deregister,
+        };
+        // On error the source is dropped here, which stops the readers already started.
+        discovery.initial()?;
+        source.assigned = discovery.known_ids();
+        let handle = std::thread::Builder::new()
+            .name("kinesis-discovery".into())
+            .spawn(move || discovery.run())
+            .map_err(|e| SourceError::Thread {
+                name: "kinesis-discovery".into(),
+                message: e.to_string(),
+            })?;
+        *lock(&source.discovery) = Some(handle);
+        Ok(source)
+    }
+
+    fn next(&self, wait: Wait) -> Result<Option<SourceRecord>, SourceError> {
+        loop {
+            {
+                let mut sh = lock(&self.shared);
+                if sh.closed {
+                    return Err(SourceError::Closed);
+                }
+                if let Some(e) = &sh.failed {
+                    return Err(e.clone());
+                }
+                if let Some(rec) = sh.pop() {
+                    return Ok(Some(rec));
+                }
+            }
+            let msg = match wait {
+                Wait::Forever => select! {
+                    recv(self.rx) -> m => m.ok(),
+                    recv(self.close_rx) -> _ => None,
+                },
+                Wait::Until(deadline) => select! {
+                    recv(self.rx) -> m => m.ok(),
+                    recv(self.close_rx) -> _ => None,
+                    default(deadline.saturating_duration_since(Instant::now())) => return Ok(None),
+                },
+                Wait::No => match self.rx.try_recv() {
+                    Ok(m) => Some(m),
+                    Err(TryRecvError::Empty) => return Ok(None),
+                    Err(TryRecvError::Disconnected) => None,
+                },
+            };
+            let Some(item) = msg else {
+                // Closed, or every thread is gone.
+                return Err(lock(&self.shared)
+                    .failed
+                    .clone()
+                    .unwrap_or(SourceError::Closed));
+            };
+            let failure = lock(&self.shared).apply(item);
+            if let Some(e) = failure {
+                // The source stops; the checkpoint stays where the caller is.
+                self.stop_threads();
+                return Err(e);
+            }
+        }
+    }
+
+    /// The next record; blocks until one arrives. Returns the error that stopped the source
+    /// (again on every later call), or [`SourceError::Closed`] after `close`.
+    pub fn recv(&self) -> Result<SourceRecord, SourceError> {
+        self.next(Wait::Forever)
+            .map(|r| r.expect("blocking receive returns a record"))
+    }
+
+    /// The next record, or `Ok(None)` if none arrives within `timeout`.
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<Option<SourceRecord>, SourceError> {
+        self.next(Wait::Until(Instant::now() + timeout))
+    }
+
+    /// The next record if one is ready, else `Ok(None)`.
+    pub fn try_recv(&self) -> Result<Option<SourceRecord>, SourceError> {
+        self.next(Wait::No)
+    }
+
+    /// A blocking iterator over the records; it ends when the source is closed and yields
+    /// the error that stopped the source, once.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            source: self,
+            done: false,
+        }
+    }
+
+    /// The position of every shard this source reads, covering exactly the records `recv`
+    /// has handed out (plus skipped undecodable ones before them), and the EFO consumer ARNs.
+    pub fn checkpoint(&self) -> Checkpoint {
+        let sh = lock(&self.shared);
+        Checkpoint {
+            shards: sh.shards.iter().map(|s| s.state.clone()).collect(),
+            consumer_arns: self.consumer_arns.clone(),
+        }
+    }
+
+    /// Counters of every shard this source reads, by shard id.
+    pub fn metrics(&self) -> BTreeMap<String, ShardMetrics> {
+        let sh = lock(&self.shared);
+        sh.shards
+            .iter()
+            .map(|s| {
+                (
+                    s.state.shard_id.clone(),
+                    s.counters.snapshot(&s.state.shard_id),
+                )
+            })
+            .collect()
+    }
+
+    /// The stream read.
+    pub fn stream(&self) -> &str {
+        &self.stream
+    }
+
+    /// Ids of the shards assigned to this subtask by the first discovery.
+    pub fn assigned_shards(&self) -> &[String] {
+        &self.assigned
+    }
+
+    /// Ids of every shard this source has taken on so far (first discovery, later ones and
+    /// children).
+    pub fn shard_ids(&self) -> Vec<String> {
+        lock(&self.shared)
+            .shards
+            .iter()
+            .map(|s| s.state.shard_id.clone())
+            .collect()
+    }
+
+    /// The enhanced fan-out consumer ARN by stream (empty for `POLLING`).
+    pub fn consumer_arns(&self) -> &BTreeMap<String, String> {
+        &self.consumer_arns
+    }
+
+    fn stop_threads(&self) {
+        self.shutdown.trigger();
+        lock(&self.close_tx).take();
+    }
+
+    /// Stops every thread, wakes callers blocked in `recv`, and joins the threads within
+    /// `timeout`. With `scan.stream.efo.registration=LAZY` the consumer is then deregistered
+    /// (§6.3; failures are logged, as Flink). Calling it again does nothing.
+    pub fn close(&self, timeout: Duration) -> Result<(), SourceError> {
+        let first = {
+            let mut sh = lock(&self.shared);
+            let first = !sh.closed;
+            sh.closed = true;
+            first
+        };
+        self.stop_threads();
+        let deadline = Instant::now() + timeout;
+        let mut still = Vec::new();
+        if let Some(h) = lock(&self.discovery).take() {
+            if let Some(h) = join_until(h, deadline) {
+                still.push(("kinesis-discovery".to_string(), h));
+            }
+        }
+        let readers: Vec<_> = lock(&self.readers).drain(..).collect();
+        for (name, h) in readers {
+            if let Some(h) = join_until(h, deadline) {
+                still.push((name, h));
+            }
+        }
+        if first {
+            if let Some(plan) = &self.deregister {
+                let efo = &plan.efo;
+                let describe_stream = kinesis_options::RetryOptions {
+                    base: Duration::ZERO,
+                    max: Duration::ZERO,
+                    expconst: 1.0,
+                    max_retries: 1,
+                };
+                let calls = EfoCalls {
+                    describe_stream: &describe_stream,
+                    describe_consumer: &efo.describe_stream_consumer,
+                    register: &efo.register_stream_consumer,
+                    register_timeout: efo.register_timeout,
+                    deregister: &efo.deregister_stream_consumer,
+                    deregister_timeout: efo.deregister_timeout,
+                };
+                for (stream, arn) in &self.consumer_arns {
+                    if let Err(e) =
+                        efo::deregister(&self.client, stream, arn, &calls, &Shutdown::new())
+                    {
+                        log::warn!("Encountered exception deregistering stream consumers: {e}");
+                    }
+                }
+            }
+        }
+        if still.is_empty() {
+            Ok(())
+        } else {
+            let threads = still.iter().map(|(n, _)| n.clone()).collect();
+            // Put them back so a later close (or drop) can still join them.
+            lock(&self.readers).extend(still);
+            Err(SourceError::CloseTimedOut { threads })
+        }
+    }
+}
+
+/// Joins `h` if it ends before `deadline`; hands it back otherwise.
+fn join_until(h: JoinHandle<()>, deadline: Instant) -> Option<JoinHandle<()>> {
+    while !h.is_finished() {
+        if Instant::now() >= deadline {
+            return Some(h);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let _ = h.join();
+    None
+}
+
+impl Drop for KinesisSource {
+    /// Stops the threads (no EFO deregistration: that is `close`'s job) and waits briefly.
+    fn drop(&mut self) {
+        self.stop_threads();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        if let Some(h) = lock(&self.discovery).take() {
+            join_until(h, deadline);
+        }
+        for (_, h) in lock(&self.readers).drain(..) {
+            join_until(h, deadline);
+        }
+    }
+}
+
+/// Blocking iterator over a source's records; see [`KinesisSource::iter`].
+#[derive(Debug)]
+pub struct Iter<'a> {
+    source: &'a KinesisSource,
+    done: bool,
+}
+
+impl Iterator for Iter<'_> {
+    type Item = Result<SourceRecord, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.source.recv() {
+            Ok(r) => Some(Ok(r)),
+            Err(SourceError::Closed) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a KinesisSource {
+    type Item = Result<SourceRecord, SourceError>;
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
