@@ -8,6 +8,7 @@ mod admin;
 mod args;
 mod error;
 mod output;
+mod put;
 mod read;
 mod table;
 mod validate;
@@ -116,9 +117,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
             };
             admin::find_shard(&table::client(&config)?, &stream, &key, &mut out)
         }
-        Command::Put { .. } => Err(CliError::runtime(
-            "put is not available yet: it needs the kinesis-sink crate",
-        )),
+        Command::Put {
+            input,
+            input_format,
+        } => put::run(g, &input, input_format, &mut out),
         Command::Read(read_args) => {
             drop(out);
             let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
