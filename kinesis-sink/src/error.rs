@@ -1,0 +1,203 @@
+//! [`SinkError`]: every error of the sink. Like crossbeam's `SendError<T>(T)`, errors that
+//! leave records unwritten carry those records back to the caller.
+
+use std::fmt;
+use std::time::Duration;
+
+use kinesis_formats::FormatError;
+use kinesis_options::OptionsError;
+use kinesis_wire::KinesisError;
+
+use crate::record::{RecordProblem, SinkRecord};
+
+/// A record the sink could not write, handed back with what happened to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedRecord {
+    /// The record as it would have been sent.
+    pub record: SinkRecord,
+    /// The last error code it got: a per-record `ErrorCode` (e.g.
+    /// `ProvisionedThroughputExceededException`), a request-level code, or a transport
+    /// label such as `Transport(timed out)`. `None` when it was never sent.
+    pub error_code: Option<String>,
+    /// The message that came with `error_code`.
+    pub error_message: Option<String>,
+    /// How many times it was sent.
+    pub attempts: u32,
+}
+
+/// What stopped the sink, and every record it did not get acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SinkFailure {
+    /// What went wrong, naming the stream, the code and the option that made it fatal.
+    pub cause: String,
+    /// The error code of the cause, when it had one.
+    pub code: Option<String>,
+    /// Every record not acknowledged by Kinesis, in buffer order. Only the first call that
+    /// reports the failure carries them; later calls get an empty list and
+    /// `records_handed_back_earlier = true`.
+    pub records: Vec<FailedRecord>,
+    /// Whether an earlier call already returned the records.
+    pub records_handed_back_earlier: bool,
+}
+
+/// Every error of the sink.
+///
+/// ```
+/// use kinesis_sink::{RecordProblem, SinkError, SinkRecord};
+/// let e = SinkError::InvalidRecord {
+///     row: 3,
+///     problem: RecordProblem::EmptyPartitionKey,
+///     record: SinkRecord::new(b"x".to_vec(), ""),
+///     unsent: vec![],
+/// };
+/// assert_eq!(e.to_string(),
+///     "row 3: the partition key is empty (Kinesis needs 1 to 256 characters); nothing was sent");
+/// assert_eq!(e.into_records().len(), 1);
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SinkError {
+    /// A record failed the client-side checks (decisions D7) and was not buffered. `row` is
+    /// the 1-based number of the row (or record) among all those given to this sink.
+    InvalidRecord {
+        row: u64,
+        problem: RecordProblem,
+        record: SinkRecord,
+        /// Records of the same `send_all`/`write_all` call after it, not buffered.
+        unsent: Vec<SinkRecord>,
+    },
+    /// The table's format could not encode row `row` (1-based, among all rows given to this
+    /// sink); nothing was buffered for it.
+    Encode { row: u64, error: Box<FormatError> },
+    /// Row `row` does not have one value per physical column.
+    RowArity {
+        row: u64,
+        expected: usize,
+        found: usize,
+    },
+    /// The sink stopped on a fatal error (a non-retryable code, `sink.fail-on-error`,
+    /// `sink.retry.max-attempts`, or a fatal request error of reference §7.3). Returned by
+    /// every later call; the first one hands back the unwritten records.
+    Failed(Box<SinkFailure>),
+    /// `close` gave up after `waited`; the records it could not get acknowledged are handed
+    /// back (those still in flight may yet have been written: at-least-once).
+    CloseTimedOut {
+        waited: Duration,
+        records: Vec<FailedRecord>,
+    },
+    /// The sink was closed; the records of this call that were not buffered are handed back.
+    Closed { records: Vec<SinkRecord> },
+    /// A sink setting is invalid; `key` names the option.
+    Config { key: &'static str, message: String },
+    /// The table cannot be written (missing `aws.region`, bad partitioner, ...).
+    Options(OptionsError),
+    /// The Kinesis client could not be built or its credentials not resolved.
+    Client(KinesisError),
+}
+
+impl SinkError {
+    /// The records this error hands back (empty for errors that carry none).
+    pub fn records(&self) -> Vec<&SinkRecord> {
+        match self {
+            SinkError::InvalidRecord { record, unsent, .. } => {
+                std::iter::once(record).chain(unsent).collect()
+            }
+            SinkError::Closed { records } => records.iter().collect(),
+            SinkError::Failed(f) => f.records.iter().map(|r| &r.record).collect(),
+            SinkError::CloseTimedOut { records, .. } => records.iter().map(|r| &r.record).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Takes the records this error hands back.
+    pub fn into_records(self) -> Vec<SinkRecord> {
+        match self {
+            SinkError::InvalidRecord {
+                record, mut unsent, ..
+            } => {
+                unsent.insert(0, record);
+                unsent
+            }
+            SinkError::Closed { records } => records,
+            SinkError::Failed(f) => f.records.into_iter().map(|r| r.record).collect(),
+            SinkError::CloseTimedOut { records, .. } => {
+                records.into_iter().map(|r| r.record).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The failed records with their last error codes, for `Failed` and `CloseTimedOut`.
+    pub fn failed_records(&self) -> &[FailedRecord] {
+        match self {
+            SinkError::Failed(f) => &f.records,
+            SinkError::CloseTimedOut { records, .. } => records,
+            _ => &[],
+        }
+    }
+
+    /// Whether the sink can take more writes after this error (only row-level errors).
+    pub fn is_row_error(&self) -> bool {
+        matches!(
+            self,
+            SinkError::InvalidRecord { .. } | SinkError::Encode { .. } | SinkError::RowArity { .. }
+        )
+    }
+}
+
+impl fmt::Display for SinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SinkError::InvalidRecord { row, problem, .. } => {
+                write!(f, "row {row}: {problem}; nothing was sent")
+            }
+            SinkError::Encode { row, error } => write!(f, "row {row}: cannot encode: {error}"),
+            SinkError::RowArity {
+                row,
+                expected,
+                found,
+            } => write!(
+                f,
+                "row {row}: has {found} values but the table has {expected} physical columns"
+            ),
+            SinkError::Failed(failure) => {
+                write!(f, "{}", failure.cause)?;
+                if failure.records_handed_back_earlier {
+                    write!(f, " (the unwritten records were handed back earlier)")
+                } else {
+                    write!(
+                        f,
+                        "; {} records not written are handed back",
+                        failure.records.len()
+                    )
+                }
+            }
+            SinkError::CloseTimedOut { waited, records } => write!(
+                f,
+                "close gave up after {waited:?} with {} records not acknowledged; they are handed back",
+                records.len()
+            ),
+            SinkError::Closed { .. } => f.write_str("the sink is closed"),
+            SinkError::Config { key, message } => write!(f, "{key}: {message}"),
+            SinkError::Options(e) => write!(f, "{e}"),
+            SinkError::Client(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for SinkError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SinkError::Encode { error, .. } => Some(error.as_ref()),
+            SinkError::Options(e) => Some(e),
+            SinkError::Client(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<OptionsError> for SinkError {
+    fn from(e: OptionsError) -> Self {
+        SinkError::Options(e)
+    }
+}

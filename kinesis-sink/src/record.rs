@@ -1,0 +1,140 @@
+//! [`SinkRecord`]: one encoded, keyed record, and the client-side checks of decisions D7.
+
+use std::fmt;
+
+/// Kinesis' limit on the data of one record: 1 MiB.
+pub const MAX_RECORD_DATA_BYTES: usize = 1_048_576;
+/// Kinesis' limit on a partition key: 256 Unicode scalar values.
+pub const MAX_PARTITION_KEY_CHARS: usize = 256;
+
+/// One record ready for PutRecords: its data bytes and partition key.
+///
+/// ```
+/// use kinesis_sink::SinkRecord;
+/// let r = SinkRecord::new(b"hello".to_vec(), "user-1");
+/// assert_eq!(r.check(), Ok(()));
+/// assert!(SinkRecord::new(vec![], "").check().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SinkRecord {
+    /// The payload.
+    pub data: Vec<u8>,
+    /// The partition key (1..=256 characters).
+    pub partition_key: String,
+}
+
+/// Why a record cannot be sent to Kinesis (found before sending).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordProblem {
+    /// The data is larger than [`MAX_RECORD_DATA_BYTES`].
+    DataTooLarge { bytes: usize },
+    /// The partition key is empty.
+    EmptyPartitionKey,
+    /// The partition key is longer than [`MAX_PARTITION_KEY_CHARS`].
+    PartitionKeyTooLong { chars: usize },
+}
+
+impl fmt::Display for RecordProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordProblem::DataTooLarge { bytes } => write!(
+                f,
+                "record data is {bytes} bytes, more than the {MAX_RECORD_DATA_BYTES} bytes Kinesis accepts per record"
+            ),
+            RecordProblem::EmptyPartitionKey => {
+                f.write_str("the partition key is empty (Kinesis needs 1 to 256 characters)")
+            }
+            RecordProblem::PartitionKeyTooLong { chars } => write!(
+                f,
+                "the partition key is {chars} characters long, more than the {MAX_PARTITION_KEY_CHARS} Kinesis accepts"
+            ),
+        }
+    }
+}
+
+impl SinkRecord {
+    /// A record from data and key.
+    pub fn new(data: impl Into<Vec<u8>>, partition_key: impl Into<String>) -> Self {
+        SinkRecord {
+            data: data.into(),
+            partition_key: partition_key.into(),
+        }
+    }
+
+    /// The client-side checks of decisions D7: data ≤ 1 MiB, key of 1..=256 characters.
+    pub fn check(&self) -> Result<(), RecordProblem> {
+        if self.data.len() > MAX_RECORD_DATA_BYTES {
+            return Err(RecordProblem::DataTooLarge {
+                bytes: self.data.len(),
+            });
+        }
+        if self.partition_key.is_empty() {
+            return Err(RecordProblem::EmptyPartitionKey);
+        }
+        // Fast path: a key of at most 256 bytes has at most 256 characters.
+        if self.partition_key.len() > MAX_PARTITION_KEY_CHARS {
+            let chars = self.partition_key.chars().count();
+            if chars > MAX_PARTITION_KEY_CHARS {
+                return Err(RecordProblem::PartitionKeyTooLong { chars });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A random version-4 UUID in its 36-character text form, as Flink's `random` partitioner
+/// sends. Drawn from a fast non-cryptographic generator: partition keys only spread records
+/// over shards, and a system call per record would cost more than sending it.
+///
+/// ```
+/// let k = kinesis_sink::random_partition_key();
+/// assert_eq!(k.len(), 36);
+/// assert_eq!(&k[14..15], "4"); // version 4
+/// assert!(matches!(&k[19..20], "8" | "9" | "a" | "b")); // RFC 4122 variant
+/// ```
+pub fn random_partition_key() -> String {
+    let bytes = fastrand::u128(..).to_le_bytes();
+    let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    id.hyphenated().encode_lower(&mut buf).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_size_and_key_length_in_characters() {
+        let ok = SinkRecord::new(vec![0u8; MAX_RECORD_DATA_BYTES], "k");
+        assert_eq!(ok.check(), Ok(()));
+        let big = SinkRecord::new(vec![0u8; MAX_RECORD_DATA_BYTES + 1], "k");
+        assert_eq!(
+            big.check(),
+            Err(RecordProblem::DataTooLarge {
+                bytes: MAX_RECORD_DATA_BYTES + 1
+            })
+        );
+        assert_eq!(
+            SinkRecord::new(vec![1], "").check(),
+            Err(RecordProblem::EmptyPartitionKey)
+        );
+        // 256 two-byte characters are 512 bytes but within the limit.
+        assert_eq!(SinkRecord::new(vec![1], "é".repeat(256)).check(), Ok(()));
+        assert_eq!(
+            SinkRecord::new(vec![1], "é".repeat(257)).check(),
+            Err(RecordProblem::PartitionKeyTooLong { chars: 257 })
+        );
+        assert!(RecordProblem::DataTooLarge { bytes: 2_000_000 }
+            .to_string()
+            .contains("2000000 bytes"));
+    }
+
+    #[test]
+    fn random_keys_are_distinct_uuids() {
+        let a = random_partition_key();
+        let b = random_partition_key();
+        assert_ne!(a, b);
+        assert!(uuid::Uuid::parse_str(&a).unwrap().get_version_num() == 4);
+    }
+}

@@ -1,0 +1,409 @@
+//! Shared helpers of the kinesis-sink integration tests: the test servers, a loopback
+//! responder that speaks enough Kinesis JSON to acknowledge or fail PutRecords entries, and
+//! a reader that collects every record of a stream with plain kinesis-wire calls.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use kinesis_wire::credentials::StaticProvider;
+use kinesis_wire::model::{
+    CreateStreamInput, DeleteStreamInput, GetRecordsInput, GetShardIteratorInput, ListShardsInput,
+};
+use kinesis_wire::{
+    Credentials, KinesisClient, Record, RetryPolicy, Shard, Shutdown, StartingPosition, StreamRef,
+    Timeouts,
+};
+
+/// The endpoint in `var`, or `None` (with a notice) when unset outside CI. Under `CI=true` a
+/// missing server is a failure, not a skip.
+pub fn endpoint(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.trim().is_empty() => Some(v),
+        _ => {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("{var} is not set but CI=true: run the tests through scripts/test, which starts the servers");
+            }
+            eprintln!("notice: {var} is not set; skipping this test (scripts/test sets it)");
+            None
+        }
+    }
+}
+
+/// A client for a local endpoint (any keys work: no test server checks signatures).
+pub fn client(endpoint: &str) -> KinesisClient {
+    client_with_timeouts(endpoint, Timeouts::default())
+}
+
+pub fn client_with_timeouts(endpoint: &str, timeouts: Timeouts) -> KinesisClient {
+    KinesisClient::builder()
+        .endpoint(endpoint)
+        .region("us-east-1")
+        .credentials(Arc::new(StaticProvider::new(Credentials::new(
+            "test", "test", None, None, "BASIC",
+        ))))
+        .timeouts(timeouts)
+        .max_connections(8)
+        .build()
+        .expect("client builds")
+}
+
+/// A unique stream name, so tests can run in parallel on one server.
+pub fn unique_name(prefix: &str) -> String {
+    format!("{prefix}-{}-{:08x}", std::process::id(), fastrand::u32(..))
+}
+
+/// Creates a stream, waits for ACTIVE, and deletes it when dropped.
+pub struct TempStream {
+    pub client: KinesisClient,
+    pub name: String,
+}
+
+impl TempStream {
+    pub fn create(client: &KinesisClient, prefix: &str, shards: u32) -> TempStream {
+        let name = unique_name(prefix);
+        client
+            .create_stream(&CreateStreamInput {
+                stream_name: name.clone(),
+                shard_count: Some(shards),
+                stream_mode_details: None,
+            })
+            .unwrap_or_else(|e| panic!("CreateStream {name}: {e}"));
+        let t = TempStream {
+            client: client.clone(),
+            name,
+        };
+        t.wait_active();
+        t
+    }
+
+    pub fn stream(&self) -> StreamRef {
+        StreamRef::Name(self.name.clone())
+    }
+
+    pub fn wait_active(&self) {
+        self.client
+            .wait_for_stream_active(&self.stream(), Duration::from_secs(30))
+            .unwrap_or_else(|e| panic!("stream {} never became ACTIVE: {e}", self.name));
+    }
+
+    pub fn shards(&self) -> Vec<Shard> {
+        self.client
+            .list_all_shards(
+                &ListShardsInput::for_stream(self.name.as_str()),
+                &RetryPolicy::default(),
+                &Shutdown::new(),
+            )
+            .expect("ListShards")
+    }
+
+    /// Every record of every shard (closed ones included), read from TRIM_HORIZON until
+    /// `expected` records were seen and each shard is caught up, or `limit` passed.
+    pub fn read_all(&self, expected: usize, limit: Duration) -> Vec<(String, Record)> {
+        let start = Instant::now();
+        let shards = self.shards();
+        let policy = RetryPolicy::default();
+        let shutdown = Shutdown::new();
+        let mut iterators: Vec<(String, Option<String>)> = shards
+            .iter()
+            .map(|s| {
+                let it = policy
+                    .run(&shutdown, |_| {
+                        self.client.get_shard_iterator(&GetShardIteratorInput {
+                            stream: self.stream(),
+                            shard_id: s.shard_id.clone(),
+                            position: StartingPosition::TrimHorizon,
+                        })
+                    })
+                    .expect("GetShardIterator");
+                (s.shard_id.clone(), Some(it))
+            })
+            .collect();
+        let mut out = Vec::new();
+        loop {
+            let mut all_caught_up = true;
+            for (shard, it) in iterators.iter_mut() {
+                let Some(iter) = it.clone() else { continue };
+                let page = policy
+                    .run(&shutdown, |_| {
+                        self.client.get_records(&GetRecordsInput {
+                            shard_iterator: iter.clone(),
+                            limit: Some(10_000),
+                            stream_arn: None,
+                        })
+                    })
+                    .expect("GetRecords");
+                if !page.records.is_empty() || page.millis_behind_latest.unwrap_or(0) > 0 {
+                    all_caught_up = false;
+                }
+                out.extend(page.records.into_iter().map(|r| (shard.clone(), r)));
+                *it = page.next_shard_iterator;
+            }
+            if (out.len() >= expected && all_caught_up) || start.elapsed() > limit {
+                return out;
+            }
+        }
+    }
+}
+
+impl Drop for TempStream {
+    fn drop(&mut self) {
+        let _ = self.client.delete_stream(&DeleteStreamInput {
+            stream: self.stream(),
+            enforce_consumer_deletion: Some(true),
+        });
+    }
+}
+
+/// The MD5 hash key of a partition key, as Kinesis maps keys to shards.
+pub fn hash_key(partition_key: &str) -> u128 {
+    use md5::{Digest, Md5};
+    let d = Md5::digest(partition_key.as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d);
+    u128::from_be_bytes(b)
+}
+
+// ---------------------------------------------------------------------------------------
+// Loopback responder.
+
+/// One PutRecords entry as the responder received it.
+pub type Entry = (Vec<u8>, String);
+
+/// How the responder answers one PutRecords request.
+pub enum Reply {
+    /// One result per entry: `None` acknowledges (and stores) it, `Some(code)` fails it.
+    Results(Vec<Option<&'static str>>),
+    /// The whole request fails with this HTTP status and `__type` code.
+    Error(u16, &'static str),
+    /// Wait this long (or until [`Responder::release`]), then answer with the inner reply.
+    Stall(Duration, Box<Reply>),
+}
+
+impl Reply {
+    pub fn ack_all(n: usize) -> Reply {
+        Reply::Results(vec![None; n])
+    }
+}
+
+/// Decides the reply to request number `index` (0-based) carrying `entries`.
+pub type Script = dyn Fn(usize, &[Entry]) -> Reply + Send + Sync;
+
+pub struct ResponderState {
+    /// Every PutRecords request's entries, in arrival order.
+    pub requests: Mutex<Vec<Vec<Entry>>>,
+    /// Every entry acknowledged, in order (an entry acknowledged twice appears twice).
+    pub stored: Mutex<Vec<Entry>>,
+    released: Mutex<bool>,
+    release_cv: Condvar,
+    count: AtomicUsize,
+    script: Box<Script>,
+}
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 that answers PutRecords per a script.
+pub struct Responder {
+    pub url: String,
+    pub state: Arc<ResponderState>,
+    stop: Arc<AtomicBool>,
+    port: u16,
+}
+
+impl Responder {
+    pub fn start(script: impl Fn(usize, &[Entry]) -> Reply + Send + Sync + 'static) -> Responder {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(ResponderState {
+            requests: Mutex::default(),
+            stored: Mutex::default(),
+            released: Mutex::new(false),
+            release_cv: Condvar::new(),
+            count: AtomicUsize::new(0),
+            script: Box::new(script),
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        {
+            let state = state.clone();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                for conn in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let Ok(conn) = conn else { continue };
+                    let state = state.clone();
+                    std::thread::spawn(move || serve(conn, &state));
+                }
+            });
+        }
+        Responder {
+            url: format!("http://127.0.0.1:{port}"),
+            state,
+            stop,
+            port,
+        }
+    }
+
+    /// Ends every stall now and later.
+    pub fn release(&self) {
+        *self.state.released.lock().unwrap() = true;
+        self.state.release_cv.notify_all();
+    }
+
+    pub fn stored(&self) -> Vec<Entry> {
+        self.state.stored.lock().unwrap().clone()
+    }
+
+    pub fn requests(&self) -> Vec<Vec<Entry>> {
+        self.state.requests.lock().unwrap().clone()
+    }
+
+    pub fn request_count(&self) -> usize {
+        self.state.count.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        self.release();
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn serve(conn: TcpStream, state: &ResponderState) {
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut writer = conn.try_clone().expect("clone socket");
+    let mut reader = BufReader::new(conn);
+    loop {
+        let mut content_length = 0usize;
+        let mut line = String::new();
+        // Request line, then headers.
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    content_length = v.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0u8; content_length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let (status, response) = handle(&body, state);
+        let head = format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nx-amzn-requestid: test\r\n\r\n",
+            response.len()
+        );
+        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(&response).is_err() {
+            return;
+        }
+    }
+}
+
+fn parse_entries(body: &[u8]) -> Vec<Entry> {
+    let v: serde_json::Value = serde_json::from_slice(body).expect("PutRecords body is JSON");
+    v["Records"]
+        .as_array()
+        .expect("Records array")
+        .iter()
+        .map(|r| {
+            let data = base64::engine::general_purpose::STANDARD
+                .decode(r["Data"].as_str().expect("Data"))
+                .expect("base64 Data");
+            (
+                data,
+                r["PartitionKey"]
+                    .as_str()
+                    .expect("PartitionKey")
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+fn handle(body: &[u8], state: &ResponderState) -> (u16, Vec<u8>) {
+    let entries = parse_entries(body);
+    let index = state.count.fetch_add(1, Ordering::SeqCst);
+    state.requests.lock().unwrap().push(entries.clone());
+    let mut reply = (state.script)(index, &entries);
+    loop {
+        match reply {
+            Reply::Stall(d, inner) => {
+                let deadline = Instant::now() + d;
+                let mut released = state.released.lock().unwrap();
+                while !*released && Instant::now() < deadline {
+                    released = state
+                        .release_cv
+                        .wait_timeout(released, deadline - Instant::now())
+                        .unwrap()
+                        .0;
+                }
+                reply = *inner;
+            }
+            Reply::Error(status, code) => {
+                return (
+                    status,
+                    format!(r#"{{"__type":"{code}","message":"injected {code}"}}"#).into_bytes(),
+                )
+            }
+            Reply::Results(results) => {
+                assert_eq!(
+                    results.len(),
+                    entries.len(),
+                    "script gave one result per entry"
+                );
+                let mut failed = 0;
+                let mut out = String::from("{\"Records\":[");
+                let mut stored = state.stored.lock().unwrap();
+                for (i, (r, e)) in results.iter().zip(&entries).enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    match r {
+                        None => {
+                            stored.push(e.clone());
+                            out.push_str(&format!(
+                                r#"{{"SequenceNumber":"{}","ShardId":"shardId-000000000000"}}"#,
+                                49_000_000 + stored.len()
+                            ));
+                        }
+                        Some(code) => {
+                            failed += 1;
+                            out.push_str(&format!(
+                                r#"{{"ErrorCode":"{code}","ErrorMessage":"injected {code}"}}"#
+                            ));
+                        }
+                    }
+                }
+                out.push_str(&format!("],\"FailedRecordCount\":{failed}}}"));
+                return (200, out.into_bytes());
+            }
+        }
+    }
+}
+
+/// Counts of each entry in `entries`.
+pub fn multiset(entries: &[Entry]) -> HashMap<Entry, usize> {
+    let mut m = HashMap::new();
+    for e in entries {
+        *m.entry(e.clone()).or_insert(0) += 1;
+    }
+    m
+}

@@ -1,0 +1,593 @@
+//! The sink against a loopback responder that acknowledges, partially fails, fails or
+//! stalls PutRecords requests: retries, hand-back of unwritten records, fail-on-error,
+//! timeouts, close and backpressure.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{client, client_with_timeouts, multiset, Reply, Responder};
+use kinesis_sink::{RecordSink, SinkConfig, SinkError, SinkRecord};
+use kinesis_wire::{Backoff, Timeouts};
+
+const PTE: &str = "ProvisionedThroughputExceededException";
+
+fn fast_config() -> SinkConfig {
+    SinkConfig {
+        batch_max_size: 100,
+        max_in_flight_requests: 1,
+        max_buffered_requests: 1000,
+        flush_buffer_timeout: Duration::from_millis(100),
+        retry_backoff: Backoff::new(Duration::from_millis(2), Duration::from_millis(10), 1.5),
+        ..SinkConfig::default()
+    }
+}
+
+fn records(n: usize, prefix: &str) -> Vec<SinkRecord> {
+    (0..n)
+        .map(|i| {
+            SinkRecord::new(
+                format!("{prefix}-{i:06}").into_bytes(),
+                format!("k{}", i % 37),
+            )
+        })
+        .collect()
+}
+
+fn as_entries(rs: &[SinkRecord]) -> Vec<(Vec<u8>, String)> {
+    rs.iter()
+        .map(|r| (r.data.clone(), r.partition_key.clone()))
+        .collect()
+}
+
+#[test]
+fn partial_failures_resend_only_failed_entries_at_the_head_in_order() {
+    // Fail every entry whose number is divisible by 3 on its first two sends with
+    // throughput errors, and every 7th once with InternalFailure.
+    let sends: Arc<Mutex<std::collections::HashMap<Vec<u8>, u32>>> = Arc::default();
+    let failed_per_request: Arc<Mutex<Vec<Vec<common::Entry>>>> = Arc::default();
+    let (s2, f2) = (sends.clone(), failed_per_request.clone());
+    let r = Responder::start(move |_, entries| {
+        let mut sends = s2.lock().unwrap();
+        let verdicts: Vec<Option<&'static str>> = entries
+            .iter()
+            .map(|(data, _)| {
+                let n: usize = std::str::from_utf8(&data[2..]).unwrap().parse().unwrap();
+                let c = sends.entry(data.clone()).or_insert(0);
+                *c += 1;
+                if n.is_multiple_of(3) && *c <= 2 {
+                    Some(PTE)
+                } else if n.is_multiple_of(7) && *c == 1 {
+                    Some("InternalFailure")
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let failed = entries
+            .iter()
+            .zip(&verdicts)
+            .filter(|(_, v)| v.is_some())
+            .map(|(e, _)| e.clone())
+            .collect();
+        f2.lock().unwrap().push(failed);
+        Reply::Results(verdicts)
+    });
+    let sink = RecordSink::open(client(&r.url), "s", fast_config()).unwrap();
+    let input = records(3000, "p");
+    sink.send_all(input.clone()).unwrap();
+    sink.flush().unwrap();
+    let m = sink.metrics();
+    sink.close(Duration::from_secs(10)).unwrap();
+
+    // Exactly once each: the responder acknowledged every entry once and never twice.
+    let stored = multiset(&r.stored());
+    assert_eq!(stored, multiset(&as_entries(&input)));
+    assert_eq!(m.records_written, 3000);
+    let first_failures = (0..3000usize)
+        .filter(|n| n.is_multiple_of(3) || n.is_multiple_of(7))
+        .count() as u64;
+    let second_failures = (0..3000usize).filter(|n| n.is_multiple_of(3)).count() as u64;
+    assert_eq!(m.records_retried, first_failures + second_failures);
+    assert_eq!(m.retried_by_code[PTE], 2 * second_failures);
+    assert!(m.retried_by_code["InternalFailure"] > 0);
+    assert_eq!(m.records_failed, 0);
+    assert!(
+        m.in_flight_records_limit < 100,
+        "AIMD shrank the limit: {m:?}"
+    );
+
+    // Only the failed entries were resent, at the head of the next request, in order
+    // (one request in flight at a time, so "next" is well defined).
+    let reqs = r.requests();
+    let failed = failed_per_request.lock().unwrap().clone();
+    let mut with_failures = 0;
+    for i in 0..reqs.len() - 1 {
+        let n = failed[i].len().min(reqs[i + 1].len());
+        if n > 0 {
+            with_failures += 1;
+            assert_eq!(&reqs[i + 1][..n], &failed[i][..n], "request {}", i + 1);
+        }
+    }
+    assert!(with_failures >= 20, "{with_failures}");
+    let total_sent: usize = reqs.iter().map(Vec::len).sum();
+    assert_eq!(total_sent as u64, 3000 + m.records_retried);
+}
+
+#[test]
+fn fatal_per_record_code_hands_records_back() {
+    let r = Responder::start(|_, entries| {
+        Reply::Results(
+            entries
+                .iter()
+                .map(|(d, _)| (d.as_slice() == b"f-000042").then_some("KMSAccessDeniedException"))
+                .collect(),
+        )
+    });
+    let sink = RecordSink::open(client(&r.url), "s", fast_config()).unwrap();
+    let input = records(500, "f");
+    sink.send_all(input.clone()).unwrap();
+    let err = sink.flush().unwrap_err();
+    let SinkError::Failed(failure) = &err else {
+        panic!("expected Failed, got {err}")
+    };
+    assert_eq!(failure.code.as_deref(), Some("KMSAccessDeniedException"));
+    assert!(failure.cause.contains("not retryable"), "{}", failure.cause);
+    let bad = failure
+        .records
+        .iter()
+        .find(|f| f.record.data == b"f-000042")
+        .expect("the rejected record is handed back");
+    assert_eq!(bad.error_code.as_deref(), Some("KMSAccessDeniedException"));
+    assert_eq!(bad.attempts, 1);
+    // Nothing lost: acknowledged plus handed back is exactly the input, with no overlap.
+    let mut seen = r.stored();
+    seen.extend(
+        failure
+            .records
+            .iter()
+            .map(|f| (f.record.data.clone(), f.record.partition_key.clone())),
+    );
+    assert_eq!(multiset(&seen), multiset(&as_entries(&input)));
+    let m = sink.metrics();
+    assert_eq!(m.records_failed as usize, failure.records.len());
+    assert_eq!(m.failed_by_code["KMSAccessDeniedException"], 1);
+    // Later calls report the failure without records, and refuse new ones (handing them back).
+    let again = sink
+        .send(SinkRecord::new(b"late".to_vec(), "k"))
+        .unwrap_err();
+    match again {
+        SinkError::Failed(f) => {
+            assert!(f.records_handed_back_earlier);
+            assert_eq!(f.records.len(), 1);
+            assert_eq!(f.records[0].record.data, b"late");
+            assert_eq!(f.records[0].error_code, None);
+        }
+        other => panic!("expected Failed, got {other}"),
+    }
+    assert!(matches!(
+        sink.close(Duration::from_secs(5)),
+        Err(SinkError::Failed(_))
+    ));
+}
+
+#[test]
+fn fail_on_error_stops_at_the_first_throttled_record() {
+    let r = Responder::start(|i, entries| {
+        Reply::Results(
+            entries
+                .iter()
+                .enumerate()
+                .map(|(j, _)| (i == 1 && j == 5).then_some(PTE))
+                .collect(),
+        )
+    });
+    let cfg = SinkConfig {
+        fail_on_error: true,
+        ..fast_config()
+    };
+    let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
+    let input = records(400, "e");
+    let mut err = sink.send_all(input.clone()).err();
+    if err.is_none() {
+        err = sink.flush().err();
+    }
+    let err = err.expect("the throttled record fails the sink");
+    let SinkError::Failed(failure) = &err else {
+        panic!("expected Failed, got {err}")
+    };
+    assert!(
+        failure.cause.contains("sink.fail-on-error"),
+        "{}",
+        failure.cause
+    );
+    assert_eq!(failure.code.as_deref(), Some(PTE));
+    assert_eq!(failure.records[0].error_code.as_deref(), Some(PTE));
+    let mut seen = r.stored();
+    seen.extend(
+        failure
+            .records
+            .iter()
+            .map(|f| (f.record.data.clone(), f.record.partition_key.clone())),
+    );
+    // Records of the call not yet buffered when it failed are handed back by send_all too.
+    assert_eq!(multiset(&seen), multiset(&as_entries(&input)));
+    assert_eq!(
+        r.stored().len(),
+        100 + 99,
+        "first request fully, second all but one"
+    );
+}
+
+#[test]
+fn max_attempts_bounds_retries_of_a_poisoned_record() {
+    let r = Responder::start(|_, entries| {
+        Reply::Results(
+            entries
+                .iter()
+                .map(|(d, _)| (d.as_slice() == b"m-000003").then_some(PTE))
+                .collect(),
+        )
+    });
+    let cfg = SinkConfig {
+        max_attempts: 3,
+        ..fast_config()
+    };
+    let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
+    sink.send_all(records(10, "m")).unwrap();
+    let err = sink.flush().unwrap_err();
+    let SinkError::Failed(failure) = &err else {
+        panic!("expected Failed, got {err}")
+    };
+    assert!(
+        failure.cause.contains("sink.retry.max-attempts=3"),
+        "{}",
+        failure.cause
+    );
+    assert_eq!(failure.records.len(), 1);
+    assert_eq!(failure.records[0].attempts, 3);
+    assert_eq!(r.stored().len(), 9);
+    let sends = r
+        .requests()
+        .iter()
+        .flatten()
+        .filter(|(d, _)| d.as_slice() == b"m-000003")
+        .count();
+    assert_eq!(sends, 3);
+}
+
+#[test]
+fn request_level_errors_retry_or_stop_as_reference_7_3() {
+    // 500 and throttling at request level are retried with backoff (whole batch).
+    let r = Responder::start(|i, entries| match i {
+        0 => Reply::Error(500, "InternalFailure"),
+        1 => Reply::Error(400, "LimitExceededException"),
+        _ => Reply::ack_all(entries.len()),
+    });
+    let sink = RecordSink::open(client(&r.url), "s", fast_config()).unwrap();
+    let input = records(150, "q");
+    sink.send_all(input.clone()).unwrap();
+    sink.close(Duration::from_secs(10)).unwrap();
+    assert_eq!(multiset(&r.stored()), multiset(&as_entries(&input)));
+    let m = sink.metrics();
+    assert_eq!(m.requests_failed, 2);
+    assert_eq!(m.retried_by_code["InternalFailure"], 100);
+    // AIMD cut the records in flight to round(100 × 0.99) after the first failure.
+    assert_eq!(m.retried_by_code["LimitExceededException"], 99);
+
+    // ResourceNotFoundException is fatal at once and hands everything back.
+    let r = Responder::start(|_, _| Reply::Error(400, "ResourceNotFoundException"));
+    let sink = RecordSink::open(client(&r.url), "missing", fast_config()).unwrap();
+    let input = records(150, "n");
+    sink.send_all(input.clone()).unwrap();
+    let err = sink.close(Duration::from_secs(10)).unwrap_err();
+    assert!(err.to_string().contains("stream missing"), "{err}");
+    let back: Vec<_> = err.into_records();
+    assert_eq!(back, input, "every record handed back in order");
+    assert_eq!(r.request_count(), 1, "not retried");
+}
+
+#[test]
+fn request_timeout_is_retried_and_only_the_late_batch_may_repeat() {
+    // The first request is answered (and stored) only after the client gave up on it.
+    let r = Responder::start(|i, entries| {
+        if i == 0 {
+            Reply::Stall(
+                Duration::from_millis(1500),
+                Box::new(Reply::ack_all(entries.len())),
+            )
+        } else {
+            Reply::ack_all(entries.len())
+        }
+    });
+    let timeouts = Timeouts {
+        connect: Duration::from_secs(2),
+        read: Duration::from_millis(300),
+        overall: Duration::from_millis(600),
+    };
+    let sink =
+        RecordSink::open(client_with_timeouts(&r.url, timeouts), "s", fast_config()).unwrap();
+    let input = records(250, "t");
+    sink.send_all(input.clone()).unwrap();
+    sink.flush().unwrap();
+    let m = sink.metrics();
+    assert!(m.requests_failed >= 1);
+    assert!(
+        m.retried_by_code
+            .keys()
+            .any(|k| k.starts_with("Transport(")),
+        "{m:?}"
+    );
+    sink.close(Duration::from_secs(5)).unwrap();
+    std::thread::sleep(Duration::from_millis(1600));
+    let stored = multiset(&r.stored());
+    let first: HashSet<_> = r.requests()[0].iter().cloned().collect();
+    for e in as_entries(&input) {
+        let n = stored.get(&e).copied().unwrap_or(0);
+        assert!(n >= 1, "{e:?} never written");
+        if n > 1 {
+            assert!(
+                first.contains(&e) && n == 2,
+                "only the timed-out batch may repeat: {e:?} x{n}"
+            );
+        }
+    }
+}
+
+#[test]
+fn close_waits_for_in_flight_requests_or_hands_them_back() {
+    // Slow but successful: close waits and everything lands.
+    let r = Responder::start(|_, entries| {
+        Reply::Stall(
+            Duration::from_millis(300),
+            Box::new(Reply::ack_all(entries.len())),
+        )
+    });
+    let cfg = SinkConfig {
+        max_in_flight_requests: 4,
+        ..fast_config()
+    };
+    let sink = RecordSink::open(client(&r.url), "s", cfg.clone()).unwrap();
+    let input = records(450, "c");
+    sink.send_all(input.clone()).unwrap();
+    sink.close(Duration::from_secs(10)).unwrap();
+    assert_eq!(multiset(&r.stored()), multiset(&as_entries(&input)));
+    let late = sink
+        .send(SinkRecord::new(b"late".to_vec(), "k"))
+        .unwrap_err();
+    assert!(
+        matches!(&late, SinkError::Closed { records } if records.len() == 1),
+        "{late}"
+    );
+
+    // Stalled for longer than close may wait: close returns on time with every record not
+    // acknowledged (in flight and buffered) handed back.
+    let r = Responder::start(|_, entries| {
+        Reply::Stall(
+            Duration::from_secs(5),
+            Box::new(Reply::ack_all(entries.len())),
+        )
+    });
+    let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
+    let input = records(450, "d");
+    sink.send_all(input.clone()).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let start = Instant::now();
+    let err = sink.close(Duration::from_millis(400)).unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    let SinkError::CloseTimedOut { records: back, .. } = &err else {
+        panic!("{err}")
+    };
+    let mut back: Vec<_> = back.iter().map(|f| f.record.clone()).collect();
+    back.sort_by(|a, b| a.data.cmp(&b.data));
+    assert_eq!(back, input);
+    assert_eq!(sink.metrics().records_failed, 450);
+    r.release();
+}
+
+#[test]
+fn a_stalled_endpoint_blocks_writers_and_bounds_memory() {
+    // Records of 10 KiB against a 1 MiB flush size and a 2 MiB memory bound: the byte bound
+    // is what blocks.
+    let r = Responder::start(|_, entries| {
+        Reply::Stall(
+            Duration::from_secs(20),
+            Box::new(Reply::ack_all(entries.len())),
+        )
+    });
+    let cfg = SinkConfig {
+        batch_max_size: 100,
+        max_in_flight_requests: 2,
+        max_buffered_requests: 1000,
+        flush_buffer_size: 1 << 20,
+        max_buffered_bytes: 2 << 20,
+        ..fast_config()
+    };
+    let bound = cfg.max_buffered_bytes;
+    let sink = Arc::new(RecordSink::open(client(&r.url), "s", cfg).unwrap());
+    let written = Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let (sink, written) = (sink.clone(), written.clone());
+        std::thread::spawn(move || {
+            for i in 0..1000 {
+                let mut data = vec![b'x'; 10 * 1024];
+                data[..6].copy_from_slice(format!("{i:06}").as_bytes());
+                sink.send(SinkRecord::new(data, format!("k{i}"))).unwrap();
+                written.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+    let mut max_held = 0u64;
+    let deadline = Instant::now() + Duration::from_millis(800);
+    while Instant::now() < deadline {
+        let m = sink.metrics();
+        max_held = max_held.max(m.buffered_bytes + m.in_flight_bytes);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let blocked_at = written.load(Ordering::SeqCst);
+    assert!(
+        blocked_at < 1000,
+        "write must block while the endpoint stalls"
+    );
+    assert!(
+        blocked_at >= 150,
+        "the sink buffers up to its bound first: {blocked_at}"
+    );
+    assert!(max_held <= bound, "held {max_held} > bound {bound}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(written.load(Ordering::SeqCst), blocked_at, "still blocked");
+    r.release();
+    writer.join().unwrap();
+    sink.close(Duration::from_secs(20)).unwrap();
+    assert_eq!(r.stored().len(), 1000);
+    assert_eq!(sink.metrics().records_written, 1000);
+}
+
+#[test]
+fn a_stalled_endpoint_blocks_at_max_buffered_records() {
+    let r = Responder::start(|_, entries| {
+        Reply::Stall(
+            Duration::from_secs(20),
+            Box::new(Reply::ack_all(entries.len())),
+        )
+    });
+    let cfg = SinkConfig {
+        max_buffered_requests: 300,
+        ..fast_config()
+    };
+    let sink = Arc::new(RecordSink::open(client(&r.url), "s", cfg).unwrap());
+    let written = Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let (sink, written) = (sink.clone(), written.clone());
+        std::thread::spawn(move || {
+            for rec in records(2000, "b") {
+                sink.send(rec).unwrap();
+                written.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    let m = sink.metrics();
+    // One batch of 100 in flight, 300 buffered, and the writer waiting on the 401st.
+    assert_eq!(written.load(Ordering::SeqCst), 400, "{m:?}");
+    assert_eq!(m.buffered_records, 300);
+    assert_eq!(m.in_flight_records, 100);
+    r.release();
+    writer.join().unwrap();
+    sink.close(Duration::from_secs(20)).unwrap();
+    assert_eq!(r.stored().len(), 2000);
+}
+
+#[test]
+fn client_side_checks_reject_the_row_before_sending() {
+    let r = Responder::start(|_, entries| Reply::ack_all(entries.len()));
+    let sink = RecordSink::open(client(&r.url), "s", fast_config()).unwrap();
+    sink.send(SinkRecord::new(b"ok-1".to_vec(), "k")).unwrap();
+    let e = sink
+        .send(SinkRecord::new(vec![0u8; 1_048_577], "k"))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "row 2: record data is 1048577 bytes, more than the 1048576 bytes Kinesis accepts per record; nothing was sent"
+    );
+    let e = sink.send(SinkRecord::new(b"x".to_vec(), "")).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("row 3: the partition key is empty"),
+        "{e}"
+    );
+    let e = sink
+        .send_all(vec![
+            SinkRecord::new(b"ok-2".to_vec(), "k"),
+            SinkRecord::new(b"x".to_vec(), "k".repeat(257)),
+            SinkRecord::new(b"after".to_vec(), "k"),
+        ])
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("row 5: the partition key is 257 characters long"),
+        "{e}"
+    );
+    let back = e.into_records();
+    assert_eq!(
+        back.len(),
+        2,
+        "the bad record and the one after it come back"
+    );
+    assert_eq!(back[1].data, b"after");
+    sink.send(SinkRecord::new(vec![7u8; 1_048_576], "k"))
+        .unwrap();
+    sink.close(Duration::from_secs(10)).unwrap();
+    let stored = r.stored();
+    assert_eq!(stored.len(), 3);
+    assert_eq!(sink.metrics().records_rejected, 3);
+}
+
+#[test]
+fn the_flush_timer_sends_a_partial_batch() {
+    let r = Responder::start(|_, entries| Reply::ack_all(entries.len()));
+    let sink = RecordSink::open(client(&r.url), "s", fast_config()).unwrap();
+    sink.send_all(records(5, "timer")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while r.stored().len() < 5 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        r.stored().len(),
+        5,
+        "sent after sink.flush-buffer.timeout without flush"
+    );
+    assert_eq!(r.request_count(), 1);
+    sink.close(Duration::from_secs(5)).unwrap();
+}
+
+#[test]
+fn many_writer_threads_share_one_sink() {
+    let r = Responder::start(|i, entries| {
+        // Throttle a few entries now and then to mix retries into the concurrency.
+        Reply::Results(
+            entries
+                .iter()
+                .enumerate()
+                .map(|(j, _)| (i % 5 == 0 && j % 10 == 0).then_some(PTE))
+                .collect(),
+        )
+    });
+    let cfg = SinkConfig {
+        max_in_flight_requests: 4,
+        ..fast_config()
+    };
+    let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
+    let all: Vec<Vec<SinkRecord>> = (0..4).map(|t| records(2500, &format!("w{t}"))).collect();
+    std::thread::scope(|s| {
+        for part in &all {
+            let sink = &sink;
+            s.spawn(move || {
+                for rec in part {
+                    sink.send(rec.clone()).unwrap();
+                }
+            });
+        }
+    });
+    sink.close(Duration::from_secs(20)).unwrap();
+    let expected: Vec<_> = all.iter().flat_map(|p| as_entries(p)).collect();
+    assert_eq!(multiset(&r.stored()), multiset(&expected));
+    assert_eq!(sink.metrics().records_written, 10_000);
+}
+
+#[test]
+fn dropping_without_close_flushes() {
+    let r = Responder::start(|_, entries| Reply::ack_all(entries.len()));
+    {
+        let sink = RecordSink::open(client(&r.url), "s", fast_config()).unwrap();
+        sink.send_all(records(42, "drop")).unwrap();
+    }
+    assert_eq!(r.stored().len(), 42);
+}
