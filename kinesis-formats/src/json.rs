@@ -514,8 +514,9 @@ impl Encoder for JsonCodec {
 enum Tok<'a> {
     Null,
     Bool(bool),
-    /// Number literal text; `true` when it has a fraction or exponent.
-    Num(&'a str, bool),
+    /// Number literal bytes (ASCII by the grammar); `true` when it has a fraction or
+    /// exponent.
+    Num(&'a [u8], bool),
     Str(Cow<'a, str>),
     /// A whole object or array, as raw text.
     Compound(&'a str),
@@ -536,12 +537,19 @@ enum Fail {
 }
 
 struct Parser<'a> {
-    s: &'a str,
     b: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Parser<'a> {
+    /// The text of `b[from..to]`. Only string contents can hold non-ASCII bytes (anything
+    /// else is a syntax error), so UTF-8 is validated per string instead of per message.
+    #[inline]
+    fn text(&self, from: usize, to: usize) -> Result<&'a str, Fail> {
+        std::str::from_utf8(&self.b[from..to])
+            .map_err(|e| Fail::Syntax("invalid UTF-8", from + e.valid_up_to()))
+    }
+
     #[inline]
     fn ws(&mut self) {
         while self.pos < self.b.len() {
@@ -590,7 +598,7 @@ impl<'a> Parser<'a> {
             let c = b[i];
             if c == b'"' {
                 self.pos = i + 1;
-                return Ok(Cow::Borrowed(&self.s[start..i]));
+                return Ok(Cow::Borrowed(self.text(start, i)?));
             }
             if c == b'\\' {
                 return self.string_escaped(start, i);
@@ -604,17 +612,17 @@ impl<'a> Parser<'a> {
     fn string_escaped(&mut self, start: usize, mut i: usize) -> Result<Cow<'a, str>, Fail> {
         let b = self.b;
         let mut out = String::with_capacity(i - start + 16);
-        out.push_str(&self.s[start..i]);
+        out.push_str(self.text(start, i)?);
         let mut seg = i;
         while i < b.len() {
             match b[i] {
                 b'"' => {
-                    out.push_str(&self.s[seg..i]);
+                    out.push_str(self.text(seg, i)?);
                     self.pos = i + 1;
                     return Ok(Cow::Owned(out));
                 }
                 b'\\' => {
-                    out.push_str(&self.s[seg..i]);
+                    out.push_str(self.text(seg, i)?);
                     let Some(&e) = b.get(i + 1) else { break };
                     i += 2;
                     match e {
@@ -681,7 +689,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A number literal at `self.pos` (strict JSON grammar).
-    fn number(&mut self) -> Result<(&'a str, bool), Fail> {
+    fn number(&mut self) -> Result<(&'a [u8], bool), Fail> {
         let b = self.b;
         let start = self.pos;
         let mut i = start;
@@ -729,7 +737,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.pos = i;
-        Ok((&self.s[start..i], float))
+        Ok((&self.b[start..i], float))
     }
 
     /// Skips one value of any kind (depth-limited).
@@ -798,11 +806,16 @@ impl<'a> Parser<'a> {
             Some(b'{' | b'[') => {
                 let start = self.pos;
                 self.skip(0)?;
-                Ok(Tok::Compound(&self.s[start..self.pos]))
+                Ok(Tok::Compound(self.text(start, self.pos)?))
             }
             Some(_) => self.syntax("unexpected character"),
         }
     }
+}
+
+/// A number literal as text (the grammar admits only ASCII, so this cannot fail).
+fn num_str(n: &[u8]) -> &str {
+    std::str::from_utf8(n).unwrap_or("0")
 }
 
 /// Jackson's `JsonNode#asText` of a number literal: integers as written, floats through
@@ -947,7 +960,9 @@ fn compact_json(raw: &str, big_decimal: bool) -> Result<String, Fail> {
             _ => match p.scalar()? {
                 Tok::Null => out.extend_from_slice(b"null"),
                 Tok::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
-                Tok::Num(n, f) => out.extend_from_slice(number_as_text(n, f, big).as_bytes()),
+                Tok::Num(n, f) => {
+                    out.extend_from_slice(number_as_text(num_str(n), f, big).as_bytes())
+                }
                 Tok::Str(s) => write_json_string(out, &s),
                 Tok::Compound(_) => return p.syntax("unexpected nested value"),
             },
@@ -955,7 +970,6 @@ fn compact_json(raw: &str, big_decimal: bool) -> Result<String, Fail> {
         Ok(())
     }
     let mut p = Parser {
-        s: raw,
         b: raw.as_bytes(),
         pos: 0,
     };
@@ -969,7 +983,7 @@ fn tok_text<'t>(tok: &'t Tok<'_>, big: bool) -> Cow<'t, str> {
     match tok {
         Tok::Null => Cow::Borrowed("null"),
         Tok::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
-        Tok::Num(n, f) => Cow::Owned(number_as_text(n, *f, big)),
+        Tok::Num(n, f) => Cow::Owned(number_as_text(num_str(n), *f, big)),
         Tok::Str(s) => Cow::Borrowed(s),
         // Jackson's asText of a container is empty.
         Tok::Compound(_) => Cow::Borrowed(""),
@@ -1145,7 +1159,7 @@ impl JsonCodec {
                 "null value for a NOT NULL column",
             ));
         }
-        let text = &p.s[start..p.pos];
+        let text = p.text(start, p.pos)?;
         Err(self.field_fail(column, t, text, start, format!("expected {what}")))
     }
 
@@ -1185,6 +1199,49 @@ impl JsonCodec {
         }
     }
 
+    /// Like `read_object`, but hands over keys as bytes: keys without escapes are compared
+    /// with the field names as they are (a key equal to a name is valid UTF-8), and only
+    /// keys matching no field are validated.
+    fn read_object_raw_keys<'a>(
+        &self,
+        p: &mut Parser<'a>,
+        mut on_entry: impl FnMut(&mut Parser<'a>, &[u8]) -> Result<(), Fail>,
+    ) -> Result<(), Fail> {
+        p.pos += 1; // '{'
+        if p.peek() == Some(b'}') {
+            p.pos += 1;
+            return Ok(());
+        }
+        loop {
+            if p.peek() != Some(b'"') {
+                return p.syntax("expected a field name");
+            }
+            let start = p.pos + 1;
+            let mut i = start;
+            let b = p.b;
+            while i < b.len() && b[i] != b'"' && b[i] != b'\\' {
+                i += 1;
+            }
+            if i < b.len() && b[i] == b'"' {
+                p.pos = i + 1;
+                p.expect(b':', "expected ':'")?;
+                on_entry(p, &b[start..i])?;
+            } else {
+                let key = p.string()?;
+                p.expect(b':', "expected ':'")?;
+                on_entry(p, key.as_bytes())?;
+            }
+            match p.peek() {
+                Some(b',') => p.pos += 1,
+                Some(b'}') => {
+                    p.pos += 1;
+                    return Ok(());
+                }
+                _ => return p.syntax("expected ',' or '}'"),
+            }
+        }
+    }
+
     /// Reads an object into a row of `fields` (by name; extra keys skipped; the last of
     /// repeated keys wins, as in Jackson's tree).
     fn read_row(
@@ -1198,21 +1255,26 @@ impl JsonCodec {
         // Values start as null; `seen` tracks which fields the object had (bits for the
         // common case of at most 64 fields, so no extra allocation).
         let mut values: Vec<Value> = Vec::with_capacity(n);
-        values.resize(n, Value::Null);
+        values.resize_with(n, || Value::Null);
         let mut seen_bits = 0u64;
         let mut seen_vec: Vec<bool> = if n > 64 { vec![false; n] } else { Vec::new() };
         let mut pending: Option<Fail> = None;
         // Fields usually arrive in schema order: try the next expected index first.
         let mut next = 0usize;
         let obj_start = p.pos;
-        self.read_object(p, |p, key| {
-            let idx = if next < n && fields[next].name == *key {
+        self.read_object_raw_keys(p, |p, key| {
+            let idx = if next < n && fields[next].name.as_bytes() == key {
                 Some(next)
             } else {
-                fields.iter().position(|f| f.name == *key)
+                fields.iter().position(|f| f.name.as_bytes() == key)
             };
             match idx {
-                None => p.skip(depth),
+                None => {
+                    if let Err(e) = std::str::from_utf8(key) {
+                        return Err(Fail::Syntax("invalid UTF-8", e.valid_up_to()));
+                    }
+                    p.skip(depth)
+                }
                 Some(i) => {
                     next = i + 1;
                     if n > 64 {
@@ -1347,14 +1409,18 @@ impl JsonCodec {
             }
             L::Float => Value::Float(match tok {
                 // Parsed straight to f32: going through f64 could round twice.
-                Tok::Num(n, _) => n.parse::<f32>().map_err(|_| bad("not a FLOAT number"))?,
+                Tok::Num(n, _) => num_str(n)
+                    .parse::<f32>()
+                    .map_err(|_| bad("not a FLOAT number"))?,
                 Tok::Str(s) => {
                     text::parse_java_float(s).ok_or_else(|| bad("not a FLOAT number"))?
                 }
                 _ => return Err(bad("not a FLOAT number")),
             }),
             L::Double => Value::Double(match tok {
-                Tok::Num(n, _) => n.parse::<f64>().map_err(|_| bad("not a DOUBLE number"))?,
+                Tok::Num(n, _) => num_str(n)
+                    .parse::<f64>()
+                    .map_err(|_| bad("not a DOUBLE number"))?,
                 Tok::Str(s) => {
                     text::parse_java_double(s).ok_or_else(|| bad("not a DOUBLE number"))?
                 }
@@ -1362,7 +1428,7 @@ impl JsonCodec {
             }),
             L::Decimal { precision, scale } => {
                 let text: &str = match tok {
-                    Tok::Num(n, _) => n,
+                    Tok::Num(n, _) => num_str(n),
                     Tok::Str(s) => s,
                     _ => return Err(bad("not a decimal number")),
                 };
@@ -1443,19 +1509,7 @@ impl JsonCodec {
     }
 
     fn decode_message(&self, bytes: &[u8]) -> Result<Option<Row>, FormatError> {
-        let s = std::str::from_utf8(bytes).map_err(|e| {
-            FormatError::record(
-                "json",
-                "the message is not valid UTF-8",
-                e.valid_up_to(),
-                bytes,
-            )
-        })?;
-        let mut p = Parser {
-            s,
-            b: s.as_bytes(),
-            pos: 0,
-        };
+        let mut p = Parser { b: bytes, pos: 0 };
         let result = (|| -> Result<Option<Row>, Fail> {
             match p.peek() {
                 // Empty message (Jackson MissingNode) → no row.
@@ -1503,9 +1557,9 @@ impl JsonCodec {
 /// INT/BIGINT from a token: numbers that fit (floats truncated), else the trimmed text.
 fn wide_int<T: TryFrom<i64>>(tok: &Tok<'_>, big: bool) -> Option<T> {
     match tok {
-        Tok::Num(n, false) => text::parse_java_int(n),
+        Tok::Num(n, false) => text::parse_java_int_bytes(n),
         Tok::Num(n, true) => {
-            let f: f64 = n.parse().ok()?;
+            let f: f64 = num_str(n).parse().ok()?;
             if f.is_finite() && f >= i64::MIN as f64 && f <= i64::MAX as f64 {
                 T::try_from(f.trunc() as i64).ok()
             } else {

@@ -491,7 +491,12 @@ pub fn parse_java_float(s: &str) -> Option<f32> {
 
 /// Java's `Integer.parseInt` family after `trim()`: optional sign, ASCII digits, range checked.
 pub fn parse_java_int<T: TryFrom<i64>>(s: &str) -> Option<T> {
-    let mut b = s.as_bytes();
+    parse_java_int_bytes(s.as_bytes())
+}
+
+/// [`parse_java_int`] over bytes.
+pub fn parse_java_int_bytes<T: TryFrom<i64>>(s: &[u8]) -> Option<T> {
+    let mut b = s;
     // `String.trim()` strips every char <= ' ' on both ends.
     while let [first, rest @ ..] = b {
         if *first > b' ' {
