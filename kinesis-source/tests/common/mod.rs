@@ -43,6 +43,8 @@ pub fn client(ep: &str) -> KinesisClient {
 pub struct TempStream {
     pub client: KinesisClient,
     pub name: String,
+    /// Only the creating handle deletes the stream.
+    owner: bool,
 }
 
 impl TempStream {
@@ -59,6 +61,16 @@ impl TempStream {
         TempStream {
             client: c.clone(),
             name,
+            owner: true,
+        }
+    }
+
+    /// A handle for another thread that does not delete the stream when dropped.
+    pub fn handle(&self) -> TempStream {
+        TempStream {
+            client: self.client.clone(),
+            name: self.name.clone(),
+            owner: false,
         }
     }
 
@@ -114,6 +126,9 @@ impl TempStream {
 
 impl Drop for TempStream {
     fn drop(&mut self) {
+        if !self.owner {
+            return;
+        }
         let _ = self.client.delete_stream(&DeleteStreamInput {
             stream: self.stream(),
             enforce_consumer_deletion: Some(true),

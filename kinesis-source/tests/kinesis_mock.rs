@@ -1,0 +1,531 @@
+//! The source against kinesis-mock (`KINESIS_MOCK_ENDPOINT`): start positions, metadata,
+//! resharding, checkpoints, subtask assignment and EFO registration. A few hundred records
+//! per shard at most: kinesis-mock slows down as a shard fills.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use common::{bytes_of, drain, endpoint, recv_n, table, TempStream};
+use kinesis_formats::Value;
+use kinesis_options::registry::{subtask_for, DefaultShardAssigner, ShardInfo};
+use kinesis_source::{Checkpoint, KinesisSource, ShardPosition, SourceContext};
+use kinesis_wire::model::{
+    ConsumerRef, ConsumerStatus, ListStreamConsumersInput, MergeShardsInput,
+    RegisterStreamConsumerInput, SplitShardInput,
+};
+use kinesis_wire::{codes, StreamRef};
+
+fn payloads(prefix: &str, n: usize) -> Vec<(String, Vec<u8>)> {
+    (0..n)
+        .map(|i| (format!("k{}", i % 7), format!("{prefix}-{i}").into_bytes()))
+        .collect()
+}
+
+fn texts(records: &[kinesis_source::SourceRecord]) -> BTreeSet<String> {
+    records
+        .iter()
+        .map(|r| String::from_utf8(bytes_of(r)).unwrap())
+        .collect()
+}
+
+#[test]
+fn latest_starts_after_open_and_at_timestamp_starts_at_the_time() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let c = common::client(&ep);
+    let s = TempStream::create(&c, "src-latest", 1);
+    s.put(&payloads("before", 5));
+    std::thread::sleep(Duration::from_millis(300));
+    let t_between = Utc::now();
+    std::thread::sleep(Duration::from_millis(300));
+
+    let latest = table(
+        &ep,
+        &s.name,
+        "data BYTES",
+        &[("scan.stream.initpos", "LATEST")],
+    );
+    let source = KinesisSource::open(&latest, SourceContext::default()).unwrap();
+    // Before anything is read the checkpoint already pins LATEST to a time.
+    assert!(matches!(
+        source.checkpoint().shards[0].position,
+        ShardPosition::AtTimestamp { .. }
+    ));
+    std::thread::sleep(Duration::from_millis(300));
+    s.put(&payloads("after", 5));
+    let got = recv_n(&source, 5, Duration::from_secs(10));
+    let mut got_all = got.clone();
+    got_all.extend(drain(
+        &source,
+        Duration::from_millis(400),
+        Duration::from_secs(3),
+    ));
+    let want: BTreeSet<String> = (0..5).map(|i| format!("after-{i}")).collect();
+    assert_eq!(texts(&got_all), want);
+    assert_eq!(got_all.len(), 5);
+    source.close(Duration::from_secs(5)).unwrap();
+
+    let ts = format!("{:.3}", t_between.timestamp_millis() as f64 / 1000.0);
+    let at = table(
+        &ep,
+        &s.name,
+        "data BYTES",
+        &[
+            ("scan.stream.initpos", "AT_TIMESTAMP"),
+            ("scan.stream.initpos-timestamp", &ts),
+        ],
+    );
+    let source = KinesisSource::open(&at, SourceContext::default()).unwrap();
+    let mut got = recv_n(&source, 5, Duration::from_secs(10));
+    got.extend(drain(
+        &source,
+        Duration::from_millis(400),
+        Duration::from_secs(3),
+    ));
+    assert_eq!(texts(&got), want, "AT_TIMESTAMP {ts}");
+    assert_eq!(got.len(), 5);
+    source.close(Duration::from_secs(5)).unwrap();
+}
+
+#[test]
+fn metadata_columns_equal_what_put_records_returned() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let c = common::client(&ep);
+    let s = TempStream::create(&c, "src-meta", 2);
+    let before = Utc::now() - chrono::Duration::seconds(2);
+    let records = payloads("m", 20);
+    let res = s.put(&records);
+    let after = Utc::now() + chrono::Duration::seconds(2);
+    let t = table(
+        &ep,
+        &s.name,
+        "`data` STRING, `ts` TIMESTAMP_LTZ(3) NOT NULL METADATA FROM 'timestamp' VIRTUAL, \
+         `sid` VARCHAR(128) NOT NULL METADATA FROM 'shard-id' VIRTUAL, \
+         `seq` VARCHAR(128) NOT NULL METADATA FROM 'sequence-number' VIRTUAL",
+        &[],
+    );
+    let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
+    let got = recv_n(&source, 20, Duration::from_secs(10));
+    assert_eq!(got.len(), 20);
+    let by_data: HashMap<String, (String, String)> = records
+        .iter()
+        .zip(&res)
+        .map(|((_, d), r)| {
+            (
+                String::from_utf8(d.clone()).unwrap(),
+                (
+                    r.shard_id.clone().unwrap(),
+                    r.sequence_number.clone().unwrap(),
+                ),
+            )
+        })
+        .collect();
+    for r in &got {
+        let [Value::String(data), Value::TimestampLtz(ts), Value::String(sid), Value::String(seq)] =
+            &r.row.values[..]
+        else {
+            panic!("row {:?}", r.row)
+        };
+        let (want_shard, want_seq) = &by_data[data];
+        assert_eq!((sid, seq), (want_shard, want_seq));
+        assert_eq!(
+            (&*r.shard_id, &r.sequence_number),
+            (want_shard.as_str(), want_seq)
+        );
+        assert_eq!(Some(*ts), r.arrival);
+        assert!(
+            *ts >= before && *ts <= after,
+            "{ts} not within the put window"
+        );
+        assert_eq!(r.sub_sequence_number, None);
+    }
+    source.close(Duration::from_secs(5)).unwrap();
+}
+
+#[test]
+fn split_and_merge_while_records_flow_every_record_once_in_key_order() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let c = common::client(&ep);
+    let s = TempStream::create(&c, "src-reshard", 2);
+    let t = table(&ep, &s.name, "data BYTES", &[]);
+    let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
+
+    const KEYS: usize = 16;
+    const BATCHES: usize = 24;
+    let writer = {
+        let s = s.handle();
+        std::thread::spawn(move || {
+            let s_client = s.client.clone();
+            let stream = s.stream();
+            for b in 0..BATCHES {
+                let recs: Vec<(String, Vec<u8>)> = (0..KEYS)
+                    .map(|k| (format!("key-{k}"), format!("key-{k}:{b}").into_bytes()))
+                    .collect();
+                s.put(&recs);
+                if b == 8 {
+                    let shards = s.shards();
+                    let s0 = &shards[0];
+                    let (lo, hi) = s0.hash_key_range.bounds().unwrap();
+                    s_client
+                        .split_shard(&SplitShardInput {
+                            stream: stream.clone(),
+                            shard_to_split: s0.shard_id.clone(),
+                            new_starting_hash_key: (lo + (hi - lo) / 2).to_string(),
+                        })
+                        .expect("split");
+                    s_client
+                        .wait_for_stream_active(&stream, Duration::from_secs(30))
+                        .unwrap();
+                }
+                if b == 16 {
+                    // Merge the upper child of the split with the old second shard.
+                    let shards = s.shards();
+                    let open: Vec<_> = shards.iter().filter(|x| !x.is_closed()).collect();
+                    let s1 = shards
+                        .iter()
+                        .find(|x| x.shard_id == "shardId-000000000001")
+                        .unwrap();
+                    let (s1_lo, _) = s1.hash_key_range.bounds().unwrap();
+                    let upper = open
+                        .iter()
+                        .find(|x| s1_lo > 0 && x.hash_key_range.bounds().unwrap().1 == s1_lo - 1)
+                        .expect("child adjacent to shard 1");
+                    s_client
+                        .merge_shards(&MergeShardsInput {
+                            stream: stream.clone(),
+                            shard_to_merge: upper.shard_id.clone(),
+                            adjacent_shard_to_merge: s1.shard_id.clone(),
+                        })
+                        .expect("merge");
+                    s_client
+                        .wait_for_stream_active(&stream, Duration::from_secs(30))
+                        .unwrap();
+                }
+                std::thread::sleep(Duration::from_millis(30));
+            }
+        })
+    };
+    let total = KEYS * BATCHES;
+    let mut got = recv_n(&source, total, Duration::from_secs(60));
+    writer.join().unwrap();
+    got.extend(recv_n(&source, total - got.len(), Duration::from_secs(20)));
+    got.extend(drain(
+        &source,
+        Duration::from_millis(600),
+        Duration::from_secs(5),
+    ));
+
+    check_once_and_in_key_order(&got, total);
+    let shards = source.shard_ids();
+    assert_eq!(shards.len(), 5, "{shards:?}");
+    let m = source.metrics();
+    for id in ["shardId-000000000000", "shardId-000000000001"] {
+        assert!(m[id].finished, "{id} finished");
+    }
+    let cp = source.checkpoint();
+    assert_eq!(
+        cp.shards
+            .iter()
+            .filter(|s| s.position == ShardPosition::ShardEnd)
+            .count(),
+        3,
+        "{cp:?}"
+    );
+    source.close(Duration::from_secs(5)).unwrap();
+
+    // Restoring from it never reopens the finished shards.
+    let source2 = KinesisSource::open(
+        &t,
+        SourceContext::default().restore(Checkpoint::from_json(&cp.to_json()).unwrap()),
+    )
+    .unwrap();
+    assert!(drain(&source2, Duration::from_millis(800), Duration::from_secs(3)).is_empty());
+    source2.close(Duration::from_secs(5)).unwrap();
+
+    // Catching up after the reshard: all five shards are listed at once, and the children
+    // still wait for their parents (small pages make concurrent reading show).
+    let t = table(
+        &ep,
+        &s.name,
+        "data BYTES",
+        &[("scan.shard.getrecords.maxrecordcount", "10")],
+    );
+    let late = KinesisSource::open(&t, SourceContext::default()).unwrap();
+    assert_eq!(late.assigned_shards().len(), 5);
+    let mut got = recv_n(&late, total, Duration::from_secs(30));
+    got.extend(drain(
+        &late,
+        Duration::from_millis(500),
+        Duration::from_secs(3),
+    ));
+    check_once_and_in_key_order(&got, total);
+    late.close(Duration::from_secs(5)).unwrap();
+}
+
+fn check_once_and_in_key_order(got: &[kinesis_source::SourceRecord], total: usize) {
+    let texts: Vec<String> = got
+        .iter()
+        .map(|r| String::from_utf8(bytes_of(r)).unwrap())
+        .collect();
+    let unique: BTreeSet<&String> = texts.iter().collect();
+    assert_eq!(unique.len(), texts.len(), "a record was read twice");
+    assert_eq!(texts.len(), total, "every record read once");
+    let mut last: HashMap<String, i64> = HashMap::new();
+    for (t, r) in texts.iter().zip(got) {
+        let (k, n) = t.split_once(':').unwrap();
+        let n: i64 = n.parse().unwrap();
+        let prev = last.insert(k.to_string(), n).unwrap_or(-1);
+        assert!(n > prev, "{k}: {n} after {prev} (shard {})", r.shard_id);
+    }
+}
+
+#[test]
+fn checkpoint_after_half_then_restore_reads_exactly_the_rest() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let c = common::client(&ep);
+    let s = TempStream::create(&c, "src-ckpt", 2);
+    let records = payloads("r", 400);
+    s.put(&records);
+    let t = table(
+        &ep,
+        &s.name,
+        "data BYTES",
+        &[("scan.shard.getrecords.maxrecordcount", "37")],
+    );
+    let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
+    let first = recv_n(&source, 200, Duration::from_secs(20));
+    assert_eq!(first.len(), 200);
+    let cp = source.checkpoint();
+    source.close(Duration::from_secs(5)).unwrap();
+    let json = cp.to_json();
+
+    let source = KinesisSource::open(
+        &t,
+        SourceContext::default().restore(Checkpoint::from_json(&json).unwrap()),
+    )
+    .unwrap();
+    let mut rest = recv_n(&source, 200, Duration::from_secs(20));
+    rest.extend(drain(
+        &source,
+        Duration::from_millis(500),
+        Duration::from_secs(3),
+    ));
+    source.close(Duration::from_secs(5)).unwrap();
+
+    let mut all: Vec<String> = first
+        .iter()
+        .chain(&rest)
+        .map(|r| String::from_utf8(bytes_of(r)).unwrap())
+        .collect();
+    assert_eq!(all.len(), 400, "no duplicate, nothing lost");
+    all.sort();
+    let mut want: Vec<String> = records
+        .iter()
+        .map(|(_, d)| String::from_utf8(d.clone()).unwrap())
+        .collect();
+    want.sort();
+    assert_eq!(all, want);
+}
+
+#[test]
+fn parallelism_three_covers_every_shard_exactly_once() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let c = common::client(&ep);
+    let s = TempStream::create(&c, "src-par", 4);
+    let records = payloads("p", 60);
+    let res = s.put(&records);
+    let t = table(&ep, &s.name, "data BYTES", &[]);
+    let sources: Vec<KinesisSource> = (0..3)
+        .map(|i| KinesisSource::open(&t, SourceContext::new(i, 3)).unwrap())
+        .collect();
+    let mut owner: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, src) in sources.iter().enumerate() {
+        for id in src.assigned_shards() {
+            assert!(owner.insert(id.clone(), i).is_none(), "{id} assigned twice");
+        }
+    }
+    let all: BTreeSet<String> = s.shards().into_iter().map(|x| x.shard_id).collect();
+    assert_eq!(owner.keys().cloned().collect::<BTreeSet<_>>(), all);
+    for (id, i) in &owner {
+        let info = ShardInfo {
+            stream: &s.name,
+            shard_id: id,
+            starting_hash_key: 0,
+            ending_hash_key: 0,
+        };
+        assert_eq!(subtask_for(&DefaultShardAssigner, &info, 3), *i, "{id}");
+    }
+    // Each subtask reads exactly the records of its shards.
+    let mut seen = 0;
+    for (i, src) in sources.iter().enumerate() {
+        let want: usize = res
+            .iter()
+            .filter(|r| owner[r.shard_id.as_deref().unwrap()] == i)
+            .count();
+        let mut got = recv_n(src, want, Duration::from_secs(10));
+        got.extend(drain(
+            src,
+            Duration::from_millis(300),
+            Duration::from_secs(2),
+        ));
+        assert_eq!(got.len(), want, "subtask {i}");
+        assert!(got.iter().all(|r| owner[&*r.shard_id] == i));
+        seen += got.len();
+    }
+    assert_eq!(seen, 60);
+    for src in sources {
+        src.close(Duration::from_secs(5)).unwrap();
+    }
+}
+
+fn consumer_status(c: &kinesis_wire::KinesisClient, arn: &str) -> Option<ConsumerStatus> {
+    match c.describe_stream_consumer(&ConsumerRef {
+        stream_arn: None,
+        consumer_name: None,
+        consumer_arn: Some(arn.into()),
+    }) {
+        Ok(d) => Some(d.consumer_status),
+        Err(e) if e.is_code(codes::RESOURCE_NOT_FOUND) => None,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn consumers(c: &kinesis_wire::KinesisClient, stream: &str) -> Vec<String> {
+    let arn = c
+        .describe_stream_summary(&StreamRef::from(stream))
+        .unwrap()
+        .stream_arn;
+    c.list_stream_consumers(&ListStreamConsumersInput {
+        stream_arn: arn,
+        next_token: None,
+        max_results: None,
+        stream_creation_timestamp: None,
+    })
+    .unwrap()
+    .consumers
+    .into_iter()
+    .map(|c| c.consumer_name)
+    .collect()
+}
+
+fn efo_table(ep: &str, stream: &str, extra: &[(&str, &str)]) -> kinesis_options::TableDef {
+    let mut o = vec![
+        ("scan.stream.recordpublisher", "EFO"),
+        ("scan.stream.registerstreamconsumer.backoff.base", "50"),
+        ("scan.stream.registerstreamconsumer.backoff.max", "200"),
+        ("scan.stream.deregisterstreamconsumer.backoff.base", "50"),
+        ("scan.stream.deregisterstreamconsumer.backoff.max", "200"),
+        ("scan.stream.registerstreamconsumer.timeout", "20"),
+        ("scan.stream.deregisterstreamconsumer.timeout", "20"),
+    ];
+    o.extend_from_slice(extra);
+    table(ep, stream, "data BYTES", &o)
+}
+
+#[test]
+fn efo_lazy_registers_reads_by_polling_and_deregisters_on_close() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let c = common::client(&ep);
+    let s = TempStream::create(&c, "src-efo-lazy", 1);
+    s.put(&payloads("e", 3));
+    let t = efo_table(
+        &ep,
+        &s.name,
+        &[
+            ("scan.stream.efo.registration", "LAZY"),
+            ("scan.stream.efo.consumername", "lazy-consumer"),
+        ],
+    );
+    let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
+    let arn = source.consumer_arns()[&s.name].clone();
+    assert!(arn.contains("lazy-consumer"), "{arn}");
+    assert_eq!(consumer_status(&c, &arn), Some(ConsumerStatus::Active));
+    assert_eq!(source.checkpoint().consumer_arns[&s.name], arn);
+    assert_eq!(recv_n(&source, 3, Duration::from_secs(10)).len(), 3);
+    source.close(Duration::from_secs(5)).unwrap();
+    let st = consumer_status(&c, &arn);
+    assert!(
+        st.is_none() || st == Some(ConsumerStatus::Deleting),
+        "LAZY deregisters on close: {st:?}"
+    );
+}
+
+#[test]
+fn efo_eager_registers_and_keeps_the_consumer() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let c = common::client(&ep);
+    let s = TempStream::create(&c, "src-efo-eager", 1);
+    s.put(&payloads("e", 3));
+    let t = efo_table(
+        &ep,
+        &s.name,
+        &[
+            ("scan.stream.efo.registration", "EAGER"),
+            ("scan.stream.efo.consumername", "eager-consumer"),
+        ],
+    );
+    let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
+    let arn = source.consumer_arns()[&s.name].clone();
+    assert_eq!(consumer_status(&c, &arn), Some(ConsumerStatus::Active));
+    assert_eq!(recv_n(&source, 3, Duration::from_secs(10)).len(), 3);
+    source.close(Duration::from_secs(5)).unwrap();
+    // A second source finds the consumer instead of registering another one.
+    let again = KinesisSource::open(&t, SourceContext::default()).unwrap();
+    assert_eq!(again.consumer_arns()[&s.name], arn);
+    again.close(Duration::from_secs(5)).unwrap();
+    assert_eq!(consumer_status(&c, &arn), Some(ConsumerStatus::Active));
+    assert_eq!(consumers(&c, &s.name), vec!["eager-consumer".to_string()]);
+}
+
+#[test]
+fn efo_none_uses_the_given_arn_without_registering() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let c = common::client(&ep);
+    let s = TempStream::create(&c, "src-efo-none", 1);
+    s.put(&payloads("e", 3));
+    let stream_arn = c.describe_stream_summary(&s.stream()).unwrap().stream_arn;
+    let consumer = c
+        .register_stream_consumer(&RegisterStreamConsumerInput {
+            stream_arn,
+            consumer_name: "own-consumer".into(),
+        })
+        .unwrap();
+    let key = format!("scan.stream.efo.consumerarn.{}", s.name);
+    let t = efo_table(
+        &ep,
+        &s.name,
+        &[
+            ("scan.stream.efo.registration", "NONE"),
+            (&key, &consumer.consumer_arn),
+        ],
+    );
+    let started = Instant::now();
+    let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "NONE makes no registration calls"
+    );
+    assert_eq!(source.consumer_arns()[&s.name], consumer.consumer_arn);
+    assert_eq!(recv_n(&source, 3, Duration::from_secs(10)).len(), 3);
+    source.close(Duration::from_secs(5)).unwrap();
+    assert_eq!(consumers(&c, &s.name), vec!["own-consumer".to_string()]);
+    assert!(consumer_status(&c, &consumer.consumer_arn).is_some());
+}
