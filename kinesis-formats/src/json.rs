@@ -536,6 +536,34 @@ enum Fail {
     },
 }
 
+/// Where a value sits (`a.b` for nested fields), built on the stack and rendered only
+/// when an error needs it.
+#[derive(Clone, Copy)]
+struct Path<'p> {
+    parent: Option<&'p Path<'p>>,
+    name: &'p str,
+}
+
+impl Path<'_> {
+    const ROOT: Path<'static> = Path {
+        parent: None,
+        name: "",
+    };
+
+    fn render(&self) -> String {
+        let mut parts = Vec::new();
+        let mut at = Some(self);
+        while let Some(p) = at {
+            if !p.name.is_empty() {
+                parts.push(p.name);
+            }
+            at = p.parent;
+        }
+        parts.reverse();
+        parts.join(".")
+    }
+}
+
 struct Parser<'a> {
     b: &'a [u8],
     pos: usize,
@@ -993,14 +1021,14 @@ fn tok_text<'t>(tok: &'t Tok<'_>, big: bool) -> Cow<'t, str> {
 impl JsonCodec {
     fn field_fail(
         &self,
-        column: &str,
+        column: &Path<'_>,
         t: &DataType,
         text: &str,
         offset: usize,
         reason: impl Into<String>,
     ) -> Fail {
         Fail::Field {
-            column: column.to_string(),
+            column: column.render(),
             expected: t.to_string(),
             text: shorten(text, 100),
             offset,
@@ -1014,7 +1042,7 @@ impl JsonCodec {
         &self,
         p: &mut Parser<'_>,
         t: &DataType,
-        column: &str,
+        column: &Path<'_>,
         depth: u32,
     ) -> Result<Value, Fail> {
         use LogicalType as L;
@@ -1142,7 +1170,7 @@ impl JsonCodec {
         &self,
         p: &mut Parser<'_>,
         t: &DataType,
-        column: &str,
+        column: &Path<'_>,
         what: &str,
     ) -> Result<Value, Fail> {
         let start = p.pos;
@@ -1248,7 +1276,7 @@ impl JsonCodec {
         &self,
         p: &mut Parser<'_>,
         fields: &[RowField],
-        prefix: &str,
+        prefix: &Path<'_>,
         depth: u32,
     ) -> Result<Row, Fail> {
         let n = fields.len();
@@ -1282,10 +1310,9 @@ impl JsonCodec {
                     } else {
                         seen_bits |= 1 << i;
                     }
-                    let column = if prefix.is_empty() {
-                        Cow::Borrowed(fields[i].name.as_str())
-                    } else {
-                        Cow::Owned(format!("{prefix}.{}", fields[i].name))
+                    let column = Path {
+                        parent: Some(prefix),
+                        name: &fields[i].name,
                     };
                     match self.read_value(p, &fields[i].data_type, &column, depth) {
                         Ok(v) => values[i] = v,
@@ -1311,7 +1338,7 @@ impl JsonCodec {
             return Err(match e {
                 // A NOT NULL field nulled by ignore-parse-errors: the row cannot be built.
                 Fail::Syntax(m, at) => Fail::Field {
-                    column: prefix.to_string(),
+                    column: prefix.render(),
                     expected: String::new(),
                     text: String::new(),
                     offset: at,
@@ -1335,11 +1362,11 @@ impl JsonCodec {
                 if seen {
                     continue;
                 }
-                let column = if prefix.is_empty() {
-                    f.name.clone()
-                } else {
-                    format!("{prefix}.{}", f.name)
-                };
+                let column = Path {
+                    parent: Some(prefix),
+                    name: &f.name,
+                }
+                .render();
                 if self.opts.fail_on_missing_field {
                     return Err(Fail::Field {
                         column,
@@ -1367,7 +1394,7 @@ impl JsonCodec {
         &self,
         tok: &Tok<'_>,
         t: &DataType,
-        column: &str,
+        column: &Path<'_>,
         at: usize,
     ) -> Result<Value, Fail> {
         use LogicalType as L;
@@ -1527,7 +1554,7 @@ impl JsonCodec {
                     return p.syntax("the message is not a JSON object");
                 }
             }
-            let row = self.read_row(&mut p, &self.fields, "", 0)?;
+            let row = self.read_row(&mut p, &self.fields, &Path::ROOT, 0)?;
             if p.peek().is_some() {
                 return p.syntax("unexpected content after the JSON document (one message holds exactly one row)");
             }

@@ -315,8 +315,11 @@ impl<'a> Parser<'a> {
             i += 1;
         }
         let start = i;
-        if i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_') {
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$') {
+        // Identifiers may hold non-ASCII letters (Calcite accepts them unquoted).
+        if i < b.len() && (b[i].is_ascii_alphabetic() || b[i] == b'_' || b[i] >= 0x80) {
+            while i < b.len()
+                && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] >= 0x80)
+            {
                 i += 1;
             }
             Some((&self.s[start..i], start, i))
@@ -527,7 +530,7 @@ impl<'a> Parser<'a> {
             "SMALLINT" => L::SmallInt,
             "INT" | "INTEGER" => L::Int,
             "BIGINT" => L::BigInt,
-            "FLOAT" => L::Float,
+            "FLOAT" | "REAL" => L::Float,
             "DOUBLE" => {
                 self.accept_keywords(&["PRECISION"]);
                 L::Double
@@ -760,6 +763,8 @@ mod tests {
             ),
             ("ROW<>", "ROW<>"),
             ("INT NULL", "INT"),
+            ("REAL", "FLOAT"),
+            ("ROW<größe INT>", "ROW<`größe` INT>"),
         ];
         for (input, printed) in cases {
             let t = p(input);
