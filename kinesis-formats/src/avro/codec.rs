@@ -187,6 +187,12 @@ impl<'a> Reader<'a> {
     #[inline]
     pub fn read_int(&mut self) -> Result<i32, CodecError> {
         let start = self.pos;
+        if let Some(&b) = self.buf.get(start) {
+            if b < 0x80 {
+                self.pos = start + 1;
+                return Ok(((b >> 1) as i32) ^ -((b & 1) as i32));
+            }
+        }
         let n = self.read_varint(start, 5)?;
         let value = ((n >> 1) as i64) ^ -((n & 1) as i64);
         i32::try_from(value).map_err(|_| CodecError::IntOutOfRange {

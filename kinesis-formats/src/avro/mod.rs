@@ -151,7 +151,7 @@ impl AvroFormat {
             // Leave nothing of a row that could not be written.
             out.truncate(start);
         }
-        result
+        result.map_err(|e| *e)
     }
 
     /// Reads one datum; the whole payload must be consumed.
@@ -159,7 +159,7 @@ impl AvroFormat {
         let mut reader = Reader::new(bytes);
         let mut values = Vec::with_capacity(self.fields.len());
         for node in &self.fields {
-            values.push(node.decode(&mut reader, bytes)?);
+            values.push(node.decode(&mut reader, bytes).map_err(|e| *e)?);
         }
         if !reader.is_at_end() {
             let offset = reader.position();
@@ -190,6 +190,10 @@ impl Decoder for AvroFormat {
         self.decode_row(bytes).map(Some)
     }
 }
+
+/// Errors inside the codec are boxed: `FormatError` is large and the hot paths return
+/// `Result`s by the million.
+type Fail = Box<FormatError>;
 
 /// How one column (or nested element) is written and read.
 #[derive(Debug, Clone)]
@@ -292,14 +296,14 @@ impl Node {
         }
     }
 
-    fn encode_error(&self, message: impl Into<String>) -> FormatError {
-        FormatError::Encode {
+    fn encode_error(&self, message: impl Into<String>) -> Fail {
+        Box::new(FormatError::Encode {
             column: self.column.clone(),
             message: message.into(),
-        }
+        })
     }
 
-    fn mismatch(&self, value: &Value) -> FormatError {
+    fn mismatch(&self, value: &Value) -> Fail {
         self.encode_error(format!(
             "Expected a value of type {}, got {}.",
             self.type_name,
@@ -307,7 +311,7 @@ impl Node {
         ))
     }
 
-    fn encode(&self, value: &Value, out: &mut Vec<u8>) -> Result<(), FormatError> {
+    fn encode(&self, value: &Value, out: &mut Vec<u8>) -> Result<(), Fail> {
         if let Value::Null = value {
             if self.nullable {
                 out.push(0); // union branch 0: "null"
@@ -323,7 +327,10 @@ impl Node {
         }
         match (&self.kind, value) {
             (Kind::Boolean, Value::Boolean(b)) => codec::write_boolean(out, *b),
-            // Any integer value that fits the column (as the json and csv encoders accept).
+            (Kind::BigInt, Value::BigInt(v)) => codec::write_long(out, *v),
+            (Kind::Int, Value::Int(v)) => codec::write_int(out, *v),
+            // Any other integer value that fits the column (as the json and csv encoders
+            // accept).
             (
                 Kind::TinyInt | Kind::SmallInt | Kind::Int | Kind::BigInt,
                 Value::TinyInt(_) | Value::SmallInt(_) | Value::Int(_) | Value::BigInt(_),
@@ -451,7 +458,7 @@ impl Node {
         Ok(())
     }
 
-    fn epoch(&self, ts: &DateTime<Utc>, unit: TimeUnit) -> Result<i64, FormatError> {
+    fn epoch(&self, ts: &DateTime<Utc>, unit: TimeUnit) -> Result<i64, Fail> {
         match unit {
             TimeUnit::Millis => Ok(ts.timestamp_millis()),
             TimeUnit::Micros => Ok(ts.timestamp_micros()),
@@ -463,22 +470,22 @@ impl Node {
         }
     }
 
-    fn decode_error(&self, bytes: &[u8], offset: usize, reason: impl Into<String>) -> FormatError {
-        FormatError::Field {
+    fn decode_error(&self, bytes: &[u8], offset: usize, reason: impl Into<String>) -> Fail {
+        Box::new(FormatError::Field {
             format: "avro",
             column: self.column.clone(),
             expected: self.type_name.clone(),
             text: hex_snippet(bytes, offset),
             offset,
             reason: reason.into(),
-        }
+        })
     }
 
-    fn codec_error(&self, bytes: &[u8], e: CodecError) -> FormatError {
+    fn codec_error(&self, bytes: &[u8], e: CodecError) -> Fail {
         self.decode_error(bytes, e.offset(), e.to_string())
     }
 
-    fn decode(&self, reader: &mut Reader<'_>, bytes: &[u8]) -> Result<Value, FormatError> {
+    fn decode(&self, reader: &mut Reader<'_>, bytes: &[u8]) -> Result<Value, Fail> {
         let ce = |e: CodecError| self.codec_error(bytes, e);
         if self.nullable {
             let offset = reader.position();
@@ -690,9 +697,9 @@ fn encode_fields(
     values: &[Value],
     column: &str,
     out: &mut Vec<u8>,
-) -> Result<(), FormatError> {
+) -> Result<(), Fail> {
     if values.len() != fields.len() {
-        return Err(FormatError::Encode {
+        return Err(Box::new(FormatError::Encode {
             column: if column.is_empty() {
                 "(row)".to_string()
             } else {
@@ -703,7 +710,7 @@ fn encode_fields(
                 values.len(),
                 fields.len()
             ),
-        });
+        }));
     }
     for (node, value) in fields.iter().zip(values) {
         node.encode(value, out)?;
