@@ -13,11 +13,13 @@
 //! as Flink does, but records are then read by polling (D18).
 //!
 //! ```no_run
-//! use kinesis_options::TableDef;
+//! use kinesis_formats::DataType;
+//! use kinesis_options::{Column, TableDef};
 //! use kinesis_source::{KinesisSource, SourceContext};
 //! use std::time::Duration;
 //!
-//! let table = TableDef::from_options("t", vec![], [
+//! let data = Column::physical("data", DataType::parse("BYTES").unwrap());
+//! let table = TableDef::from_options("t", vec![data], [
 //!     ("stream", "orders"), ("format", "raw"), ("aws.region", "us-east-1"),
 //!     ("scan.stream.initpos", "TRIM_HORIZON"),
 //! ]).unwrap();

@@ -1,0 +1,394 @@
+//! Fault injection: a loopback Kinesis responder (one open shard of 100 records) that
+//! answers chosen GetRecords calls with throttling, an expired iterator, HTTP 500 or a reset
+//! connection. The source must read every record exactly once, in order.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use kinesis_options::TableDef;
+use kinesis_source::{KinesisSource, SourceContext, SourceError};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fault {
+    Throttle,
+    Expired,
+    Status500,
+    Reset,
+}
+
+struct Fake {
+    records: Vec<(String, Vec<u8>)>,
+    /// Faults for GetRecords calls by call number (0-based).
+    faults: Mutex<BTreeMap<usize, Fault>>,
+    calls: Mutex<usize>,
+    /// GetShardIterator requests as `TYPE[ seq]`.
+    iterator_requests: Mutex<Vec<String>>,
+}
+
+enum Reply {
+    Json(u16, String),
+    Reset,
+}
+
+impl Fake {
+    fn handle(&self, target: &str, body: &[u8]) -> Reply {
+        let req: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        match target {
+            "Kinesis_20131202.ListShards" => Reply::Json(
+                200,
+                r#"{"Shards":[{"ShardId":"shardId-000000000000","HashKeyRange":{"StartingHashKey":"0",
+                "EndingHashKey":"340282366920938463463374607431768211455"},
+                "SequenceNumberRange":{"StartingSequenceNumber":"1000"}}]}"#
+                    .into(),
+            ),
+            "Kinesis_20131202.GetShardIterator" => {
+                let ty = req["ShardIteratorType"].as_str().unwrap_or("").to_string();
+                let seq = req["StartingSequenceNumber"].as_str().map(str::to_string);
+                let pos = match (ty.as_str(), &seq) {
+                    ("TRIM_HORIZON", _) => 0,
+                    ("AFTER_SEQUENCE_NUMBER", Some(s)) => self.index_of(s) + 1,
+                    ("AT_SEQUENCE_NUMBER", Some(s)) => self.index_of(s),
+                    _ => return Reply::Json(400, r#"{"__type":"InvalidArgumentException"}"#.into()),
+                };
+                self.iterator_requests
+                    .lock()
+                    .unwrap()
+                    .push(format!("{ty}{}", seq.map(|s| format!(" {s}")).unwrap_or_default()));
+                Reply::Json(200, format!(r#"{{"ShardIterator":"it-{pos}"}}"#))
+            }
+            "Kinesis_20131202.GetRecords" => {
+                let call = {
+                    let mut c = self.calls.lock().unwrap();
+                    *c += 1;
+                    *c - 1
+                };
+                match self.faults.lock().unwrap().remove(&call) {
+                    Some(Fault::Throttle) => {
+                        return Reply::Json(
+                            400,
+                            r#"{"__type":"ProvisionedThroughputExceededException","message":"Rate exceeded for shard"}"#.into(),
+                        )
+                    }
+                    Some(Fault::Expired) => {
+                        return Reply::Json(
+                            400,
+                            r#"{"__type":"ExpiredIteratorException","message":"Iterator expired"}"#.into(),
+                        )
+                    }
+                    Some(Fault::Status500) => return Reply::Json(500, String::new()),
+                    Some(Fault::Reset) => return Reply::Reset,
+                    None => {}
+                }
+                let it = req["ShardIterator"].as_str().unwrap_or("");
+                let pos: usize = it.trim_start_matches("it-").parse().unwrap();
+                let limit = req["Limit"].as_u64().unwrap_or(10_000) as usize;
+                let end = (pos + limit).min(self.records.len());
+                let recs: Vec<String> = self.records[pos..end]
+                    .iter()
+                    .map(|(seq, data)| {
+                        format!(
+                            r#"{{"SequenceNumber":"{seq}","ApproximateArrivalTimestamp":1700000000.5,"Data":"{}","PartitionKey":"pk"}}"#,
+                            base64::engine::general_purpose::STANDARD.encode(data)
+                        )
+                    })
+                    .collect();
+                Reply::Json(
+                    200,
+                    format!(
+                        r#"{{"Records":[{}],"NextShardIterator":"it-{end}","MillisBehindLatest":{}}}"#,
+                        recs.join(","),
+                        (self.records.len() - end) * 10
+                    ),
+                )
+            }
+            _ => Reply::Json(400, r#"{"__type":"UnknownOperationException"}"#.into()),
+        }
+    }
+
+    fn index_of(&self, seq: &str) -> usize {
+        self.records.iter().position(|(s, _)| s == seq).unwrap()
+    }
+}
+
+fn serve_connection(fake: Arc<Fake>, stream: TcpStream) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut out = stream;
+    loop {
+        let mut target = String::new();
+        let mut len = 0usize;
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                match k.to_ascii_lowercase().as_str() {
+                    "content-length" => len = v.trim().parse().unwrap_or(0),
+                    "x-amz-target" => target = v.trim().to_string(),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = vec![0; len];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        match fake.handle(&target, &body) {
+            Reply::Reset => {
+                let _ = out.shutdown(std::net::Shutdown::Both);
+                return;
+            }
+            Reply::Json(status, body) => {
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                );
+                if out.write_all(head.as_bytes()).is_err()
+                    || out.write_all(body.as_bytes()).is_err()
+                {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Starts the responder; returns its endpoint.
+fn start(fake: Arc<Fake>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let f = fake.clone();
+            std::thread::spawn(move || serve_connection(f, conn));
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn fake(faults: &[(usize, Fault)]) -> Arc<Fake> {
+    Arc::new(Fake {
+        records: (0..100)
+            .map(|i| {
+                (
+                    format!("{}", 49_000_000 + i * 7),
+                    format!("payload-{i}").into_bytes(),
+                )
+            })
+            .collect(),
+        faults: Mutex::new(faults.iter().copied().collect()),
+        calls: Mutex::new(0),
+        iterator_requests: Mutex::new(Vec::new()),
+    })
+}
+
+fn table(ep: &str, extra: &[(&str, &str)]) -> TableDef {
+    let mut o: Vec<(&str, &str)> = vec![
+        ("connector", "kinesis"),
+        ("stream", "faulty"),
+        ("aws.region", "us-east-1"),
+        ("aws.endpoint", ep),
+        ("aws.credentials.provider", "BASIC"),
+        ("aws.credentials.basic.accesskeyid", "test"),
+        ("aws.credentials.basic.secretkey", "test"),
+        ("format", "raw"),
+        ("scan.stream.initpos", "TRIM_HORIZON"),
+        ("scan.shard.getrecords.maxrecordcount", "10"),
+        ("scan.shard.getrecords.intervalmillis", "5"),
+        ("scan.shard.getrecords.backoff.base", "10"),
+        ("scan.shard.getrecords.backoff.max", "40"),
+        ("scan.shard.getiterator.backoff.base", "10"),
+        ("scan.shard.getiterator.backoff.max", "40"),
+        ("scan.shard.discovery.intervalmillis", "200"),
+    ];
+    o.extend_from_slice(extra);
+    let data = kinesis_options::Column::physical(
+        "data",
+        kinesis_formats::DataType::parse("BYTES").unwrap(),
+    );
+    TableDef::from_options("t", vec![data], o).unwrap()
+}
+
+fn read_all(source: &KinesisSource, n: usize) -> Result<Vec<String>, SourceError> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut out = Vec::new();
+    while out.len() < n && Instant::now() < deadline {
+        if let Some(r) = source.recv_timeout(Duration::from_millis(100))? {
+            let v = match &r.row.values[0] {
+                kinesis_formats::Value::Bytes(b) => String::from_utf8(b.clone()).unwrap(),
+                v => panic!("{v:?}"),
+            };
+            out.push(v);
+        }
+    }
+    // Nothing more may come.
+    if let Some(r) = source.recv_timeout(Duration::from_millis(200))? {
+        panic!("unexpected extra record {r:?}");
+    }
+    Ok(out)
+}
+
+fn expected() -> Vec<String> {
+    (0..100).map(|i| format!("payload-{i}")).collect()
+}
+
+#[test]
+fn throttled_get_records_are_retried_with_backoff_and_counted() {
+    let f = fake(&[
+        (1, Fault::Throttle),
+        (2, Fault::Throttle),
+        (5, Fault::Throttle),
+    ]);
+    let ep = start(f.clone());
+    let source = KinesisSource::open(&table(&ep, &[]), SourceContext::default()).unwrap();
+    assert_eq!(read_all(&source, 100).unwrap(), expected());
+    let m = &source.metrics()["shardId-000000000000"];
+    assert_eq!(m.throttles, 3);
+    assert_eq!(m.millis_behind_latest, Some(0));
+    assert_eq!(m.records, 100);
+    source.close(Duration::from_secs(5)).unwrap();
+}
+
+#[test]
+fn throttling_beyond_the_retries_stops_the_source_with_flinks_message() {
+    // maxretries 1: two calls, both throttled.
+    let f = fake(&[(1, Fault::Throttle), (2, Fault::Throttle)]);
+    let ep = start(f.clone());
+    let source = KinesisSource::open(
+        &table(&ep, &[("scan.shard.getrecords.maxretries", "1")]),
+        SourceContext::default(),
+    )
+    .unwrap();
+    let err = read_all(&source, 100).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("Retries exceeded for getRecords operation"),
+        "{text}"
+    );
+    assert!(text.contains("shardId-000000000000"), "{text}");
+    // The checkpoint holds exactly the first page handed out.
+    let cp = source.checkpoint();
+    assert_eq!(
+        cp.shards[0].position,
+        kinesis_source::ShardPosition::Sequence {
+            sequence_number: f.records[9].0.clone(),
+            sub_sequence_number: -1
+        }
+    );
+    source.close(Duration::from_secs(5)).unwrap();
+}
+
+#[test]
+fn expired_iterator_is_refreshed_after_the_last_record_read() {
+    let f = fake(&[
+        (3, Fault::Expired),
+        (4, Fault::Expired),
+        (7, Fault::Expired),
+    ]);
+    let ep = start(f.clone());
+    let source = KinesisSource::open(&table(&ep, &[]), SourceContext::default()).unwrap();
+    assert_eq!(read_all(&source, 100).unwrap(), expected());
+    assert_eq!(
+        source.metrics()["shardId-000000000000"].iterator_refreshes,
+        3
+    );
+    let reqs = f.iterator_requests.lock().unwrap().clone();
+    // Pages of 10: after calls 0-2 the last record read is #29; call 3 and its retry
+    // expire; then calls 5, 6 read up to #49 and call 7 expires.
+    assert_eq!(
+        reqs,
+        vec![
+            "TRIM_HORIZON".to_string(),
+            format!("AFTER_SEQUENCE_NUMBER {}", f.records[29].0),
+            format!("AFTER_SEQUENCE_NUMBER {}", f.records[29].0),
+            format!("AFTER_SEQUENCE_NUMBER {}", f.records[49].0),
+        ]
+    );
+    source.close(Duration::from_secs(5)).unwrap();
+}
+
+#[test]
+fn http_500_and_reset_connections_are_retried() {
+    let f = fake(&[
+        (1, Fault::Status500),
+        (2, Fault::Reset),
+        (3, Fault::Status500),
+        (6, Fault::Reset),
+    ]);
+    let ep = start(f.clone());
+    let source = KinesisSource::open(&table(&ep, &[]), SourceContext::default()).unwrap();
+    assert_eq!(read_all(&source, 100).unwrap(), expected());
+    let m = &source.metrics()["shardId-000000000000"];
+    assert_eq!(m.retries, 4);
+    assert_eq!(m.throttles, 0);
+    source.close(Duration::from_secs(5)).unwrap();
+}
+
+#[test]
+fn close_wakes_a_blocked_receiver_and_joins_promptly() {
+    let f = fake(&[]);
+    let ep = start(f);
+    let source = Arc::new(KinesisSource::open(&table(&ep, &[]), SourceContext::default()).unwrap());
+    assert_eq!(read_all(&source, 100).unwrap().len(), 100);
+    let s2 = source.clone();
+    let blocked = std::thread::spawn(move || s2.recv());
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    source.close(Duration::from_secs(5)).unwrap();
+    assert!(matches!(blocked.join().unwrap(), Err(SourceError::Closed)));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(source.iter().count(), 0);
+}
+
+#[test]
+fn a_slow_caller_slows_the_reader_backpressure() {
+    let f = Arc::new(Fake {
+        records: (0..20_000)
+            .map(|i| (format!("{}", 49_000_000 + i), b"x".to_vec()))
+            .collect(),
+        faults: Mutex::new(BTreeMap::new()),
+        calls: Mutex::new(0),
+        iterator_requests: Mutex::new(Vec::new()),
+    });
+    let ep = start(f.clone());
+    let source = KinesisSource::open(
+        &table(
+            &ep,
+            &[
+                ("scan.shard.getrecords.maxrecordcount", "100"),
+                ("scan.shard.getrecords.intervalmillis", "0"),
+            ],
+        ),
+        SourceContext::default(),
+    )
+    .unwrap();
+    // Nobody receives: the reader fills the bounded channel and then waits.
+    std::thread::sleep(Duration::from_millis(700));
+    let calls = *f.calls.lock().unwrap();
+    assert!(
+        (2..=20).contains(&calls),
+        "{calls} GetRecords calls of 100 records while the caller was idle"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(*f.calls.lock().unwrap(), calls, "the reader is blocked");
+    // Receiving lets it go on.
+    let mut n = 0;
+    while n < 5_000 {
+        source.recv().unwrap();
+        n += 1;
+    }
+    assert!(*f.calls.lock().unwrap() >= 50);
+    source.close(Duration::from_secs(5)).unwrap();
+}
