@@ -139,7 +139,11 @@ impl DataType {
     /// ```
     pub fn parse(text: &str) -> Result<DataType, TypeParseError> {
         let (t, end) = Self::parse_prefix(text)?;
-        let mut p = Parser { s: text, pos: end };
+        let mut p = Parser {
+            s: text,
+            pos: end,
+            depth: 0,
+        };
         p.skip_ws();
         if p.pos < text.len() {
             return Err(p.err("unexpected text after the type"));
@@ -160,7 +164,11 @@ impl DataType {
     /// assert_eq!(&col[used..], " METADATA FROM 'timestamp' VIRTUAL");
     /// ```
     pub fn parse_prefix(text: &str) -> Result<(DataType, usize), TypeParseError> {
-        let mut p = Parser { s: text, pos: 0 };
+        let mut p = Parser {
+            s: text,
+            pos: 0,
+            depth: 0,
+        };
         let t = p.parse_type()?;
         Ok((t, p.pos))
     }
@@ -290,7 +298,12 @@ impl fmt::Display for LogicalType {
 struct Parser<'a> {
     s: &'a str,
     pos: usize,
+    /// Nesting depth, bounded so hostile input cannot overflow the stack.
+    depth: u32,
 }
+
+/// Deepest nesting of ARRAY/MAP/ROW/MULTISET accepted by the parser.
+const MAX_TYPE_DEPTH: u32 = 64;
 
 impl<'a> Parser<'a> {
     fn err(&self, message: impl Into<String>) -> TypeParseError {
@@ -437,7 +450,14 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_type(&mut self) -> Result<DataType, TypeParseError> {
-        let kind = self.parse_kind()?;
+        if self.depth >= MAX_TYPE_DEPTH {
+            self.skip_ws();
+            return Err(self.err(format!("types nested deeper than {MAX_TYPE_DEPTH} levels")));
+        }
+        self.depth += 1;
+        let kind = self.parse_kind();
+        self.depth -= 1;
+        let kind = kind?;
         let mut t = DataType {
             kind,
             nullable: self.parse_nullability(),
@@ -807,6 +827,10 @@ mod tests {
             ("TIMESTAMP(3) WITH TIME ZONE", 13),
             ("ROW<a INT, a INT>", 11),
             ("INTERVAL DAY", 0),
+            (
+                &*format!("{}INT{}", "ARRAY<".repeat(100), ">".repeat(100)),
+                384,
+            ),
         ] {
             let e = DataType::parse(input).unwrap_err();
             assert_eq!(e.offset, offset, "{input}: {e}");
