@@ -632,3 +632,33 @@ fn encode_rejects_mismatched_rows() {
     // Widening within integers is fine.
     assert_eq!(enc(&f, vec![Value::TinyInt(3), Value::Null]), "3,");
 }
+
+#[test]
+fn array_element_delimiter_option() {
+    let f = csv(
+        &[("tags", "ARRAY<STRING>"), ("r", "ROW<a INT, b DATE>")],
+        &[
+            ("csv.array-element-delimiter", "|"),
+            ("csv.null-literal", "-"),
+        ],
+    );
+    let row = vec![
+        Value::Array(vec![
+            Value::String("x;y".into()),
+            Value::Null,
+            Value::String("z".into()),
+        ]),
+        Value::Row(Row::new(vec![Value::Int(1), Value::Date(days(2020, 1, 2))])),
+    ];
+    let text = enc(&f, row.clone());
+    assert_eq!(text, "x;y|-|z,1|2020-01-02");
+    assert_eq!(dec(&f, &text), Some(row));
+    // Fewer nested fields than the ROW has read as nulls; more are ignored (Flink).
+    assert_eq!(
+        dec(&f, "a,7"),
+        Some(vec![
+            Value::Array(vec![Value::String("a".into())]),
+            Value::Row(Row::new(vec![Value::Int(7), Value::Null]))
+        ])
+    );
+}
