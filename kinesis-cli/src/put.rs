@@ -191,10 +191,7 @@ pub fn run(
         &mut unwritten,
         &mut problems,
     );
-    let fatal = match outcome {
-        Ok(()) => None,
-        Err(e) => Some(e),
-    };
+    let fatal = outcome.err();
     let closed = sink.close(CLOSE_TIMEOUT);
     if let Err(e) = closed {
         let message = sink_error(&stream, &e);

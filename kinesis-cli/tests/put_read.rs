@@ -1,0 +1,390 @@
+//! `kinesis put` and `kinesis read` as processes against kinesis-mock: exact round trips,
+//! `-c`, `-e`, checkpoint resume, binary payloads and failure messages.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use base64::Engine as _;
+use common::{closed_port, endpoint, kinesis, Run, TempDir, TempStream};
+
+const SEED_DDL: &str = "CREATE TABLE user_behavior (
+  `user_id` BIGINT,
+  `item_id` BIGINT,
+  `category_id` BIGINT,
+  `behavior` STRING,
+  `ts` TIMESTAMP(3),
+  `arrival_time` TIMESTAMP(3) METADATA FROM 'timestamp' VIRTUAL,
+  `shard_id` VARCHAR(128) NOT NULL METADATA FROM 'shard-id' VIRTUAL,
+  `sequence_number` VARCHAR(128) NOT NULL METADATA FROM 'sequence-number' VIRTUAL
+)
+PARTITIONED BY (user_id, item_id)
+WITH (
+  'connector' = 'kinesis',
+  'stream' = 'user_behavior',
+  'aws.region' = 'us-east-1',
+  'format' = 'csv'
+);";
+
+/// `count` CSV rows of the seed schema, starting at row `from`.
+fn seed_rows(from: usize, count: usize) -> Vec<String> {
+    (from..from + count)
+        .map(|i| {
+            format!(
+                "{},{},{},{},2024-01-01 10:{:02}:{:02}.{:03}",
+                i % 17,
+                1000 + i,
+                i % 5,
+                ["pv", "buy", "cart", "fav"][i % 4],
+                (i / 60) % 60,
+                i % 60,
+                ((i * 7) % 100) * 10 + 1
+            )
+        })
+        .collect()
+}
+
+struct Seed {
+    _dir: TempDir,
+    ddl: String,
+    stream: TempStream,
+}
+
+impl Seed {
+    fn new(ep: &str, prefix: &str, shards: u32) -> Seed {
+        let dir = TempDir::new(prefix);
+        let ddl = dir.file("seed.sql");
+        std::fs::write(&ddl, SEED_DDL).unwrap();
+        Seed {
+            ddl: ddl.to_str().unwrap().to_string(),
+            stream: TempStream::create(ep, prefix, shards),
+            _dir: dir,
+        }
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        let stream = format!("stream={}", self.stream.name);
+        let mut all = vec![
+            "--table",
+            &self.ddl,
+            "--endpoint",
+            &self.stream.endpoint,
+            "-X",
+            &stream,
+        ];
+        all.extend_from_slice(args);
+        kinesis(&all, stdin)
+    }
+
+    fn put(&self, rows: &[String]) {
+        let input = rows.join("\n") + "\n";
+        let run = self.run(&["put"], Some(input.as_bytes()));
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(
+            run.stdout_text()
+                .starts_with(&format!("wrote {} records (", rows.len())),
+            "{run:?}"
+        );
+    }
+
+    /// `read --output csv` plus extra flags; the physical part of each line (the first five
+    /// fields: the seed's rows contain no quoted comma).
+    fn read_csv(&self, extra: &[&str]) -> Vec<String> {
+        let mut args = vec!["read", "--output", "csv"];
+        args.extend_from_slice(extra);
+        let run = self.run(&args, None);
+        assert_eq!(run.code, 0, "{run:?}");
+        run.stdout_text()
+            .lines()
+            .map(|l| {
+                l.splitn(6, ',')
+                    .take(5)
+                    .collect::<Vec<_>>()
+                    .join(",")
+                    .replace('"', "")
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn put_then_read_gives_back_exactly_the_rows_with_metadata() {
+    let Some(ep) = endpoint() else { return };
+    let seed = Seed::new(&ep, "cli-roundtrip", 4);
+    let rows = seed_rows(0, 300);
+    seed.put(&rows);
+
+    let run = seed.run(&["read", "-o", "beginning", "-e", "--output", "json"], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    let mut got = BTreeSet::new();
+    let mut shards = BTreeSet::new();
+    let mut sequence_numbers = BTreeSet::new();
+    for line in run.stdout_text().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let ts = v["ts"].as_str().unwrap();
+        got.insert(format!(
+            "{},{},{},{},{ts}",
+            v["user_id"],
+            v["item_id"],
+            v["category_id"],
+            v["behavior"].as_str().unwrap()
+        ));
+        assert!(v["arrival_time"].as_str().unwrap().len() >= 19, "{line}");
+        shards.insert(v["shard_id"].as_str().unwrap().to_string());
+        assert!(sequence_numbers.insert(v["sequence_number"].as_str().unwrap().to_string()));
+    }
+    let want: BTreeSet<String> = rows.iter().cloned().collect();
+    assert_eq!(got, want);
+    assert_eq!(sequence_numbers.len(), 300, "no duplicate");
+    assert!(shards.len() >= 3, "PARTITIONED BY keys spread: {shards:?}");
+
+    // Each record sits on the shard find-shard names for its PARTITIONED BY key.
+    let run = seed.run(
+        &["read", "-o", "beginning", "-c", "5", "-f", "%k %p %t\\n"],
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let text = run.stdout_text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{run:?}");
+    for line in lines {
+        let mut parts = line.split(' ');
+        let (key, shard, stream) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        assert_eq!(stream, seed.stream.name);
+        assert!(key.contains('|'), "user_id|item_id: {key}");
+        let found = seed.run(&["find-shard", key], None);
+        assert_eq!(found.code, 0, "{found:?}");
+        assert_eq!(found.stdout_text().trim(), shard, "key {key}");
+    }
+
+    // Table output: a header with every declared column, one line per row.
+    let run = seed.run(
+        &["read", "-o", "beginning", "-e", "--output", "table"],
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let text = run.stdout_text();
+    let header = text.lines().next().unwrap();
+    for c in [
+        "user_id",
+        "ts",
+        "arrival_time",
+        "shard_id",
+        "sequence_number",
+    ] {
+        assert!(header.contains(c), "{header}");
+    }
+    assert_eq!(text.lines().count(), 302);
+}
+
+#[test]
+fn count_and_checkpoint_resume_without_gap_or_duplicate() {
+    let Some(ep) = endpoint() else { return };
+    let seed = Seed::new(&ep, "cli-checkpoint", 2);
+    let dir = TempDir::new("cli-cp");
+    let cp = dir.file("cp.json");
+    let cp = cp.to_str().unwrap();
+    seed.put(&seed_rows(0, 40));
+
+    // -c stops after exactly COUNT rows.
+    let first = seed.read_csv(&["-o", "beginning", "-c", "15", "--checkpoint", cp]);
+    assert_eq!(first.len(), 15);
+    assert!(std::path::Path::new(cp).exists());
+    // The next run continues where the first stopped (-o is only for shards not in the
+    // checkpoint).
+    let second = seed.read_csv(&["-o", "end", "-e", "--checkpoint", cp]);
+    assert_eq!(second.len(), 25);
+    // New rows are read exactly once by the next run.
+    seed.put(&seed_rows(40, 10));
+    let third = seed.read_csv(&["-e", "--checkpoint", cp]);
+    assert_eq!(third.len(), 10);
+    let fourth = seed.read_csv(&["-e", "--checkpoint", cp]);
+    assert!(fourth.is_empty(), "{fourth:?}");
+
+    let mut all: Vec<String> = first.into_iter().chain(second).chain(third).collect();
+    all.sort();
+    let mut want = seed_rows(0, 50);
+    want.sort();
+    assert_eq!(all, want, "every row exactly once across the runs");
+}
+
+#[test]
+fn binary_payloads_are_never_printed_lossily() {
+    let Some(ep) = endpoint() else { return };
+    let stream = TempStream::create(&ep, "cli-binary", 1);
+    let s = format!("stream={}", stream.name);
+    let base = [
+        "--endpoint",
+        ep.as_str(),
+        "--region",
+        "us-east-1",
+        "-X",
+        s.as_str(),
+    ];
+    let payloads: Vec<Vec<u8>> = vec![
+        b"plain text".to_vec(),
+        vec![0xff, 0xfe, 0x00, 0x80],
+        "ünïcödé ✓".as_bytes().to_vec(),
+        vec![0xc3, 0x28, b'a'],
+    ];
+    let mut input = Vec::new();
+    for p in &payloads {
+        input.extend_from_slice(p);
+        input.push(b'\n');
+    }
+    let mut args = base.to_vec();
+    args.push("put");
+    let run = kinesis(&args, Some(&input));
+    assert_eq!(run.code, 0, "{run:?}");
+
+    let mut args = base.to_vec();
+    args.extend(["read", "-o", "beginning", "-e", "-f", "%s\\n"]);
+    let run = kinesis(&args, None);
+    assert_eq!(run.code, 0, "{run:?}");
+    let text = run.stdout_text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{run:?}");
+    let b64 = base64::engine::general_purpose::STANDARD;
+    for (line, want) in lines.iter().zip(&payloads) {
+        match line.strip_prefix("base64:") {
+            Some(enc) => {
+                assert!(std::str::from_utf8(want).is_err(), "{line}");
+                assert_eq!(&b64.decode(enc).unwrap(), want);
+            }
+            None => assert_eq!(line.as_bytes(), want.as_slice()),
+        }
+    }
+
+    // JSON output: BYTES in the json format's form (base64), exact.
+    let mut args = base.to_vec();
+    args.extend(["read", "-o", "beginning", "-e"]);
+    let run = kinesis(&args, None);
+    assert_eq!(run.code, 0, "{run:?}");
+    let got: Vec<Vec<u8>> = run
+        .stdout_text()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            b64.decode(v["data"].as_str().unwrap()).unwrap()
+        })
+        .collect();
+    assert_eq!(got, payloads);
+}
+
+#[test]
+fn failures_name_the_stream_the_option_or_the_endpoint() {
+    let Some(ep) = endpoint() else { return };
+    let missing = common::unique("cli-nostream");
+    let s = format!("stream={missing}");
+    let dir = TempDir::new("cli-fail");
+
+    // read of a missing stream: exit 1, the stream named.
+    let run = kinesis(
+        &["--endpoint", &ep, "-X", &s, "read", "-o", "beginning", "-e"],
+        None,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains(&format!("stream '{missing}' not found")),
+        "{run:?}"
+    );
+
+    // put to a missing stream: exit 1, every row saved to the file named in the message.
+    let input = dir.file("rows.txt");
+    std::fs::write(&input, "r1\nr2\nr3\n").unwrap();
+    let run = kinesis(
+        &[
+            "--endpoint",
+            &ep,
+            "--region",
+            "us-east-1",
+            "-X",
+            &s,
+            "put",
+            "--input",
+            input.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    let saved = dir.file("rows.txt.unwritten");
+    assert!(run.stderr.contains(saved.to_str().unwrap()), "{run:?}");
+    assert!(run.stderr.contains("3 rows not written"), "{run:?}");
+    let text = std::fs::read_to_string(&saved).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort();
+    assert_eq!(lines, ["r1", "r2", "r3"]);
+
+    // A bad option: exit 2, the option named, nothing sent.
+    let run = kinesis(
+        &[
+            "--endpoint",
+            &ep,
+            "-X",
+            &s,
+            "-X",
+            "scan.stream.initpos=YESTERDAY",
+            "read",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("scan.stream.initpos"), "{run:?}");
+
+    // An unreachable endpoint: exit 1 with a clear message, quickly.
+    let dead = format!("http://127.0.0.1:{}", closed_port());
+    let started = std::time::Instant::now();
+    // (Flink's ListShards retries take ~20 s by default; one retry keeps the test short.)
+    let run = kinesis(
+        &[
+            "--endpoint",
+            &dead,
+            "-X",
+            &s,
+            "-X",
+            "scan.list.shards.maxretries=1",
+            "read",
+            "-e",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("cannot reach the Kinesis endpoint"),
+        "{run:?}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let started = std::time::Instant::now();
+    let one = dir.file("one.txt");
+    std::fs::write(&one, "x\n").unwrap();
+    let run = kinesis(
+        &[
+            "--endpoint",
+            &dead,
+            "--region",
+            "us-east-1",
+            "-X",
+            &s,
+            "put",
+            "-i",
+            one.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("1 rows not written"), "{run:?}");
+    assert_eq!(
+        std::fs::read_to_string(dir.file("one.txt.unwritten")).unwrap(),
+        "x\n"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
