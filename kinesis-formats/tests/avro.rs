@@ -277,6 +277,35 @@ fn types_flink_cannot_map_are_rejected_with_flinks_messages() {
 }
 
 #[test]
+fn records_with_one_name_are_referenced_or_rejected_as_avro_does() {
+    // `a_b` and `a.b` both make a record named record_a_b. Identical: printed once, then
+    // referenced by name (Avro's Schema#toString).
+    let same = fields(&[("a_b", "ROW<x INT>"), ("a", "ROW<b ROW<x INT>>")]);
+    let format = AvroFormat::new(&same, true).unwrap();
+    let schema: Json = serde_json::from_str(&format.schema_json()).unwrap();
+    assert_eq!(
+        schema["fields"][1]["type"][1]["fields"][0]["type"],
+        json!(["null", "record_a_b"])
+    );
+    let row = Row::new(vec![
+        Value::Row(Row::new(vec![Value::Int(1)])),
+        Value::Row(Row::new(vec![Value::Row(Row::new(vec![Value::Int(2)]))])),
+    ]);
+    let mut out = Vec::new();
+    format.encode_row(&row, &mut out).unwrap();
+    assert_eq!(out, [0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x04]);
+    assert_eq!(format.decode_row(&out).unwrap(), row);
+    // Different: Avro cannot print the schema ("Can't redefine"), so Flink fails the job.
+    let different = fields(&[("a_b", "ROW<x INT>"), ("a", "ROW<b ROW<y INT>>")]);
+    let err = AvroFormat::new(&different, true).unwrap_err();
+    assert_eq!(
+        err.message,
+        "Can't redefine: org.apache.flink.avro.generated.record_a_b"
+    );
+    assert_eq!(err.column, "a.b");
+}
+
+#[test]
 fn non_legacy_timestamp_mapping_follows_flink_1_19() {
     let row_type = fields(&[
         ("ts3", "TIMESTAMP(3)"),
@@ -1118,6 +1147,15 @@ fn fastavro_reads_ours_and_we_read_fastavros() {
         ("ltz6", "TIMESTAMP_LTZ(6) NOT NULL"),
         ("arr", "ARRAY<TIMESTAMP(3)>"),
     ]);
+    let referenced = fields(&[("a_b", "ROW<x INT>"), ("a", "ROW<b ROW<x INT>>")]);
+    interop(
+        "referenced",
+        &referenced,
+        true,
+        &gen_rows(&referenced, 20, 3),
+        true,
+    );
+
     interop(
         "non-legacy",
         &non_legacy,

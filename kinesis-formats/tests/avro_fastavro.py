@@ -32,6 +32,31 @@ EPOCH_NAIVE = datetime.datetime(1970, 1, 1)
 UNIT = {"millis": 1000, "micros": 1000000, "nanos": 1000000000}
 
 
+NAMED = {}  # record definitions by short and full name, for name references
+
+
+def collect_named(schema, namespace=None):
+    if isinstance(schema, list):
+        for branch in schema:
+            collect_named(branch, namespace)
+    elif isinstance(schema, dict):
+        kind = schema["type"]
+        if kind == "record":
+            namespace = schema.get("namespace", namespace)
+            NAMED[schema["name"]] = schema
+            NAMED[(namespace + "." if namespace else "") + schema["name"]] = schema
+            for field in schema["fields"]:
+                collect_named(field["type"], namespace)
+        elif kind == "array":
+            collect_named(schema["items"], namespace)
+        elif kind == "map":
+            collect_named(schema["values"], namespace)
+
+
+def resolve(schema):
+    return NAMED.get(schema, schema) if isinstance(schema, str) else schema
+
+
 def logical(schema):
     return schema.get("logicalType") if isinstance(schema, dict) else None
 
@@ -49,6 +74,7 @@ def since_epoch(delta, per_second):
 
 
 def to_canonical(schema, value):
+    schema = resolve(schema)
     if isinstance(schema, list):  # ["null", T]
         if value is None:
             return None
@@ -86,6 +112,7 @@ def to_canonical(schema, value):
 
 
 def from_canonical(schema, value):
+    schema = resolve(schema)
     if isinstance(schema, list):
         if value is None:
             return None
@@ -123,6 +150,7 @@ def main():
     mode, schema_path, data_path = sys.argv[1:4]
     with open(schema_path) as f:
         schema_json = json.load(f)
+    collect_named(schema_json)
     parsed = fastavro.parse_schema(schema_json)
     out = sys.stdout
     with open(data_path) as f:

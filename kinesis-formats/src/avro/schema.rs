@@ -18,6 +18,7 @@
 //!   to `timestamp-{millis,micros,nanos}` — but, as in Flink, only for columns and ROW fields:
 //!   ARRAY elements and MAP values are always converted with the legacy mapping.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::types::{DataType, LogicalType, RowField};
@@ -112,6 +113,16 @@ pub struct AvroRecord {
     pub fields: Vec<AvroField>,
 }
 
+impl AvroRecord {
+    /// `namespace.name`, or the name alone without a namespace.
+    pub fn full_name(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
 /// A record field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AvroField {
@@ -198,11 +209,18 @@ impl AvroSchema {
     /// ```
     pub fn to_json(&self) -> String {
         let mut out = String::with_capacity(256);
-        self.write_json(&mut out, None);
+        self.write_json(&mut out, None, &mut HashSet::new());
         out
     }
 
-    fn write_json(&self, out: &mut String, enclosing_namespace: Option<&str>) {
+    /// `defined`: full names of the records printed so far; a record seen again is printed
+    /// as a reference to its name, as Avro does.
+    fn write_json(
+        &self,
+        out: &mut String,
+        enclosing_namespace: Option<&str>,
+        defined: &mut HashSet<String>,
+    ) {
         match self {
             AvroSchema::Primitive {
                 kind,
@@ -247,21 +265,30 @@ impl AvroSchema {
                     if i > 0 {
                         out.push(',');
                     }
-                    branch.write_json(out, enclosing_namespace);
+                    branch.write_json(out, enclosing_namespace, defined);
                 }
                 out.push(']');
             }
             AvroSchema::Array(items) => {
                 out.push_str("{\"type\":\"array\",\"items\":");
-                items.write_json(out, enclosing_namespace);
+                items.write_json(out, enclosing_namespace, defined);
                 out.push('}');
             }
             AvroSchema::Map(values) => {
                 out.push_str("{\"type\":\"map\",\"values\":");
-                values.write_json(out, enclosing_namespace);
+                values.write_json(out, enclosing_namespace, defined);
                 out.push('}');
             }
             AvroSchema::Record(record) => {
+                if !defined.insert(record.full_name()) {
+                    // Avro's writeNameRef: the name, qualified only outside its namespace.
+                    if record.namespace.as_deref() == enclosing_namespace {
+                        push_json_string(out, &record.name);
+                    } else {
+                        push_json_string(out, &record.full_name());
+                    }
+                    return;
+                }
                 out.push_str("{\"type\":\"record\",\"name\":");
                 push_json_string(out, &record.name);
                 // Avro's Name#writeName: the namespace is printed only where it differs from
@@ -284,7 +311,7 @@ impl AvroSchema {
                     out.push_str("{\"name\":");
                     push_json_string(out, &field.name);
                     out.push_str(",\"type\":");
-                    field.schema.write_json(out, namespace);
+                    field.schema.write_json(out, namespace, defined);
                     if field.default_null {
                         out.push_str(",\"default\":null");
                     }
@@ -339,7 +366,43 @@ pub fn row_type_to_avro(
     fields: &[RowField],
     legacy_timestamp_mapping: bool,
 ) -> Result<AvroSchema, AvroSchemaError> {
-    record_schema(fields, TOP_RECORD_NAME, "", legacy_timestamp_mapping)
+    let schema = record_schema(fields, TOP_RECORD_NAME, "", legacy_timestamp_mapping)?;
+    check_record_names(&schema, "", &mut HashMap::new())?;
+    Ok(schema)
+}
+
+/// Two different records with one full name (a field `a_b` beside a ROW field `a` with a
+/// nested ROW `b`) make Avro fail with "Can't redefine" when Flink serializes the schema;
+/// identical ones are printed once and then referenced by name.
+fn check_record_names<'a>(
+    schema: &'a AvroSchema,
+    path: &str,
+    seen: &mut HashMap<String, &'a AvroRecord>,
+) -> Result<(), AvroSchemaError> {
+    match schema {
+        AvroSchema::Primitive { .. } => Ok(()),
+        AvroSchema::Union(branches) => branches
+            .iter()
+            .try_for_each(|b| check_record_names(b, path, seen)),
+        AvroSchema::Array(inner) | AvroSchema::Map(inner) => check_record_names(inner, path, seen),
+        AvroSchema::Record(record) => {
+            let full_name = record.full_name();
+            if let Some(existing) = seen.get(&full_name) {
+                if *existing != record {
+                    return Err(AvroSchemaError {
+                        column: path.to_string(),
+                        message: format!("Can't redefine: {full_name}"),
+                    });
+                }
+                return Ok(());
+            }
+            seen.insert(full_name, record);
+            record
+                .fields
+                .iter()
+                .try_for_each(|f| check_record_names(&f.schema, &join_path(path, &f.name), seen))
+        }
+    }
 }
 
 fn record_schema(
