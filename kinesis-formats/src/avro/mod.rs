@@ -11,6 +11,12 @@
 //! Flink builds (so the bytes match Flink's). Decoding reads what Flink writes (and any
 //! block layout Avro allows) and reports a bad payload with the column and byte offset.
 //!
+//! Where Flink's reader silently accepts a malformed datum, ours reports it, because Flink's
+//! answer there is a wrong value: bytes left after the last column (a payload of another
+//! schema), a string that is not UTF-8 (Java substitutes U+FFFD), a TINYINT/SMALLINT out of
+//! range (Java truncates), a decimal beyond its precision (Flink reads NULL), a boolean byte
+//! other than 0/1 (Java reads false) and a time-millis outside the day.
+//!
 //! Options: `avro.timestamp_mapping.legacy` (default `true`; `false` selects Flink 1.19's
 //! mapping, see [`schema`]). `avro.codec` is not an option here: in Flink it belongs to the
 //! filesystem connector's container-file factory, and the message format (Kafka, Kinesis)
