@@ -526,14 +526,17 @@ enum Tok<'a> {
 enum Fail {
     /// Malformed JSON: the record is unusable.
     Syntax(&'static str, usize),
-    /// A well-formed value that does not fit the column type.
-    Field {
-        column: String,
-        expected: String,
-        text: String,
-        offset: usize,
-        reason: String,
-    },
+    /// A well-formed value that does not fit the column type (boxed: keeps
+    /// `Result<Value, Fail>` small on the hot path).
+    Field(Box<FieldFail>),
+}
+
+struct FieldFail {
+    column: String,
+    expected: String,
+    text: String,
+    offset: usize,
+    reason: String,
 }
 
 /// Where a value sits (`a.b` for nested fields), built on the stack and rendered only
@@ -1027,13 +1030,13 @@ impl JsonCodec {
         offset: usize,
         reason: impl Into<String>,
     ) -> Fail {
-        Fail::Field {
+        Fail::Field(Box::new(FieldFail {
             column: column.render(),
             expected: t.to_string(),
             text: shorten(text, 100),
             offset,
             reason: reason.into(),
-        }
+        }))
     }
 
     /// Reads one value of type `t` at the parser position. A field error leaves the parser
@@ -1130,7 +1133,7 @@ impl JsonCodec {
                                     "a multiset count must be a non-negative INT",
                                 ));
                             }
-                            Err(e @ Fail::Field { .. }) => {
+                            Err(e @ Fail::Field(_)) => {
                                 bad_count.get_or_insert(e);
                             }
                             Err(e) => return Err(e),
@@ -1194,7 +1197,7 @@ impl JsonCodec {
     /// Under ignore-parse-errors a field error becomes null.
     fn or_null(&self, r: Result<Value, Fail>) -> Result<Value, Fail> {
         match r {
-            Err(Fail::Field { .. }) if self.opts.ignore_parse_errors => Ok(Value::Null),
+            Err(Fail::Field(_)) if self.opts.ignore_parse_errors => Ok(Value::Null),
             other => other,
         }
     }
@@ -1316,7 +1319,7 @@ impl JsonCodec {
                     };
                     match self.read_value(p, &fields[i].data_type, &column, depth) {
                         Ok(v) => values[i] = v,
-                        Err(Fail::Field { .. }) if self.opts.ignore_parse_errors => {
+                        Err(Fail::Field(_)) if self.opts.ignore_parse_errors => {
                             values[i] = Value::Null;
                             if !fields[i].data_type.nullable {
                                 pending.get_or_insert(Fail::Syntax(
@@ -1325,7 +1328,7 @@ impl JsonCodec {
                                 ));
                             }
                         }
-                        Err(e @ Fail::Field { .. }) => {
+                        Err(e @ Fail::Field(_)) => {
                             pending.get_or_insert(e);
                         }
                         Err(e) => return Err(e),
@@ -1337,13 +1340,13 @@ impl JsonCodec {
         if let Some(e) = pending {
             return Err(match e {
                 // A NOT NULL field nulled by ignore-parse-errors: the row cannot be built.
-                Fail::Syntax(m, at) => Fail::Field {
+                Fail::Syntax(m, at) => Fail::Field(Box::new(FieldFail {
                     column: prefix.render(),
                     expected: String::new(),
                     text: String::new(),
                     offset: at,
                     reason: m.to_string(),
-                },
+                })),
                 e => e,
             });
         }
@@ -1368,22 +1371,22 @@ impl JsonCodec {
                 }
                 .render();
                 if self.opts.fail_on_missing_field {
-                    return Err(Fail::Field {
+                    return Err(Fail::Field(Box::new(FieldFail {
                         column,
                         expected: f.data_type.to_string(),
                         text: String::new(),
                         offset: obj_start,
                         reason: format!("Could not find field with name '{}'.", f.name),
-                    });
+                    })));
                 }
                 if !f.data_type.nullable {
-                    return Err(Fail::Field {
+                    return Err(Fail::Field(Box::new(FieldFail {
                         column,
                         expected: f.data_type.to_string(),
                         text: String::new(),
                         offset: obj_start,
                         reason: "missing value for a NOT NULL column".into(),
-                    });
+                    })));
                 }
             }
         }
@@ -1563,19 +1566,13 @@ impl JsonCodec {
         match result {
             Ok(r) => Ok(r),
             Err(Fail::Syntax(m, at)) => Err(FormatError::record("json", m, at, bytes)),
-            Err(Fail::Field {
-                column,
-                expected,
-                text,
-                offset,
-                reason,
-            }) => Err(FormatError::Field {
+            Err(Fail::Field(f)) => Err(FormatError::Field {
                 format: "json",
-                column,
-                expected,
-                text,
-                offset,
-                reason,
+                column: f.column,
+                expected: f.expected,
+                text: f.text,
+                offset: f.offset,
+                reason: f.reason,
             }),
         }
     }

@@ -566,18 +566,31 @@ pub fn parse_base64(s: &str) -> Option<Vec<u8>> {
     BASE64_LENIENT.decode(s.as_bytes()).ok()
 }
 
-/// Appends the decimal digits of `v`.
+/// Two ASCII digits for each of 0..100.
+const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Appends the decimal digits of `v` (two digits per step, as itoa does).
 pub fn write_i64(out: &mut Vec<u8>, v: i64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     let mut n = v.unsigned_abs();
-    loop {
+    while n >= 100 {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+    }
+    if n >= 10 {
+        let d = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+    } else {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[i] = b'0' + n as u8;
     }
     if v < 0 {
         out.push(b'-');
@@ -635,6 +648,9 @@ mod tests {
         assert_eq!(parse_java_int::<i64>("9223372036854775808"), None);
         assert_eq!(parse_java_int::<i32>("1.5"), None);
         assert_eq!(parse_java_int::<i32>(""), None);
+        for v in [0, 7, 10, 99, 100, 12345, -1, -100, i64::MIN, i64::MAX] {
+            assert_eq!(s(|o| write_i64(o, v)), v.to_string());
+        }
     }
 
     #[test]
