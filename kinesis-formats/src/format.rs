@@ -51,7 +51,18 @@ impl fmt::Debug for Format {
 }
 
 impl Format {
-    /// Assembles a format from its parts (used by the format modules).
+    /// Assembles a format from its parts (used by the format modules; an embedding program
+    /// can wrap its own codec the same way).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use kinesis_formats::csv::{CsvCodec, CsvOptions};
+    /// use kinesis_formats::{DataType, Format, RowField};
+    /// let codec = Arc::new(CsvCodec::new(CsvOptions::default(),
+    ///     &[RowField::new("a", DataType::parse("INT").unwrap())]).unwrap());
+    /// let f = Format::new("csv", codec.clone(), codec);
+    /// assert_eq!(f.decode(b"5").unwrap().unwrap().values[0], kinesis_formats::Value::Int(5));
+    /// ```
     pub fn new(name: &'static str, encoder: Arc<dyn Encoder>, decoder: Arc<dyn Decoder>) -> Self {
         Format {
             name,

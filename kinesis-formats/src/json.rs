@@ -272,6 +272,12 @@ impl JsonCodec {
 
 /// Appends `s` as a JSON string the way Jackson escapes it (`"`, `\`, control chars; `/`
 /// and non-ASCII are written as is).
+///
+/// ```
+/// let mut out = Vec::new();
+/// kinesis_formats::json::write_json_string(&mut out, "a\"b\u{1}/é");
+/// assert_eq!(out, "\"a\\\"b\\u0001/é\"".as_bytes());
+/// ```
 pub fn write_json_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     out.push(b'"');

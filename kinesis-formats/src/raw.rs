@@ -37,6 +37,14 @@ pub struct RawCodec {
 }
 
 /// Builds the raw format (see [`crate::Format::from_options`]).
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use kinesis_formats::{DataType, Format, RowField, Value};
+/// let f = Format::from_options("raw", &BTreeMap::new(),
+///     &[RowField::new("line", DataType::parse("STRING").unwrap())]).unwrap();
+/// assert_eq!(f.decode(b"a,b c").unwrap().unwrap().values, vec![Value::String("a,b c".into())]);
+/// ```
 pub fn from_options(
     options: &BTreeMap<String, String>,
     row_type: &[RowField],

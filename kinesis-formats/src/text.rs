@@ -3,6 +3,14 @@
 //!
 //! Writers append ASCII to a `Vec<u8>` (no allocation besides the buffer); parsers take a
 //! `&str` and return `None` when the text does not match.
+//!
+//! ```
+//! use kinesis_formats::text;
+//! let ts = text::parse_sql_timestamp("2020-12-30 12:13:14.100", false).unwrap();
+//! let mut out = Vec::new();
+//! text::write_timestamp(&mut out, &ts, b'T', true);
+//! assert_eq!(out, b"2020-12-30T12:13:14.1Z");
+//! ```
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 

@@ -93,6 +93,13 @@ impl std::error::Error for TypeParseError {}
 
 impl DataType {
     /// A nullable type of the given kind.
+    ///
+    /// ```
+    /// use kinesis_formats::{DataType, LogicalType};
+    /// assert_eq!(DataType::nullable(LogicalType::Int).to_string(), "INT");
+    /// assert_eq!(DataType::not_null(LogicalType::Int).to_string(), "INT NOT NULL");
+    /// assert_eq!(DataType::string().with_nullable(false).to_string(), "STRING NOT NULL");
+    /// ```
     pub fn nullable(kind: LogicalType) -> Self {
         DataType {
             kind,

@@ -35,6 +35,11 @@ fn digit_count(v: i128) -> u32 {
 
 impl Decimal {
     /// A decimal from its unscaled value and scale.
+    ///
+    /// ```
+    /// use kinesis_formats::Decimal;
+    /// assert_eq!(Decimal::new(-1234, 2).to_string(), "-12.34");
+    /// ```
     pub fn new(unscaled: i128, scale: u8) -> Self {
         Decimal { unscaled, scale }
     }
