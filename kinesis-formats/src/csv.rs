@@ -637,6 +637,9 @@ impl CsvCodec {
                 .is_some_and(|l| l == &*text || l == raw)
             {
                 Value::Null
+            } else if f.data_type.is_character_string() {
+                // Move the text (it is owned when quotes or escapes were removed).
+                Value::String(text.into_owned())
             } else {
                 match self.convert_field(&f.data_type, &text) {
                     Ok(v) => v,
@@ -655,7 +658,7 @@ impl CsvCodec {
                 } else {
                     return Err(self.field_error(
                         f,
-                        &text,
+                        raw,
                         field_start,
                         "null value for a NOT NULL column",
                     ));

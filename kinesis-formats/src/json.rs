@@ -1159,7 +1159,11 @@ impl JsonCodec {
             },
             _ => {
                 let tok = p.scalar()?;
-                self.convert_scalar(&tok, t, column, ws_start)?
+                match tok {
+                    // Strings into string columns: move the (possibly unescaped) text.
+                    Tok::Str(s) if t.is_character_string() => Value::String(s.into_owned()),
+                    tok => self.convert_scalar(&tok, t, column, ws_start)?,
+                }
             }
         };
         if v.is_null() && !t.nullable {
