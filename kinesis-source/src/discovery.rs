@@ -213,6 +213,7 @@ impl Discovery {
                         parent_shard_ids: d.parents.clone(),
                         position,
                     },
+                    shard_id: Arc::from(d.shard_id.as_str()),
                     counters,
                 });
                 sh.shards.len() - 1

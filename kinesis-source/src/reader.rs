@@ -15,7 +15,7 @@ use kinesis_wire::{
 use crate::checkpoint::ShardPosition;
 use crate::deaggregate::{deaggregate, Deaggregated, KPL_MAGIC};
 use crate::metrics::ShardCounters;
-use crate::{SourceError, SourceRecord};
+use crate::SourceError;
 
 /// Records sent through the channel in one message at most; with the channel's capacity
 /// this bounds the memory held for a slow caller.
@@ -29,15 +29,60 @@ const SHARD_BYTES_PER_SECOND: f64 = 2.0 * 1024.0 * 1024.0;
 pub(crate) enum Item {
     /// Decoded records of one shard, and the position after the last record of the batch
     /// (skipped and filtered records included).
-    Batch {
-        slot: usize,
-        records: Vec<SourceRecord>,
-        tail: ShardPosition,
-    },
+    Batch(Batch),
     /// The shard was read to its end.
     ShardEnd { slot: usize },
     /// The source must stop.
     Error(SourceError),
+}
+
+/// A record decoded by a reader; the caller's side adds the stream and shard (so the
+/// shared `Arc`s are only touched by the caller's thread).
+pub(crate) struct Decoded {
+    pub row: Row,
+    pub sequence_number: String,
+    pub sub_sequence_number: Option<i64>,
+    pub arrival: Option<DateTime<Utc>>,
+    pub partition_key: String,
+}
+
+/// Decoded records of one shard. Their positions are also kept in one text arena, so the
+/// caller's side can say where the shard stands without a copy per record handed out.
+pub(crate) struct Batch {
+    pub slot: usize,
+    pub records: Vec<Decoded>,
+    /// Every record's sequence number, concatenated; record `i` ends at `seq_ends[i]`.
+    pub seq_text: String,
+    pub seq_ends: Vec<u32>,
+    pub subs: Vec<i64>,
+    /// The position after the whole batch (skipped and filtered records included).
+    pub tail: ShardPosition,
+}
+
+impl Batch {
+    fn new(slot: usize) -> Batch {
+        Batch {
+            slot,
+            records: Vec::with_capacity(BATCH_RECORDS),
+            seq_text: String::with_capacity(BATCH_RECORDS * 56),
+            seq_ends: Vec::with_capacity(BATCH_RECORDS),
+            subs: Vec::with_capacity(BATCH_RECORDS),
+            tail: ShardPosition::TrimHorizon,
+        }
+    }
+
+    /// The position of record `i`.
+    pub(crate) fn position(&self, i: usize) -> ShardPosition {
+        let start = if i == 0 {
+            0
+        } else {
+            self.seq_ends[i - 1] as usize
+        };
+        ShardPosition::Sequence {
+            sequence_number: self.seq_text[start..self.seq_ends[i] as usize].to_string(),
+            sub_sequence_number: self.subs[i],
+        }
+    }
 }
 
 /// What reader threads tell the discovery thread.
@@ -125,11 +170,61 @@ impl RowLayout {
     }
 }
 
+/// Turns a payload into the physical row.
+pub(crate) enum RowDecoder {
+    /// `format = raw` into one BINARY/VARBINARY column: the payload is the value, so it is
+    /// moved into the row instead of copied (what the raw format's decoder would produce).
+    RawBytes,
+    Format(Arc<dyn Decoder>),
+}
+
+impl RowDecoder {
+    pub(crate) fn for_table(table: &kinesis_options::TableDef) -> RowDecoder {
+        let physical: Vec<_> = table.physical_columns().collect();
+        let bytes_column = physical.len() == 1
+            && matches!(
+                physical[0].data_type.kind,
+                kinesis_formats::LogicalType::Binary(_)
+                    | kinesis_formats::LogicalType::Varbinary(_)
+            );
+        if table.format().name() == "raw" && bytes_column {
+            RowDecoder::RawBytes
+        } else {
+            RowDecoder::Format(table.format().decoder())
+        }
+    }
+
+    fn decode(&self, data: Payload<'_>) -> Result<Option<Row>, kinesis_formats::FormatError> {
+        match (self, data) {
+            (RowDecoder::RawBytes, Payload::Owned(v)) => Ok(Some(Row::new(vec![Value::Bytes(v)]))),
+            (RowDecoder::RawBytes, Payload::Borrowed(b)) => {
+                Ok(Some(Row::new(vec![Value::Bytes(b.to_vec())])))
+            }
+            (RowDecoder::Format(d), p) => d.decode(p.as_slice()),
+        }
+    }
+}
+
+/// A payload handed to the decoder: owned when it is a whole Kinesis record.
+enum Payload<'a> {
+    Owned(Vec<u8>),
+    Borrowed(&'a [u8]),
+}
+
+impl Payload<'_> {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Payload::Owned(v) => v,
+            Payload::Borrowed(b) => b,
+        }
+    }
+}
+
 /// Settings shared by every reader of one source.
 pub(crate) struct ReaderShared {
     pub client: KinesisClient,
     pub stream: Arc<str>,
-    pub decoder: Arc<dyn Decoder>,
+    pub decoder: RowDecoder,
     pub layout: RowLayout,
     pub max_record_count: u32,
     pub interval: Duration,
@@ -294,41 +389,34 @@ fn get_records(
 struct Emitter<'a> {
     s: &'a ReaderShared,
     task: &'a ShardTask,
-    batch: Vec<SourceRecord>,
+    batch: Batch,
     /// Position of a skipped record after the last record in `batch`.
     skipped_tail: Option<ShardPosition>,
 }
 
 impl Emitter<'_> {
     fn flush(&mut self) -> Result<(), Stop> {
-        let tail = match (self.skipped_tail.take(), self.batch.last()) {
-            (Some(t), _) => t,
-            (None, Some(r)) => ShardPosition::Sequence {
-                sequence_number: r.sequence_number.clone(),
-                sub_sequence_number: r.sub_sequence_number.unwrap_or(-1),
-            },
-            (None, None) => return Ok(()),
+        let tail = match self.skipped_tail.take() {
+            Some(t) => t,
+            None if self.batch.records.is_empty() => return Ok(()),
+            None => self.batch.position(self.batch.records.len() - 1),
         };
-        let records = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_RECORDS));
-        let item = Item::Batch {
-            slot: self.task.slot,
-            records,
-            tail,
-        };
-        if send_item(&self.s.tx, &self.s.close_rx, item) {
+        let mut batch = std::mem::replace(&mut self.batch, Batch::new(self.task.slot));
+        batch.tail = tail;
+        ShardCounters::add(&self.task.counters.records, batch.records.len() as u64);
+        if send_item(&self.s.tx, &self.s.close_rx, Item::Batch(batch)) {
             Ok(())
         } else {
             Err(Stop::Closed)
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn emit(
         &mut self,
-        data: &[u8],
-        sequence_number: &str,
+        data: Payload<'_>,
+        sequence_number: String,
         sub: Option<i64>,
-        partition_key: &str,
+        partition_key: String,
         arrival: Option<DateTime<Utc>>,
     ) -> Result<(), Stop> {
         let s = self.s;
@@ -336,20 +424,21 @@ impl Emitter<'_> {
             Ok(Some(row)) => {
                 let row = s
                     .layout
-                    .build(row, &self.task.shard_id, sequence_number, arrival)
+                    .build(row, &self.task.shard_id, &sequence_number, arrival)
                     .map_err(|message| Stop::Failed(SourceError::Config { message }))?;
                 self.skipped_tail = None;
-                self.batch.push(SourceRecord {
+                let b = &mut self.batch;
+                b.seq_text.push_str(&sequence_number);
+                b.seq_ends.push(b.seq_text.len() as u32);
+                b.subs.push(sub.unwrap_or(-1));
+                b.records.push(Decoded {
                     row,
-                    stream: s.stream.clone(),
-                    shard_id: self.task.shard_id.clone(),
-                    sequence_number: sequence_number.to_string(),
+                    sequence_number,
                     sub_sequence_number: sub,
                     arrival,
-                    partition_key: partition_key.to_string(),
+                    partition_key,
                 });
-                ShardCounters::add(&self.task.counters.records, 1);
-                if self.batch.len() >= BATCH_RECORDS {
+                if b.records.len() >= BATCH_RECORDS {
                     self.flush()?;
                 }
                 Ok(())
@@ -361,7 +450,7 @@ impl Emitter<'_> {
                 );
                 ShardCounters::add(&self.task.counters.skipped_records, 1);
                 self.skipped_tail = Some(ShardPosition::Sequence {
-                    sequence_number: sequence_number.to_string(),
+                    sequence_number,
                     sub_sequence_number: sub.unwrap_or(-1),
                 });
                 Ok(())
@@ -372,7 +461,7 @@ impl Emitter<'_> {
                 Err(Stop::Failed(SourceError::Decode {
                     stream: s.stream.to_string(),
                     shard_id: self.task.shard_id.to_string(),
-                    sequence_number: sequence_number.to_string(),
+                    sequence_number,
                     sub_sequence_number: sub,
                     error: Box::new(error),
                 }))
@@ -422,7 +511,7 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
     let mut em = Emitter {
         s,
         task,
-        batch: Vec::with_capacity(BATCH_RECORDS),
+        batch: Batch::new(task.slot),
         skipped_tail: None,
     };
     let refresh_backoff = s.get_iterator.backoff;
@@ -493,21 +582,34 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
         let mut user_records = 0usize;
         let mut user_bytes = 0u64;
         let mut wire_bytes = 0u64;
-        for rec in &out.records {
+        let last_seq = out.records.last().map(|r| r.sequence_number.clone());
+        for rec in out.records {
             wire_bytes += rec.data.len() as u64;
             let arrival = arrival_time(rec.approximate_arrival_timestamp);
-            let seq = rec.sequence_number.as_str();
             if !rec.data.starts_with(&KPL_MAGIC) {
                 user_records += 1;
                 user_bytes += rec.data.len() as u64;
-                em.emit(&rec.data, seq, None, &rec.partition_key, arrival)?;
+                em.emit(
+                    Payload::Owned(rec.data),
+                    rec.sequence_number,
+                    None,
+                    rec.partition_key,
+                    arrival,
+                )?;
                 continue;
             }
+            let seq = rec.sequence_number.as_str();
             match deaggregate(&rec.data, task.hash_range) {
                 Deaggregated::Plain => {
                     user_records += 1;
                     user_bytes += rec.data.len() as u64;
-                    em.emit(&rec.data, seq, None, &rec.partition_key, arrival)?;
+                    em.emit(
+                        Payload::Borrowed(&rec.data),
+                        seq.to_string(),
+                        None,
+                        rec.partition_key.clone(),
+                        arrival,
+                    )?;
                 }
                 Deaggregated::Records(subs) => {
                     for (i, u) in subs.iter().enumerate() {
@@ -519,7 +621,13 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
                         }
                         user_records += 1;
                         user_bytes += u.data.len() as u64;
-                        em.emit(u.data, seq, Some(i), u.partition_key, arrival)?;
+                        em.emit(
+                            Payload::Borrowed(u.data),
+                            seq.to_string(),
+                            Some(i),
+                            u.partition_key.to_string(),
+                            arrival,
+                        )?;
                     }
                 }
                 Deaggregated::OutsideHashRange(n) => {
@@ -533,9 +641,9 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
         }
         // The position after this response: AFTER the last Kinesis record (each aggregate
         // is processed whole, so no sub-record skipping is needed when reading on).
-        if let Some(last) = out.records.last() {
+        if let Some(last) = last_seq {
             pos = ShardPosition::Sequence {
-                sequence_number: last.sequence_number.clone(),
+                sequence_number: last,
                 sub_sequence_number: -1,
             };
             resume_inside = None;

@@ -15,7 +15,7 @@ use crate::checkpoint::{Checkpoint, ShardPosition, ShardState};
 use crate::discovery::{Discovery, StartRule, ThreadList};
 use crate::efo::{self, EfoCalls};
 use crate::metrics::{ShardCounters, ShardMetrics};
-use crate::reader::{self, Item, ReaderShared, RowLayout};
+use crate::reader::{self, Batch, Decoded, Item, ReaderShared, RowDecoder, RowLayout};
 use crate::SourceError;
 
 /// Messages (batches of at most `reader::BATCH_RECORDS` records) the channel holds: with
@@ -96,50 +96,77 @@ pub struct SourceRecord {
 
 pub(crate) struct ShardSlot {
     pub state: ShardState,
+    pub shard_id: Arc<str>,
     pub counters: Arc<ShardCounters>,
+}
+
+/// The batch being handed out.
+struct Current {
+    records: std::vec::IntoIter<Decoded>,
+    batch: Batch,
+    /// How many of its records were handed out.
+    handed: usize,
 }
 
 /// The caller's side, behind one lock: the batch being handed out and every shard's state.
 pub(crate) struct Shared {
-    current: std::vec::IntoIter<SourceRecord>,
-    current_slot: usize,
-    current_tail: Option<ShardPosition>,
+    stream: Arc<str>,
+    current: Option<Current>,
     pub shards: Vec<ShardSlot>,
     failed: Option<SourceError>,
     closed: bool,
 }
 
 impl Shared {
-    /// Hands out the next buffered record, updating its shard's state in the same step.
+    /// Hands out the next buffered record; its shard's position moves with it.
     fn pop(&mut self) -> Option<SourceRecord> {
-        let rec = self.current.next()?;
-        let position = if self.current.len() == 0 {
-            self.current_tail.take()
-        } else {
-            None
+        let cur = self.current.as_mut()?;
+        let Some(d) = cur.records.next() else {
+            self.current = None;
+            return None;
         };
-        let position = position.unwrap_or_else(|| ShardPosition::Sequence {
-            sequence_number: rec.sequence_number.clone(),
-            sub_sequence_number: rec.sub_sequence_number.unwrap_or(-1),
-        });
-        self.shards[self.current_slot].state.position = position;
-        Some(rec)
+        cur.handed += 1;
+        let slot = cur.batch.slot;
+        if cur.records.len() == 0 {
+            // The whole batch is out: the shard stands at its tail.
+            let done = self.current.take().expect("current batch");
+            self.shards[slot].state.position = done.batch.tail;
+        }
+        Some(SourceRecord {
+            row: d.row,
+            stream: self.stream.clone(),
+            shard_id: self.shards[slot].shard_id.clone(),
+            sequence_number: d.sequence_number,
+            sub_sequence_number: d.sub_sequence_number,
+            arrival: d.arrival,
+            partition_key: d.partition_key,
+        })
+    }
+
+    /// Every shard's position, the batch being handed out included.
+    fn states(&self) -> Vec<ShardState> {
+        let mut out: Vec<ShardState> = self.shards.iter().map(|s| s.state.clone()).collect();
+        if let Some(cur) = &self.current {
+            if cur.handed > 0 {
+                out[cur.batch.slot].position = cur.batch.position(cur.handed - 1);
+            }
+        }
+        out
     }
 
     /// Takes in one channel message; returns an error to hand out, if it is one.
     fn apply(&mut self, item: Item) -> Option<SourceError> {
         match item {
-            Item::Batch {
-                slot,
-                records,
-                tail,
-            } => {
-                if records.is_empty() {
-                    self.shards[slot].state.position = tail;
+            Item::Batch(mut batch) => {
+                if batch.records.is_empty() {
+                    self.shards[batch.slot].state.position = batch.tail;
                 } else {
-                    self.current = records.into_iter();
-                    self.current_slot = slot;
-                    self.current_tail = Some(tail);
+                    let records = std::mem::take(&mut batch.records).into_iter();
+                    self.current = Some(Current {
+                        records,
+                        batch,
+                        handed: 0,
+                    });
                 }
                 None
             }
@@ -336,7 +363,7 @@ impl KinesisSource {
         let readers_shared = Arc::new(ReaderShared {
             client: client.clone(),
             stream: Arc::from(stream.as_str()),
-            decoder: table.format().decoder(),
+            decoder: RowDecoder::for_table(table),
             layout,
             max_record_count: options.get_records_max_record_count,
             interval: options.get_records_interval,
@@ -350,9 +377,8 @@ impl KinesisSource {
             events: events_tx,
         });
         let shared = Arc::new(Mutex::new(Shared {
-            current: Vec::new().into_iter(),
-            current_slot: 0,
-            current_tail: None,
+            stream: Arc::from(stream.as_str()),
+            current: None,
             shards: Vec::new(),
             failed: None,
             closed: false,
@@ -475,7 +501,7 @@ impl KinesisSource {
     pub fn checkpoint(&self) -> Checkpoint {
         let sh = lock(&self.shared);
         Checkpoint {
-            shards: sh.shards.iter().map(|s| s.state.clone()).collect(),
+            shards: sh.states(),
             consumer_arns: self.consumer_arns.clone(),
         }
     }
