@@ -60,7 +60,7 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
-    fn new(slot: usize) -> Batch {
+    pub(crate) fn new(slot: usize) -> Batch {
         Batch {
             slot,
             records: Vec::with_capacity(BATCH_RECORDS),

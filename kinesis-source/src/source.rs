@@ -673,3 +673,83 @@ impl<'a> IntoIterator for &'a KinesisSource {
         self.iter()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared_with_one_shard() -> Shared {
+        Shared {
+            stream: Arc::from("s"),
+            current: None,
+            shards: vec![ShardSlot {
+                state: ShardState {
+                    stream: "s".into(),
+                    shard_id: "shardId-0".into(),
+                    parent_shard_ids: vec![],
+                    position: ShardPosition::TrimHorizon,
+                },
+                shard_id: Arc::from("shardId-0"),
+                counters: Arc::default(),
+            }],
+            failed: None,
+            closed: false,
+        }
+    }
+
+    fn batch(seqs: &[(&str, i64)], tail: ShardPosition) -> Item {
+        let mut b = Batch::new(0);
+        for (seq, sub) in seqs {
+            b.seq_text.push_str(seq);
+            b.seq_ends.push(b.seq_text.len() as u32);
+            b.subs.push(*sub);
+            b.records.push(Decoded {
+                row: Row::new(vec![]),
+                sequence_number: seq.to_string(),
+                sub_sequence_number: (*sub >= 0).then_some(*sub),
+                arrival: None,
+                partition_key: "k".into(),
+            });
+        }
+        b.tail = tail;
+        Item::Batch(b)
+    }
+
+    fn seq(s: &str, sub: i64) -> ShardPosition {
+        ShardPosition::Sequence {
+            sequence_number: s.into(),
+            sub_sequence_number: sub,
+        }
+    }
+
+    #[test]
+    fn positions_follow_exactly_what_was_handed_out() {
+        let mut sh = shared_with_one_shard();
+        // Three records, then a skipped one (the tail) in the same batch.
+        assert!(sh
+            .apply(batch(&[("10", -1), ("11", 0), ("11", 1)], seq("12", -1)))
+            .is_none());
+        assert_eq!(sh.states()[0].position, ShardPosition::TrimHorizon);
+        let r = sh.pop().unwrap();
+        assert_eq!(
+            (&*r.stream, &*r.shard_id, r.sequence_number.as_str()),
+            ("s", "shardId-0", "10")
+        );
+        assert_eq!(sh.states()[0].position, seq("10", -1));
+        sh.pop().unwrap();
+        assert_eq!(sh.states()[0].position, seq("11", 0));
+        let r = sh.pop().unwrap();
+        assert_eq!(r.sub_sequence_number, Some(1));
+        // The last record of the batch moves the shard to the tail.
+        assert_eq!(sh.states()[0].position, seq("12", -1));
+        assert!(sh.pop().is_none());
+        // An empty batch (only skipped records) moves the position at once.
+        sh.apply(batch(&[], seq("13", -1)));
+        assert_eq!(sh.states()[0].position, seq("13", -1));
+        sh.apply(Item::ShardEnd { slot: 0 });
+        assert_eq!(sh.states()[0].position, ShardPosition::ShardEnd);
+        let e = sh.apply(Item::Error(SourceError::Closed));
+        assert_eq!(e, Some(SourceError::Closed));
+        assert_eq!(sh.failed, Some(SourceError::Closed));
+    }
+}

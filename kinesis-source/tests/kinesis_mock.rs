@@ -322,6 +322,40 @@ fn checkpoint_after_half_then_restore_reads_exactly_the_rest() {
     ));
     source.close(Duration::from_secs(5)).unwrap();
 
+    // The same checkpoint restored with parallelism 2 (union state): together the two
+    // subtasks read exactly the same rest.
+    let subtasks: Vec<KinesisSource> = (0..2)
+        .map(|i| {
+            KinesisSource::open(
+                &t,
+                SourceContext::new(i, 2).restore(Checkpoint::from_json(&json).unwrap()),
+            )
+            .unwrap()
+        })
+        .collect();
+    let mut rest2 = Vec::new();
+    for src in &subtasks {
+        rest2.extend(drain(
+            src,
+            Duration::from_millis(700),
+            Duration::from_secs(10),
+        ));
+    }
+    for src in subtasks {
+        src.close(Duration::from_secs(5)).unwrap();
+    }
+    let mut a: Vec<String> = rest
+        .iter()
+        .map(|r| String::from_utf8(bytes_of(r)).unwrap())
+        .collect();
+    let mut b: Vec<String> = rest2
+        .iter()
+        .map(|r| String::from_utf8(bytes_of(r)).unwrap())
+        .collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "parallelism 2 restores the same rest");
+
     let mut all: Vec<String> = first
         .iter()
         .chain(&rest)
