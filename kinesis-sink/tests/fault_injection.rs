@@ -129,8 +129,12 @@ fn fatal_per_record_code_hands_records_back() {
     });
     let sink = RecordSink::open(client(&r.url), "s", fast_config()).unwrap();
     let input = records(500, "f");
-    sink.send_all(input.clone()).unwrap();
-    let err = sink.flush().unwrap_err();
+    // The failure surfaces from whichever call comes next: send_all (which then also hands
+    // back its records not yet buffered) or flush.
+    let err = match sink.send_all(input.clone()) {
+        Err(e) => e,
+        Ok(()) => sink.flush().unwrap_err(),
+    };
     let SinkError::Failed(failure) = &err else {
         panic!("expected Failed, got {err}")
     };
@@ -458,8 +462,11 @@ fn a_stalled_endpoint_blocks_at_max_buffered_records() {
             Box::new(Reply::ack_all(entries.len())),
         )
     });
+    // Two requests allowed: batches go to a sender thread (with one, the writer that fills a
+    // batch sends it itself; see the test above).
     let cfg = SinkConfig {
         max_buffered_requests: 300,
+        max_in_flight_requests: 2,
         ..fast_config()
     };
     let sink = Arc::new(RecordSink::open(client(&r.url), "s", cfg).unwrap());
@@ -483,6 +490,35 @@ fn a_stalled_endpoint_blocks_at_max_buffered_records() {
     writer.join().unwrap();
     sink.close(Duration::from_secs(20)).unwrap();
     assert_eq!(r.stored().len(), 2000);
+}
+
+#[test]
+fn with_one_request_in_flight_the_writer_sending_a_batch_is_what_blocks() {
+    let r = Responder::start(|_, entries| {
+        Reply::Stall(
+            Duration::from_secs(20),
+            Box::new(Reply::ack_all(entries.len())),
+        )
+    });
+    let sink = Arc::new(RecordSink::open(client(&r.url), "s", fast_config()).unwrap());
+    let written = Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let (sink, written) = (sink.clone(), written.clone());
+        std::thread::spawn(move || {
+            for rec in records(1000, "i") {
+                sink.send(rec).unwrap();
+                written.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(400));
+    let m = sink.metrics();
+    assert_eq!(written.load(Ordering::SeqCst), 99, "{m:?}");
+    assert_eq!((m.in_flight_records, m.buffered_records), (100, 0));
+    r.release();
+    writer.join().unwrap();
+    sink.close(Duration::from_secs(20)).unwrap();
+    assert_eq!(r.stored().len(), 1000);
 }
 
 #[test]
