@@ -969,11 +969,6 @@ fn error_label(e: &KinesisError) -> String {
     }
 }
 
-/// Per-record codes that are retried (decisions D7); any other code is fatal.
-fn record_code_is_retryable(code: &str) -> bool {
-    code == codes::PROVISIONED_THROUGHPUT_EXCEEDED || code == codes::INTERNAL_FAILURE
-}
-
 /// Applies a request's outcome to the state.
 fn complete(shared: &Shared, job: Job, result: Result<PutRecordsOutput, KinesisError>) {
     let cfg = &shared.cfg;
@@ -1016,13 +1011,15 @@ fn complete(shared: &Shared, job: Job, result: Result<PutRecordsOutput, KinesisE
                 }
             } else {
                 for (mut e, r) in batch.into_iter().zip(out.records) {
+                    // Decisions D7: throughput and internal failures are retried, any other
+                    // code is final.
+                    let retryable = r.is_retryable_failure();
                     let Some(code) = r.error_code else {
                         st.counters.records_written += 1;
                         st.counters.bytes_written += e.record.data.len() as u64;
                         continue;
                     };
                     let message = r.error_message.unwrap_or_default();
-                    let retryable = record_code_is_retryable(&code);
                     if fatal_cause.is_none() {
                         if cfg.fail_on_error {
                             fatal_cause = Some((

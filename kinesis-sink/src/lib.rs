@@ -53,3 +53,14 @@ pub use record::{
     random_partition_key, RecordProblem, SinkRecord, MAX_PARTITION_KEY_CHARS, MAX_RECORD_DATA_BYTES,
 };
 pub use sink::KinesisSink;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn handles_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<crate::KinesisSink>();
+        assert_send_sync::<crate::RecordSink>();
+        assert_send_sync::<crate::SinkError>();
+    }
+}

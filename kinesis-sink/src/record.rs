@@ -3,9 +3,9 @@
 use std::fmt;
 
 /// Kinesis' limit on the data of one record: 1 MiB.
-pub const MAX_RECORD_DATA_BYTES: usize = 1_048_576;
+pub const MAX_RECORD_DATA_BYTES: usize = kinesis_wire::model::MAX_RECORD_BYTES;
 /// Kinesis' limit on a partition key: 256 Unicode scalar values.
-pub const MAX_PARTITION_KEY_CHARS: usize = 256;
+pub const MAX_PARTITION_KEY_CHARS: usize = kinesis_wire::model::MAX_PARTITION_KEY_CHARS;
 
 /// One record ready for PutRecords: its data bytes and partition key.
 ///
