@@ -55,11 +55,18 @@ fn serve() {
 }
 
 fn ack(n: usize) -> Vec<u8> {
+    // Diagnostic only: KINESIS_BENCH_COMPACT_ACK=1 answers `{}` per entry (no sequence
+    // numbers) to show what parsing a full response costs the client.
+    let compact = std::env::var("KINESIS_BENCH_COMPACT_ACK").is_ok();
     let mut body = String::with_capacity(80 * n + 64);
     body.push_str("{\"FailedRecordCount\":0,\"Records\":[");
     for i in 0..n {
         if i > 0 {
             body.push(',');
+        }
+        if compact {
+            body.push_str("{}");
+            continue;
         }
         body.push_str(&format!(
             "{{\"SequenceNumber\":\"49654796571348726393742935541960463{:021}\",\"ShardId\":\"shardId-000000000000\"}}",

@@ -7,6 +7,29 @@
 //! - [`RecordSink`] is the same engine for records already encoded and keyed
 //!   ([`SinkRecord`]): the CLI and the `raw` path use it.
 //!
+//! Behaviour, in short (see the module docs of [`engine`] for the threads):
+//! - Buffering as Flink's async sink (reference §7.2): at most `sink.requests.max-buffered`
+//!   records and [`SinkConfig::max_buffered_bytes`] data bytes are held (buffered plus in
+//!   flight); `write` blocks beyond that. Batches hold at most `sink.batch.max-size` records
+//!   and `sink.flush-buffer.size` data bytes and leave when full, after
+//!   `sink.flush-buffer.timeout`, on `flush` and on `close`; at most
+//!   `sink.requests.max-inflight` PutRecords are in flight, further limited by Flink's AIMD
+//!   limiter ([`limiter::AimdLimiter`]).
+//! - Per-record results (decisions D7): entries failing with
+//!   `ProvisionedThroughputExceededException` or `InternalFailure` go back to the head of the
+//!   buffer in their original order and are resent after a full-jitter backoff
+//!   (`sink.retry.backoff.*`), at most `sink.retry.max-attempts` times (0 = forever); any
+//!   other code, any failure under `sink.fail-on-error`, and the fatal request errors of
+//!   reference §7.3 (`ResourceNotFoundException`, credentials, connection refused, unknown
+//!   host, TLS) stop the sink. Other request errors (throttling, 5xx, timeouts, resets) are
+//!   retried for the whole batch.
+//! - Nothing is dropped silently: the next `write`/`flush`/`close` after a fatal error
+//!   returns [`SinkError::Failed`] carrying every record not acknowledged, each with its
+//!   last error code; [`SinkMetrics`] counts written, retried and failed records by code.
+//! - With `sink.requests.max-inflight = 1` the writer whose record fills a batch sends it
+//!   itself, which keeps each record on one core (about a third less CPU per record than a
+//!   hand-off to a sender thread at 100-byte records).
+//!
 //! ```no_run
 //! use std::time::Duration;
 //! use kinesis_formats::{Row, Value};

@@ -627,3 +627,38 @@ fn dropping_without_close_flushes() {
     }
     assert_eq!(r.stored().len(), 42);
 }
+
+#[test]
+fn connection_refused_is_fatal_and_hands_everything_back() {
+    // A port with nothing listening (Flink's SdkClientException class: not retried).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sink = RecordSink::open(
+        client(&format!("http://127.0.0.1:{port}")),
+        "s",
+        fast_config(),
+    )
+    .unwrap();
+    let input = records(120, "r");
+    let err = match sink.send_all(input.clone()) {
+        Err(e) => e,
+        Ok(()) => sink.flush().unwrap_err(),
+    };
+    let SinkError::Failed(failure) = &err else {
+        panic!("expected Failed, got {err}")
+    };
+    assert!(
+        failure
+            .code
+            .as_deref()
+            .is_some_and(|c| c.starts_with("Transport(")),
+        "{failure:?}"
+    );
+    let mut back: Vec<_> = failure.records.iter().map(|f| f.record.clone()).collect();
+    back.sort_by(|a, b| a.data.cmp(&b.data));
+    assert_eq!(back, input);
+    assert_eq!(sink.metrics().records_failed, 120);
+}
