@@ -26,6 +26,14 @@ fn fast_config() -> SinkConfig {
     }
 }
 
+/// Polls `cond` for up to 5 s (the machine may be busy with other test binaries).
+fn wait_until(cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !cond() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn records(n: usize, prefix: &str) -> Vec<SinkRecord> {
     (0..n)
         .map(|i| {
@@ -480,7 +488,8 @@ fn a_stalled_endpoint_blocks_at_max_buffered_records() {
             }
         })
     };
-    std::thread::sleep(Duration::from_millis(500));
+    wait_until(|| written.load(Ordering::SeqCst) == 400);
+    std::thread::sleep(Duration::from_millis(200));
     let m = sink.metrics();
     // One batch of 100 in flight, 300 buffered, and the writer waiting on the 401st.
     assert_eq!(written.load(Ordering::SeqCst), 400, "{m:?}");
@@ -511,7 +520,8 @@ fn with_one_request_in_flight_the_writer_sending_a_batch_is_what_blocks() {
             }
         })
     };
-    std::thread::sleep(Duration::from_millis(400));
+    wait_until(|| written.load(Ordering::SeqCst) == 99);
+    std::thread::sleep(Duration::from_millis(200));
     let m = sink.metrics();
     assert_eq!(written.load(Ordering::SeqCst), 99, "{m:?}");
     assert_eq!((m.in_flight_records, m.buffered_records), (100, 0));
