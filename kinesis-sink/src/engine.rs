@@ -313,6 +313,34 @@ impl RecordSink {
         })
     }
 
+    /// A record sink for `table`'s stream with its client and `sink.*` options (the
+    /// table's format and partitioner are not used: records come encoded and keyed).
+    /// Checks `aws.region` and resolves the credentials now, as [`crate::KinesisSink::open`].
+    ///
+    /// ```no_run
+    /// use kinesis_options::TableDef;
+    /// use kinesis_sink::{RecordSink, SinkRecord};
+    /// let table = TableDef::from_ddl("CREATE TABLE t (payload BYTES) WITH ('connector' = 'kinesis',
+    ///     'stream' = 'blobs', 'format' = 'raw', 'aws.region' = 'us-east-1')")?;
+    /// let sink = RecordSink::open_for_table(&table)?;
+    /// sink.send(SinkRecord::new(vec![0xde, 0xad], "device-7"))?;
+    /// sink.close(std::time::Duration::from_secs(30))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_for_table(table: &kinesis_options::TableDef) -> Result<RecordSink, SinkError> {
+        table.check_sink_requirements()?;
+        let client = KinesisClient::new(table.sink_client_config()).map_err(SinkError::Client)?;
+        client
+            .credentials_provider()
+            .credentials()
+            .map_err(|e| SinkError::Client(KinesisError::Credentials(e)))?;
+        RecordSink::open(
+            client,
+            table.stream(),
+            SinkConfig::from_options(table.sink_options()),
+        )
+    }
+
     /// The stream written to.
     pub fn stream(&self) -> &StreamRef {
         &self.shared.stream

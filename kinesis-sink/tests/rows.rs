@@ -129,6 +129,21 @@ fn a_registered_partitioner_keys_the_rows() {
 }
 
 #[test]
+fn a_record_sink_from_a_table_sends_encoded_records() {
+    let r = Responder::start(|_, e| Reply::ack_all(e.len()));
+    let t = table(&r.url, "");
+    let sink = kinesis_sink::RecordSink::open_for_table(&t).unwrap();
+    assert_eq!(
+        sink.config().flush_buffer_timeout,
+        Duration::from_millis(50)
+    );
+    sink.send(kinesis_sink::SinkRecord::new(b"raw bytes".to_vec(), "k1"))
+        .unwrap();
+    sink.close(Duration::from_secs(5)).unwrap();
+    assert_eq!(r.stored(), vec![(b"raw bytes".to_vec(), "k1".to_string())]);
+}
+
+#[test]
 fn open_checks_what_a_sink_needs() {
     let no_region = TableDef::from_ddl(
         "CREATE TABLE t (v STRING) WITH ('connector' = 'kinesis', 'stream' = 's',
