@@ -306,18 +306,45 @@ fn through_source(endpoint: &str, format: &str) -> Run {
     let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
     let mut n = 0usize;
     let mut fields = 0usize;
+    let keep = std::env::var_os("BENCH_KEEP").is_some();
+    let mut kept = Vec::new();
     while n < TOTAL {
         let r = source.recv().unwrap();
         fields += r.row.values.len();
         n += 1;
+        if keep {
+            kept.push(r);
+        }
     }
     let run = Run {
         wall: w0.elapsed(),
         cpu: cpu_now() - c0,
     };
     assert!(fields >= TOTAL);
+    if std::env::var_os("BENCH_THREADS").is_some() {
+        print_thread_cpu();
+    }
     source.close(Duration::from_secs(5)).unwrap();
+    drop(kept);
     run
+}
+
+/// CPU time of each live thread (from /proc, in clock ticks of 10 ms), for diagnosis.
+fn print_thread_cpu() {
+    let mut parts = Vec::new();
+    for e in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = &stat[open + 1..close];
+        let f: Vec<&str> = stat[close + 2..].split(' ').collect();
+        let ticks: u64 = f[11].parse::<u64>().unwrap_or(0) + f[12].parse::<u64>().unwrap_or(0);
+        let sched = std::fs::read_to_string(e.path().join("schedstat")).unwrap_or_default();
+        let ns: u64 = sched.split(' ').next().unwrap_or("0").parse().unwrap_or(0);
+        parts.push(format!("{name}={:.1}ms({ticks}t)", ns as f64 / 1e6));
+    }
+    println!("    threads: {}", parts.join(" "));
 }
 
 fn median(mut runs: Vec<Run>) -> Run {

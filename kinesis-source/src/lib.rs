@@ -37,6 +37,7 @@
 
 pub mod checkpoint;
 pub mod deaggregate;
+mod decode;
 mod discovery;
 mod efo;
 pub mod error;

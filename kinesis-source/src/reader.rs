@@ -3,23 +3,19 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
-use crossbeam_channel::{select, Receiver, Sender};
-use kinesis_formats::{DataType, Decoder, Row, Value};
-use kinesis_options::MetadataKey;
+use crossbeam_channel::{select, unbounded, Receiver, Sender};
 use kinesis_wire::model::{ChildShard, GetRecordsInput, GetRecordsOutput, GetShardIteratorInput};
 use kinesis_wire::{
-    codes, Backoff, KinesisClient, KinesisError, RetryPolicy, Shutdown, StartingPosition, StreamRef,
+    codes, Backoff, KinesisClient, KinesisError, Record, RetryPolicy, Shutdown, StartingPosition,
+    StreamRef,
 };
 
 use crate::checkpoint::ShardPosition;
-use crate::deaggregate::{deaggregate, Deaggregated, KPL_MAGIC};
+use crate::deaggregate::{deaggregate, Deaggregated};
+use crate::decode::Page;
 use crate::metrics::ShardCounters;
 use crate::SourceError;
 
-/// Records sent through the channel in one message at most; with the channel's capacity
-/// this bounds the memory held for a slow caller.
-pub(crate) const BATCH_RECORDS: usize = 500;
 /// The adaptive-reads cap (a constant in Flink, not the configured maximum).
 const ADAPTIVE_MAX_RECORDS: u32 = 10_000;
 /// Kinesis' per-shard read limit used by adaptive reads: 2 MiB/s.
@@ -27,62 +23,12 @@ const SHARD_BYTES_PER_SECOND: f64 = 2.0 * 1024.0 * 1024.0;
 
 /// What reader threads send to the caller, in shard order.
 pub(crate) enum Item {
-    /// Decoded records of one shard, and the position after the last record of the batch
-    /// (skipped and filtered records included).
-    Batch(Batch),
+    /// One GetRecords page of one shard.
+    Batch(Page),
     /// The shard was read to its end.
     ShardEnd { slot: usize },
     /// The source must stop.
     Error(SourceError),
-}
-
-/// A record decoded by a reader; the caller's side adds the stream and shard (so the
-/// shared `Arc`s are only touched by the caller's thread).
-pub(crate) struct Decoded {
-    pub row: Row,
-    pub sequence_number: String,
-    pub sub_sequence_number: Option<i64>,
-    pub arrival: Option<DateTime<Utc>>,
-    pub partition_key: String,
-}
-
-/// Decoded records of one shard. Their positions are also kept in one text arena, so the
-/// caller's side can say where the shard stands without a copy per record handed out.
-pub(crate) struct Batch {
-    pub slot: usize,
-    pub records: Vec<Decoded>,
-    /// Every record's sequence number, concatenated; record `i` ends at `seq_ends[i]`.
-    pub seq_text: String,
-    pub seq_ends: Vec<u32>,
-    pub subs: Vec<i64>,
-    /// The position after the whole batch (skipped and filtered records included).
-    pub tail: ShardPosition,
-}
-
-impl Batch {
-    pub(crate) fn new(slot: usize) -> Batch {
-        Batch {
-            slot,
-            records: Vec::with_capacity(BATCH_RECORDS),
-            seq_text: String::with_capacity(BATCH_RECORDS * 56),
-            seq_ends: Vec::with_capacity(BATCH_RECORDS),
-            subs: Vec::with_capacity(BATCH_RECORDS),
-            tail: ShardPosition::TrimHorizon,
-        }
-    }
-
-    /// The position of record `i`.
-    pub(crate) fn position(&self, i: usize) -> ShardPosition {
-        let start = if i == 0 {
-            0
-        } else {
-            self.seq_ends[i - 1] as usize
-        };
-        ShardPosition::Sequence {
-            sequence_number: self.seq_text[start..self.seq_ends[i] as usize].to_string(),
-            sub_sequence_number: self.subs[i],
-        }
-    }
 }
 
 /// What reader threads tell the discovery thread.
@@ -94,138 +40,10 @@ pub(crate) enum Event {
     },
 }
 
-/// Where a column of the produced row comes from.
-#[derive(Debug, Clone)]
-enum Slot {
-    Physical,
-    /// A metadata key, with the declared type when it differs from the key's own type.
-    Meta(MetadataKey, Option<DataType>),
-}
-
-/// How the produced row is assembled: the declared columns in order, physical ones from the
-/// format's row and metadata ones from the record.
-#[derive(Debug, Clone)]
-pub(crate) struct RowLayout {
-    slots: Vec<Slot>,
-    /// No metadata column: the format's row is used as it is.
-    identity: bool,
-}
-
-impl RowLayout {
-    pub(crate) fn new(columns: &[kinesis_options::Column]) -> Result<RowLayout, SourceError> {
-        let mut slots = Vec::with_capacity(columns.len());
-        for c in columns {
-            match c.metadata_key() {
-                None if c.is_metadata() => {
-                    return Err(SourceError::Config {
-                        message: format!("column {} reads an unknown metadata key", c.name),
-                    })
-                }
-                None => slots.push(Slot::Physical),
-                Some(key) => {
-                    let own = key.data_type();
-                    let convert = (c.data_type.kind != own.kind).then(|| c.data_type.clone());
-                    slots.push(Slot::Meta(key, convert));
-                }
-            }
-        }
-        let identity = slots.iter().all(|s| matches!(s, Slot::Physical));
-        Ok(RowLayout { slots, identity })
-    }
-
-    fn build(
-        &self,
-        decoded: Row,
-        shard_id: &str,
-        sequence_number: &str,
-        arrival: Option<DateTime<Utc>>,
-    ) -> Result<Row, String> {
-        if self.identity {
-            return Ok(decoded);
-        }
-        let mut physical = decoded.values.into_iter();
-        let mut values = Vec::with_capacity(self.slots.len());
-        for slot in &self.slots {
-            let v = match slot {
-                Slot::Physical => physical.next().unwrap_or(Value::Null),
-                Slot::Meta(key, convert) => {
-                    let v = match key {
-                        MetadataKey::Timestamp => {
-                            arrival.map(Value::TimestampLtz).unwrap_or(Value::Null)
-                        }
-                        MetadataKey::ShardId => Value::String(shard_id.to_string()),
-                        MetadataKey::SequenceNumber => Value::String(sequence_number.to_string()),
-                    };
-                    match convert {
-                        None => v,
-                        Some(t) => v.convert_to(t).map_err(|e| {
-                            format!("metadata '{}' cannot be given as {t}: {e}", key.key())
-                        })?,
-                    }
-                }
-            };
-            values.push(v);
-        }
-        Ok(Row::new(values))
-    }
-}
-
-/// Turns a payload into the physical row.
-pub(crate) enum RowDecoder {
-    /// `format = raw` into one BINARY/VARBINARY column: the payload is the value, so it is
-    /// moved into the row instead of copied (what the raw format's decoder would produce).
-    RawBytes,
-    Format(Arc<dyn Decoder>),
-}
-
-impl RowDecoder {
-    pub(crate) fn for_table(table: &kinesis_options::TableDef) -> RowDecoder {
-        let physical: Vec<_> = table.physical_columns().collect();
-        let bytes_column = physical.len() == 1
-            && matches!(
-                physical[0].data_type.kind,
-                kinesis_formats::LogicalType::Binary(_)
-                    | kinesis_formats::LogicalType::Varbinary(_)
-            );
-        if table.format().name() == "raw" && bytes_column {
-            RowDecoder::RawBytes
-        } else {
-            RowDecoder::Format(table.format().decoder())
-        }
-    }
-
-    fn decode(&self, data: Payload<'_>) -> Result<Option<Row>, kinesis_formats::FormatError> {
-        match (self, data) {
-            (RowDecoder::RawBytes, Payload::Owned(v)) => Ok(Some(Row::new(vec![Value::Bytes(v)]))),
-            (RowDecoder::RawBytes, Payload::Borrowed(b)) => {
-                Ok(Some(Row::new(vec![Value::Bytes(b.to_vec())])))
-            }
-            (RowDecoder::Format(d), p) => d.decode(p.as_slice()),
-        }
-    }
-}
-
-/// A payload handed to the decoder: owned when it is a whole Kinesis record.
-enum Payload<'a> {
-    Owned(Vec<u8>),
-    Borrowed(&'a [u8]),
-}
-
-impl Payload<'_> {
-    fn as_slice(&self) -> &[u8] {
-        match self {
-            Payload::Owned(v) => v,
-            Payload::Borrowed(b) => b,
-        }
-    }
-}
-
 /// Settings shared by every reader of one source.
 pub(crate) struct ReaderShared {
     pub client: KinesisClient,
     pub stream: Arc<str>,
-    pub decoder: RowDecoder,
-    pub layout: RowLayout,
     pub max_record_count: u32,
     pub interval: Duration,
     pub adaptive_reads: bool,
@@ -385,97 +203,6 @@ fn get_records(
     })
 }
 
-/// Builds records into batches and sends them.
-struct Emitter<'a> {
-    s: &'a ReaderShared,
-    task: &'a ShardTask,
-    batch: Batch,
-    /// Position of a skipped record after the last record in `batch`.
-    skipped_tail: Option<ShardPosition>,
-}
-
-impl Emitter<'_> {
-    fn flush(&mut self) -> Result<(), Stop> {
-        let tail = match self.skipped_tail.take() {
-            Some(t) => t,
-            None if self.batch.records.is_empty() => return Ok(()),
-            None => self.batch.position(self.batch.records.len() - 1),
-        };
-        let mut batch = std::mem::replace(&mut self.batch, Batch::new(self.task.slot));
-        batch.tail = tail;
-        ShardCounters::add(&self.task.counters.records, batch.records.len() as u64);
-        if send_item(&self.s.tx, &self.s.close_rx, Item::Batch(batch)) {
-            Ok(())
-        } else {
-            Err(Stop::Closed)
-        }
-    }
-
-    fn emit(
-        &mut self,
-        data: Payload<'_>,
-        sequence_number: String,
-        sub: Option<i64>,
-        partition_key: String,
-        arrival: Option<DateTime<Utc>>,
-    ) -> Result<(), Stop> {
-        let s = self.s;
-        match s.decoder.decode(data) {
-            Ok(Some(row)) => {
-                let row = s
-                    .layout
-                    .build(row, &self.task.shard_id, &sequence_number, arrival)
-                    .map_err(|message| Stop::Failed(SourceError::Config { message }))?;
-                self.skipped_tail = None;
-                let b = &mut self.batch;
-                b.seq_text.push_str(&sequence_number);
-                b.seq_ends.push(b.seq_text.len() as u32);
-                b.subs.push(sub.unwrap_or(-1));
-                b.records.push(Decoded {
-                    row,
-                    sequence_number,
-                    sub_sequence_number: sub,
-                    arrival,
-                    partition_key,
-                });
-                if b.records.len() >= BATCH_RECORDS {
-                    self.flush()?;
-                }
-                Ok(())
-            }
-            Ok(None) => {
-                log::warn!(
-                    "Skipping non-deserializable record at sequence number {sequence_number} of shard {}.",
-                    self.task.shard_id
-                );
-                ShardCounters::add(&self.task.counters.skipped_records, 1);
-                self.skipped_tail = Some(ShardPosition::Sequence {
-                    sequence_number,
-                    sub_sequence_number: sub.unwrap_or(-1),
-                });
-                Ok(())
-            }
-            Err(error) => {
-                // Hand out what was good before it; the checkpoint stays before this record.
-                self.flush()?;
-                Err(Stop::Failed(SourceError::Decode {
-                    stream: s.stream.to_string(),
-                    shard_id: self.task.shard_id.to_string(),
-                    sequence_number,
-                    sub_sequence_number: sub,
-                    error: Box::new(error),
-                }))
-            }
-        }
-    }
-}
-
-fn arrival_time(ts: Option<f64>) -> Option<DateTime<Utc>> {
-    let ts = ts?;
-    // Millisecond precision, as TIMESTAMP_LTZ(3) (`TimestampData.fromEpochMillis`).
-    DateTime::from_timestamp_millis((ts * 1000.0).round() as i64)
-}
-
 /// The adaptive-reads limit (§5.4) for the next GetRecords call.
 pub(crate) fn adaptive_limit(records: usize, bytes: u64, loop_time: Duration) -> Option<u32> {
     let nanos = loop_time.as_nanos();
@@ -494,28 +221,44 @@ pub(crate) fn adaptive_limit(records: usize, bytes: u64, loop_time: Duration) ->
     Some(limit as u32)
 }
 
+/// The number of user records (KPL aggregates counted by their content) and their bytes.
+fn user_record_stats(records: &[Record], hash_range: Option<(u128, u128)>) -> (usize, u64) {
+    let (mut n, mut bytes) = (0usize, 0u64);
+    for r in records {
+        match deaggregate(&r.data, hash_range) {
+            Deaggregated::Records(subs) => {
+                n += subs.len();
+                bytes += subs.iter().map(|u| u.data.len() as u64).sum::<u64>();
+            }
+            Deaggregated::OutsideHashRange(_) => {}
+            Deaggregated::Plain => {
+                n += 1;
+                bytes += r.data.len() as u64;
+            }
+        }
+    }
+    (n, bytes)
+}
+
 fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Stop> {
     let mut pos = task.start.clone();
-    // Restarting inside an aggregate: skip its sub-records up to this one.
-    let mut resume_inside: Option<(String, i64)> = match &pos {
+    // Restarting inside an aggregate: skip its sub-records up to this one (once).
+    let mut skip_through: Option<(String, i64)> = match &pos {
         ShardPosition::Sequence {
             sequence_number,
             sub_sequence_number,
         } if *sub_sequence_number >= 0 => Some((sequence_number.clone(), *sub_sequence_number)),
         _ => None,
     };
+    // Pages come back here once handed out, to be freed by the thread that allocated them.
+    let (recycle_tx, recycle_rx) = unbounded::<Vec<Record>>();
     let mut iterator = get_iterator(s, task, &pos)?;
     let mut limit = s.max_record_count.max(1);
     let mut refreshes = 0u32;
     let mut last_loop_end = Instant::now();
-    let mut em = Emitter {
-        s,
-        task,
-        batch: Batch::new(task.slot),
-        skipped_tail: None,
-    };
     let refresh_backoff = s.get_iterator.backoff;
     loop {
+        while recycle_rx.try_recv().is_ok() {}
         let Some(it) = iterator.take() else {
             return Ok(Vec::new());
         };
@@ -579,83 +322,34 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
                 std::sync::atomic::Ordering::Relaxed,
             );
         }
-        let mut user_records = 0usize;
-        let mut user_bytes = 0u64;
-        let mut wire_bytes = 0u64;
-        let last_seq = out.records.last().map(|r| r.sequence_number.clone());
-        for rec in out.records {
-            wire_bytes += rec.data.len() as u64;
-            let arrival = arrival_time(rec.approximate_arrival_timestamp);
-            if !rec.data.starts_with(&KPL_MAGIC) {
-                user_records += 1;
-                user_bytes += rec.data.len() as u64;
-                em.emit(
-                    Payload::Owned(rec.data),
-                    rec.sequence_number,
-                    None,
-                    rec.partition_key,
-                    arrival,
-                )?;
-                continue;
-            }
-            let seq = rec.sequence_number.as_str();
-            match deaggregate(&rec.data, task.hash_range) {
-                Deaggregated::Plain => {
-                    user_records += 1;
-                    user_bytes += rec.data.len() as u64;
-                    em.emit(
-                        Payload::Borrowed(&rec.data),
-                        seq.to_string(),
-                        None,
-                        rec.partition_key.clone(),
-                        arrival,
-                    )?;
-                }
-                Deaggregated::Records(subs) => {
-                    for (i, u) in subs.iter().enumerate() {
-                        let i = i as i64;
-                        if let Some((rseq, rsub)) = &resume_inside {
-                            if rseq == seq && i <= *rsub {
-                                continue;
-                            }
-                        }
-                        user_records += 1;
-                        user_bytes += u.data.len() as u64;
-                        em.emit(
-                            Payload::Borrowed(u.data),
-                            seq.to_string(),
-                            Some(i),
-                            u.partition_key.to_string(),
-                            arrival,
-                        )?;
-                    }
-                }
-                Deaggregated::OutsideHashRange(n) => {
-                    log::debug!(
-                        "dropping KPL aggregate {seq} of shard {}: a user record lies outside the shard's hash range",
-                        task.shard_id
-                    );
-                    ShardCounters::add(&task.counters.filtered_records, n as u64);
-                }
-            }
-        }
-        // The position after this response: AFTER the last Kinesis record (each aggregate
-        // is processed whole, so no sub-record skipping is needed when reading on).
-        if let Some(last) = last_seq {
+        let wire_bytes: u64 = out.records.iter().map(|r| r.data.len() as u64).sum();
+        ShardCounters::add(&task.counters.bytes, wire_bytes);
+        let adaptive = (s.adaptive_reads && !out.records.is_empty())
+            .then(|| user_record_stats(&out.records, task.hash_range));
+        if let Some(last) = out.records.last() {
+            // The position after this page: AFTER its last Kinesis record (the caller's
+            // side processes every aggregate whole).
             pos = ShardPosition::Sequence {
-                sequence_number: last,
+                sequence_number: last.sequence_number.clone(),
                 sub_sequence_number: -1,
             };
-            resume_inside = None;
+            let page = Page {
+                slot: task.slot,
+                records: out.records,
+                skip_through: skip_through.take(),
+                hash_range: task.hash_range,
+                recycle: recycle_tx.clone(),
+            };
+            if !send_item(&s.tx, &s.close_rx, Item::Batch(page)) {
+                return Err(Stop::Closed);
+            }
         }
-        em.flush()?;
-        ShardCounters::add(&task.counters.bytes, wire_bytes);
         let Some(next) = out.next_shard_iterator else {
             return Ok(out.child_shards);
         };
         iterator = Some(next);
-        if s.adaptive_reads {
-            if let Some(l) = adaptive_limit(user_records, user_bytes, last_loop_end.elapsed()) {
+        if let Some((n, bytes)) = adaptive {
+            if let Some(l) = adaptive_limit(n, bytes, last_loop_end.elapsed()) {
                 limit = l;
             }
         }

@@ -12,15 +12,16 @@ use kinesis_options::{EfoRegistration, RecordPublisher, StartPosition, TableDef}
 use kinesis_wire::{KinesisClient, Shutdown};
 
 use crate::checkpoint::{Checkpoint, ShardPosition, ShardState};
+use crate::decode::{Cursor, DecodeContext, RowDecoder, RowLayout};
 use crate::discovery::{Discovery, StartRule, ThreadList};
 use crate::efo::{self, EfoCalls};
 use crate::metrics::{ShardCounters, ShardMetrics};
-use crate::reader::{self, Batch, Decoded, Item, ReaderShared, RowDecoder, RowLayout};
+use crate::reader::{self, Item, ReaderShared};
 use crate::SourceError;
 
-/// Messages (batches of at most `reader::BATCH_RECORDS` records) the channel holds: with
-/// 500-record batches at most 8,000 records wait for a slow caller, whatever the backlog.
-const CHANNEL_CAPACITY: usize = 16;
+/// GetRecords pages the channel holds: with one page in the caller's hands and one being
+/// fetched per reader, this bounds the memory a slow caller makes the source hold.
+const CHANNEL_CAPACITY: usize = 4;
 
 /// Which part of a parallel read this source is, and where it resumes.
 ///
@@ -100,55 +101,60 @@ pub(crate) struct ShardSlot {
     pub counters: Arc<ShardCounters>,
 }
 
-/// The batch being handed out.
-struct Current {
-    records: std::vec::IntoIter<Decoded>,
-    batch: Batch,
-    /// How many of its records were handed out.
-    handed: usize,
-}
-
-/// The caller's side, behind one lock: the batch being handed out and every shard's state.
+/// The caller's side, behind one lock: the page being handed out and every shard's state.
 pub(crate) struct Shared {
     stream: Arc<str>,
-    current: Option<Current>,
+    decoder: RowDecoder,
+    layout: RowLayout,
+    current: Option<Cursor>,
     pub shards: Vec<ShardSlot>,
     failed: Option<SourceError>,
     closed: bool,
 }
 
 impl Shared {
-    /// Hands out the next buffered record; its shard's position moves with it.
-    fn pop(&mut self) -> Option<SourceRecord> {
-        let cur = self.current.as_mut()?;
-        let Some(d) = cur.records.next() else {
-            self.current = None;
-            return None;
+    /// Hands out the next record of the current page (decoding it here, on the caller's
+    /// thread); the shard's position moves with it. `Ok(None)`: no page in hand.
+    fn pop(&mut self) -> Result<Option<SourceRecord>, SourceError> {
+        let Some(cur) = self.current.as_mut() else {
+            return Ok(None);
         };
-        cur.handed += 1;
-        let slot = cur.batch.slot;
-        if cur.records.len() == 0 {
-            // The whole batch is out: the shard stands at its tail.
-            let done = self.current.take().expect("current batch");
-            self.shards[slot].state.position = done.batch.tail;
+        let slot = &self.shards[cur.slot()];
+        let cx = DecodeContext {
+            stream: &self.stream,
+            shard_id: &slot.shard_id,
+            counters: &slot.counters,
+            decoder: &self.decoder,
+            layout: &self.layout,
+        };
+        match cur.next_record(&cx) {
+            Ok(Some(r)) => Ok(Some(r)),
+            Ok(None) => {
+                // The page is done: the shard stands after its last record.
+                let done = self.current.take().expect("current page");
+                if let Some(p) = done.position() {
+                    self.shards[done.slot()].state.position = p;
+                }
+                done.recycle();
+                Ok(None)
+            }
+            Err(e) => {
+                if let Some(p) = cur.position() {
+                    self.shards[cur.slot()].state.position = p;
+                }
+                self.current = None;
+                self.failed = Some(e.clone());
+                Err(e)
+            }
         }
-        Some(SourceRecord {
-            row: d.row,
-            stream: self.stream.clone(),
-            shard_id: self.shards[slot].shard_id.clone(),
-            sequence_number: d.sequence_number,
-            sub_sequence_number: d.sub_sequence_number,
-            arrival: d.arrival,
-            partition_key: d.partition_key,
-        })
     }
 
-    /// Every shard's position, the batch being handed out included.
+    /// Every shard's position, the page being handed out included.
     fn states(&self) -> Vec<ShardState> {
         let mut out: Vec<ShardState> = self.shards.iter().map(|s| s.state.clone()).collect();
         if let Some(cur) = &self.current {
-            if cur.handed > 0 {
-                out[cur.batch.slot].position = cur.batch.position(cur.handed - 1);
+            if let Some(p) = cur.position() {
+                out[cur.slot()].position = p;
             }
         }
         out
@@ -157,17 +163,8 @@ impl Shared {
     /// Takes in one channel message; returns an error to hand out, if it is one.
     fn apply(&mut self, item: Item) -> Option<SourceError> {
         match item {
-            Item::Batch(mut batch) => {
-                if batch.records.is_empty() {
-                    self.shards[batch.slot].state.position = batch.tail;
-                } else {
-                    let records = std::mem::take(&mut batch.records).into_iter();
-                    self.current = Some(Current {
-                        records,
-                        batch,
-                        handed: 0,
-                    });
-                }
+            Item::Batch(page) => {
+                self.current = Some(Cursor::new(page));
                 None
             }
             Item::ShardEnd { slot } => {
@@ -275,6 +272,12 @@ impl KinesisSource {
                     options.shard_assigner
                 ),
             })?;
+        if options.get_records_max_record_count == 0 {
+            // Flink accepts 0 at validation and fails when the reader starts.
+            return Err(SourceError::Config {
+                message: "scan.shard.getrecords.maxrecordcount must be greater than 0".into(),
+            });
+        }
         let layout = RowLayout::new(table.columns())?;
         let client =
             KinesisClient::new(table.source_client_config()).map_err(|e| SourceError::Kinesis {
@@ -363,8 +366,6 @@ impl KinesisSource {
         let readers_shared = Arc::new(ReaderShared {
             client: client.clone(),
             stream: Arc::from(stream.as_str()),
-            decoder: RowDecoder::for_table(table),
-            layout,
             max_record_count: options.get_records_max_record_count,
             interval: options.get_records_interval,
             adaptive_reads: options.adaptive_reads,
@@ -378,6 +379,8 @@ impl KinesisSource {
         });
         let shared = Arc::new(Mutex::new(Shared {
             stream: Arc::from(stream.as_str()),
+            decoder: RowDecoder::for_table(table),
+            layout,
             current: None,
             shards: Vec::new(),
             failed: None,
@@ -434,8 +437,15 @@ impl KinesisSource {
                 if let Some(e) = &sh.failed {
                     return Err(e.clone());
                 }
-                if let Some(rec) = sh.pop() {
-                    return Ok(Some(rec));
+                match sh.pop() {
+                    Ok(Some(rec)) => return Ok(Some(rec)),
+                    Ok(None) if sh.current.is_some() => continue,
+                    Ok(None) => {}
+                    Err(e) => {
+                        drop(sh);
+                        self.stop_threads();
+                        return Err(e);
+                    }
                 }
             }
             let msg = match wait {
@@ -671,85 +681,5 @@ impl<'a> IntoIterator for &'a KinesisSource {
 
     fn into_iter(self) -> Iter<'a> {
         self.iter()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn shared_with_one_shard() -> Shared {
-        Shared {
-            stream: Arc::from("s"),
-            current: None,
-            shards: vec![ShardSlot {
-                state: ShardState {
-                    stream: "s".into(),
-                    shard_id: "shardId-0".into(),
-                    parent_shard_ids: vec![],
-                    position: ShardPosition::TrimHorizon,
-                },
-                shard_id: Arc::from("shardId-0"),
-                counters: Arc::default(),
-            }],
-            failed: None,
-            closed: false,
-        }
-    }
-
-    fn batch(seqs: &[(&str, i64)], tail: ShardPosition) -> Item {
-        let mut b = Batch::new(0);
-        for (seq, sub) in seqs {
-            b.seq_text.push_str(seq);
-            b.seq_ends.push(b.seq_text.len() as u32);
-            b.subs.push(*sub);
-            b.records.push(Decoded {
-                row: Row::new(vec![]),
-                sequence_number: seq.to_string(),
-                sub_sequence_number: (*sub >= 0).then_some(*sub),
-                arrival: None,
-                partition_key: "k".into(),
-            });
-        }
-        b.tail = tail;
-        Item::Batch(b)
-    }
-
-    fn seq(s: &str, sub: i64) -> ShardPosition {
-        ShardPosition::Sequence {
-            sequence_number: s.into(),
-            sub_sequence_number: sub,
-        }
-    }
-
-    #[test]
-    fn positions_follow_exactly_what_was_handed_out() {
-        let mut sh = shared_with_one_shard();
-        // Three records, then a skipped one (the tail) in the same batch.
-        assert!(sh
-            .apply(batch(&[("10", -1), ("11", 0), ("11", 1)], seq("12", -1)))
-            .is_none());
-        assert_eq!(sh.states()[0].position, ShardPosition::TrimHorizon);
-        let r = sh.pop().unwrap();
-        assert_eq!(
-            (&*r.stream, &*r.shard_id, r.sequence_number.as_str()),
-            ("s", "shardId-0", "10")
-        );
-        assert_eq!(sh.states()[0].position, seq("10", -1));
-        sh.pop().unwrap();
-        assert_eq!(sh.states()[0].position, seq("11", 0));
-        let r = sh.pop().unwrap();
-        assert_eq!(r.sub_sequence_number, Some(1));
-        // The last record of the batch moves the shard to the tail.
-        assert_eq!(sh.states()[0].position, seq("12", -1));
-        assert!(sh.pop().is_none());
-        // An empty batch (only skipped records) moves the position at once.
-        sh.apply(batch(&[], seq("13", -1)));
-        assert_eq!(sh.states()[0].position, seq("13", -1));
-        sh.apply(Item::ShardEnd { slot: 0 });
-        assert_eq!(sh.states()[0].position, ShardPosition::ShardEnd);
-        let e = sh.apply(Item::Error(SourceError::Closed));
-        assert_eq!(e, Some(SourceError::Closed));
-        assert_eq!(sh.failed, Some(SourceError::Closed));
     }
 }
