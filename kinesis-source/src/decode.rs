@@ -318,3 +318,168 @@ fn emit(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use md5::{Digest, Md5};
+    use std::collections::BTreeMap;
+
+    fn record(seq: &str, data: &[u8]) -> Record {
+        Record {
+            sequence_number: seq.into(),
+            approximate_arrival_timestamp: Some(1.5),
+            data: data.to_vec(),
+            partition_key: "pk".into(),
+            encryption_type: None,
+        }
+    }
+
+    /// A KPL aggregate of `n` user records `u0..`, keys `k0..`.
+    fn aggregate(n: usize) -> Vec<u8> {
+        let mut body = Vec::new();
+        for i in 0..n {
+            let k = format!("k{i}");
+            body.extend_from_slice(&[0x0a, k.len() as u8]);
+            body.extend_from_slice(k.as_bytes());
+        }
+        for i in 0..n {
+            let d = format!("u{i}");
+            let rec = [&[0x08, i as u8, 0x1a, d.len() as u8][..], d.as_bytes()].concat();
+            body.extend_from_slice(&[0x1a, rec.len() as u8]);
+            body.extend_from_slice(&rec);
+        }
+        let mut out = KPL_MAGIC.to_vec();
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&Md5::digest(&body));
+        out
+    }
+
+    fn seq(s: &str, sub: i64) -> Option<ShardPosition> {
+        Some(ShardPosition::Sequence {
+            sequence_number: s.into(),
+            sub_sequence_number: sub,
+        })
+    }
+
+    #[test]
+    fn cursor_positions_follow_what_was_handed_out() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let page = Page {
+            slot: 0,
+            records: vec![
+                record("1", b"{\"a\":1}"),
+                record("2", &aggregate(3)),
+                record("3", b"{\"a\":"),
+                record("4", b"{\"a\":4}"),
+            ],
+            skip_through: Some(("2".into(), 0)),
+            hash_range: None,
+            recycle: tx,
+        };
+        let columns = vec![kinesis_options::Column::physical(
+            "a",
+            DataType::parse("BIGINT").unwrap(),
+        )];
+        let mut options = BTreeMap::new();
+        options.insert("json.ignore-parse-errors".to_string(), "true".to_string());
+        let format = kinesis_formats::Format::from_options(
+            "json",
+            &options,
+            &[kinesis_formats::RowField::new(
+                "a",
+                DataType::parse("BIGINT").unwrap(),
+            )],
+        )
+        .unwrap();
+        let decoder = RowDecoder::Format(format.decoder());
+        let layout = RowLayout::new(&columns).unwrap();
+        let counters = ShardCounters::default();
+        let (stream, shard): (Arc<str>, Arc<str>) = (Arc::from("s"), Arc::from("shardId-0"));
+        let cx = DecodeContext {
+            stream: &stream,
+            shard_id: &shard,
+            counters: &counters,
+            decoder: &decoder,
+            layout: &layout,
+        };
+        let mut cur = Cursor::new(page);
+        assert_eq!(cur.position(), None);
+        let r = cur.next_record(&cx).unwrap().unwrap();
+        assert_eq!(r.row.values, vec![Value::BigInt(1)]);
+        assert_eq!(cur.position(), seq("1", -1));
+        // The aggregate's user records `u0..u2` are not JSON: u0 was handed out before the
+        // restart (skip_through), u1 and u2 are skipped as undecodable, and so is record 3.
+        let r = cur.next_record(&cx).unwrap().unwrap();
+        assert_eq!(r.sequence_number, "4");
+        assert_eq!(cur.position(), seq("4", -1));
+        assert_eq!(
+            counters
+                .skipped_records
+                .load(std::sync::atomic::Ordering::Relaxed),
+            3
+        );
+        assert!(cur.next_record(&cx).unwrap().is_none());
+        cur.recycle();
+        assert_eq!(rx.try_recv().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn raw_bytes_and_kpl_sub_records_with_their_positions() {
+        let (tx, _rx) = crossbeam_channel::unbounded();
+        let page = Page {
+            slot: 0,
+            records: vec![record("7", &aggregate(2)), record("8", b"plain")],
+            skip_through: None,
+            hash_range: Some((0, u128::MAX)),
+            recycle: tx,
+        };
+        let columns = vec![kinesis_options::Column::physical(
+            "data",
+            DataType::parse("BYTES").unwrap(),
+        )];
+        let layout = RowLayout::new(&columns).unwrap();
+        let counters = ShardCounters::default();
+        let (stream, shard): (Arc<str>, Arc<str>) = (Arc::from("s"), Arc::from("shardId-0"));
+        let cx = DecodeContext {
+            stream: &stream,
+            shard_id: &shard,
+            counters: &counters,
+            decoder: &RowDecoder::RawBytes,
+            layout: &layout,
+        };
+        let mut cur = Cursor::new(page);
+        let mut got = Vec::new();
+        while let Some(r) = cur.next_record(&cx).unwrap() {
+            got.push((
+                r.row.values[0].clone(),
+                r.partition_key.clone(),
+                r.sub_sequence_number,
+                cur.position(),
+            ));
+        }
+        assert_eq!(
+            got,
+            vec![
+                (
+                    Value::Bytes(b"u0".to_vec()),
+                    "k0".into(),
+                    Some(0),
+                    seq("7", 0)
+                ),
+                (
+                    Value::Bytes(b"u1".to_vec()),
+                    "k1".into(),
+                    Some(1),
+                    seq("7", 1)
+                ),
+                (
+                    Value::Bytes(b"plain".to_vec()),
+                    "pk".into(),
+                    None,
+                    seq("8", -1)
+                ),
+            ]
+        );
+    }
+}
