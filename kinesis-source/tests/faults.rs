@@ -392,3 +392,32 @@ fn a_slow_caller_slows_the_reader_backpressure() {
     assert!(*f.calls.lock().unwrap() >= 50);
     source.close(Duration::from_secs(5)).unwrap();
 }
+
+/// A registered assigner (D15) that sends every shard to the last subtask.
+struct LastSubtask;
+
+impl kinesis_options::ShardAssigner for LastSubtask {
+    fn assign(&self, _shard: &kinesis_options::ShardInfo<'_>, parallelism: usize) -> i32 {
+        parallelism as i32 - 1
+    }
+}
+
+#[test]
+fn a_registered_shard_assigner_decides_the_subtask() {
+    kinesis_options::registry::register_shard_assigner("last-subtask", || Arc::new(LastSubtask));
+    let f = fake(&[]);
+    let ep = start(f);
+    let t = table(&ep, &[("scan.shard-assigner", "last-subtask")]);
+    let idle = KinesisSource::open(&t, SourceContext::new(0, 2)).unwrap();
+    let reading = KinesisSource::open(&t, SourceContext::new(1, 2)).unwrap();
+    assert!(idle.assigned_shards().is_empty());
+    assert_eq!(
+        reading.assigned_shards(),
+        ["shardId-000000000000".to_string()]
+    );
+    assert_eq!(read_all(&reading, 100).unwrap(), expected());
+    assert!(idle.try_recv().unwrap().is_none());
+    assert!(idle.checkpoint().shards.is_empty());
+    idle.close(Duration::from_secs(5)).unwrap();
+    reading.close(Duration::from_secs(5)).unwrap();
+}
