@@ -1196,8 +1196,26 @@ fn complete(shared: &Shared, job: Job, result: Result<PutRecordsOutput, KinesisE
         );
         retry.sort_by_key(|e| e.seq);
         let n = retry.len();
-        for e in retry.into_iter().rev() {
+        for e in &retry {
             st.buffered_bytes += e.record.data.len() as u64;
+        }
+        // Retried entries already waiting at the head (from requests that completed
+        // earlier) are merged by arrival order, so that retries of several concurrent
+        // requests still leave in the order they were written.
+        let waiting = st.buffer.iter().take_while(|e| e.attempts > 0).count();
+        let head: Vec<Entry> = st.buffer.drain(..waiting).collect();
+        let mut merged = Vec::with_capacity(head.len() + retry.len());
+        let (mut a, mut b) = (head.into_iter().peekable(), retry.into_iter().peekable());
+        loop {
+            let take_a = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => x.seq < y.seq,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            merged.extend(if take_a { a.next() } else { b.next() });
+        }
+        for e in merged.into_iter().rev() {
             st.buffer.push_front(e);
         }
         let at = Instant::now() + delay;
