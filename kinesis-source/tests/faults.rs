@@ -27,7 +27,13 @@ struct Fake {
     calls: Mutex<usize>,
     /// GetShardIterator requests as `TYPE[ seq]`.
     iterator_requests: Mutex<Vec<String>>,
+    /// EFO: RegisterStreamConsumer calls answered with LimitExceededException first.
+    register_throttles: Mutex<u32>,
+    /// EFO: calls of RegisterStreamConsumer; the consumer exists (CREATING forever) after one.
+    register_calls: Mutex<u32>,
 }
+
+const STREAM_ARN: &str = "arn:aws:kinesis:us-east-1:000000000000:stream/faulty";
 
 enum Reply {
     Json(u16, String),
@@ -104,6 +110,46 @@ impl Fake {
                         (self.records.len() - end) * 10
                     ),
                 )
+            }
+            "Kinesis_20131202.DescribeStreamSummary" => Reply::Json(
+                200,
+                format!(
+                    r#"{{"StreamDescriptionSummary":{{"StreamName":"faulty","StreamARN":"{STREAM_ARN}","StreamStatus":"ACTIVE","OpenShardCount":1}}}}"#
+                ),
+            ),
+            "Kinesis_20131202.RegisterStreamConsumer" => {
+                *self.register_calls.lock().unwrap() += 1;
+                let mut t = self.register_throttles.lock().unwrap();
+                if *t > 0 {
+                    *t -= 1;
+                    return Reply::Json(
+                        400,
+                        r#"{"__type":"LimitExceededException","message":"slow down"}"#.into(),
+                    );
+                }
+                Reply::Json(
+                    200,
+                    format!(
+                        r#"{{"Consumer":{{"ConsumerName":"c","ConsumerARN":"{STREAM_ARN}/consumer/c:1","ConsumerStatus":"CREATING"}}}}"#
+                    ),
+                )
+            }
+            "Kinesis_20131202.DescribeStreamConsumer" => {
+                let registered = *self.register_calls.lock().unwrap() > 0
+                    && *self.register_throttles.lock().unwrap() == 0;
+                if registered {
+                    Reply::Json(
+                        200,
+                        format!(
+                            r#"{{"ConsumerDescription":{{"ConsumerName":"c","ConsumerARN":"{STREAM_ARN}/consumer/c:1","ConsumerStatus":"CREATING","StreamARN":"{STREAM_ARN}"}}}}"#
+                        ),
+                    )
+                } else {
+                    Reply::Json(
+                        400,
+                        r#"{"__type":"ResourceNotFoundException","message":"no consumer"}"#.into(),
+                    )
+                }
             }
             _ => Reply::Json(400, r#"{"__type":"UnknownOperationException"}"#.into()),
         }
@@ -191,6 +237,8 @@ fn fake(faults: &[(usize, Fault)]) -> Arc<Fake> {
         faults: Mutex::new(faults.iter().copied().collect()),
         calls: Mutex::new(0),
         iterator_requests: Mutex::new(Vec::new()),
+        register_throttles: Mutex::new(0),
+        register_calls: Mutex::new(0),
     })
 }
 
@@ -361,6 +409,8 @@ fn a_slow_caller_slows_the_reader_backpressure() {
         faults: Mutex::new(BTreeMap::new()),
         calls: Mutex::new(0),
         iterator_requests: Mutex::new(Vec::new()),
+        register_throttles: Mutex::new(0),
+        register_calls: Mutex::new(0),
     });
     let ep = start(f.clone());
     let source = KinesisSource::open(
@@ -420,4 +470,39 @@ fn a_registered_shard_assigner_decides_the_subtask() {
     assert!(idle.checkpoint().shards.is_empty());
     idle.close(Duration::from_secs(5)).unwrap();
     reading.close(Duration::from_secs(5)).unwrap();
+}
+
+#[test]
+fn efo_registration_retries_throttling_and_times_out_waiting_for_active() {
+    let f = fake(&[]);
+    *f.register_throttles.lock().unwrap() = 2;
+    let ep = start(f.clone());
+    let t = table(
+        &ep,
+        &[
+            ("scan.stream.recordpublisher", "EFO"),
+            ("scan.stream.efo.registration", "EAGER"),
+            ("scan.stream.efo.consumername", "c"),
+            ("scan.stream.registerstreamconsumer.backoff.base", "20"),
+            ("scan.stream.registerstreamconsumer.backoff.max", "50"),
+            ("scan.stream.registerstreamconsumer.timeout", "1"),
+            ("scan.stream.describestreamconsumer.backoff.base", "20"),
+        ],
+    );
+    let started = Instant::now();
+    let err = KinesisSource::open(&t, SourceContext::default()).unwrap_err();
+    let text = err.to_string();
+    // LimitExceeded was retried (D6): three RegisterStreamConsumer calls, then the wait for
+    // ACTIVE gave up after the 1 s timeout with Flink's message.
+    assert_eq!(*f.register_calls.lock().unwrap(), 3);
+    assert!(
+        text.contains("Error registering stream: faulty")
+            && text.contains("Timeout waiting for stream consumer to become active: c on"),
+        "{text}"
+    );
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(1) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
 }
