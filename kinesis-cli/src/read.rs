@@ -156,8 +156,33 @@ fn progress_line(rows: u64, started: Instant, metrics: &BTreeMap<String, ShardMe
     )
 }
 
+/// Passes writes through and remembers whether the reader of the output went away
+/// (`kinesis read | head`), which ends the run quietly instead of as a failure.
+struct PipeWatch<'a> {
+    inner: &'a mut dyn Write,
+    broken: bool,
+}
+
+impl Write for PipeWatch<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| {
+            self.broken |= e.kind() == std::io::ErrorKind::BrokenPipe;
+        })
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().inspect_err(|e| {
+            self.broken |= e.kind() == std::io::ErrorKind::BrokenPipe;
+        })
+    }
+}
+
 /// Runs `read`. Returns the number of rows printed.
 pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64, CliError> {
+    let mut watch = PipeWatch {
+        inner: out,
+        broken: false,
+    };
+    let out: &mut dyn Write = &mut watch;
     let extra = args.offset.as_ref().map(offset_options).unwrap_or_default();
     let table: TableDef = table::load(global, &extra)?;
     let mut printer = Printer::new(table.columns(), args.output, args.format.as_deref())?;
@@ -266,6 +291,16 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
     let flushed = printer.flush(out);
     let checkpoint = source.checkpoint();
     let closed = source.close(CLOSE_TIMEOUT);
+    let stdout_gone = {
+        let broken = result.as_ref().is_err() || flushed.is_err();
+        broken && watch.broken
+    };
+    if stdout_gone {
+        // The reader of our output stopped (e.g. `| head`): a normal way to end. Rows may
+        // have been lost in the pipe, so the checkpoint stays where it was.
+        log::info!("stdout closed after {rows} rows; checkpoint not saved");
+        return Ok(rows);
+    }
     if let Err(e) = &flushed {
         return Err(CliError::runtime(format!(
             "{e}; the checkpoint was not saved, so the next run reads those rows again"

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use common::{closed_port, endpoint, kinesis, TempDir, TempStream};
 use kinesis_wire::credentials::StaticProvider;
-use kinesis_wire::model::PutRecordInput;
+use kinesis_wire::model::{PutRecordInput, RegisterStreamConsumerInput};
 use kinesis_wire::{Credentials, KinesisClient, StreamRef};
 
 const SEED_DDL: &str = "CREATE TABLE KinesisTable (
@@ -232,6 +232,50 @@ fn stream_administration_and_find_shard_agree_with_put_record() {
         None,
     );
     assert_eq!(run.code, 0, "{run:?}");
+
+    // An EFO consumer shows up in describe.
+    let summary = client
+        .describe_stream_summary(&StreamRef::from(stream.name.as_str()))
+        .unwrap();
+    client
+        .register_stream_consumer(&RegisterStreamConsumerInput {
+            stream_arn: summary.stream_arn.clone(),
+            consumer_name: "cli-efo-consumer".into(),
+        })
+        .unwrap();
+    let run = kinesis(&["--endpoint", &ep, "describe", &stream.name], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    let text = run.stdout_text();
+    assert!(text.contains("consumers:   1"), "{text}");
+    assert!(text.contains("  cli-efo-consumer  "), "{text}");
+}
+
+#[test]
+fn system_properties_from_dash_d_feed_sys_prop_credentials() {
+    let Some(ep) = endpoint() else { return };
+    let base = [
+        "--endpoint",
+        ep.as_str(),
+        "-X",
+        "aws.credentials.provider=SYS_PROP",
+    ];
+    let mut args = base.to_vec();
+    args.extend([
+        "-D",
+        "aws.accessKeyId=AKIDFROMD",
+        "-D",
+        "aws.secretKey=secret",
+        "list-streams",
+    ]);
+    let run = kinesis(&args, None);
+    assert_eq!(run.code, 0, "{run:?}");
+
+    // Without -D the provider has nothing to read: a runtime failure naming the property.
+    let mut args = base.to_vec();
+    args.push("list-streams");
+    let run = kinesis(&args, None);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("aws.accessKeyId"), "{run:?}");
 }
 
 #[test]

@@ -388,3 +388,61 @@ fn failures_name_the_stream_the_option_or_the_endpoint() {
         started.elapsed()
     );
 }
+
+#[test]
+fn ctrl_c_stops_cleanly_and_saves_the_checkpoint() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let Some(ep) = endpoint() else { return };
+    let seed = Seed::new(&ep, "cli-sigint", 2);
+    let dir = TempDir::new("cli-sigint-cp");
+    let cp = dir.file("cp.json");
+    seed.put(&seed_rows(0, 20));
+
+    let stream = format!("stream={}", seed.stream.name);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kinesis"))
+        .args(["--table", &seed.ddl, "--endpoint", &ep, "-X", &stream])
+        .args(["read", "-o", "beginning", "--output", "csv", "--checkpoint"])
+        .arg(&cp)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut first = Vec::new();
+    // Without -e the reader runs until stopped: take the 20 rows, then press Ctrl-C.
+    while first.len() < 20 {
+        first.push(lines.next().expect("a row before EOF").unwrap());
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "read did not stop on SIGINT"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0), "a Ctrl-C stop is a clean exit");
+    assert!(lines.next().is_none(), "no row after the 20");
+    assert!(cp.exists(), "the checkpoint was saved on Ctrl-C");
+
+    seed.put(&seed_rows(20, 5));
+    let next = seed.read_csv(&["-e", "--checkpoint", cp.to_str().unwrap()]);
+    let mut want = seed_rows(20, 5);
+    want.sort();
+    let mut got = next;
+    got.sort();
+    assert_eq!(got, want, "exactly the new rows after the Ctrl-C run");
+}
