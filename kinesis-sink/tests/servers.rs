@@ -201,16 +201,30 @@ fn kinesis_mock_writes_through_a_shard_split() {
     let rows = seed_rows(1_500, 5);
     let sink = KinesisSink::open(&table, SinkContext::default()).unwrap();
     let parent = stream.shards()[0].shard_id.clone();
+    let chunks_written = std::sync::atomic::AtomicUsize::new(0);
+    let split_active = std::sync::atomic::AtomicBool::new(false);
+    use std::sync::atomic::Ordering::SeqCst;
     std::thread::scope(|s| {
         let writer = s.spawn(|| {
-            for chunk in rows.chunks(100) {
+            for (k, chunk) in rows.chunks(100).enumerate() {
+                // Chunks 5..10 go while the split is under way; from chunk 10 on, only once
+                // the children exist (bounded wait), so some rows surely land on them.
+                if k >= 10 {
+                    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+                    while !split_active.load(SeqCst) && std::time::Instant::now() < deadline {
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                }
                 sink.write_all(chunk).unwrap();
                 sink.flush().unwrap();
-                std::thread::sleep(Duration::from_millis(20));
+                chunks_written.fetch_add(1, SeqCst);
+                std::thread::sleep(Duration::from_millis(10));
             }
         });
-        // Split while the writer is going.
-        std::thread::sleep(Duration::from_millis(150));
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while chunks_written.load(SeqCst) < 5 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         c.split_shard(&SplitShardInput {
             stream: stream.stream(),
             shard_to_split: parent.clone(),
@@ -218,6 +232,7 @@ fn kinesis_mock_writes_through_a_shard_split() {
         })
         .expect("SplitShard");
         stream.wait_active();
+        split_active.store(true, SeqCst);
         writer.join().unwrap();
     });
     sink.close(Duration::from_secs(60)).unwrap();
