@@ -75,8 +75,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         read += 1;
     }
     resumed.close(Duration::from_secs(5))?;
-    println!("read: {read}"); // 100
-                              // README-END
+    println!("read: {read}"); // 100, each row exactly once
+
+    // README-END
     client.delete_stream(&DeleteStreamInput {
         stream: stream.as_str().into(),
         enforce_consumer_deletion: Some(true),

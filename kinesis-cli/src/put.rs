@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use kinesis_formats::Format;
@@ -182,12 +183,17 @@ pub fn run(
         lines: 0,
     };
     let mut problems: Vec<String> = Vec::new();
+    let stop = crate::read::stop_flag()?;
+    let input_spec = InputSpec {
+        table: &table,
+        format,
+        codec: &codec,
+    };
     let outcome = feed(
+        &stop,
         &sink,
         reader,
-        &codec,
-        &table,
-        format,
+        &input_spec,
         &mut unwritten,
         &mut problems,
     );
@@ -229,13 +235,22 @@ pub fn run(
         ));
     }
     for p in problems.iter().take(5) {
-        message.push_str("\n  ");
+        if !message.is_empty() {
+            message.push_str("\n  ");
+        }
         message.push_str(p);
     }
     if problems.len() > 5 {
         message.push_str(&format!("\n  ... and {} more", problems.len() - 5));
     }
     Err(CliError::runtime(message))
+}
+
+/// How input lines become rows, and handed-back records become input lines again.
+struct InputSpec<'a> {
+    table: &'a TableDef,
+    format: InputFormat,
+    codec: &'a Format,
 }
 
 fn strip_line_end(mut line: &[u8]) -> &[u8] {
@@ -252,17 +267,27 @@ fn strip_line_end(mut line: &[u8]) -> &[u8] {
 /// is saved and reading goes on; a fatal sink error saves what the sink hands back and the
 /// rest of the input, and ends the run.
 fn feed(
+    stop: &AtomicBool,
     sink: &KinesisSink,
     mut reader: Box<dyn BufRead>,
-    codec: &Format,
-    table: &TableDef,
-    format: InputFormat,
+    input: &InputSpec<'_>,
     unwritten: &mut Unwritten,
     problems: &mut Vec<String>,
 ) -> Result<(), CliError> {
+    let InputSpec {
+        table,
+        format,
+        codec,
+    } = *input;
     let mut buf = Vec::new();
     let mut line_no: u64 = 0;
     loop {
+        if stop.load(Ordering::SeqCst) {
+            // What was given to the sink is still sent by close; nothing more is read.
+            return Err(CliError::runtime(format!(
+                "interrupted after input line {line_no}; the rest of the input was not read"
+            )));
+        }
         buf.clear();
         let n = reader.read_until(b'\n', &mut buf).map_err(|e| {
             CliError::runtime(format!("cannot read the input after line {line_no}: {e}"))

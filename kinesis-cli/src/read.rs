@@ -125,6 +125,19 @@ impl CaughtUp {
     }
 }
 
+/// A flag that Ctrl-C (SIGINT) and SIGTERM set, so a command stops cleanly (and `read`
+/// saves its checkpoint); a second signal ends the process at once (exit 130), as a user
+/// pressing Ctrl-C twice expects.
+pub fn stop_flag() -> Result<Arc<AtomicBool>, CliError> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop))
+            .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&stop)))
+            .map_err(|e| CliError::runtime(format!("cannot install the Ctrl-C handler: {e}")))?;
+    }
+    Ok(stop)
+}
+
 /// Why the read loop ended.
 enum End {
     Count,
@@ -207,14 +220,7 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
         }
     }
 
-    // Ctrl-C / SIGTERM: the first sets the flag (the loop stops and saves the checkpoint);
-    // a second one ends the process at once, as a user pressing Ctrl-C twice expects.
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop))
-            .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&stop)))
-            .map_err(|e| CliError::runtime(format!("cannot install the Ctrl-C handler: {e}")))?;
-    }
+    let stop = stop_flag()?;
 
     let stream = table.stream().to_string();
     let source = KinesisSource::open(&table, ctx).map_err(|e| source_error(&stream, e))?;

@@ -20,7 +20,7 @@ fn readme_library_example_matches_the_compiled_example() {
         .collect::<Vec<_>>()
         .join("\n");
     assert!(
-        readme.contains(&format!("```rust\n{dedented}\n```")),
+        readme.contains(&format!("```rust\n{}\n```", dedented.trim_end())),
         "README.md's library example differs from examples/source_and_sink.rs; expected:\n{dedented}"
     );
 }
