@@ -21,6 +21,7 @@ global flags:
   -D prop=value           a system property (e.g. aws.accessKeyId for SYS_PROP credentials)
   -v, -vv / -q            more / less logging on stderr (RUST_LOG overrides)
   -h, --help              this text
+  -V, --version           the version
 
 commands:
   validate                parse + validate the table; print it as one JSON object
@@ -108,6 +109,7 @@ pub struct ReadArgs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Help,
+    Version,
     Validate,
     CreateStream {
         name: String,
@@ -272,6 +274,7 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
     let mut output: Option<Output> = None;
     let mut format: Option<String> = None;
     let mut help = false;
+    let mut version = false;
     let mut used: Vec<&'static str> = Vec::new();
 
     while t.pos < t.args.len() {
@@ -300,6 +303,7 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
         let (flag, attached) = split_flag(&arg);
         match flag.as_str() {
             "-h" | "--help" => help = true,
+            "-V" | "--version" => version = true,
             "--table" => global.table_file = Some(PathBuf::from(t.value(&flag, attached)?)),
             "-X" => {
                 let v = t.value(&flag, attached)?;
@@ -394,6 +398,12 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
         return Ok(Cli {
             global,
             command: Command::Help,
+        });
+    }
+    if version {
+        return Ok(Cli {
+            global,
+            command: Command::Version,
         });
     }
     let Some(name) = command_name else {

@@ -80,6 +80,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
             println!("{}", args::USAGE);
             Ok(())
         }
+        Command::Version => {
+            println!("kinesis {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
         Command::Validate => {
             let t = table::load(g, &[])?;
             out.write_all(validate::document(&t).as_bytes())

@@ -224,7 +224,12 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
 
     let stream = table.stream().to_string();
     let source = KinesisSource::open(&table, ctx).map_err(|e| source_error(&stream, e))?;
+    // Progress goes to stderr only when it is a terminal. When stdout is that terminal too,
+    // the line is drawn only while no row is coming and wiped before the next row, so rows
+    // and progress never share a line.
     let progress = std::io::stderr().is_terminal();
+    let stdout_tty = std::io::stdout().is_terminal();
+    let mut progress_shown = false;
     let started = Instant::now();
     let mut last_progress = Instant::now();
     let mut rows: u64 = 0;
@@ -235,7 +240,7 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
         if stop.load(Ordering::SeqCst) {
             return Ok(End::Interrupted);
         }
-        if progress && last_progress.elapsed() >= Duration::from_secs(1) {
+        if progress && !stdout_tty && last_progress.elapsed() >= Duration::from_secs(1) {
             eprint!("{}", progress_line(rows, started, &source.metrics()));
             last_progress = Instant::now();
         }
@@ -243,6 +248,11 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
             Ok(Some(r)) => r,
             Ok(None) => {
                 printer.flush(out)?;
+                if progress && stdout_tty && last_progress.elapsed() >= Duration::from_secs(1) {
+                    eprint!("{}", progress_line(rows, started, &source.metrics()));
+                    last_progress = Instant::now();
+                    progress_shown = true;
+                }
                 if args.exit_at_end && caught_up.observe(&source.metrics()) {
                     // Anything that arrived between the snapshot and now is printed first.
                     match source.try_recv().map_err(|e| source_error(&stream, e))? {
@@ -282,6 +292,10 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
             arrival_ms: record.arrival.map(|t| t.timestamp_millis()).unwrap_or(-1),
             stream: &record.stream,
         };
+        if progress_shown {
+            eprint!("\r\x1b[K");
+            progress_shown = false;
+        }
         printer.print(&view, out)?;
         rows += 1;
         if args.count.is_some_and(|c| rows >= c) {
@@ -289,7 +303,9 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
         }
     })();
 
-    if progress {
+    if progress_shown {
+        eprint!("\r\x1b[K");
+    } else if progress && !stdout_tty {
         eprintln!("{}", progress_line(rows, started, &source.metrics()));
     }
     // Print what is held back before the checkpoint moves past it: a saved position must
