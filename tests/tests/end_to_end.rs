@@ -55,7 +55,7 @@ fn row(i: usize) -> Row {
         Value::BigInt((i % 8) as i64),
         Value::BigInt((i % 5) as i64),
         Value::BigInt(i as i64),
-        Value::String(if i % 3 == 0 {
+        Value::String(if i.is_multiple_of(3) {
             "pv ü".into()
         } else {
             "buy".into()
