@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use crossbeam_channel::Sender;
 use kinesis_formats::{DataType, Decoder, FormatError, Row, Value};
 use kinesis_options::MetadataKey;
-use kinesis_wire::Record;
+use kinesis_wire::model::{RecordBatch, RecordRef};
 
 use crate::checkpoint::ShardPosition;
 use crate::deaggregate::{deaggregate, Deaggregated, KPL_MAGIC};
@@ -135,13 +135,13 @@ fn arrival_time(ts: Option<f64>) -> Option<DateTime<Utc>> {
 /// One GetRecords page of one shard, on its way to the caller.
 pub(crate) struct Page {
     pub slot: usize,
-    pub records: Vec<Record>,
+    pub records: RecordBatch,
     /// Restarting inside a KPL aggregate: its sub-records up to this one were handed out.
     pub skip_through: Option<(String, i64)>,
     /// The shard's hash range (KPL filtering).
     pub hash_range: Option<(u128, u128)>,
     /// Where the page goes back to be freed by the thread that allocated it.
-    pub recycle: Sender<Vec<Record>>,
+    pub recycle: Sender<RecordBatch>,
 }
 
 /// A page being handed out.
@@ -187,12 +187,19 @@ impl Cursor {
     pub(crate) fn position(&self) -> Option<ShardPosition> {
         let (i, sub) = self.last?;
         Some(ShardPosition::Sequence {
-            sequence_number: self.page.records[i].sequence_number.clone(),
+            sequence_number: self.record(i).sequence_number.to_string(),
             sub_sequence_number: sub,
         })
     }
 
-    /// Sends the page back to its reader to be freed there.
+    fn record(&self, i: usize) -> RecordRef<'_> {
+        self.page
+            .records
+            .get(i)
+            .expect("record index inside the page")
+    }
+
+    /// Sends the page back to its reader, to be refilled or freed there.
     pub(crate) fn recycle(self) {
         let _ = self.page.recycle.send(self.page.records);
     }
@@ -208,7 +215,7 @@ impl Cursor {
                 let j = self.sub_next;
                 self.sub_next += 1;
                 let i = self.agg_index;
-                let rec = &self.page.records[i];
+                let rec = self.record(i);
                 if let Some((seq, through)) = &self.page.skip_through {
                     if *seq == rec.sequence_number && (j as i64) <= *through {
                         continue;
@@ -228,18 +235,18 @@ impl Cursor {
             }
             let i = self.next;
             self.next += 1;
-            let rec = &self.page.records[i];
+            let rec = self.record(i);
             if !rec.data.starts_with(&KPL_MAGIC) {
-                let out = emit(cx, rec, &rec.data, None, &rec.partition_key)?;
+                let out = emit(cx, rec, rec.data, None, rec.partition_key)?;
                 self.last = Some((i, -1));
                 match out {
                     Some(r) => return Ok(Some(r)),
                     None => continue,
                 }
             }
-            match deaggregate(&rec.data, self.page.hash_range) {
+            match deaggregate(rec.data, self.page.hash_range) {
                 Deaggregated::Plain => {
-                    let out = emit(cx, rec, &rec.data, None, &rec.partition_key)?;
+                    let out = emit(cx, rec, rec.data, None, rec.partition_key)?;
                     self.last = Some((i, -1));
                     if let Some(r) = out {
                         return Ok(Some(r));
@@ -277,7 +284,7 @@ impl Cursor {
 /// Decodes one (user) record: `Ok(None)` when the format skips it.
 fn emit(
     cx: &DecodeContext<'_>,
-    rec: &Record,
+    rec: RecordRef<'_>,
     data: &[u8],
     sub: Option<i64>,
     partition_key: &str,
@@ -287,14 +294,14 @@ fn emit(
         Ok(Some(row)) => {
             let row = cx
                 .layout
-                .build(row, cx.shard_id, &rec.sequence_number, arrival)
+                .build(row, cx.shard_id, rec.sequence_number, arrival)
                 .map_err(|message| SourceError::Config { message })?;
             ShardCounters::add(&cx.counters.records, 1);
             Ok(Some(SourceRecord {
                 row,
                 stream: cx.stream.clone(),
                 shard_id: cx.shard_id.clone(),
-                sequence_number: rec.sequence_number.clone(),
+                sequence_number: rec.sequence_number.to_string(),
                 sub_sequence_number: sub,
                 arrival,
                 partition_key: partition_key.to_string(),
@@ -312,7 +319,7 @@ fn emit(
         Err(error) => Err(SourceError::Decode {
             stream: cx.stream.to_string(),
             shard_id: cx.shard_id.to_string(),
-            sequence_number: rec.sequence_number.clone(),
+            sequence_number: rec.sequence_number.to_string(),
             sub_sequence_number: sub,
             error: Box::new(error),
         }),
@@ -325,8 +332,8 @@ mod tests {
     use md5::{Digest, Md5};
     use std::collections::BTreeMap;
 
-    fn record(seq: &str, data: &[u8]) -> Record {
-        Record {
+    fn record(seq: &str, data: &[u8]) -> kinesis_wire::Record {
+        kinesis_wire::Record {
             sequence_number: seq.into(),
             approximate_arrival_timestamp: Some(1.5),
             data: data.to_vec(),
@@ -367,12 +374,15 @@ mod tests {
         let (tx, rx) = crossbeam_channel::unbounded();
         let page = Page {
             slot: 0,
-            records: vec![
+            records: [
                 record("1", b"{\"a\":1}"),
                 record("2", &aggregate(3)),
                 record("3", b"{\"a\":"),
                 record("4", b"{\"a\":4}"),
-            ],
+            ]
+            .iter()
+            .map(RecordRef::from)
+            .collect(),
             skip_through: Some(("2".into(), 0)),
             hash_range: None,
             recycle: tx,
@@ -429,7 +439,10 @@ mod tests {
         let (tx, _rx) = crossbeam_channel::unbounded();
         let page = Page {
             slot: 0,
-            records: vec![record("7", &aggregate(2)), record("8", b"plain")],
+            records: [record("7", &aggregate(2)), record("8", b"plain")]
+                .iter()
+                .map(RecordRef::from)
+                .collect(),
             skip_through: None,
             hash_range: Some((0, u128::MAX)),
             recycle: tx,

@@ -4,10 +4,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{select, unbounded, Receiver, Sender};
-use kinesis_wire::model::{ChildShard, GetRecordsInput, GetRecordsOutput, GetShardIteratorInput};
+use kinesis_wire::model::{
+    ChildShard, GetRecordsInput, GetRecordsPage, GetShardIteratorInput, RecordBatch,
+};
 use kinesis_wire::{
-    codes, Backoff, KinesisClient, KinesisError, Record, RetryPolicy, Shutdown, StartingPosition,
-    StreamRef,
+    codes, Backoff, KinesisClient, KinesisError, RetryPolicy, Shutdown, StartingPosition, StreamRef,
 };
 
 use crate::checkpoint::ShardPosition;
@@ -185,14 +186,18 @@ fn get_records(
     task: &ShardTask,
     iterator: &str,
     limit: u32,
-) -> Result<GetRecordsOutput, KinesisError> {
+    spare: RecordBatch,
+) -> Result<GetRecordsPage, KinesisError> {
     let input = GetRecordsInput {
         shard_iterator: iterator.to_string(),
         limit: Some(limit),
         stream_arn: None,
     };
+    // The spare's buffers serve the first attempt; a retry after a failure starts afresh.
+    let mut spare = Some(spare);
     s.get_records.run(&s.shutdown, |_| {
-        s.client.get_records(&input).inspect_err(|e| {
+        let reuse = spare.take().unwrap_or_default();
+        s.client.get_records_page(&input, reuse).inspect_err(|e| {
             if e.is_retryable() {
                 ShardCounters::add(&task.counters.retries, 1);
             }
@@ -222,10 +227,10 @@ pub(crate) fn adaptive_limit(records: usize, bytes: u64, loop_time: Duration) ->
 }
 
 /// The number of user records (KPL aggregates counted by their content) and their bytes.
-fn user_record_stats(records: &[Record], hash_range: Option<(u128, u128)>) -> (usize, u64) {
+fn user_record_stats(records: &RecordBatch, hash_range: Option<(u128, u128)>) -> (usize, u64) {
     let (mut n, mut bytes) = (0usize, 0u64);
-    for r in records {
-        match deaggregate(&r.data, hash_range) {
+    for r in records.iter() {
+        match deaggregate(r.data, hash_range) {
             Deaggregated::Records(subs) => {
                 n += subs.len();
                 bytes += subs.iter().map(|u| u.data.len() as u64).sum::<u64>();
@@ -250,15 +255,20 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
         } if *sub_sequence_number >= 0 => Some((sequence_number.clone(), *sub_sequence_number)),
         _ => None,
     };
-    // Pages come back here once handed out, to be freed by the thread that allocated them.
-    let (recycle_tx, recycle_rx) = unbounded::<Vec<Record>>();
+    // Pages come back here once handed out: one is kept to be refilled by the next
+    // GetRecords (its buffers already have the right size), others are freed here, by the
+    // thread that allocated them.
+    let (recycle_tx, recycle_rx) = unbounded::<RecordBatch>();
+    let mut spare = RecordBatch::default();
     let mut iterator = get_iterator(s, task, &pos)?;
     let mut limit = s.max_record_count.max(1);
     let mut refreshes = 0u32;
     let mut last_loop_end = Instant::now();
     let refresh_backoff = s.get_iterator.backoff;
     loop {
-        while recycle_rx.try_recv().is_ok() {}
+        while let Ok(page) = recycle_rx.try_recv() {
+            spare = page; // the one replaced is freed here
+        }
         let Some(it) = iterator.take() else {
             return Ok(Vec::new());
         };
@@ -266,7 +276,7 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
             return Err(Stop::Closed);
         }
         let loop_start = Instant::now();
-        let out = match get_records(s, task, &it, limit) {
+        let out = match get_records(s, task, &it, limit, std::mem::take(&mut spare)) {
             Ok(out) => {
                 refreshes = 0;
                 out
@@ -322,7 +332,7 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
                 std::sync::atomic::Ordering::Relaxed,
             );
         }
-        let wire_bytes: u64 = out.records.iter().map(|r| r.data.len() as u64).sum();
+        let wire_bytes = out.records.data_bytes() as u64;
         ShardCounters::add(&task.counters.bytes, wire_bytes);
         let adaptive = (s.adaptive_reads && !out.records.is_empty())
             .then(|| user_record_stats(&out.records, task.hash_range));
@@ -330,7 +340,7 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
             // The position after this page: AFTER its last Kinesis record (the caller's
             // side processes every aggregate whole).
             pos = ShardPosition::Sequence {
-                sequence_number: last.sequence_number.clone(),
+                sequence_number: last.sequence_number.to_string(),
                 sub_sequence_number: -1,
             };
             let page = Page {

@@ -550,6 +550,39 @@ impl KinesisClient {
         })
     }
 
+    /// GetRecords into a [`RecordBatch`]: the cheap form of [`KinesisClient::get_records`]
+    /// (no allocation per record; `reuse`'s buffers are cleared and refilled, pass
+    /// `RecordBatch::default()` for fresh ones).
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::{*, model::*};
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// let input = GetRecordsInput { shard_iterator: "AAAA...".into(), limit: None, stream_arn: None };
+    /// let mut spare = RecordBatch::default();
+    /// let page = client.get_records_page(&input, std::mem::take(&mut spare))?;
+    /// for r in page.records.iter() {
+    ///     println!("{} {} bytes", r.sequence_number, r.data.len());
+    /// }
+    /// spare = page.records; // its buffers serve the next call
+    /// # Ok(()) }
+    /// ```
+    pub fn get_records_page(
+        &self,
+        input: &GetRecordsInput,
+        reuse: RecordBatch,
+    ) -> Result<GetRecordsPage, KinesisError> {
+        const ACTION: &str = "GetRecords";
+        let body = serde_json::to_vec(input).map_err(|e| KinesisError::Protocol {
+            action: ACTION,
+            message: format!("cannot encode request: {e}"),
+        })?;
+        let resp = self.execute(ACTION, body)?;
+        parse_get_records_page(&resp.body, reuse).map_err(|message| KinesisError::Protocol {
+            action: ACTION,
+            message,
+        })
+    }
+
     /// PutRecords (≤ 500 entries). Check `failed_record_count` and each entry's `error_code`:
     /// partial failures are not errors of the call.
     ///

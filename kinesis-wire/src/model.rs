@@ -629,6 +629,387 @@ pub fn parse_get_records(body: &[u8]) -> Result<GetRecordsOutput, String> {
     })
 }
 
+/// A JSON string, borrowed from the body when it has no escapes (the usual case), owned
+/// only when serde_json had to unescape it.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// One record of a GetRecords body, every string borrowed from the body where possible.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RecordBorrowedWire<'a> {
+    #[serde(borrow)]
+    sequence_number: Text<'a>,
+    #[serde(default)]
+    approximate_arrival_timestamp: Option<f64>,
+    #[serde(borrow)]
+    data: RawText<'a>,
+    #[serde(borrow)]
+    partition_key: Text<'a>,
+    #[serde(default, borrow)]
+    encryption_type: Option<Text<'a>>,
+}
+
+/// Where one record's fields lie inside its [`RecordBatch`]'s buffers (`u32` offsets keep
+/// the table small; a GetRecords page is at most 10 MiB).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct RecordSpans {
+    data: (u32, u32),
+    sequence_number: (u32, u32),
+    partition_key: (u32, u32),
+    /// `(0, 0)` with `has_encryption_type == false` when absent.
+    encryption_type: (u32, u32),
+    has_encryption_type: bool,
+    approximate_arrival_timestamp: Option<f64>,
+}
+
+/// A borrowed view of one record of a [`RecordBatch`].
+///
+/// ```
+/// use kinesis_wire::model::{RecordBatch, RecordRef};
+/// let mut batch = RecordBatch::new();
+/// batch.push(RecordRef {
+///     sequence_number: "49", approximate_arrival_timestamp: Some(1.5),
+///     data: b"hi", partition_key: "k", encryption_type: None,
+/// });
+/// let r = batch.get(0).unwrap();
+/// assert_eq!((r.sequence_number, r.data, r.partition_key), ("49", &b"hi"[..], "k"));
+/// assert_eq!(r.to_record().data, b"hi");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecordRef<'a> {
+    /// Sequence number (opaque decimal string; compare by length, then text).
+    pub sequence_number: &'a str,
+    /// Epoch seconds.
+    pub approximate_arrival_timestamp: Option<f64>,
+    /// The payload, base64-decoded.
+    pub data: &'a [u8],
+    /// Partition key (1..=256 Unicode scalar values).
+    pub partition_key: &'a str,
+    /// `NONE` or `KMS`.
+    pub encryption_type: Option<&'a str>,
+}
+
+impl RecordRef<'_> {
+    /// An owned copy.
+    pub fn to_record(&self) -> Record {
+        Record {
+            sequence_number: self.sequence_number.to_string(),
+            approximate_arrival_timestamp: self.approximate_arrival_timestamp,
+            data: self.data.to_vec(),
+            partition_key: self.partition_key.to_string(),
+            encryption_type: self.encryption_type.map(str::to_string),
+        }
+    }
+}
+
+impl<'a> From<&'a Record> for RecordRef<'a> {
+    fn from(r: &'a Record) -> Self {
+        RecordRef {
+            sequence_number: &r.sequence_number,
+            approximate_arrival_timestamp: r.approximate_arrival_timestamp,
+            data: &r.data,
+            partition_key: &r.partition_key,
+            encryption_type: r.encryption_type.as_deref(),
+        }
+    }
+}
+
+/// The records of one GetRecords page, stored compactly: every payload in one buffer, every
+/// sequence number, partition key and encryption type in one string, and a table of where
+/// each record's fields lie. Parsing a page into it allocates nothing per record (three
+/// buffers per page, none at all when a batch is reused with
+/// [`parse_get_records_page`]), which is what makes it cheaper than [`Record`]s.
+///
+/// ```
+/// use kinesis_wire::model::{Record, RecordBatch, RecordRef};
+/// let owned = Record {
+///     sequence_number: "1".into(), approximate_arrival_timestamp: None,
+///     data: b"payload".to_vec(), partition_key: "pk".into(), encryption_type: Some("KMS".into()),
+/// };
+/// let mut batch = RecordBatch::new();
+/// batch.push(RecordRef::from(&owned));
+/// assert_eq!(batch.len(), 1);
+/// assert_eq!(batch.data_bytes(), 7);
+/// assert_eq!(batch.iter().map(|r| r.to_record()).collect::<Vec<_>>(), vec![owned]);
+/// batch.clear();
+/// assert!(batch.is_empty());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordBatch {
+    data: Vec<u8>,
+    text: String,
+    spans: Vec<RecordSpans>,
+}
+
+fn span_of(start: usize, end: usize) -> (u32, u32) {
+    // A GetRecords page is at most 10 MiB of payload; a batch past 4 GiB is a caller's
+    // misuse of `push`, not a wire condition.
+    (
+        u32::try_from(start).expect("record batch buffers stay below 4 GiB"),
+        u32::try_from(end).expect("record batch buffers stay below 4 GiB"),
+    )
+}
+
+impl RecordBatch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        RecordBatch::default()
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether there is no record.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Total payload bytes (the decoded `Data` of every record).
+    pub fn data_bytes(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Removes every record, keeping the buffers' capacity for reuse.
+    pub fn clear(&mut self) {
+        self.data.clear();
+        self.text.clear();
+        self.spans.clear();
+    }
+
+    fn view(&self, s: &RecordSpans) -> RecordRef<'_> {
+        let text = |(a, b): (u32, u32)| &self.text[a as usize..b as usize];
+        RecordRef {
+            sequence_number: text(s.sequence_number),
+            approximate_arrival_timestamp: s.approximate_arrival_timestamp,
+            data: &self.data[s.data.0 as usize..s.data.1 as usize],
+            partition_key: text(s.partition_key),
+            encryption_type: s.has_encryption_type.then(|| text(s.encryption_type)),
+        }
+    }
+
+    /// Record `i`, if there is one.
+    pub fn get(&self, i: usize) -> Option<RecordRef<'_>> {
+        self.spans.get(i).map(|s| self.view(s))
+    }
+
+    /// The last record, if any.
+    pub fn last(&self) -> Option<RecordRef<'_>> {
+        self.spans.last().map(|s| self.view(s))
+    }
+
+    /// The records in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = RecordRef<'_>> + DoubleEndedIterator {
+        self.spans.iter().map(|s| self.view(s))
+    }
+
+    fn push_text(&mut self, s: &str) -> (u32, u32) {
+        let start = self.text.len();
+        self.text.push_str(s);
+        span_of(start, self.text.len())
+    }
+
+    /// Appends a record (copying its fields into the batch's buffers).
+    pub fn push(&mut self, r: RecordRef<'_>) {
+        let start = self.data.len();
+        self.data.extend_from_slice(r.data);
+        let data = span_of(start, self.data.len());
+        let spans = self.spans_for(r, data);
+        self.spans.push(spans);
+    }
+
+    fn spans_for(&mut self, r: RecordRef<'_>, data: (u32, u32)) -> RecordSpans {
+        RecordSpans {
+            data,
+            sequence_number: self.push_text(r.sequence_number),
+            partition_key: self.push_text(r.partition_key),
+            encryption_type: r.encryption_type.map_or((0, 0), |e| self.push_text(e)),
+            has_encryption_type: r.encryption_type.is_some(),
+            approximate_arrival_timestamp: r.approximate_arrival_timestamp,
+        }
+    }
+
+    /// Appends a record of the wire, base64-decoding its `Data` straight into the batch.
+    fn push_wire(&mut self, r: &RecordBorrowedWire<'_>) -> Result<(), String> {
+        let encoded = r.data.as_bytes();
+        // `decode_append` reserves exactly what one record needs; reserving here first
+        // keeps the buffer's growth amortized.
+        self.data.reserve(encoded.len() / 4 * 3 + 3);
+        let start = self.data.len();
+        base64_simd::STANDARD
+            .decode_append(encoded, &mut self.data)
+            .map_err(|e| {
+                format!(
+                    "record {} (sequence number {}): Data is not valid base64: {e}",
+                    self.spans.len(),
+                    r.sequence_number.0
+                )
+            })?;
+        let data = span_of(start, self.data.len());
+        let view = RecordRef {
+            sequence_number: &r.sequence_number.0,
+            approximate_arrival_timestamp: r.approximate_arrival_timestamp,
+            data: &[],
+            partition_key: &r.partition_key.0,
+            encryption_type: r.encryption_type.as_ref().map(|e| &*e.0),
+        };
+        let spans = self.spans_for(view, data);
+        self.spans.push(spans);
+        Ok(())
+    }
+}
+
+impl<'a> FromIterator<RecordRef<'a>> for RecordBatch {
+    fn from_iter<I: IntoIterator<Item = RecordRef<'a>>>(iter: I) -> Self {
+        let mut b = RecordBatch::new();
+        for r in iter {
+            b.push(r);
+        }
+        b
+    }
+}
+
+/// GetRecords output with the records in one [`RecordBatch`] (see
+/// [`parse_get_records_page`]). `next_shard_iterator == None` means the shard is closed and
+/// fully read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GetRecordsPage {
+    /// The records, in order.
+    pub records: RecordBatch,
+    /// Iterator for the next call; `None` when the closed shard is fully read.
+    pub next_shard_iterator: Option<String>,
+    /// How far the iterator is behind the shard's tip, in milliseconds.
+    pub millis_behind_latest: Option<u64>,
+    /// Children of a closed shard, reported once its end is reached.
+    pub child_shards: Vec<ChildShard>,
+}
+
+/// Deserializes the `Records` array (or `null`) into a batch.
+struct RecordsSeed<'b>(&'b mut RecordBatch);
+
+impl<'de> serde::de::DeserializeSeed<'de> for RecordsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RecordsSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of records")
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(r) = seq.next_element::<RecordBorrowedWire<'de>>()? {
+            self.0.push_wire(&r).map_err(serde::de::Error::custom)?;
+        }
+        Ok(())
+    }
+}
+
+/// The top level of a GetRecords body, records going into `batch`.
+struct PageVisitor<'b> {
+    batch: &'b mut RecordBatch,
+}
+
+impl<'de> serde::de::Visitor<'de> for PageVisitor<'_> {
+    type Value = (Option<String>, Option<u64>, Vec<ChildShard>);
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a GetRecords response object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut next, mut millis, mut children) = (None, None, Vec::new());
+        let mut seen_records = false;
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            match &*key.0 {
+                "Records" => {
+                    if seen_records {
+                        return Err(serde::de::Error::duplicate_field("Records"));
+                    }
+                    seen_records = true;
+                    map.next_value_seed(RecordsSeed(&mut *self.batch))?;
+                }
+                "NextShardIterator" => next = map.next_value::<Option<String>>()?,
+                "MillisBehindLatest" => millis = map.next_value::<Option<u64>>()?,
+                "ChildShards" => {
+                    children = map
+                        .next_value::<Option<Vec<ChildShard>>>()?
+                        .unwrap_or_default()
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok((next, millis, children))
+    }
+}
+
+/// Parses a GetRecords response body into a [`GetRecordsPage`], reusing `reuse`'s buffers
+/// (cleared first; pass `RecordBatch::default()` for fresh ones). Strings are borrowed
+/// from `body` while parsing and each `Data` is base64-decoded straight into the batch's
+/// payload buffer, so nothing is allocated per record.
+///
+/// ```
+/// use kinesis_wire::model::{parse_get_records_page, RecordBatch};
+/// let body = br#"{"Records":[{"SequenceNumber":"1","ApproximateArrivalTimestamp":1.5,
+///   "Data":"aGk=","PartitionKey":"k"}],"NextShardIterator":null,"MillisBehindLatest":0,
+///   "ChildShards":null}"#;
+/// let page = parse_get_records_page(body, RecordBatch::default()).unwrap();
+/// let r = page.records.get(0).unwrap();
+/// assert_eq!((r.data, r.partition_key), (&b"hi"[..], "k"));
+/// assert_eq!(page.next_shard_iterator, None);
+/// ```
+pub fn parse_get_records_page(body: &[u8], reuse: RecordBatch) -> Result<GetRecordsPage, String> {
+    let mut records = reuse;
+    records.clear();
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let parsed = serde::Deserializer::deserialize_map(
+        &mut de,
+        PageVisitor {
+            batch: &mut records,
+        },
+    )
+    .and_then(|v| de.end().map(|()| v));
+    let (next_shard_iterator, millis_behind_latest, child_shards) =
+        parsed.map_err(|e| format!("invalid GetRecords response: {e}"))?;
+    Ok(GetRecordsPage {
+        records,
+        next_shard_iterator,
+        millis_behind_latest,
+        child_shards,
+    })
+}
+
 /// One entry of a PutRecords request.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PutRecordsEntry {
@@ -1166,6 +1547,60 @@ mod tests {
         )
         .unwrap_err();
         assert!(bad.contains("record 0 (sequence number 7)"), "{bad}");
+    }
+
+    #[test]
+    fn get_records_page_matches_owned_records_and_reuses_buffers() {
+        // Escapes in every string field, nulls, an encryption type, unknown fields.
+        let body = br#"{"Records":[
+            {"SequenceNumber":"49\u0035","ApproximateArrivalTimestamp":1795745028.866,"Data":"AP8\/","PartitionKey":"p\u00e9","EncryptionType":"KMS","Extra":[1,{"a":null}]},
+            {"SequenceNumber":"4960","ApproximateArrivalTimestamp":null,"Data":"","PartitionKey":"q","EncryptionType":null},
+            {"PartitionKey":"r","Data":"aGVsbG8=","SequenceNumber":"4961"}],
+            "NextShardIterator":"next","MillisBehindLatest":7,
+            "ChildShards":[{"ShardId":"shardId-000000000002","ParentShards":["shardId-000000000000"],
+              "HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"9"}}]}"#;
+        let owned = parse_get_records(body).unwrap();
+        let page = parse_get_records_page(body, RecordBatch::default()).unwrap();
+        assert_eq!(
+            page.records
+                .iter()
+                .map(|r| r.to_record())
+                .collect::<Vec<_>>(),
+            owned.records
+        );
+        assert_eq!(page.records.get(0).unwrap().sequence_number, "495");
+        assert_eq!(page.records.get(0).unwrap().encryption_type, Some("KMS"));
+        assert_eq!(page.records.get(1).unwrap().encryption_type, None);
+        assert_eq!(page.records.last().unwrap().data, b"hello");
+        assert_eq!(page.records.data_bytes(), 3 + 5);
+        assert_eq!(page.next_shard_iterator.as_deref(), Some("next"));
+        assert_eq!(page.millis_behind_latest, Some(7));
+        assert_eq!(page.child_shards, owned.child_shards);
+
+        // Reusing the batch: old records are gone, the capacity stays.
+        let cap = page.records.data.capacity();
+        let again = parse_get_records_page(
+            br#"{"Records":null,"NextShardIterator":null}"#,
+            page.records,
+        )
+        .unwrap();
+        assert!(again.records.is_empty() && again.next_shard_iterator.is_none());
+        assert_eq!(again.records.data.capacity(), cap);
+
+        let bad = parse_get_records_page(
+            br#"{"Records":[{"SequenceNumber":"7","Data":"!!","PartitionKey":"k"}]}"#,
+            again.records,
+        )
+        .unwrap_err();
+        assert!(bad.contains("record 0 (sequence number 7)"), "{bad}");
+        let trailing = parse_get_records_page(br#"{"Records":[]} x"#, RecordBatch::new());
+        assert!(trailing.is_err());
+        let missing = parse_get_records_page(
+            br#"{"Records":[{"Data":"","PartitionKey":"k"}]}"#,
+            RecordBatch::new(),
+        )
+        .unwrap_err();
+        assert!(missing.contains("SequenceNumber"), "{missing}");
     }
 
     #[test]
