@@ -24,32 +24,16 @@ pub fn load(global: &Global, extra: &[(String, String)]) -> Result<TableDef, Cli
             let text = std::fs::read_to_string(path).map_err(|e| {
                 CliError::invalid(format!("cannot read --table {}: {e}", path.display()))
             })?;
-            let table = TableDef::from_ddl(&text).map_err(|e| {
-                let hint = if overrides.is_empty() {
-                    String::new()
+            // Overrides are merged into the WITH options before validation, so they can
+            // repair an invalid or incomplete WITH and the DDL's other clauses are kept.
+            TableDef::from_ddl_with_overrides(&text, overrides.iter().cloned()).map_err(|e| {
+                let with = if overrides.is_empty() {
+                    ""
                 } else {
-                    "\n(the DDL is validated before -X overrides apply)".to_string()
+                    " with -X overrides"
                 };
                 CliError::invalid(format!(
-                    "invalid table in {}: {}{hint}",
-                    path.display(),
-                    options_error(&e)
-                ))
-            })?;
-            if overrides.is_empty() {
-                return Ok(table);
-            }
-            let mut options: BTreeMap<String, String> = table.options().clone();
-            options.extend(overrides);
-            TableDef::from_options_partitioned(
-                table.name(),
-                table.columns().to_vec(),
-                table.partition_keys().to_vec(),
-                options,
-            )
-            .map_err(|e| {
-                CliError::invalid(format!(
-                    "invalid table ({} with -X overrides): {}",
+                    "invalid table in {}{with}: {}",
                     path.display(),
                     options_error(&e)
                 ))
@@ -181,6 +165,56 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("sink.batch.max-size"), "{e}");
+    }
+
+    /// A `--table` file holding `ddl`, removed when dropped.
+    struct DdlFile(std::path::PathBuf);
+
+    impl DdlFile {
+        fn new(tag: &str, ddl: &str) -> Self {
+            let path = std::env::temp_dir().join(format!(
+                "kinesis-cli-table-{tag}-{}.sql",
+                std::process::id()
+            ));
+            std::fs::write(&path, ddl).unwrap();
+            DdlFile(path)
+        }
+    }
+
+    impl Drop for DdlFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    #[test]
+    fn overrides_repair_the_ddl_and_keep_its_clauses() {
+        // Invalid on its own: no region or endpoint, and a batch size of 0.
+        let file = DdlFile::new(
+            "repair",
+            "CREATE TABLE t (a INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) COMMENT 'c'
+             WITH ('stream' = 's', 'format' = 'csv', 'sink.batch.max-size' = '0')",
+        );
+        let mut g = global(&[]);
+        g.table_file = Some(file.0.clone());
+        let e = load(&g, &[]).unwrap_err().to_string();
+        assert!(e.contains("Invalid option batch size"), "{e}");
+        g.options = vec![
+            ("aws.endpoint".into(), "http://127.0.0.1:9".into()),
+            ("sink.batch.max-size".into(), "10".into()),
+        ];
+        let t = load(&g, &[("scan.stream.initpos".into(), "TRIM_HORIZON".into())]).unwrap();
+        assert_eq!(t.sink_options().batch_max_size, 10);
+        assert_eq!(t.resolved_options()["scan.stream.initpos"], "TRIM_HORIZON");
+        assert_eq!(t.watermark().map(|w| w.column.as_str()), Some("ts"));
+        assert_eq!(t.comment(), Some("c"));
+        // A bad override names the file and the overrides.
+        g.options.push(("sink.batch.max-size".into(), "-1".into()));
+        let e = load(&g, &[]).unwrap_err().to_string();
+        assert!(
+            e.contains("with -X overrides: Invalid option batch size"),
+            "{e}"
+        );
     }
 
     #[test]

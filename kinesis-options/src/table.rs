@@ -216,7 +216,45 @@ impl TableDef {
     /// assert!(err.to_string().starts_with("line 1, column 23: missing ')'"));
     /// ```
     pub fn from_ddl(text: &str) -> Result<TableDef, OptionsError> {
-        let parts = ddl::parse(text)?;
+        TableDef::from_ddl_with_overrides(text, Vec::<(String, String)>::new())
+    }
+
+    /// As [`TableDef::from_ddl`], with `overrides` merged into the `WITH (...)` options
+    /// **before** validation: an override replaces the DDL's value of the same key (later
+    /// overrides win over earlier ones) or adds the key. Everything else the DDL says
+    /// (columns, WATERMARK, COMMENT, PARTITIONED BY) is kept. So an override can repair a
+    /// DDL whose options alone are invalid or incomplete (a missing `stream`, a placeholder
+    /// endpoint), which is what the CLI's `-X key=value` does. Deprecated keys (§8) are
+    /// mapped on the merged options, so a new key still wins over its deprecated fallback
+    /// wherever each was written.
+    ///
+    /// ```
+    /// use kinesis_options::TableDef;
+    /// let ddl = "CREATE TABLE t (a INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts)
+    ///            COMMENT 'orders' WITH ('stream' = 's', 'format' = 'csv',
+    ///                                   'sink.batch.max-size' = '0')";
+    /// assert!(TableDef::from_ddl(ddl).is_err());
+    /// let t = TableDef::from_ddl_with_overrides(ddl, [
+    ///     ("sink.batch.max-size", "100"), ("aws.region", "us-east-1"),
+    /// ]).unwrap();
+    /// assert_eq!(t.sink_options().batch_max_size, 100);
+    /// assert_eq!(t.options()["aws.region"], "us-east-1");
+    /// assert_eq!(t.watermark().unwrap().column, "ts");
+    /// assert_eq!(t.comment(), Some("orders"));
+    /// ```
+    pub fn from_ddl_with_overrides<I, K, V>(
+        text: &str,
+        overrides: I,
+    ) -> Result<TableDef, OptionsError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let mut parts = ddl::parse(text)?;
+        for (k, v) in overrides {
+            parts.options.insert(k.into(), v.into());
+        }
         TableDef::validate(parts)
     }
 

@@ -387,3 +387,98 @@ fn not_null_and_types_come_from_the_formats_parser() {
     );
     assert!(t.columns()[1].data_type.nullable);
 }
+
+/// A DDL whose WITH block alone is invalid (no region or endpoint, batch size 0).
+const NEEDS_OVERRIDES: &str = "CREATE TABLE orders (
+  id BIGINT COMMENT 'order id',
+  ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+) COMMENT 'all orders'
+PARTITIONED BY (id)
+WITH ('stream' = 'orders', 'format' = 'json', 'sink.batch.max-size' = '0')";
+
+#[test]
+fn overrides_are_merged_before_validation() {
+    assert_eq!(
+        TableDef::from_ddl(NEEDS_OVERRIDES).unwrap_err().to_string(),
+        "Invalid option batch size. Must be a positive integer"
+    );
+    let t = TableDef::from_ddl_with_overrides(
+        NEEDS_OVERRIDES,
+        [
+            ("sink.batch.max-size", "7"),
+            ("aws.endpoint", "http://127.0.0.1:1"),
+            ("sink.batch.max-size", "100"),
+        ],
+    )
+    .unwrap();
+    // Later overrides win; the merged map is what the table reports.
+    assert_eq!(t.sink_options().batch_max_size, 100);
+    assert_eq!(t.options()["sink.batch.max-size"], "100");
+    assert_eq!(t.options()["aws.endpoint"], "http://127.0.0.1:1");
+    assert_eq!(t.options()["stream"], "orders");
+    // Everything else the DDL says is kept.
+    assert_eq!(t.name(), "orders");
+    let w = t.watermark().expect("watermark kept");
+    assert_eq!(
+        (w.column.as_str(), w.expression.as_str()),
+        ("ts", "ts - INTERVAL '5' SECOND")
+    );
+    assert_eq!(t.comment(), Some("all orders"));
+    assert_eq!(t.columns()[0].comment.as_deref(), Some("order id"));
+    assert_eq!(t.partition_keys(), ["id"]);
+    assert_eq!(t.format_options().name, "json");
+    // The Display form carries the merged options and the clauses.
+    let again = TableDef::from_ddl(&t.to_string()).unwrap();
+    assert_eq!(again.watermark(), t.watermark());
+    assert_eq!(again.comment(), t.comment());
+    assert_eq!(again.resolved_options(), t.resolved_options());
+}
+
+#[test]
+fn overrides_complete_a_ddl_without_with() {
+    let text = "CREATE TABLE t (a INT)";
+    assert!(TableDef::from_ddl(text).is_err());
+    let t = TableDef::from_ddl_with_overrides(
+        text,
+        [
+            ("stream", "s"),
+            ("format", "csv"),
+            ("aws.region", "us-east-1"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(t.stream(), "s");
+    // Overrides are validated like WITH options: an unknown key is still refused.
+    let e = TableDef::from_ddl_with_overrides(
+        text,
+        [
+            ("stream", "s"),
+            ("format", "csv"),
+            ("aws.regoin", "us-east-1"),
+        ],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("aws.regoin (did you mean 'aws.region'?)"), "{e}");
+}
+
+#[test]
+fn overrides_do_not_hide_syntax_errors_or_deprecated_precedence() {
+    // A syntax error stays a syntax error with its position.
+    let p = problems(
+        TableDef::from_ddl_with_overrides("CREATE TABLE t (a INT b INT)", [("stream", "s")])
+            .unwrap_err(),
+    );
+    assert_eq!((p[0].0, p[0].1), (1, 23));
+    // §8: the new key wins over its deprecated fallback, whichever side wrote which.
+    let ddl_old = "CREATE TABLE t (a INT) WITH ('stream' = 's', 'format' = 'csv', 'aws.region' = 'us-east-1', 'sink.producer.collection-max-size' = '10')";
+    let t = TableDef::from_ddl_with_overrides(ddl_old, [("sink.batch.max-size", "20")]).unwrap();
+    assert_eq!(t.sink_options().batch_max_size, 20);
+    let t = TableDef::from_ddl_with_overrides(
+        &format!("CREATE TABLE t (a INT) {WITH}"),
+        [("sink.producer.collection-max-size", "30")],
+    )
+    .unwrap();
+    assert_eq!(t.sink_options().batch_max_size, 30);
+}
