@@ -475,9 +475,106 @@ fn java_float_text(s: &str) -> Option<&str> {
     (i == b.len()).then_some(t)
 }
 
-/// `Double.parseDouble` (trims, accepts `1e3`, `1.5d`, `NaN`, `-Infinity`).
+/// Java's hexadecimal floating-point literal (`0x1p3`, `-0X1.8P-1f`, `0x.8p1d`): a
+/// significand of hex digits with an optional point, a required binary exponent, an
+/// optional `f`/`F`/`d`/`D` suffix. Returns the value correctly rounded (ties to even) to a
+/// binary float with `mant_bits` significand bits and normal exponents down to `emin`
+/// (53/-1022 for double, 24/-126 for float); overflow gives an infinity. `s` is trimmed.
+fn parse_java_hex_float(s: &str, mant_bits: i64, emin: i64) -> Option<f64> {
+    let t = s.trim_matches(|c: char| c <= ' ');
+    let t = t.strip_suffix(['f', 'F', 'd', 'D']).unwrap_or(t);
+    let (neg, body) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let body = body
+        .strip_prefix("0x")
+        .or_else(|| body.strip_prefix("0X"))?;
+    let (significand, exponent) = body.split_once(['p', 'P'])?;
+    let (int_part, frac_part) = significand.split_once('.').unwrap_or((significand, ""));
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    // value = (mantissa + sticky) * 2^exp2, mantissa holding the first 60 significant bits.
+    let mut mantissa: u64 = 0;
+    let mut sticky = false;
+    let mut exp2: i64 = 0;
+    for (digits, fractional) in [(int_part, false), (frac_part, true)] {
+        for c in digits.bytes() {
+            let d = (c as char).to_digit(16)? as u64;
+            if mantissa < 1 << 60 {
+                mantissa = mantissa * 16 + d;
+                if fractional {
+                    exp2 -= 4;
+                }
+            } else {
+                sticky |= d != 0;
+                if !fractional {
+                    exp2 += 4;
+                }
+            }
+        }
+    }
+    let exp_digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    if exp_digits.is_empty() || !exp_digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    // Saturate: anything beyond ±100000 is zero or infinity anyway.
+    let mut e: i64 = 0;
+    for c in exp_digits.bytes() {
+        e = (e * 10 + (c - b'0') as i64).min(100_000);
+    }
+    exp2 += if exponent.starts_with('-') { -e } else { e };
+    let magnitude = if mantissa == 0 {
+        0.0
+    } else {
+        // Normalize so the top bit is bit 63; the value's binary exponent is then exp2 + 63.
+        let lz = mantissa.leading_zeros() as i64;
+        let m = mantissa << lz;
+        let exp2 = exp2 - lz;
+        let top = exp2 + 63;
+        // Bits the result keeps: fewer for subnormals.
+        let bits = if top >= emin {
+            mant_bits
+        } else {
+            mant_bits - (emin - top)
+        };
+        let shift = 64 - bits;
+        if shift > 64 {
+            0.0
+        } else {
+            let (keep, rem) = if shift == 64 {
+                (0u64, m)
+            } else {
+                (m >> shift, m & ((1u64 << shift) - 1))
+            };
+            let half = 1u64 << (shift - 1);
+            let up = rem > half || (rem == half && (sticky || keep & 1 == 1));
+            let keep = keep + up as u64;
+            // keep < 2^54 is exact in an f64; scaling by a power of two is exact too until
+            // the result overflows to infinity.
+            let mut v = keep as f64;
+            let mut n = exp2 + shift;
+            while n > 1000 {
+                v *= 2f64.powi(1000);
+                n -= 1000;
+            }
+            while n < -1000 {
+                v *= 2f64.powi(-1000);
+                n += 1000;
+            }
+            v * 2f64.powi(n as i32)
+        }
+    };
+    Some(if neg { -magnitude } else { magnitude })
+}
+
+/// `Double.parseDouble` (trims, accepts `1e3`, `1.5d`, `NaN`, `-Infinity`, `0x1p3`).
 pub fn parse_java_double(s: &str) -> Option<f64> {
-    let t = java_float_text(s)?;
+    let Some(t) = java_float_text(s) else {
+        return parse_java_hex_float(s, 53, -1022);
+    };
     match t.trim_start_matches('+') {
         "NaN" | "-NaN" => Some(f64::NAN),
         "Infinity" => Some(f64::INFINITY),
@@ -486,9 +583,12 @@ pub fn parse_java_double(s: &str) -> Option<f64> {
     }
 }
 
-/// `Float.parseFloat`.
+/// `Float.parseFloat` (the same forms as [`parse_java_double`], rounded once to float).
 pub fn parse_java_float(s: &str) -> Option<f32> {
-    let t = java_float_text(s)?;
+    let Some(t) = java_float_text(s) else {
+        // Rounded to float precision already, so the cast is exact (or overflows to ∞).
+        return parse_java_hex_float(s, 24, -126).map(|v| v as f32);
+    };
     match t.trim_start_matches('+') {
         "NaN" | "-NaN" => Some(f32::NAN),
         "Infinity" => Some(f32::INFINITY),
@@ -650,6 +750,45 @@ mod tests {
         assert_eq!(parse_java_double("inf"), None);
         assert_eq!(parse_java_double("1e"), None);
         assert_eq!(parse_java_double("."), None);
+        // Java hexadecimal literals (Double.parseDouble / Float.parseFloat accept them).
+        for (text, v) in [
+            ("0x1p3", 8.0),
+            ("0X1P3", 8.0),
+            (" -0x1.8p1 ", -3.0),
+            ("0x.8p1", 1.0),
+            ("0x1.p0d", 1.0),
+            ("+0x10p-4F", 1.0),
+            ("0x0p0", 0.0),
+            ("0x1.fffffffffffffp1023", f64::MAX),
+            ("0x1p-1074", 5e-324),
+            ("0x1p-1075", 0.0),
+            ("0x1.0000000000001p-1075", 5e-324),
+            ("0x1p1024", f64::INFINITY),
+            // Ties to even, with digits beyond 64 bits kept as a sticky bit.
+            ("0x1.00000000000008p0", 1.0),
+            ("0x1.00000000000018p0", 1.0 + 2.0 * f64::EPSILON),
+            ("0x1.000000000000080000000001p0", 1.0 + f64::EPSILON),
+            ("0x123456789abcdef0123p0", 0x123456789abcdef0123u128 as f64),
+        ] {
+            assert_eq!(parse_java_double(text), Some(v), "{text}");
+        }
+        assert_eq!(
+            parse_java_double("-0x0p0").map(f64::is_sign_negative),
+            Some(true)
+        );
+        for bad in [
+            "0x1", "0xp3", "0x.p1", "0x1p", "0x1p+", "0xgp1", "1p3", "0x1e3", "0x1p3.5",
+        ] {
+            assert_eq!(parse_java_double(bad), None, "{bad}");
+        }
+        assert_eq!(parse_java_float("0x1p3f"), Some(8.0));
+        assert_eq!(parse_java_float("0x1.000001p0"), Some(1.0));
+        assert_eq!(
+            parse_java_float("0x1.000003p0"),
+            Some(1.0 + 2.0 * f32::EPSILON)
+        );
+        assert_eq!(parse_java_float("0x1p-149"), Some(f32::from_bits(1)));
+        assert_eq!(parse_java_float("0x1p128"), Some(f32::INFINITY));
         assert_eq!(parse_java_int::<i32>(" 42 "), Some(42));
         assert_eq!(parse_java_int::<i8>("128"), None);
         assert_eq!(parse_java_int::<i64>("9223372036854775807"), Some(i64::MAX));

@@ -456,6 +456,16 @@ fn lenient_read_forms() {
     );
     assert!(matches!(dec(&d, "NaN").unwrap()[0], Value::Double(x) if x.is_nan()));
     assert_eq!(enc(&d, vec![Value::Double(f64::NAN)]), "NaN");
+    // Java's hexadecimal float literals (Double.parseDouble / Float.parseFloat).
+    let hex = csv(&[("d", "DOUBLE"), ("f", "FLOAT")], &[]);
+    assert_eq!(
+        dec(&hex, "0x1p3, -0X1.8P1f"),
+        Some(vec![Value::Double(8.0), Value::Float(-3.0)])
+    );
+    assert!(
+        hex.decode(b"0x1,0x1p3").is_err(),
+        "the binary exponent is required"
+    );
     // SMART timestamps.
     let s = csv(&[("ts", "TIMESTAMP(3)")], &[]);
     assert_eq!(

@@ -246,7 +246,8 @@ fn random_value(rng: &mut Rng, ty: &DataType, depth: usize) -> Value {
 }
 
 /// Bytes that steer the parsers into their special cases.
-const INTERESTING: &[u8] = b"\"',;|\\\t\n\r#{}[]:-+.eE0123456789nNtfZT \x00\x7f\x80\xbf\xc3\xff";
+const INTERESTING: &[u8] =
+    b"xXpP\"',;|\\\t\n\r#{}[]:-+.eE0123456789nNtfZT \x00\x7f\x80\xbf\xc3\xff";
 
 fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
     let mut v = input.to_vec();

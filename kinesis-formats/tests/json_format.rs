@@ -260,6 +260,9 @@ fn lenient_read_forms_flink_accepts() {
     );
     assert!(matches!(row[7], Value::Double(x) if x.is_nan()));
     assert_eq!(row[8], Value::Float(1.5));
+    // Java's hexadecimal float literals, which parseDouble/parseFloat accept, in strings.
+    let hex = dec(&f, r#"{"d":"0x1p3","fl":" -0x1.8p1f "}"#).unwrap();
+    assert_eq!(&hex[7..], &[Value::Double(8.0), Value::Float(-3.0)]);
     // Raw control characters inside strings are accepted (ALLOW_UNESCAPED_CONTROL_CHARS).
     let one = json(&[("s", "STRING")], &[]);
     assert_eq!(dec(&one, "{\"s\":\"a\tb\"}"), Some(vec![s("a\tb")]));
