@@ -332,6 +332,22 @@ impl CsvCodec {
 /// Outcome of converting one field's text.
 enum FieldError {
     Bad(&'static str),
+    /// A nested ROW with fewer parts than fields (Flink's `validateArity`).
+    Arity {
+        expected: usize,
+        actual: usize,
+    },
+}
+
+impl FieldError {
+    fn reason(&self) -> Cow<'static, str> {
+        match self {
+            FieldError::Bad(r) => Cow::Borrowed(r),
+            FieldError::Arity { expected, actual } => Cow::Owned(format!(
+                "Row length mismatch. {expected} fields expected but was {actual}."
+            )),
+        }
+    }
 }
 
 struct Scanner<'a> {
@@ -542,7 +558,8 @@ impl CsvCodec {
     fn convert_field(&self, t: &DataType, s: &str) -> Result<Value, FieldError> {
         match &t.kind {
             LogicalType::Array(et) => {
-                if s.is_empty() {
+                // Jackson emits no elements for an empty or blank array text.
+                if s.trim_matches(|c: char| c <= ' ').is_empty() {
                     return Ok(Value::Array(Vec::new()));
                 }
                 let mut items = Vec::new();
@@ -552,14 +569,23 @@ impl CsvCodec {
                 Ok(Value::Array(items))
             }
             LogicalType::Row(fields) => {
-                let mut parts = if s.is_empty() {
-                    None
-                } else {
-                    Some(s.split(self.array_delim.as_str()))
-                };
+                // Flink: no parts (empty or blank text) → a null ROW; fewer parts than fields
+                // → "Row length mismatch" (missing fields null under ignore-parse-errors);
+                // extra parts are ignored.
+                if s.trim_matches(|c: char| c <= ' ').is_empty() {
+                    return Ok(Value::Null);
+                }
+                let parts = s.split(self.array_delim.as_str()).count();
+                if parts < fields.len() && !self.opts.ignore_parse_errors {
+                    return Err(FieldError::Arity {
+                        expected: fields.len(),
+                        actual: parts,
+                    });
+                }
+                let mut split = s.split(self.array_delim.as_str());
                 let mut values = Vec::with_capacity(fields.len());
                 for f in fields {
-                    match parts.as_mut().and_then(|p| p.next()) {
+                    match split.next() {
                         Some(part) => values.push(self.convert_element(&f.data_type, part)?),
                         None => values.push(Value::Null),
                     }
@@ -643,11 +669,11 @@ impl CsvCodec {
             } else {
                 match self.convert_field(&f.data_type, &text) {
                     Ok(v) => v,
-                    Err(FieldError::Bad(reason)) => {
+                    Err(e) => {
                         if self.opts.ignore_parse_errors {
                             Value::Null
                         } else {
-                            return Err(self.field_error(f, &text, field_start, reason));
+                            return Err(self.field_error(f, &text, field_start, &e.reason()));
                         }
                     }
                 }

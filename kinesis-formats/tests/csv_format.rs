@@ -663,9 +663,32 @@ fn array_element_delimiter_option() {
     let text = enc(&f, row.clone());
     assert_eq!(text, "x;y|-|z,1|2020-01-02");
     assert_eq!(dec(&f, &text), Some(row));
-    // Fewer nested fields than the ROW has read as nulls; more are ignored (Flink).
+    // Flink's nested arity rule: fewer parts than the ROW has fields is an error naming the
+    // column; extra parts are ignored; an empty (or blank) text is a null ROW and an empty
+    // ARRAY (Jackson emits no elements).
+    let e = f.decode(b"a,7").unwrap_err();
     assert_eq!(
-        dec(&f, "a,7"),
+        e.to_string(),
+        "Failed to deserialize CSV row: Fail to deserialize at field: r. Expected ROW<`a` INT, `b` DATE>, \
+         got '7' at byte 2: Row length mismatch. 2 fields expected but was 1."
+    );
+    assert_eq!(
+        dec(&f, "a,7|2020-01-02|x"),
+        Some(vec![
+            Value::Array(vec![Value::String("a".into())]),
+            Value::Row(Row::new(vec![Value::Int(7), Value::Date(days(2020, 1, 2))]))
+        ])
+    );
+    assert_eq!(dec(&f, " ,"), Some(vec![Value::Array(vec![]), Value::Null]));
+    let lenient = csv(
+        &[("tags", "ARRAY<STRING>"), ("r", "ROW<a INT, b DATE>")],
+        &[
+            ("csv.array-element-delimiter", "|"),
+            ("csv.ignore-parse-errors", "true"),
+        ],
+    );
+    assert_eq!(
+        dec(&lenient, "a,7"),
         Some(vec![
             Value::Array(vec![Value::String("a".into())]),
             Value::Row(Row::new(vec![Value::Int(7), Value::Null]))

@@ -4,7 +4,8 @@
 //! What csv cannot represent (and the generators therefore avoid): MAP and MULTISET
 //! columns; nested ARRAY/ROW inside ARRAY/ROW; nulls inside arrays and nested rows (their
 //! text equals the null literal of the whole field); array elements and nested strings that
-//! are empty or contain the array delimiter; top-level strings equal to the null literal;
+//! are blank or contain the array delimiter; nested ROWs without fields (an empty or blank
+//! nested text is an empty ARRAY / a null ROW, as Jackson reads it); top-level strings equal to the null literal;
 //! a message that is empty as a whole (a one-column row of "" is no record); nulls when no
 //! null literal is set (an empty INT field is a parse error in Flink). TIME values carry at
 //! most milliseconds (Flink keeps TIME as milliseconds).
@@ -65,9 +66,9 @@ fn with_unique_names(types: Vec<DataType>, names: Vec<String>) -> Vec<RowField> 
         .collect()
 }
 
-fn row_kind(inner: BoxedStrategy<DataType>, max: usize) -> BoxedStrategy<LogicalType> {
+fn row_kind(inner: BoxedStrategy<DataType>, min: usize, max: usize) -> BoxedStrategy<LogicalType> {
     (
-        prop::collection::vec(inner, 0..max),
+        prop::collection::vec(inner, min..max),
         prop::collection::vec(field_name(), max),
     )
         .prop_map(|(types, names)| LogicalType::Row(with_unique_names(types, names)))
@@ -88,7 +89,8 @@ fn column_type(target: Target) -> BoxedStrategy<DataType> {
         Target::Csv => {
             let nested = prop_oneof![
                 simple_type().prop_map(|t| LogicalType::Array(Box::new(t))),
-                row_kind(simple_type().boxed(), 4),
+                // A csv ROW without fields would be empty text, which reads as a null ROW.
+                row_kind(simple_type().boxed(), 1, 4),
             ];
             prop_oneof![
                 4 => simple_type(),
@@ -103,7 +105,7 @@ fn column_type(target: Target) -> BoxedStrategy<DataType> {
                     (string_type(), inner.clone())
                         .prop_map(|(k, v)| LogicalType::Map(Box::new(k), Box::new(v))),
                     string_type().prop_map(|t| LogicalType::Multiset(Box::new(t))),
-                    row_kind(inner, 4),
+                    row_kind(inner, 0, 4),
                 ];
                 (kinds, any::<bool>()).prop_map(|(kind, nullable)| DataType { kind, nullable })
             })
@@ -149,7 +151,11 @@ fn string_value(ctx: &Ctx) -> BoxedStrategy<String> {
             Target::Json => true,
             Target::Csv => {
                 if ctx.nested {
-                    !s.is_empty() && !s.contains(';') && ctx.null_literal.as_deref() != Some(s)
+                    // Blank text (Java-trimmed empty) is an empty ARRAY / null ROW to
+                    // Jackson, so a lone blank element cannot come back.
+                    !s.trim_matches(|c: char| c <= ' ').is_empty()
+                        && !s.contains(';')
+                        && ctx.null_literal.as_deref() != Some(s)
                 } else {
                     ctx.null_literal.as_deref() != Some(s)
                 }
