@@ -66,6 +66,9 @@ struct Parser<'a> {
     /// End of the last token read (where a missing closer belongs).
     prev_end: usize,
     problems: Vec<DdlProblem>,
+    /// Byte ranges of sensitive option values (see [`secret_ranges`]): masked in every
+    /// excerpt and never described in a message.
+    secrets: Vec<(usize, usize)>,
 }
 
 /// Why parsing stopped: problems were recorded, or a schema error (no position).
@@ -78,7 +81,7 @@ type PResult<T> = Result<T, Stop>;
 
 impl<'a> Parser<'a> {
     fn problem(&mut self, at: usize, message: impl Into<String>) {
-        let (line, column, excerpt) = locate(self.src, at);
+        let (line, column, excerpt) = locate(self.src, &self.secrets, at);
         self.problems.push(DdlProblem {
             line,
             column,
@@ -193,12 +196,25 @@ impl<'a> Parser<'a> {
         t
     }
 
+    /// How a token is named in a message; the value of a sensitive option is not shown.
+    fn describe(&self, t: &Token) -> String {
+        if self
+            .secrets
+            .iter()
+            .any(|&(a, b)| a <= t.start && t.start < b)
+        {
+            "a hidden value (the value of a sensitive option)".to_string()
+        } else {
+            t.describe()
+        }
+    }
+
     fn expect_kw(&mut self, kw: &str, context: &str) -> PResult<Token> {
         let t = self.next()?;
         if t.is_kw(kw) {
             Ok(t)
         } else {
-            let d = t.describe();
+            let d = self.describe(&t);
             self.fail(t.start, format!("expected {kw} {context}, found {d}"))
         }
     }
@@ -208,7 +224,7 @@ impl<'a> Parser<'a> {
         if t.is_punct(c) {
             Ok(t)
         } else {
-            let d = t.describe();
+            let d = self.describe(&t);
             self.fail(t.start, format!("expected '{c}' {context}, found {d}"))
         }
     }
@@ -218,7 +234,7 @@ impl<'a> Parser<'a> {
         match t.tok {
             Tok::Ident { text, .. } => Ok(text),
             _ => {
-                let d = t.describe();
+                let d = self.describe(&t);
                 self.fail(t.start, format!("expected {what}, found {d}"))
             }
         }
@@ -229,7 +245,7 @@ impl<'a> Parser<'a> {
         match t.tok {
             Tok::Str(s) => Ok((s, t.start)),
             _ => {
-                let d = t.describe();
+                let d = self.describe(&t);
                 self.fail(
                     t.start,
                     format!("expected {what} (a quoted string like 'value'), found {d}"),
@@ -271,8 +287,9 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// 1-based line and column (in characters) of byte offset `at`, and an excerpt.
-fn locate(src: &str, at: usize) -> (usize, usize, String) {
+/// 1-based line and column (in characters) of byte offset `at`, and an excerpt: the line
+/// with the `secrets` ranges shown as `******` and a caret under the column.
+fn locate(src: &str, secrets: &[(usize, usize)], at: usize) -> (usize, usize, String) {
     let mut at = at.min(src.len());
     while !src.is_char_boundary(at) {
         at -= 1;
@@ -281,71 +298,94 @@ fn locate(src: &str, at: usize) -> (usize, usize, String) {
     let line_end = src[at..].find('\n').map(|i| at + i).unwrap_or(src.len());
     let line_no = src[..at].matches('\n').count() + 1;
     let col = src[line_start..at].chars().count() + 1;
-    let text = mask_line(src[line_start..line_end].trim_end_matches('\r'));
-    let pad: String = src[line_start..at]
-        .chars()
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
+    // The line as shown, and the caret's padding (the shown text before `at`).
+    let mut text = String::new();
+    let mut pad = String::new();
+    let mut i = line_start;
+    for (offset, c) in src[line_start..line_end].char_indices() {
+        let here = line_start + offset;
+        if here < i {
+            continue;
+        }
+        let shown = match secrets.iter().find(|&&(a, b)| a <= here && here < b) {
+            Some(&(_, end)) => {
+                i = end.min(line_end);
+                "******".to_string()
+            }
+            None => {
+                i = here + c.len_utf8();
+                c.to_string()
+            }
+        };
+        if here < at {
+            pad.extend(shown.chars().map(|c| if c == '\t' { '\t' } else { ' ' }));
+        }
+        text.push_str(&shown);
+    }
+    let text = text.trim_end_matches('\r');
     let gutter = line_no.to_string();
     let blank = " ".repeat(gutter.len());
     (line_no, col, format!("{gutter} | {text}\n{blank} | {pad}^"))
 }
 
-/// Masks the values of sensitive options in an excerpt line (`'...secretkey' = '******'`).
-fn mask_line(line: &str) -> String {
-    let mut out = String::new();
-    let mut rest = line;
-    let mut last_key_sensitive = false;
-    while let Some(q) = rest.find('\'') {
-        let (before, after) = rest.split_at(q);
-        out.push_str(before);
-        // Find the end of this literal ('' escapes).
-        let mut end = None;
-        let b = after.as_bytes();
-        let mut i = 1;
-        while i < b.len() {
-            if b[i] == b'\'' {
-                if b.get(i + 1) == Some(&b'\'') {
-                    i += 2;
-                    continue;
-                }
-                end = Some(i);
-                break;
+/// Byte ranges of the values of sensitive options (`'...secretkey' = 'value'`, quoted or
+/// not, also when the `=` is missing, the string is unterminated or the value is on the
+/// next line), found by a lexical pass over the whole text, so that no error shows them.
+fn secret_ranges(src: &str) -> Vec<(usize, usize)> {
+    let mut lexer = Parser {
+        src,
+        pos: 0,
+        prev_end: 0,
+        problems: Vec::new(),
+        secrets: Vec::new(),
+    };
+    let mut ranges = Vec::new();
+    // After a sensitive key: how many separators (`=`, `:`) were skipped.
+    let mut after_key: Option<usize> = None;
+    loop {
+        let before = lexer.pos;
+        let Ok(t) = lexer.next() else {
+            // An unterminated string (or comment) where the value goes: hide the rest.
+            if after_key.is_some() {
+                let rest = &src[before..];
+                ranges.push((before + (rest.len() - rest.trim_start().len()), src.len()));
             }
-            i += 1;
-        }
-        let Some(end) = end else {
-            out.push_str(after);
-            return out;
+            break;
         };
-        let literal = &after[..=end];
-        let is_value = before.trim_end().ends_with('=');
-        if is_value && last_key_sensitive {
-            out.push_str("'******'");
-        } else {
-            out.push_str(literal);
-        }
-        last_key_sensitive = !is_value && spec::is_sensitive(&literal[1..literal.len() - 1]);
-        rest = &after[end + 1..];
-        if last_key_sensitive {
-            // An unquoted value after a sensitive key is masked too.
-            let trimmed = rest.trim_start();
-            if let Some(v) = trimmed.strip_prefix('=') {
-                let v = v.trim_start();
-                if !v.starts_with('\'') && !v.is_empty() {
-                    let word = v
-                        .find(|c: char| c.is_whitespace() || c == ',' || c == ')')
-                        .unwrap_or(v.len());
-                    out.push_str(&rest[..rest.len() - v.len()]);
-                    out.push_str("******");
-                    rest = &v[word..];
-                    last_key_sensitive = false;
-                }
+        let sensitive_key = match &t.tok {
+            Tok::Str(text) => spec::is_sensitive(text),
+            // An unquoted key (`aws.credentials.basic.secretkey = ...`) ends in a sensitive word.
+            Tok::Ident { text, .. } => {
+                spec::is_sensitive(text) && lexer.peek().is_ok_and(|n| n.is_punct('='))
             }
+            _ => false,
+        };
+        match (&t.tok, after_key) {
+            (Tok::Eof, _) => break,
+            (Tok::Punct('=' | ':'), Some(n)) if n < 2 => after_key = Some(n + 1),
+            (Tok::Str(_), Some(_)) => {
+                ranges.push((t.start, lexer.prev_end));
+                after_key = None;
+            }
+            (Tok::Ident { .. } | Tok::Number(_) | Tok::Punct(_), Some(_))
+                if !matches!(t.tok, Tok::Punct(',' | ')' | '(' | ';')) =>
+            {
+                // An unquoted value runs to the next space, ',' or ')'.
+                let rest = &src[t.start..];
+                let len = rest
+                    .find(|c: char| c.is_whitespace() || c == ',' || c == ')')
+                    .unwrap_or(rest.len());
+                // At least the token itself (a char boundary, even for a multi-byte one).
+                let end = (t.start + len).max(lexer.prev_end);
+                ranges.push((t.start, end));
+                lexer.pos = end;
+                lexer.prev_end = end;
+                after_key = None;
+            }
+            _ => after_key = sensitive_key.then_some(0),
         }
     }
-    out.push_str(rest);
-    out
+    ranges
 }
 
 struct RawColumn {
@@ -363,6 +403,7 @@ pub(crate) fn parse(src: &str) -> Result<TableParts, OptionsError> {
         pos: 0,
         prev_end: 0,
         problems: Vec::new(),
+        secrets: secret_ranges(src),
     };
     match parse_statement(&mut p) {
         Ok(parts) if p.problems.is_empty() => Ok(parts),
@@ -437,7 +478,7 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
             .last()
             .map(|c| format!("column `{}`", c.name))
             .unwrap_or_else(|| "the watermark".into());
-        let d = t.describe();
+        let d = p.describe(&t);
         return p.fail(
             t.start,
             format!("expected ',' or ')' after {after}, found {d}"),
@@ -466,7 +507,7 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
             if t.is_punct(')') {
                 break;
             }
-            let d = t.describe();
+            let d = p.describe(&t);
             return p.fail(
                 t.start,
                 format!("expected ',' or ')' in PARTITIONED BY, found {d}"),
@@ -485,7 +526,7 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
             t.start,
             format!(
                 "missing 'WITH (' before the table options: {} starts an option but no WITH clause was opened",
-                t.describe()
+                p.describe(&t)
             ),
         );
         None
@@ -505,7 +546,7 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
             options,
         );
     } else {
-        let d = t.describe();
+        let d = p.describe(&t);
         let expected = if partition_keys.is_empty() && comment.is_none() {
             "COMMENT, PARTITIONED BY or WITH ("
         } else {
@@ -527,7 +568,7 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
                     let found = if spec::is_sensitive(&key) {
                         "an unquoted value".to_string()
                     } else {
-                        t.describe()
+                        p.describe(&t)
                     };
                     return p.fail(
                         t.start,
@@ -536,7 +577,7 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
                 }
             };
             if let Some(first) = positions.get(&key) {
-                let (l, c, _) = locate(p.src, *first);
+                let (l, c, _) = locate(p.src, &p.secrets, *first);
                 return p.fail(
                     key_at,
                     format!("option '{key}' is set twice (first at line {l}, column {c})"),
@@ -555,7 +596,7 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
             if matches!(t.tok, Tok::Eof) || t.is_punct(';') {
                 let opened = match &with_open {
                     Some(w) => {
-                        let (l, c, _) = locate(p.src, w.start);
+                        let (l, c, _) = locate(p.src, &p.secrets, w.start);
                         format!("the WITH options opened at line {l}, column {c}")
                     }
                     None => "the WITH options".to_string(),
@@ -572,12 +613,12 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
                     t.start,
                     format!(
                         "missing ',' between options: {} follows option '{}'",
-                        t.describe(),
+                        p.describe(&t),
                         options.keys().last().map(String::as_str).unwrap_or("")
                     ),
                 );
             }
-            let d = t.describe();
+            let d = p.describe(&t);
             return p.fail(
                 t.start,
                 format!(
@@ -610,7 +651,7 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
 fn expect_end(p: &mut Parser<'_>) -> PResult<()> {
     let t = p.next()?;
     if t.tok != Tok::Eof {
-        let d = t.describe();
+        let d = p.describe(&t);
         return p.fail(
             t.start,
             format!("unexpected {d} after the end of the CREATE TABLE statement"),
@@ -635,7 +676,7 @@ fn is_clause_start(p: &mut Parser<'_>, t: &Token) -> PResult<bool> {
 }
 
 fn missing_close_paren(p: &mut Parser<'_>, open: &Token, at: &Token) {
-    let (l, c, _) = locate(p.src, open.start);
+    let (l, c, _) = locate(p.src, &p.secrets, open.start);
     let before = match &at.tok {
         Tok::Eof => "at the end of the statement".to_string(),
         Tok::Str(_) => "before the table options".to_string(),
@@ -644,7 +685,7 @@ fn missing_close_paren(p: &mut Parser<'_>, open: &Token, at: &Token) {
         }
         Tok::Ident { text, .. } if text.eq_ignore_ascii_case("WITH") => "before WITH (".to_string(),
         Tok::Ident { text, .. } => format!("before {}", text.to_ascii_uppercase()),
-        _ => format!("before {}", at.describe()),
+        _ => format!("before {}", p.describe(at)),
     };
     p.problem(
         at.start,
@@ -657,7 +698,7 @@ fn parse_column(p: &mut Parser<'_>) -> PResult<RawColumn> {
     let (name, start) = match t.tok {
         Tok::Ident { text, .. } => (text, t.start),
         _ => {
-            let d = t.describe();
+            let d = p.describe(&t);
             return p.fail(t.start, format!("expected a column name, found {d}"));
         }
     };
@@ -750,7 +791,7 @@ fn finish(
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for c in raw {
         if let Some(first) = seen.get(&c.name) {
-            let (l, col, _) = locate(p.src, *first);
+            let (l, col, _) = locate(p.src, &p.secrets, *first);
             return p.fail(
                 c.start,
                 format!(

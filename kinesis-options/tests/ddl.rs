@@ -482,3 +482,52 @@ fn overrides_do_not_hide_syntax_errors_or_deprecated_precedence() {
     .unwrap();
     assert_eq!(t.sink_options().batch_max_size, 30);
 }
+
+#[test]
+fn secrets_never_appear_in_ddl_errors() {
+    let secret = "S3CR3T-value";
+    let head = "CREATE TABLE t (a INT) WITH (";
+    for tail in [
+        // '=' missing: the found token is the secret.
+        "'aws.credentials.basic.secretkey' 'S3CR3T-value')",
+        // Unterminated secret.
+        "'aws.credentials.basic.secretkey' = 'S3CR3T-value",
+        // Value on the next line, error on that line.
+        "'aws.credentials.basic.secretkey' =\n 'S3CR3T-value' 'x')",
+        "'aws.credentials.basic.secretkey'\n = 'S3CR3T-value' x)",
+        // Unquoted value, and an unquoted key.
+        "'aws.credentials.basic.sessiontoken' = S3CR3T-value)",
+        "aws.credentials.basic.secretkey = 'S3CR3T-value')",
+        // Errors elsewhere on the secret's line.
+        "'aws.credentials.basic.secretkey' = 'S3CR3T-value' junk)",
+        "'aws.credentials.basic.secretkey' = 'S3CR3T-value'",
+        "'aws.credentials.role.provider.basic.secretkey' = 'S3CR3T-value', 's' = 1)",
+    ] {
+        let text = format!("{head}{tail}");
+        let e = TableDef::from_ddl(&text).unwrap_err();
+        assert!(matches!(e, OptionsError::Syntax(_)), "{text}: {e:?}");
+        for shown in [e.to_string(), format!("{e:?}")] {
+            assert!(!shown.contains("S3CR3T"), "{text}\n{shown}");
+        }
+    }
+    // The caret still points at the fault when a masked value precedes it on the line.
+    let text = format!("{head}'aws.credentials.basic.secretkey' = '{secret}' junk)");
+    let OptionsError::Syntax(p) = TableDef::from_ddl(&text).unwrap_err() else {
+        panic!()
+    };
+    assert_eq!(
+        (p[0].line, p[0].column),
+        (1, text.find("junk").unwrap() + 1)
+    );
+    let (shown, caret) = p[0].excerpt.split_once('\n').unwrap();
+    assert_eq!(
+        shown,
+        "1 | CREATE TABLE t (a INT) WITH ('aws.credentials.basic.secretkey' = ****** junk)"
+    );
+    assert_eq!(caret.find('^'), shown.find("junk"));
+    // Values of other keys are shown as written.
+    let e = TableDef::from_ddl(&format!("{head}'stream' 'orders')"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("found the string 'orders'"), "{e}");
+}
