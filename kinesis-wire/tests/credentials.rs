@@ -1274,3 +1274,815 @@ fn imds_rejected_token_is_replaced() {
         "one new token after the 401"
     );
 }
+
+#[test]
+fn auto_chain_stops_at_a_provider_that_is_set_up_but_broken() {
+    let _g = sys_lock();
+    let home = temp_dir("auto-broken");
+    // A working container endpoint later in the chain: it must never be asked.
+    let ctr = Responder::start(|_| {
+        (
+            200,
+            r#"{"AccessKeyId":"AKIDCTRLATE","SecretAccessKey":"c"}"#.into(),
+        )
+    });
+    let full_uri = format!("{}/c", ctr.url);
+    // 1. A half-written profile (key id, no secret) stops the chain before the container.
+    write(
+        &home.join(".aws/credentials"),
+        "[default]\naws_access_key_id = AKIDHALF\n",
+    );
+    let e = env(&[
+        ("HOME", home.to_str().unwrap()),
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &full_uri),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]);
+    let err = credentials::from_spec(&CredentialsSpec::Auto, e)
+        .unwrap()
+        .credentials()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CredentialsError::Failed {
+                provider: "AUTO",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("PROFILE") && text.contains("no aws_secret_access_key"),
+        "{text}"
+    );
+    assert!(!text.contains("CONTAINER"), "the chain went on: {text}");
+    assert_eq!(ctr.count(), 0, "the container endpoint was asked");
+
+    // 2. Web identity set up but refused by STS: the valid profile after it is not used.
+    write(
+        &home.join(".aws/credentials"),
+        "[default]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = p\n",
+    );
+    std::fs::write(home.join("jwt"), "jwt").unwrap();
+    let sts = Responder::start(|_| (403, sts_err("AccessDenied", "not trusted")));
+    let e = env(&[
+        ("HOME", home.to_str().unwrap()),
+        (
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            home.join("jwt").to_str().unwrap(),
+        ),
+        ("AWS_ROLE_ARN", "arn:aws:iam::1:role/pod"),
+        ("AWS_ENDPOINT_URL_STS", &sts.url),
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &full_uri),
+    ]);
+    let err = credentials::from_spec(&CredentialsSpec::Auto, e.clone())
+        .unwrap()
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("WEB_IDENTITY_TOKEN") && err.contains("AccessDenied"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("AKIDPROFILE") && !err.contains("PROFILE:"),
+        "{err}"
+    );
+    assert_eq!(sts.count(), 1);
+    assert_eq!(ctr.count(), 0);
+
+    // 3. Without the web identity variables the same environment yields the profile: the
+    // providers above only passed because they had nothing, not because they failed.
+    let e = env(&[
+        ("HOME", home.to_str().unwrap()),
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &full_uri),
+    ]);
+    let c = credentials::from_spec(&CredentialsSpec::Auto, e)
+        .unwrap()
+        .credentials()
+        .unwrap();
+    assert_eq!(c.access_key_id, "AKIDPROFILE");
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn auto_chain_is_fast_when_instance_metadata_hangs() {
+    // Off EC2 the metadata address usually swallows packets. Closest loopback stand-in: a
+    // listener that accepts connections (the kernel completes the handshake) and never
+    // answers. The whole chain must still give up well under 2 s.
+    let _g = sys_lock();
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let home = temp_dir("auto-hang");
+    let e = env(&[
+        ("HOME", home.to_str().unwrap()),
+        (
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            &format!("http://{}", silent.local_addr().unwrap()),
+        ),
+    ]);
+    let t = Instant::now();
+    let err = credentials::from_spec(&CredentialsSpec::Auto, e)
+        .unwrap()
+        .credentials()
+        .unwrap_err();
+    let took = t.elapsed();
+    assert!(took < Duration::from_millis(1800), "AUTO took {took:?}");
+    assert!(matches!(err, CredentialsError::NotFound { .. }), "{err:?}");
+    assert!(err.to_string().contains("INSTANCE_METADATA"), "{err}");
+    drop(silent);
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn container_relative_uri_full_request_path() {
+    let srv = Responder::start(|req| {
+        if req.path != "/v2/credentials/task-1" {
+            return (404, format!("unexpected path {}", req.path));
+        }
+        (
+            200,
+            format!(
+                r#"{{"RoleArn":"arn:aws:iam::1:role/task","AccessKeyId":"ASIAREL","SecretAccessKey":"relsecret","Token":"reltoken","Expiration":"{}"}}"#,
+                rfc3339_in(3600.0)
+            ),
+        )
+    });
+    let e = env(&[
+        (
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "/v2/credentials/task-1",
+        ),
+        // The relative URI wins over the full one, as in the AWS SDKs.
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "http://127.0.0.1:9/never",
+        ),
+        ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "rel-auth"),
+    ]);
+    let p = ContainerProvider::new(e, &ProviderContext::default())
+        .with_relative_uri_host(format!("{}/", srv.url));
+    let c = p.credentials().unwrap();
+    assert_eq!(c.access_key_id, "ASIAREL");
+    assert_eq!(c.session_token.as_deref(), Some("reltoken"));
+    assert!(c.expiry.is_some());
+    let reqs = srv.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].method, "GET");
+    assert_eq!(reqs[0].header("authorization"), Some("rel-auth"));
+    // A 4xx from the agent is reported with its status and text.
+    let e = env(&[("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "other")]);
+    let err = ContainerProvider::new(e, &ProviderContext::default())
+        .with_relative_uri_host(srv.url.clone())
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("HTTP 404") && err.contains("unexpected path /other"),
+        "{err}"
+    );
+}
+
+#[test]
+fn assume_role_over_https_with_a_custom_ca() {
+    let body = || {
+        sts_ok(
+            "AssumeRole",
+            "ASIATLS",
+            "tlssecret",
+            "tlstoken",
+            &rfc3339_in(3600.0),
+        )
+    };
+    let (url, served) = support::https_responder(8, body);
+    let spec = assume_role_spec(&url, basic("AKIDSRC", "s"));
+    // Unknown CA: a TLS error naming the certificate problem, and no request got through.
+    let err = credentials::from_spec(&spec, env(&[]))
+        .unwrap()
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.to_ascii_lowercase().contains("certificate") || err.contains("UnknownIssuer"),
+        "{err}"
+    );
+    assert!(err.contains(&url), "{err}");
+    assert_eq!(served.load(Ordering::SeqCst), 0);
+    // The test CA from the client's settings ...
+    let ca = support::fixture("ca.pem");
+    let ctx = ProviderContext {
+        ca_bundle: Some(ca.clone()),
+        ..Default::default()
+    };
+    let c = credentials::from_spec_with(&spec, env(&[]), &ctx)
+        .unwrap()
+        .credentials()
+        .unwrap();
+    assert_eq!(c.access_key_id, "ASIATLS");
+    // ... or from AWS_CA_BUNDLE ...
+    let c = credentials::from_spec(&spec, env(&[("AWS_CA_BUNDLE", ca.to_str().unwrap())]))
+        .unwrap()
+        .credentials()
+        .unwrap();
+    assert_eq!(c.access_key_id, "ASIATLS");
+    // ... or aws.trust.all.certificates.
+    let ctx = ProviderContext {
+        trust_all_certificates: true,
+        ..Default::default()
+    };
+    let c = credentials::from_spec_with(&spec, env(&[]), &ctx)
+        .unwrap()
+        .credentials()
+        .unwrap();
+    assert_eq!(c.access_key_id, "ASIATLS");
+    assert_eq!(served.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn sso_expired_or_rejected_token_asks_for_aws_sso_login() {
+    let portal_calls = Arc::new(AtomicUsize::new(0));
+    let pc = portal_calls.clone();
+    let portal = Responder::start(move |req| {
+        pc.fetch_add(1, Ordering::SeqCst);
+        match req.header("x-amz-sso_bearer_token") {
+            Some("revoked-token") => (
+                401,
+                r#"{"message":"Session token not found or invalid"}"#.into(),
+            ),
+            _ => (
+                200,
+                r#"{"roleCredentials":{"accessKeyId":"ASIALEGACY","secretAccessKey":"l","sessionToken":"t","expiration":4102444800000}}"#.into(),
+            ),
+        }
+    });
+    let home = temp_dir("sso-exp");
+    write(
+        &home.join(".aws/config"),
+        "[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Reader\n\
+         [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\
+         [profile legacy]\nsso_start_url = https://legacy.awsapps.com/start\nsso_region = eu-west-1\n\
+         sso_account_id = 1\nsso_role_name = R\n",
+    );
+    let cache = home.join(".aws/sso/cache");
+    let token_file = |name: &str, token: &str, expires_in: f64| {
+        write(
+            &cache.join(name),
+            &format!(
+                r#"{{"accessToken":"{token}","expiresAt":"{}","region":"eu-west-1"}}"#,
+                rfc3339_in(expires_in)
+            ),
+        );
+    };
+    // sha1("corp") and sha1("https://legacy.awsapps.com/start"), as the AWS CLI names them.
+    let corp = "ee0bfd2552fbd840c02cc48b6e823320543c450f.json";
+    let legacy = "79e435d7a515078e81c9dffc35f38d5687ebd3a7.json";
+    // AWS_ENDPOINT_URL (without _SSO) also moves the portal.
+    let e = env(&[
+        ("HOME", home.to_str().unwrap()),
+        ("AWS_ENDPOINT_URL", &portal.url),
+    ]);
+    let get = |name: &str| {
+        credentials::from_spec(
+            &CredentialsSpec::Profile {
+                path: None,
+                name: Some(name.into()),
+            },
+            e.clone(),
+        )
+        .unwrap()
+        .credentials()
+    };
+    // Expired cached token: the login hint, and the portal is not bothered.
+    token_file(corp, "old-token", -60.0);
+    let err = get("sso").unwrap_err().to_string();
+    assert!(
+        err.contains("run `aws sso login --profile sso`") && err.contains("expired"),
+        "{err}"
+    );
+    assert_eq!(portal_calls.load(Ordering::SeqCst), 0);
+    // A token the portal no longer accepts: the same hint, with the portal's answer.
+    token_file(corp, "revoked-token", 600.0);
+    let err = get("sso").unwrap_err().to_string();
+    assert!(
+        err.contains("aws sso login --profile sso") && err.contains("HTTP 401"),
+        "{err}"
+    );
+    assert!(!err.contains("revoked-token"), "token in error: {err}");
+    // Legacy profile (sso_start_url): the cache file is named after the start URL.
+    token_file(legacy, "legacy-token", 600.0);
+    assert_eq!(get("legacy").unwrap().access_key_id, "ASIALEGACY");
+    assert_eq!(portal_calls.load(Ordering::SeqCst), 2);
+    let _ = std::fs::remove_dir_all(home);
+}
+
+/// Every log line of this test binary, so tests can check that secrets never reach logs.
+/// Left out: `ureq_proto`'s TRACE dump of the raw HTTP bytes, which by design holds every
+/// header and body, secrets included (see the credentials module docs on logging).
+fn captured_logs() -> &'static Mutex<String> {
+    struct Capture;
+    static LINES: Mutex<String> = Mutex::new(String::new());
+    static LOGGER: Capture = Capture;
+    impl log::Log for Capture {
+        fn enabled(&self, _: &log::Metadata) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record) {
+            if record.target().starts_with("ureq_proto") {
+                return;
+            }
+            let mut l = LINES.lock().unwrap_or_else(|e| e.into_inner());
+            l.push_str(&format!("{} {}\n", record.level(), record.args()));
+        }
+        fn flush(&self) {}
+    }
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        let _ = log::set_logger(&LOGGER);
+        log::set_max_level(log::LevelFilter::Trace);
+    });
+    &LINES
+}
+
+/// A loopback Kinesis endpoint: ListStreams succeeds unless the request is signed with a
+/// key id for which `expired` returns an error body; records the key id of every request.
+fn kinesis_rejecting(
+    expired: impl Fn(&str) -> Option<&'static str> + Send + Sync + 'static,
+) -> (Responder, Arc<Mutex<Vec<String>>>) {
+    let keys = Arc::new(Mutex::new(Vec::new()));
+    let k = keys.clone();
+    let r = Responder::start(move |req| {
+        let akid = signed_akid(req.header("authorization").unwrap_or("")).unwrap_or_default();
+        k.lock().unwrap().push(akid.clone());
+        match expired(&akid) {
+            Some(body) => (400, body.to_string()),
+            None => (
+                200,
+                r#"{"StreamNames":["s"],"HasMoreStreams":false}"#.into(),
+            ),
+        }
+    });
+    (r, keys)
+}
+
+#[test]
+fn kinesis_expired_credential_errors_refresh_the_cache_and_retry_once() {
+    use kinesis_wire::model::ListStreamsInput;
+    use kinesis_wire::KinesisClient;
+    let logs = captured_logs();
+    let bodies = [
+        r#"{"__type":"ExpiredTokenException","message":"The security token included in the request is expired"}"#,
+        r#"{"__type":"ExpiredToken","message":"The security token included in the request is expired"}"#,
+        r#"{"__type":"InvalidSignatureException","message":"The security token included in the request is expired"}"#,
+    ];
+    for body in bodies {
+        // Real chain: ASSUME_ROLE over a loopback STS behind the one cache; the first
+        // session (ASIA1) is rejected by "Kinesis" as expired although not yet past its
+        // Expiration (revoked, clock skew): the client must drop it, get ASIA2 and retry.
+        let (sts, sts_calls) = counting_sts(3600.0, Duration::ZERO);
+        let (kinesis, keys) = kinesis_rejecting(move |akid| (akid == "ASIA1").then_some(body));
+        let client = KinesisClient::builder()
+            .endpoint(kinesis.url.clone())
+            .region("us-east-1")
+            .credentials_spec(assume_role_spec(
+                &sts.url,
+                basic("AKIDSRC", "srcsecret-log"),
+            ))
+            .env(env(&[]))
+            .build()
+            .unwrap();
+        let out = client.list_streams(&ListStreamsInput::default()).unwrap();
+        assert_eq!(out.stream_names, vec!["s"], "{body}");
+        assert_eq!(*keys.lock().unwrap(), vec!["ASIA1", "ASIA2"], "{body}");
+        assert_eq!(sts_calls.load(Ordering::SeqCst), 2, "{body}");
+        // The fresh session is cached: no STS call for the next request.
+        client.list_streams(&ListStreamsInput::default()).unwrap();
+        assert_eq!(sts_calls.load(Ordering::SeqCst), 2, "{body}");
+        assert_eq!(keys.lock().unwrap().len(), 3);
+    }
+    // Still expired after the refresh: the error comes back after exactly one retry.
+    let (sts, sts_calls) = counting_sts(3600.0, Duration::ZERO);
+    let (kinesis, keys) = kinesis_rejecting(move |_| Some(bodies[0]));
+    let client = KinesisClient::builder()
+        .endpoint(kinesis.url.clone())
+        .region("us-east-1")
+        .credentials_spec(assume_role_spec(
+            &sts.url,
+            basic("AKIDSRC", "srcsecret-log"),
+        ))
+        .env(env(&[]))
+        .build()
+        .unwrap();
+    let err = client
+        .list_streams(&ListStreamsInput::default())
+        .unwrap_err();
+    assert!(err.is_code("ExpiredTokenException"), "{err}");
+    assert_eq!(keys.lock().unwrap().len(), 2);
+    assert_eq!(sts_calls.load(Ordering::SeqCst), 2);
+    // An error that is not about expired credentials is not retried and keeps the cache.
+    let (kinesis, keys) = kinesis_rejecting(|_| {
+        Some(
+            r#"{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}"#,
+        )
+    });
+    let (sts, sts_calls) = counting_sts(3600.0, Duration::ZERO);
+    let client = KinesisClient::builder()
+        .endpoint(kinesis.url.clone())
+        .region("us-east-1")
+        .credentials_spec(assume_role_spec(
+            &sts.url,
+            basic("AKIDSRC", "srcsecret-log"),
+        ))
+        .env(env(&[]))
+        .build()
+        .unwrap();
+    assert!(client.list_streams(&ListStreamsInput::default()).is_err());
+    assert_eq!(keys.lock().unwrap().len(), 1);
+    assert_eq!(sts_calls.load(Ordering::SeqCst), 1);
+    // The retries were logged, without any secret.
+    let text = logs.lock().unwrap().clone();
+    assert!(
+        text.contains("expired; refreshing and retrying once"),
+        "{text}"
+    );
+    for secret in ["srcsecret-log", "secret1", "secret2", "token1", "token2"] {
+        assert!(!text.contains(secret), "{secret} in logs: {text}");
+    }
+}
+
+#[test]
+fn failed_refresh_logs_no_secret() {
+    #[derive(Debug)]
+    struct Flaky(AtomicUsize);
+    impl Provider for Flaky {
+        fn credentials(&self) -> Result<Credentials, CredentialsError> {
+            if self.0.fetch_add(1, Ordering::SeqCst) == 0 {
+                let exp = std::time::SystemTime::now() + Duration::from_millis(1200);
+                Ok(Credentials::new(
+                    "AKIDLOG",
+                    "flakysecret-log",
+                    Some("flakytoken-log".into()),
+                    Some(exp),
+                    "flaky",
+                ))
+            } else {
+                Err(CredentialsError::Failed {
+                    provider: "flaky",
+                    reason: "refresh-down-marker".into(),
+                })
+            }
+        }
+    }
+    let logs = captured_logs();
+    let cache = CachingProvider::new(Arc::new(Flaky(AtomicUsize::new(0))));
+    cache.credentials().unwrap();
+    std::thread::sleep(Duration::from_millis(1000)); // refresh window (from 900 ms), valid
+    let c = cache.credentials().unwrap();
+    assert_eq!(c.access_key_id, "AKIDLOG");
+    let text = logs.lock().unwrap().clone();
+    assert!(text.contains("refresh-down-marker"), "{text}");
+    assert!(
+        !text.contains("flakysecret-log") && !text.contains("flakytoken-log"),
+        "{text}"
+    );
+    let shown = format!("{c:?} {:?}", cache);
+    assert!(!shown.contains("flakysecret-log") && !shown.contains("flakytoken-log"));
+}
+
+/// Checks the cache life of one provider whose source hands out numbered keys that expire
+/// 2 s after issue: reused at once, replaced once the refresh window (the last quarter of
+/// the lifetime) is reached. `fetches` counts the source's answers.
+fn check_short_lived(name: &str, p: Arc<dyn Provider>, fetches: &dyn Fn() -> usize) {
+    let first = p.credentials().unwrap_or_else(|e| panic!("{name}: {e}"));
+    let fetched = Instant::now();
+    assert!(first.expiry.is_some(), "{name}: expiry not parsed");
+    assert_eq!(p.credentials().unwrap(), first, "{name}: not cached");
+    assert_eq!(fetches(), 1, "{name}");
+    std::thread::sleep(Duration::from_millis(1650).saturating_sub(fetched.elapsed()));
+    let second = p.credentials().unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_ne!(
+        second.access_key_id, first.access_key_id,
+        "{name}: not refreshed"
+    );
+    assert_eq!(fetches(), 2, "{name}");
+}
+
+#[test]
+fn every_expiring_provider_is_refreshed_before_expiry() {
+    let home = temp_dir("short");
+    // WEB_IDENTITY_TOKEN over STS.
+    let (sts, sts_calls) = counting_sts(2.0, Duration::ZERO);
+    std::fs::write(home.join("jwt"), "jwt").unwrap();
+    let wi = credentials::from_spec(
+        &CredentialsSpec::WebIdentityToken {
+            role_arn: Some("arn:aws:iam::1:role/r".into()),
+            session_name: None,
+            token_file: Some(home.join("jwt")),
+            sts_endpoint: Some(sts.url.clone()),
+        },
+        env(&[]),
+    )
+    .unwrap();
+    // Container endpoint (through AUTO, the way it is reached in practice).
+    let ctr_calls = Arc::new(AtomicUsize::new(0));
+    let cc = ctr_calls.clone();
+    let ctr = Responder::start(move |_| {
+        let n = cc.fetch_add(1, Ordering::SeqCst) + 1;
+        (
+            200,
+            format!(
+                r#"{{"AccessKeyId":"ASIACTR{n}","SecretAccessKey":"c","Token":"t","Expiration":"{}"}}"#,
+                rfc3339_in(2.0)
+            ),
+        )
+    });
+    let ctr_env = env(&[
+        ("HOME", home.to_str().unwrap()),
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            &format!("{}/c", ctr.url),
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]);
+    // Instance metadata.
+    let imds_calls = Arc::new(AtomicUsize::new(0));
+    let ic = imds_calls.clone();
+    let imds = Responder::start(move |req| match (req.method.as_str(), req.path.as_str()) {
+        ("PUT", _) => (200, "tok".into()),
+        (_, "/latest/meta-data/iam/security-credentials/") => (200, "role".into()),
+        _ => {
+            let n = ic.fetch_add(1, Ordering::SeqCst) + 1;
+            (
+                200,
+                format!(
+                    r#"{{"Code":"Success","AccessKeyId":"ASIAIMDS{n}","SecretAccessKey":"i","Token":"t","Expiration":"{}"}}"#,
+                    rfc3339_in(2.0)
+                ),
+            )
+        }
+    });
+    let imds_provider: Arc<dyn Provider> =
+        Arc::new(CachingProvider::new(Arc::new(ImdsProvider::new(
+            env(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds.url)]),
+            &ProviderContext::default(),
+        ))));
+    // credential_process: the script counts its runs in a file.
+    let counter = home.join("runs");
+    let script = home.join("proc.sh");
+    write(
+        &script,
+        &format!(
+            "#!/bin/sh\nn=$(( $(cat {c} 2>/dev/null || echo 0) + 1 ))\necho $n > {c}\n\
+             echo \"{{\\\"Version\\\":1,\\\"AccessKeyId\\\":\\\"AKIDPROC$n\\\",\\\"SecretAccessKey\\\":\\\"p\\\",\\\"Expiration\\\":\\\"$(cat {e})\\\"}}\"\n",
+            c = counter.display(),
+            e = home.join("exp").display()
+        ),
+    );
+    // SSO portal.
+    let sso_calls = Arc::new(AtomicUsize::new(0));
+    let sc = sso_calls.clone();
+    let portal = Responder::start(move |_| {
+        let n = sc.fetch_add(1, Ordering::SeqCst) + 1;
+        let exp = std::time::SystemTime::now() + Duration::from_secs(2);
+        let ms = exp
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis();
+        (
+            200,
+            format!(
+                r#"{{"roleCredentials":{{"accessKeyId":"ASIASSO{n}","secretAccessKey":"s","sessionToken":"t","expiration":{ms}}}}}"#
+            ),
+        )
+    });
+    write(
+        &home.join(".aws/config"),
+        &format!(
+            "[profile proc]\ncredential_process = sh {}\n\
+             [profile sso]\nsso_start_url = https://short.awsapps.com/start\nsso_region = eu-west-1\n\
+             sso_account_id = 1\nsso_role_name = R\n",
+            script.display()
+        ),
+    );
+    let sso_key = {
+        // The AWS CLI's cache file name: sha1 of the start URL.
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("printf %s https://short.awsapps.com/start | sha1sum")
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()[..40].to_string()
+    };
+    write(
+        &home.join(format!(".aws/sso/cache/{sso_key}.json")),
+        &format!(
+            r#"{{"accessToken":"tok","expiresAt":"{}"}}"#,
+            rfc3339_in(600.0)
+        ),
+    );
+    let profile = |name: &str| {
+        credentials::from_spec(
+            &CredentialsSpec::Profile {
+                path: None,
+                name: Some(name.into()),
+            },
+            env(&[
+                ("HOME", home.to_str().unwrap()),
+                ("AWS_ENDPOINT_URL_SSO", &portal.url),
+            ]),
+        )
+        .unwrap()
+    };
+    let runs = || {
+        std::fs::read_to_string(&counter)
+            .map(|s| s.trim().parse().unwrap())
+            .unwrap_or(0)
+    };
+    // The script reads its Expiration from a file: keep it 2 s ahead while the test runs.
+    let exp_file = home.join("exp");
+    std::fs::write(&exp_file, rfc3339_in(2.0)).unwrap();
+    let _g = sys_lock(); // AUTO reads the system properties
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            check_short_lived("WEB_IDENTITY_TOKEN", wi, &|| {
+                sts_calls.load(Ordering::SeqCst)
+            })
+        });
+        s.spawn(|| {
+            let p = credentials::from_spec(&CredentialsSpec::Auto, ctr_env.clone()).unwrap();
+            check_short_lived("CONTAINER", p, &|| ctr_calls.load(Ordering::SeqCst))
+        });
+        s.spawn(|| {
+            check_short_lived("INSTANCE_METADATA", imds_provider, &|| {
+                imds_calls.load(Ordering::SeqCst)
+            })
+        });
+        s.spawn(|| check_short_lived("SSO", profile("sso"), &|| sso_calls.load(Ordering::SeqCst)));
+        s.spawn(|| {
+            let p = profile("proc");
+            let first = p.credentials().unwrap();
+            let fetched = Instant::now();
+            std::fs::write(&exp_file, rfc3339_in(3600.0)).unwrap();
+            assert_eq!(
+                p.credentials().unwrap(),
+                first,
+                "credential_process: not cached"
+            );
+            assert_eq!(runs(), 1);
+            std::thread::sleep(Duration::from_millis(1650).saturating_sub(fetched.elapsed()));
+            assert_eq!(p.credentials().unwrap().access_key_id, "AKIDPROC2");
+            assert_eq!(runs(), 2);
+        });
+    });
+    let _ = std::fs::remove_dir_all(home);
+}
+
+#[test]
+fn callers_keep_valid_credentials_while_one_thread_refreshes() {
+    use std::sync::mpsc;
+    #[derive(Debug)]
+    struct Gated {
+        fetches: AtomicUsize,
+        entered: Mutex<mpsc::Sender<()>>,
+        release: Mutex<mpsc::Receiver<()>>,
+    }
+    impl Provider for Gated {
+        fn credentials(&self) -> Result<Credentials, CredentialsError> {
+            let n = self.fetches.fetch_add(1, Ordering::SeqCst) + 1;
+            if n == 1 {
+                let exp = std::time::SystemTime::now() + Duration::from_secs(2);
+                return Ok(Credentials::new("AKIDOLD", "o", None, Some(exp), "gated"));
+            }
+            self.entered.lock().unwrap().send(()).unwrap();
+            // Block until the test lets the refresh finish (bounded).
+            let _ = self
+                .release
+                .lock()
+                .unwrap()
+                .recv_timeout(Duration::from_secs(10));
+            let exp = std::time::SystemTime::now() + Duration::from_secs(3600);
+            Ok(Credentials::new("AKIDNEW", "n", None, Some(exp), "gated"))
+        }
+    }
+    let (entered_tx, entered_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel();
+    let gated = Arc::new(Gated {
+        fetches: AtomicUsize::new(0),
+        entered: Mutex::new(entered_tx),
+        release: Mutex::new(release_rx),
+    });
+    let cache = Arc::new(CachingProvider::new(gated.clone()));
+    assert_eq!(cache.credentials().unwrap().access_key_id, "AKIDOLD");
+    let fetched = Instant::now();
+    // Into the refresh window (from 1.5 s), still valid (until 2 s).
+    std::thread::sleep(Duration::from_millis(1550).saturating_sub(fetched.elapsed()));
+    let c2 = cache.clone();
+    let refresher = std::thread::spawn(move || c2.credentials().unwrap().access_key_id);
+    entered_rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the refresh started");
+    // While that refresh hangs, other callers get the still-valid credentials at once and
+    // start no fetch of their own.
+    for _ in 0..4 {
+        let t = Instant::now();
+        assert_eq!(cache.credentials().unwrap().access_key_id, "AKIDOLD");
+        assert!(
+            t.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+    assert_eq!(gated.fetches.load(Ordering::SeqCst), 2);
+    release_tx.send(()).unwrap();
+    assert_eq!(refresher.join().unwrap(), "AKIDNEW");
+    assert_eq!(cache.credentials().unwrap().access_key_id, "AKIDNEW");
+    assert_eq!(gated.fetches.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn endpoint_overrides_and_option_fallbacks() {
+    let _g = sys_lock();
+    // AWS_ENDPOINT_URL alone moves STS; AWS_ROLE_SESSION_NAME names the session.
+    let (sts, _) = counting_sts(3600.0, Duration::ZERO);
+    let dir = temp_dir("fallbacks");
+    std::fs::write(dir.join("t"), "jwt").unwrap();
+    let e = env(&[
+        ("AWS_ENDPOINT_URL", &sts.url),
+        (
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            dir.join("t").to_str().unwrap(),
+        ),
+        ("AWS_ROLE_ARN", "arn:aws:iam::1:role/r"),
+        ("AWS_ROLE_SESSION_NAME", "env-session"),
+    ]);
+    let spec = CredentialsSpec::WebIdentityToken {
+        role_arn: None,
+        session_name: None,
+        token_file: None,
+        sts_endpoint: None,
+    };
+    credentials::from_spec(&spec, e)
+        .unwrap()
+        .credentials()
+        .unwrap();
+    assert_eq!(
+        sts.requests()[0].form("RoleSessionName").as_deref(),
+        Some("env-session")
+    );
+    // SYS_PROP accepts aws.secretAccessKey (the SDK v2 name) as well as aws.secretKey.
+    sys_props::set("aws.accessKeyId", "AKIDSYS2");
+    sys_props::set("aws.secretAccessKey", "v2secret");
+    let c = credentials::from_spec(&CredentialsSpec::SysProp, env(&[]))
+        .unwrap()
+        .credentials()
+        .unwrap();
+    assert_eq!(
+        (c.access_key_id.as_str(), c.secret_access_key.as_str()),
+        ("AKIDSYS2", "v2secret")
+    );
+    sys_props::clear("aws.accessKeyId");
+    sys_props::clear("aws.secretAccessKey");
+    // CUSTOM without a name: Flink's message.
+    let err = credentials::from_spec(
+        &CredentialsSpec::Custom {
+            name: String::new(),
+        },
+        env(&[]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("No custom AWS credential provider class was provided with config key aws.credentials.provider.custom.class"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn sts_retries_server_errors_and_throttling_then_reports_other_answers() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let sts = Responder::start(move |_| match c.fetch_add(1, Ordering::SeqCst) {
+        0 => (503, "<html>Service Unavailable</html>".into()),
+        1 => (400, sts_err("Throttling", "Rate exceeded")),
+        _ => (
+            200,
+            sts_ok("AssumeRole", "ASIARETRY", "s", "t", &rfc3339_in(3600.0)),
+        ),
+    });
+    let p = credentials::from_spec(&assume_role_spec(&sts.url, basic("A", "s")), env(&[])).unwrap();
+    assert_eq!(p.credentials().unwrap().access_key_id, "ASIARETRY");
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    // An error page that is not an STS error: status and a bounded snippet, retried twice.
+    let page = Responder::start(|_| (502, format!("<html>{}</html>", "x".repeat(500))));
+    let err = credentials::from_spec(&assume_role_spec(&page.url, basic("A", "s")), env(&[]))
+        .unwrap()
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("HTTP 502: unexpected response: <html>xxx"),
+        "{err}"
+    );
+    assert!(err.len() < 600, "{err}");
+    assert_eq!(page.count(), 3);
+}

@@ -160,9 +160,15 @@ fn serve(conn: TcpStream, handler: &Handler, seen: &Mutex<Vec<Seen>>) {
     }
 }
 
-/// An RFC 3339 timestamp `secs_from_now` seconds from now (fractions kept).
+/// An RFC 3339 timestamp `secs_from_now` seconds from now (fractions kept; negative is in
+/// the past).
 pub fn rfc3339_in(secs_from_now: f64) -> String {
-    let t = SystemTime::now() + Duration::from_secs_f64(secs_from_now);
+    let now = SystemTime::now();
+    let t = if secs_from_now >= 0.0 {
+        now + Duration::from_secs_f64(secs_from_now)
+    } else {
+        now - Duration::from_secs_f64(-secs_from_now)
+    };
     let dt: chrono::DateTime<chrono::Utc> = t.into();
     dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
@@ -213,4 +219,83 @@ fn fastrand_suffix() -> u64 {
         .unwrap()
         .subsec_nanos() as u64;
     nanos ^ (N.fetch_add(1, Ordering::SeqCst) << 32)
+}
+
+/// The path of a test fixture (`tests/fixtures/<name>`).
+pub fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Serves HTTPS on 127.0.0.1 with the test server certificate (`tests/fixtures/server.pem`,
+/// SAN 127.0.0.1, signed by `tests/fixtures/ca.pem`), one request per connection, answering
+/// `(200, body())`. Counts the requests that got through the TLS handshake. Serves at most
+/// `max_connections` connections, then stops.
+pub fn https_responder(
+    max_connections: usize,
+    body: impl Fn() -> String + Send + 'static,
+) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(fixture("server.pem"))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(fixture("server.key")).unwrap();
+    let cfg = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap(),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    let served = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let served2 = served.clone();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming().take(max_connections) {
+            let Ok(tcp) = tcp else { continue };
+            tcp.set_read_timeout(Some(Duration::from_secs(5))).ok();
+            let conn = rustls::ServerConnection::new(cfg.clone()).unwrap();
+            let mut tls = rustls::StreamOwned::new(conn, tcp);
+            let mut reader = BufReader::new(&mut tls);
+            let mut len = 0usize;
+            let mut complete = false;
+            for _ in 0..100 {
+                let mut line = String::new();
+                match reader.read_line(&mut line) {
+                    Ok(0) | Err(_) => break, // e.g. the client rejected our certificate
+                    Ok(_) => {}
+                }
+                let l = line.trim_end();
+                if l.is_empty() {
+                    complete = true;
+                    break;
+                }
+                if let Some((k, v)) = l.split_once(':') {
+                    if k.eq_ignore_ascii_case("content-length") {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                }
+            }
+            let mut buf = vec![0; len];
+            if !complete || reader.read_exact(&mut buf).is_err() {
+                continue;
+            }
+            served2.fetch_add(1, Ordering::SeqCst);
+            let text = body();
+            let _ = write!(
+                tls,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                text.len()
+            );
+            let _ = tls.flush();
+        }
+    });
+    (url, served)
 }

@@ -7,7 +7,9 @@ use super::{Credentials, CredentialsError, Provider};
 /// Tries each provider in order. A provider that has nothing to offer
 /// ([`CredentialsError::NotFound`]) passes to the next one; one that is configured but fails
 /// ([`CredentialsError::Failed`]) stops the chain, since falling through would silently use
-/// other credentials than the ones the user set up. When no provider yields credentials,
+/// other credentials than the ones the user set up (as in the AWS SDK for Rust and botocore;
+/// the Java SDKs fall through; see the [module docs](super) for why we do not). When no
+/// provider yields credentials,
 /// the error lists what each one said. The provider that won is asked first next time.
 ///
 /// ```

@@ -28,6 +28,11 @@ pub struct ContainerProvider {
     env: SharedEnv,
     /// The agent, or why it could not be built (an unreadable CA bundle), reported on use.
     agent: Result<ureq::Agent, String>,
+    /// Where `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` is resolved: [`ECS_CREDENTIALS_HOST`]
+    /// unless the embedding program chose another host in code. Deliberately not settable
+    /// from the environment: whoever can set environment variables could otherwise send
+    /// the authorization token to a host of their choice.
+    relative_uri_host: String,
 }
 
 // Manual: the environment source holds the authorization token.
@@ -112,7 +117,30 @@ impl ContainerProvider {
     /// A provider reading its settings from `env` on every fetch.
     pub fn new(env: SharedEnv, ctx: &ProviderContext) -> Self {
         let agent = http::agent(&ctx.http_settings(Duration::from_secs(2), Duration::from_secs(5)));
-        ContainerProvider { env, agent }
+        ContainerProvider {
+            env,
+            agent,
+            relative_uri_host: ECS_CREDENTIALS_HOST.to_string(),
+        }
+    }
+
+    /// Resolves `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` against `host` (e.g.
+    /// `http://127.0.0.1:8080`) instead of the ECS agent at [`ECS_CREDENTIALS_HOST`]: for
+    /// tests, and for programs that proxy the agent. Only code can change this, never the
+    /// environment, so production behaviour stays that of the AWS SDKs.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use kinesis_wire::credentials::{ContainerProvider, ProviderContext};
+    /// use kinesis_wire::env::MapEnv;
+    /// let env = Arc::new(MapEnv::from_pairs([("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/x")]));
+    /// let p = ContainerProvider::new(env, &ProviderContext::default())
+    ///     .with_relative_uri_host("http://127.0.0.1:1/");
+    /// # let _ = p;
+    /// ```
+    pub fn with_relative_uri_host(mut self, host: impl Into<String>) -> Self {
+        self.relative_uri_host = host.into().trim_end_matches('/').to_string();
+        self
     }
 
     fn get_env(&self, k: &str) -> Option<String> {
@@ -125,7 +153,7 @@ impl ContainerProvider {
     fn url(&self) -> Result<String, CredentialsError> {
         if let Some(rel) = self.get_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
             let sep = if rel.starts_with('/') { "" } else { "/" };
-            return Ok(format!("{ECS_CREDENTIALS_HOST}{sep}{rel}"));
+            return Ok(format!("{}{sep}{rel}", self.relative_uri_host));
         }
         let Some(full) = self.get_env("AWS_CONTAINER_CREDENTIALS_FULL_URI") else {
             return Err(CredentialsError::NotFound {

@@ -16,6 +16,31 @@
 //! | `WebIdentityToken` | [`WebIdentityProvider`] |
 //! | `Custom` | whatever [`register_custom`] registered under the name (decisions D15) |
 //!
+//! ## `AUTO`: what happens when a provider is set up but broken
+//!
+//! A provider that finds nothing to use (variable unset, no profile file or profile, not on
+//! EC2) answers [`CredentialsError::NotFound`] and the chain asks the next one. A provider
+//! that is set up but fails (the web identity token file cannot be read, STS refuses the
+//! role, a profile has an access key but no secret, `credential_process` exits non-zero,
+//! the container URI is not allowed) answers [`CredentialsError::Failed`], and the chain
+//! **stops there** with that provider's error. This is what the AWS SDK for Rust
+//! (`aws-config`) and botocore (the AWS CLI) do. The Java SDKs behind Flink's `AUTO` log
+//! such a failure and try the next provider instead; we deliberately do not: falling
+//! through can silently run the job as another identity (on EKS a broken web identity
+//! setup would fall through to the node's instance role), and the error finally shown
+//! would name the last provider tried rather than the one the user set up. When the
+//! provider that won earlier fails at refresh time, its error is reported as well, and
+//! the cache keeps serving the previous credentials while they are still valid.
+//!
+//! ## Secrets and logging
+//!
+//! Secret keys, session tokens, SSO tokens, container authorization tokens and
+//! `credential_process` output never appear in `Debug` or `Display` output, in errors or in
+//! this crate's log lines. One thing is outside this crate's hands: the HTTP library logs
+//! every byte it sends and receives at `TRACE` level under the log target `ureq_proto`
+//! (STS responses and `x-amz-security-token` headers included). Keep that target at
+//! `DEBUG` or below in production, e.g. `RUST_LOG=trace,ureq_proto=debug`.
+//!
 //! Environment variables come from an injectable [`SharedEnv`]; HTTP goes through ureq with
 //! no proxy and short timeouts; STS endpoints can be overridden with
 //! `aws.credentials.role.stsEndpoint`, `AWS_ENDPOINT_URL_STS` or `AWS_ENDPOINT_URL`, the SSO
