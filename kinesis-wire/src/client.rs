@@ -629,6 +629,39 @@ impl KinesisClient {
         parse_body(ACTION, &resp.body)
     }
 
+    /// PutRecords from borrowed entries, reporting only the failed entries (see
+    /// [`PutRecordsOutcome`]): the cheap form of [`KinesisClient::put_records_from`] for
+    /// writers that do not need each written record's sequence number.
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::*;
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// use kinesis_wire::model::PutRecordsEntryRef;
+    /// let payloads: Vec<Vec<u8>> = vec![b"a".to_vec(), b"b".to_vec()];
+    /// let out = client.put_records_outcome_from(
+    ///     &StreamRef::from("orders"),
+    ///     payloads.iter().map(|p| PutRecordsEntryRef { data: p, partition_key: "k", explicit_hash_key: None }),
+    /// )?;
+    /// for f in &out.failures {
+    ///     println!("entry {} failed: {}", f.index, f.error_code);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn put_records_outcome_from<'a>(
+        &self,
+        stream: &StreamRef,
+        entries: impl IntoIterator<Item = PutRecordsEntryRef<'a>>,
+    ) -> Result<PutRecordsOutcome, KinesisError> {
+        const ACTION: &str = "PutRecords";
+        let mut body = Vec::with_capacity(4096);
+        encode_put_records(stream, entries, &mut body);
+        let resp = self.execute(ACTION, body)?;
+        parse_put_records_outcome(&resp.body).map_err(|message| KinesisError::Protocol {
+            action: ACTION,
+            message,
+        })
+    }
+
     /// PutRecord.
     ///
     /// ```no_run
