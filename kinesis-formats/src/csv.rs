@@ -291,6 +291,10 @@ pub struct CsvCodec {
     array_delim: String,
     /// Jackson's `minSafeChar`: strings with a char below it are quoted.
     min_safe: u32,
+    /// The quote byte when every TIMESTAMP / TIMESTAMP_LTZ text is quoted without doubling
+    /// anything (its space is below `min_safe`, and neither the quote nor the escape char
+    /// can occur in it): such fields skip the quoting scan.
+    timestamp_quote: Option<u8>,
 }
 
 impl CsvCodec {
@@ -309,7 +313,21 @@ impl CsvCodec {
         let enc = |c: char| c.to_string().into_bytes();
         let min_safe =
             (opts.field_delimiter as u32).max(opts.quote_character.unwrap_or('"') as u32) + 1;
+        // Every char a written timestamp can contain.
+        let in_timestamp = |c: char| "0123456789+-: .Z".contains(c);
+        let timestamp_quote = match opts.quote_character {
+            Some(q)
+                if q.is_ascii()
+                    && !in_timestamp(q)
+                    && min_safe > ' ' as u32
+                    && !opts.escape_character.is_some_and(in_timestamp) =>
+            {
+                Some(q as u8)
+            }
+            _ => None,
+        };
         Ok(CsvCodec {
+            timestamp_quote,
             delim: enc(opts.field_delimiter),
             quote: opts.quote_character.map(enc),
             escape: opts.escape_character.map(enc),
@@ -1059,6 +1077,20 @@ impl CsvCodec {
                 L::Boolean | L::TinyInt | L::SmallInt | L::Int | L::BigInt | L::Float | L::Double,
                 _,
             ) => write_simple_text(out, t, v, None, true).map_err(|m| encode_err(f, m)),
+            (L::Timestamp(_), Value::Timestamp(ts)) if self.timestamp_quote.is_some() => {
+                let q = self.timestamp_quote.unwrap_or(b'"');
+                out.push(q);
+                text::write_timestamp(out, ts, b' ', false);
+                out.push(q);
+                Ok(())
+            }
+            (L::TimestampLtz(_), Value::TimestampLtz(ts)) if self.timestamp_quote.is_some() => {
+                let q = self.timestamp_quote.unwrap_or(b'"');
+                out.push(q);
+                text::write_timestamp(out, &ts.naive_utc(), b' ', true);
+                out.push(q);
+                Ok(())
+            }
             (L::Array(et), Value::Array(items)) => {
                 let start = out.len();
                 for (i, item) in items.iter().enumerate() {

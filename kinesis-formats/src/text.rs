@@ -91,21 +91,86 @@ fn write_fraction(out: &mut Vec<u8>, nanos: u32) {
     out.extend_from_slice(&digits[..len]);
 }
 
+/// Two digits of `v` (< 100) into `buf[i..i + 2]`.
+fn put_2(buf: &mut [u8], i: usize, v: u32) {
+    let d = v as usize * 2;
+    buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+}
+
 /// `yyyy-MM-dd<sep>HH:mm:ss[.f]` plus a literal `Z` when `zulu`.
 pub fn write_timestamp(out: &mut Vec<u8>, ts: &NaiveDateTime, sep: u8, zulu: bool) {
-    write_date(out, ts.date());
-    out.push(sep);
-    let t = ts.time();
-    push_2(out, t.hour());
-    out.push(b':');
-    push_2(out, t.minute());
-    out.push(b':');
-    push_2(out, t.second());
-    // chrono encodes a leap second as nanos >= 1e9; Flink has no leap seconds.
-    write_fraction(out, t.nanosecond().min(999_999_999));
-    if zulu {
-        out.push(b'Z');
+    let date = ts.date();
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        write_date(out, date);
+        write_time_of_timestamp(out, ts, sep, zulu);
+        return;
     }
+    // The common case is formatted on the stack and appended once: encoders spend much of
+    // their time here, and per-byte pushes each re-check the capacity.
+    let mut buf = [0u8; 30];
+    put_2(&mut buf, 0, year as u32 / 100);
+    put_2(&mut buf, 2, year as u32 % 100);
+    buf[4] = b'-';
+    put_2(&mut buf, 5, date.month());
+    buf[7] = b'-';
+    put_2(&mut buf, 8, date.day());
+    let len = time_of_timestamp(&mut buf, 10, ts, sep, zulu);
+    out.extend_from_slice(&buf[..len]);
+}
+
+/// The part of [`write_timestamp`] after the date, for years outside 0..=9999.
+fn write_time_of_timestamp(out: &mut Vec<u8>, ts: &NaiveDateTime, sep: u8, zulu: bool) {
+    let mut buf = [0u8; 20];
+    let len = time_of_timestamp(&mut buf, 0, ts, sep, zulu);
+    out.extend_from_slice(&buf[..len]);
+}
+
+/// Writes `<sep>HH:mm:ss[.f][Z]` into `buf` at `i`; returns the end index.
+fn time_of_timestamp(
+    buf: &mut [u8],
+    mut i: usize,
+    ts: &NaiveDateTime,
+    sep: u8,
+    zulu: bool,
+) -> usize {
+    let secs = ts.num_seconds_from_midnight();
+    buf[i] = sep;
+    put_2(buf, i + 1, secs / 3600);
+    buf[i + 3] = b':';
+    put_2(buf, i + 4, secs / 60 % 60);
+    buf[i + 6] = b':';
+    put_2(buf, i + 7, secs % 60);
+    i += 9;
+    // chrono encodes a leap second as nanos >= 1e9; Flink has no leap seconds.
+    let nanos = ts.nanosecond().min(999_999_999);
+    if nanos != 0 {
+        buf[i] = b'.';
+        i += 1;
+        if nanos % 1_000_000 == 0 {
+            // Milliseconds (TIMESTAMP(3), the usual case): up to three digits.
+            let ms = nanos / 1_000_000;
+            buf[i] = b'0' + (ms / 100) as u8;
+            buf[i + 1] = b'0' + (ms / 10 % 10) as u8;
+            buf[i + 2] = b'0' + (ms % 10) as u8;
+            i += 3;
+        } else {
+            let mut n = nanos;
+            for k in (0..9).rev() {
+                buf[i + k] = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+            i += 9;
+        }
+        while buf[i - 1] == b'0' {
+            i -= 1;
+        }
+    }
+    if zulu {
+        buf[i] = b'Z';
+        i += 1;
+    }
+    i
 }
 
 /// Parses exactly `n` ASCII digits at `b[i..]`.
@@ -821,6 +886,56 @@ mod tests {
             s(|o| write_timestamp(o, &tn, b'T', false)),
             "2020-12-30T12:13:00.123456789"
         );
+
+        for (text, sep, zulu, want) in [
+            (
+                "2020-12-30 12:13:14.120",
+                b' ',
+                false,
+                "2020-12-30 12:13:14.12",
+            ),
+            (
+                "2020-12-30 12:13:14.001",
+                b' ',
+                true,
+                "2020-12-30 12:13:14.001Z",
+            ),
+            (
+                "2020-12-30 23:59:59.000001",
+                b'T',
+                false,
+                "2020-12-30T23:59:59.000001",
+            ),
+            (
+                "0001-01-01 00:00:00.5",
+                b' ',
+                false,
+                "0001-01-01 00:00:00.5",
+            ),
+            (
+                "9999-12-31 23:59:59.999999999",
+                b' ',
+                true,
+                "9999-12-31 23:59:59.999999999Z",
+            ),
+        ] {
+            assert_eq!(s(|o| write_timestamp(o, &ts(text), sep, zulu)), want);
+        }
+        let far = NaiveDate::from_ymd_opt(10000, 1, 2)
+            .unwrap()
+            .and_hms_milli_opt(3, 4, 5, 60)
+            .unwrap();
+        assert_eq!(
+            s(|o| write_timestamp(o, &far, b' ', true)),
+            "+10000-01-02 03:04:05.06Z"
+        );
+        let bc = NaiveDate::from_ymd_opt(-1, 12, 31)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let mut out = b"x".to_vec();
+        write_timestamp(&mut out, &bc, b'T', false);
+        assert_eq!(out, b"x-0001-12-31T00:00:00");
 
         assert_eq!(parse_sql_timestamp("2020-12-30 12:13:14.1", false), Some(t));
         assert_eq!(parse_sql_timestamp("2020-12-30 12:13", false), None);

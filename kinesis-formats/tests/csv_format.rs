@@ -306,6 +306,36 @@ fn quoting_and_escaping_options() {
     assert_eq!(text, "a\\,b\\nc,d\\\\e");
     assert_eq!(dec(&nqe, &text), Some(row));
 
+    // Timestamps are always quoted (their space is below minSafe) with the configured quote
+    // char; an escape char that occurs in them is doubled; no quoting when disabled.
+    let ts_row = vec![
+        Value::Timestamp(ts("2020-12-30 12:13:14.1")),
+        Value::TimestampLtz(Utc.timestamp_millis_opt(123_456).unwrap()),
+    ];
+    let tt = [("a", "TIMESTAMP(3)"), ("b", "TIMESTAMP_LTZ(3)")];
+    for (o, want) in [
+        (
+            &[("csv.quote-character", "'")][..],
+            "'2020-12-30 12:13:14.1','1970-01-01 00:02:03.456Z'",
+        ),
+        (
+            &[("csv.escape-character", ":")][..],
+            "\"2020-12-30 12::13::14.1\",\"1970-01-01 00::02::03.456Z\"",
+        ),
+        (
+            &[("csv.quote-character", "0")][..],
+            "0200200-12-300 12:13:14.10,019700-001-001 0000:002:003.456Z0",
+        ),
+        (
+            &[("csv.disable-quote-character", "true")][..],
+            "2020-12-30 12:13:14.1,1970-01-01 00:02:03.456Z",
+        ),
+    ] {
+        let f = csv(&tt, o);
+        assert_eq!(enc(&f, ts_row.clone()), want, "{o:?}");
+        assert_eq!(dec(&f, want), Some(ts_row.clone()), "{o:?}");
+    }
+
     // Non-ASCII delimiter and quote.
     let u = csv(
         &t,
