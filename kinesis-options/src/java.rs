@@ -1,7 +1,7 @@
 //! The few Java behaviours the connector must reproduce bit for bit: `String.hashCode`,
 //! `Double.toString` / `Float.toString`, `Double.parseDouble`.
 
-/// Java's `String.hashCode`: Σ s[i]·31^(n-1-i) over UTF-16 code units, wrapping `i32`.
+/// Java's `String.hashCode`: `Σ s[i]·31^(n-1-i)` over UTF-16 code units, wrapping `i32`.
 ///
 /// ```
 /// assert_eq!(kinesis_options::java::string_hash("myStream"), -806594484);

@@ -552,7 +552,7 @@ fn recoverable_codes(o: &Effective) -> Result<Vec<String>, OptionsError> {
         return Err(OptionsError::invalid(
             "scan.shard.consumer.error.recoverable[0].exception",
             "Invalid config for recoverable consumer exceptions. Valid config example: \
-             scan.shard.consumer.error.recoverable[0].exception=ResourceInUseException. \
+             `scan.shard.consumer.error.recoverable[0].exception=ResourceInUseException`. \
              Your config array must use zero-based indexing as shown in the example.",
         ));
     }

@@ -519,13 +519,17 @@ fn c040_good_aws_properties() {
 
 #[test]
 fn c041_c053_bad_region() {
+    // V3: every known region id followed by ", " (Flink lists the SDK's regions).
+    let mut v3 = String::from("Invalid AWS region set in config. Valid values are: ");
+    for r in kinesis_options::aws::KNOWN_REGIONS {
+        v3.push_str(r);
+        v3.push_str(", ");
+    }
+    assert!(v3.contains("us-east-1, us-east-2, "));
     for region in ["invalid-aws-region", "wrongRegionId"] {
-        let e = err(with(aws_base(), &[("aws.region", region)]));
-        assert!(
-            e.starts_with("Invalid AWS region set in config. Valid values are: "),
-            "{e}"
-        );
-        assert!(e.contains("us-east-1, ") && e.ends_with(", "));
+        let e = table(with(aws_base(), &[("aws.region", region)])).unwrap_err();
+        assert_eq!(e.to_string(), v3);
+        assert_eq!(e.key(), Some("aws.region"));
     }
 }
 
@@ -544,6 +548,29 @@ fn c042_c054_basic_without_keys() {
             ("aws.credentials.provider", "BASIC")
         ])),
         msg
+    );
+    // The nested STS provider of ASSUME_ROLE: the same rule, naming the nested keys.
+    let e = table(with(
+        aws_base(),
+        &[
+            ("aws.credentials.provider", "ASSUME_ROLE"),
+            ("aws.credentials.role.arn", "arn:aws:iam::1:role/r"),
+            ("aws.credentials.role.sessionName", "s"),
+            ("aws.credentials.role.provider", "BASIC"),
+            (
+                "aws.credentials.role.provider.basic.secretkey",
+                "SuperSecretSecretSquirrel",
+            ),
+        ],
+    ))
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Please set values for AWS Access Key ID ('aws.credentials.role.provider.basic.accesskeyid') and Secret Key ('aws.credentials.role.provider.basic.secretkey') when using the BASIC AWS credential provider type."
+    );
+    assert_eq!(
+        e.key(),
+        Some("aws.credentials.role.provider.basic.accesskeyid")
     );
 }
 
@@ -701,4 +728,47 @@ fn other_connectors_are_refused() {
     assert!(e
         .to_string()
         .starts_with("Could not find any factory for identifier 'kafka'"));
+}
+
+/// C-056–C-058: the provider a table's credentials describe fails, when it is first used,
+/// with Flink's message (the resolution itself is kinesis-wire's; the environment is
+/// injected, so the test does not depend on the process's variables).
+#[test]
+fn c056_c058_credentials_fail_at_first_use_with_flinks_messages() {
+    use kinesis_wire::{credentials, env::MapEnv};
+    use std::sync::Arc;
+    let resolve = |provider: &str, env: &[(&str, &str)]| -> String {
+        let t = table(with(aws_base(), &[("aws.credentials.provider", provider)])).unwrap();
+        let env = Arc::new(MapEnv::from_pairs(
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        ));
+        match credentials::from_spec(t.credentials(), env).and_then(|p| p.credentials()) {
+            Ok(c) => panic!("{provider} resolved to {c:?}"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let e = resolve("WEB_IDENTITY_TOKEN", &[]);
+    assert!(
+        e.contains("Either the environment variable AWS_WEB_IDENTITY_TOKEN_FILE or the javaproperty aws.webIdentityTokenFile must be set."),
+        "{e}"
+    );
+    let e = resolve("ENV_VAR", &[]);
+    assert!(
+        e.contains("Access key must be specified either via environment variable"),
+        "{e}"
+    );
+    let e = resolve("SYS_PROP", &[]);
+    assert!(
+        e.contains("Access key must be specified either via environment variable (AWS_ACCESS_KEY_ID) or system property (aws.accessKeyId)"),
+        "{e}"
+    );
+    kinesis_wire::sys_props::set("aws.accessKeyId", "AKIDSYS");
+    let e = resolve("SYS_PROP", &[]);
+    kinesis_wire::sys_props::clear("aws.accessKeyId");
+    assert!(
+        e.contains("Secret key must be specified either via environment variable (AWS_SECRET_ACCESS_KEY) or system property (aws.secretAccessKey)"),
+        "{e}"
+    );
+    // The keys of the table are never part of such an error.
+    assert!(!e.contains("SuperSecretSecretSquirrel"));
 }

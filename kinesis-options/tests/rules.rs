@@ -263,7 +263,7 @@ fn v45_v46_v49() {
         )),
         "Invalid value given for EFO HTTP client max concurrency. Must be positive."
     );
-    let v49 = "Invalid config for recoverable consumer exceptions. Valid config example: scan.shard.consumer.error.recoverable[0].exception=ResourceInUseException. Your config array must use zero-based indexing as shown in the example.";
+    let v49 = "Invalid config for recoverable consumer exceptions. Valid config example: `scan.shard.consumer.error.recoverable[0].exception=ResourceInUseException`. Your config array must use zero-based indexing as shown in the example.";
     assert_eq!(
         err(with(
             minimal(),
