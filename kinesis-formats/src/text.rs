@@ -147,7 +147,7 @@ fn time_of_timestamp(
     if nanos != 0 {
         buf[i] = b'.';
         i += 1;
-        if nanos % 1_000_000 == 0 {
+        if nanos.is_multiple_of(1_000_000) {
             // Milliseconds (TIMESTAMP(3), the usual case): up to three digits.
             let ms = nanos / 1_000_000;
             buf[i] = b'0' + (ms / 100) as u8;
