@@ -2086,3 +2086,44 @@ fn sts_retries_server_errors_and_throttling_then_reports_other_answers() {
     assert!(err.len() < 600, "{err}");
     assert_eq!(page.count(), 3);
 }
+
+#[test]
+fn many_requests_rejecting_the_same_credentials_cause_one_refresh() {
+    // 8 requests signed with the same session fail as expired at about the same time; each
+    // reports it. One refresh must follow, not eight (STS would throttle a whole fleet).
+    let (sts, calls) = counting_sts(3600.0, Duration::from_millis(50));
+    let p = credentials::from_spec(&assume_role_spec(&sts.url, basic("A", "s")), env(&[])).unwrap();
+    let used = p.credentials().unwrap();
+    assert_eq!(used.access_key_id, "ASIA1");
+    let barrier = Arc::new(std::sync::Barrier::new(8));
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let (p, used, barrier) = (p.clone(), used.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                // Stagger the reports: some arrive after the refresh has finished.
+                std::thread::sleep(Duration::from_millis(30 * i));
+                p.invalidate_rejected(&used);
+                p.credentials().unwrap().access_key_id
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), "ASIA2");
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "one refresh for eight reports"
+    );
+    // Rejecting credentials the cache no longer holds changes nothing ...
+    p.invalidate_rejected(&used);
+    assert_eq!(p.credentials().unwrap().access_key_id, "ASIA2");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    // ... rejecting the current ones fetches again, and invalidate() always does.
+    let current = p.credentials().unwrap();
+    p.invalidate_rejected(&current);
+    assert_eq!(p.credentials().unwrap().access_key_id, "ASIA3");
+    p.invalidate();
+    assert_eq!(p.credentials().unwrap().access_key_id, "ASIA4");
+}

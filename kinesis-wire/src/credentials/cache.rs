@@ -28,7 +28,9 @@ struct State {
 /// every call). Then one caller refreshes while the others keep using the still-valid
 /// credentials; once they have expired, the others wait for that one fetch instead of
 /// starting their own. A failed refresh while the old credentials are still valid keeps the
-/// old ones (and logs a warning). [`Provider::invalidate`] drops the cache.
+/// old ones (and logs a warning). [`Provider::invalidate`] drops the cache;
+/// [`Provider::invalidate_rejected`] drops it only if it still holds the rejected
+/// credentials.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -192,6 +194,29 @@ impl Provider for CachingProvider {
 
     fn invalidate(&self) {
         let mut st = self.lock();
+        st.cached = None;
+        st.refresh_at = None;
+        drop(st);
+        self.inner.invalidate();
+    }
+
+    fn invalidate_rejected(&self, rejected: &Credentials) {
+        let mut st = self.lock();
+        // Only the rejected credentials are dropped: when the cache already holds others,
+        // a refresh happened since they were handed out, and fetching again would only
+        // multiply the calls to STS (one per failed request).
+        let same = |c: &Credentials| {
+            c.access_key_id == rejected.access_key_id
+                && c.secret_access_key == rejected.secret_access_key
+                && c.session_token == rejected.session_token
+        };
+        if st.cached.as_ref().is_some_and(|c| !same(c)) {
+            return;
+        }
+        if st.cached.is_none() && st.refreshing {
+            // Already being replaced: callers wait for that fetch.
+            return;
+        }
         st.cached = None;
         st.refresh_at = None;
         drop(st);

@@ -196,6 +196,27 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// Forget cached credentials (called after `ExpiredTokenException`); the next call to
     /// [`Provider::credentials`] fetches fresh ones.
     fn invalidate(&self) {}
+
+    /// Forget `rejected`, credentials a service has just refused as expired. Unlike
+    /// [`Provider::invalidate`], a cache that has already replaced them (another request
+    /// failed the same way a moment earlier and refreshed) keeps its newer credentials, so
+    /// many requests failing together cause one refresh instead of one each. The default
+    /// forgets everything.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use kinesis_wire::credentials::{CachingProvider, Provider, StaticProvider};
+    /// use kinesis_wire::Credentials;
+    /// let cache = CachingProvider::new(Arc::new(StaticProvider::new(
+    ///     Credentials::new("AKID", "s", None, None, "BASIC"))));
+    /// let used = cache.credentials().unwrap();
+    /// cache.invalidate_rejected(&used); // the next call fetches again
+    /// assert_eq!(cache.credentials().unwrap(), used);
+    /// ```
+    fn invalidate_rejected(&self, rejected: &Credentials) {
+        let _ = rejected;
+        self.invalidate();
+    }
 }
 
 impl Credentials {

@@ -481,7 +481,7 @@ impl Provider for AssumeRoleProvider {
                         ) =>
                 {
                     retried = true;
-                    self.source.invalidate();
+                    self.source.invalidate_rejected(&source);
                 }
                 Err(e) => {
                     return Err(CredentialsError::Failed {
