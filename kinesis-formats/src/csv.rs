@@ -555,11 +555,11 @@ impl CsvCodec {
                 )
             }
             L::Timestamp(_) => Value::Timestamp(
-                text::parse_sql_timestamp(s.trim(), false)
+                text::parse_sql_timestamp(text::java_trim(s), false)
                     .ok_or(bad("not a timestamp (yyyy-MM-dd HH:mm:ss[.fffffffff])"))?,
             ),
             L::TimestampLtz(_) => Value::TimestampLtz(DateTime::<Utc>::from_naive_utc_and_offset(
-                text::parse_sql_timestamp(s.trim(), true).ok_or(bad(
+                text::parse_sql_timestamp(text::java_trim(s), true).ok_or(bad(
                     "not a timestamp with local time zone (yyyy-MM-dd HH:mm:ss[.fffffffff]Z)",
                 ))?,
                 Utc,

@@ -704,6 +704,12 @@ pub fn parse_java_int_bytes<T: TryFrom<i64>>(s: &[u8]) -> Option<T> {
     T::try_from(v).ok()
 }
 
+/// Java's `String.trim()`: strips every char <= ' ' (controls included, Unicode spaces
+/// not) from both ends.
+pub fn java_trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c <= ' ')
+}
+
 /// Boolean text under decision D12: `true` / `false` in any case, surrounding whitespace
 /// ignored; anything else is an error (Flink would read it as `false`).
 pub fn parse_boolean(s: &str) -> Option<bool> {

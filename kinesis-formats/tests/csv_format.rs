@@ -472,6 +472,14 @@ fn lenient_read_forms() {
             Value::Timestamp(ts("2020-12-30 12:13:14.123456")),
         ]
     );
+    // Java's trim() also strips control chars around a timestamp.
+    assert_eq!(
+        dec(
+            &csv(&[("ts", "TIMESTAMP(3)")], &[]),
+            "\u{1}2020-12-30 12:13:14\u{1}"
+        ),
+        Some(vec![Value::Timestamp(ts("2020-12-30 12:13:14"))])
+    );
     // TIME is truncated (not rounded) to its precision.
     let t0 = csv(&[("t", "TIME(0)")], &[]);
     assert_eq!(
@@ -530,6 +538,8 @@ fn invalid_input_for_every_type_is_a_clear_error() {
         ("TIMESTAMP(3)", "2020-12-30T12:13:14"),
         ("TIMESTAMP(3)", "2020-12-30 12:13"),
         ("TIMESTAMP(3)", "2020-12-30 12:13:14Z"),
+        // Java's trim() strips chars <= ' ' only, not Unicode spaces.
+        ("TIMESTAMP(3)", "2020-12-30 12:13:14\u{2003}"),
         ("TIMESTAMP_LTZ(3)", "2020-12-30 12:13:14"),
         ("TIMESTAMP_LTZ(3)", "2020-12-30 12:13:14+0800"),
         ("BYTES", "!!!"),
