@@ -1352,7 +1352,24 @@ fn auto_chain_stops_at_a_provider_that_is_set_up_but_broken() {
     assert_eq!(sts.count(), 1);
     assert_eq!(ctr.count(), 0);
 
-    // 3. Without the web identity variables the same environment yields the profile: the
+    // 3. AWS_PROFILE naming a profile the files lack is a mistake, not "nothing here".
+    let e = env(&[
+        ("HOME", home.to_str().unwrap()),
+        ("AWS_PROFILE", "prdo"),
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &full_uri),
+    ]);
+    let err = credentials::from_spec(&CredentialsSpec::Auto, e)
+        .unwrap()
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("profile 'prdo' not found") && err.contains("selected by AWS_PROFILE"),
+        "{err}"
+    );
+    assert_eq!(ctr.count(), 0);
+
+    // 4. Without those variables the same environment yields the profile: the
     // providers above only passed because they had nothing, not because they failed.
     let e = env(&[
         ("HOME", home.to_str().unwrap()),

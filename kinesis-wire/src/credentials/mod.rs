@@ -21,8 +21,9 @@
 //! A provider that finds nothing to use (variable unset, no profile file or profile, not on
 //! EC2) answers [`CredentialsError::NotFound`] and the chain asks the next one. A provider
 //! that is set up but fails (the web identity token file cannot be read, STS refuses the
-//! role, a profile has an access key but no secret, `credential_process` exits non-zero,
-//! the container URI is not allowed) answers [`CredentialsError::Failed`], and the chain
+//! role, a profile has an access key but no secret, `AWS_PROFILE` names a profile the files
+//! do not define, `credential_process` exits non-zero, the container URI is not allowed)
+//! answers [`CredentialsError::Failed`], and the chain
 //! **stops there** with that provider's error. This is what the AWS SDK for Rust
 //! (`aws-config`) and botocore (the AWS CLI) do. The Java SDKs behind Flink's `AUTO` log
 //! such a failure and try the next provider instead; we deliberately do not: falling

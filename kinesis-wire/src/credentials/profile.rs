@@ -199,6 +199,17 @@ impl ProfileProvider {
             .or_else(|| self.home().map(|h| h.join(".aws").join("config")))
     }
 
+    /// Who chose the profile name, when someone did (`None`: the implicit `default`).
+    fn profile_name_source(&self) -> Option<&'static str> {
+        if self.name.as_deref().is_some_and(|n| !n.trim().is_empty()) {
+            Some("aws.credentials.profile.name")
+        } else if self.env_nonblank("AWS_PROFILE").is_some() {
+            Some("AWS_PROFILE")
+        } else {
+            None
+        }
+    }
+
     fn profile_name(&self) -> String {
         self.name
             .clone()
@@ -234,9 +245,17 @@ impl Provider for ProfileProvider {
             });
         }
         if !files.profiles.contains_key(&name) {
-            return Err(CredentialsError::NotFound {
-                provider: NAME,
-                reason: format!("profile '{name}' not found in {}", files.sources_text()),
+            let reason = format!("profile '{name}' not found in {}", files.sources_text());
+            // A profile the user named (option or AWS_PROFILE) that the files lack is most
+            // likely a typo: stop the default chain here instead of silently moving on to
+            // the container or instance role. A missing implicit `default` is just "nothing
+            // here".
+            return Err(match self.profile_name_source() {
+                Some(chosen_by) => failed(format!("{reason}; it was selected by {chosen_by}")),
+                None => CredentialsError::NotFound {
+                    provider: NAME,
+                    reason,
+                },
             });
         }
         let resolver = Resolver {
