@@ -355,6 +355,19 @@ enum FieldError {
         expected: usize,
         actual: usize,
     },
+    /// A bad ARRAY element or nested ROW field.
+    Element(Box<ElementError>),
+}
+
+struct ElementError {
+    /// `[i]` for an array element, `.name` for a nested field.
+    path: String,
+    expected: String,
+    text: String,
+    /// Address of the element text, to find its byte offset when it is a slice of the
+    /// message (it is not when quotes or escapes were removed).
+    addr: usize,
+    reason: &'static str,
 }
 
 impl FieldError {
@@ -364,7 +377,21 @@ impl FieldError {
             FieldError::Arity { expected, actual } => Cow::Owned(format!(
                 "Row length mismatch. {expected} fields expected but was {actual}."
             )),
+            FieldError::Element(e) => Cow::Borrowed(e.reason),
         }
+    }
+}
+
+fn element_error(path: String, t: &DataType, part: &str, e: FieldError) -> FieldError {
+    match e {
+        FieldError::Bad(reason) => FieldError::Element(Box::new(ElementError {
+            path,
+            expected: t.to_string(),
+            text: shorten(part, 100),
+            addr: part.as_ptr() as usize,
+            reason,
+        })),
+        other => other,
     }
 }
 
@@ -581,8 +608,11 @@ impl CsvCodec {
                     return Ok(Value::Array(Vec::new()));
                 }
                 let mut items = Vec::new();
-                for part in s.split(self.array_delim.as_str()) {
-                    items.push(self.convert_element(et, part)?);
+                for (i, part) in s.split(self.array_delim.as_str()).enumerate() {
+                    items.push(
+                        self.convert_element(et, part)
+                            .map_err(|e| element_error(format!("[{i}]"), et, part, e))?,
+                    );
                 }
                 Ok(Value::Array(items))
             }
@@ -604,7 +634,11 @@ impl CsvCodec {
                 let mut values = Vec::with_capacity(fields.len());
                 for f in fields {
                     match split.next() {
-                        Some(part) => values.push(self.convert_element(&f.data_type, part)?),
+                        Some(part) => {
+                            values.push(self.convert_element(&f.data_type, part).map_err(|e| {
+                                element_error(format!(".{}", f.name), &f.data_type, part, e)
+                            })?)
+                        }
                         None => values.push(Value::Null),
                     }
                 }
@@ -687,12 +721,27 @@ impl CsvCodec {
             } else {
                 match self.convert_field(&f.data_type, &text) {
                     Ok(v) => v,
-                    Err(e) => {
-                        if self.opts.ignore_parse_errors {
-                            Value::Null
+                    Err(_) if self.opts.ignore_parse_errors => Value::Null,
+                    Err(FieldError::Element(e)) => {
+                        // The element's own offset when its text is a slice of the message,
+                        // else the field's.
+                        let base = s.as_ptr() as usize;
+                        let offset = if (base..base + s.len()).contains(&e.addr) {
+                            e.addr - base
                         } else {
-                            return Err(self.field_error(f, &text, field_start, &e.reason()));
-                        }
+                            field_start
+                        };
+                        return Err(FormatError::Field {
+                            format: "csv",
+                            column: format!("{}{}", f.name, e.path),
+                            expected: e.expected,
+                            text: e.text,
+                            offset,
+                            reason: e.reason.to_string(),
+                        });
+                    }
+                    Err(e) => {
+                        return Err(self.field_error(f, &text, field_start, &e.reason()));
                     }
                 }
             };

@@ -27,7 +27,7 @@ pub enum FormatError {
     },
     /// A field whose text does not parse as its column type.
     Field {
-        /// `csv` or `json`.
+        /// `csv`, `json` or `avro`.
         format: &'static str,
         /// Column name; nested positions as `a.b`, `tags[2]`.
         column: String,
@@ -35,7 +35,8 @@ pub enum FormatError {
         expected: String,
         /// The offending text (shortened to 100 bytes).
         text: String,
-        /// Byte offset of the field in the message.
+        /// Byte offset of the offending value in the message (for a csv ARRAY element or
+        /// nested ROW field inside a field whose quotes or escapes were undone: the field's).
         offset: usize,
         /// What is wrong.
         reason: String,

@@ -558,15 +558,30 @@ fn invalid_input_for_every_type_is_a_clear_error() {
                 offset,
                 ..
             } => {
-                assert_eq!(column, "col", "{t} {bad}");
-                assert_eq!(expected, &DataType::parse(t).unwrap().to_string());
-                assert_eq!(text, bad);
-                assert_eq!(*offset, 2, "{t} {bad}");
+                // A bad element is named by its position, type, text and byte.
+                let want = match t {
+                    "ARRAY<INT>" => ("col[1]".to_string(), "INT".to_string(), "x", 5),
+                    "ROW<a INT, b INT>" => ("col.b".to_string(), "INT".to_string(), "x", 5),
+                    _ => (
+                        "col".to_string(),
+                        DataType::parse(t).unwrap().to_string(),
+                        bad,
+                        2,
+                    ),
+                };
+                assert_eq!(
+                    (column, expected, text.as_str(), *offset),
+                    (&want.0, &want.1, want.2, want.3),
+                    "{t} {bad}"
+                );
             }
             other => panic!("{t} {bad}: {other:?}"),
         }
         let s = e.to_string();
-        assert!(s.contains("col") && s.contains(bad), "{s}");
+        assert!(
+            s.contains("col") && s.contains(bad.rsplit(';').next().unwrap()),
+            "{s}"
+        );
         // Under ignore-parse-errors the field becomes null.
         let lenient = csv(
             &[("id", "INT"), ("col", t)],
@@ -703,6 +718,20 @@ fn array_element_delimiter_option() {
     let text = enc(&f, row.clone());
     assert_eq!(text, "x;y|-|z,1|2020-01-02");
     assert_eq!(dec(&f, &text), Some(row));
+    // Elements of an unquoted field, and of a field whose quotes were undone (the offset is
+    // then the field's).
+    let e = f.decode(b"a|b,1|x").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Failed to deserialize CSV row: Fail to deserialize at field: r.b. Expected DATE, \
+         got 'x' at byte 6: not a date (yyyy-[m]m-[d]d)"
+    );
+    let e = f.decode(b"a,\"1|\"\"\"").unwrap_err();
+    assert!(
+        matches!(&e, FormatError::Field { column, text, offset: 2, .. }
+            if column == "r.b" && text == "\""),
+        "{e:?}"
+    );
     // Flink's nested arity rule: fewer parts than the ROW has fields is an error naming the
     // column; extra parts are ignored; an empty (or blank) text is a null ROW and an empty
     // ARRAY (Jackson emits no elements).
