@@ -1,6 +1,6 @@
 //! Credential providers against loopback responders (STS, IMDS, container, SSO portal).
 
-#[path = "credentials_support.rs"]
+#[path = "credentials_support/mod.rs"]
 mod support;
 
 use std::path::PathBuf;
@@ -2143,4 +2143,52 @@ fn many_requests_rejecting_the_same_credentials_cause_one_refresh() {
     assert_eq!(p.credentials().unwrap().access_key_id, "ASIA3");
     p.invalidate();
     assert_eq!(p.credentials().unwrap().access_key_id, "ASIA4");
+}
+
+#[test]
+fn imds_without_role_or_enabled_service_and_assume_role_without_names() {
+    // An instance without a role: "nothing here", so AUTO may report it with the rest.
+    let no_role = Responder::start(|req| match req.method.as_str() {
+        "PUT" => (200, "tok".into()),
+        _ => (404, String::new()),
+    });
+    let e = env(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &no_role.url)]);
+    let err = ImdsProvider::new(e, &ProviderContext::default())
+        .credentials()
+        .unwrap_err();
+    assert!(
+        matches!(err, CredentialsError::NotFound { .. }) && err.to_string().contains("no IAM role"),
+        "{err}"
+    );
+    // IMDS turned off on the instance (token PUT answers 403): said so, not retried.
+    let off = Responder::start(|_| (403, String::new()));
+    let e = env(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &off.url)]);
+    let err = ImdsProvider::new(e, &ProviderContext::default())
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("HTTP 403") && err.contains("disabled"),
+        "{err}"
+    );
+    assert_eq!(off.count(), 1);
+    // ASSUME_ROLE needs a role ARN and a session name (SDK v1's message, with the options).
+    for (arn, session) in [("", "s"), ("arn:aws:iam::1:role/r", "")] {
+        let spec = CredentialsSpec::AssumeRole {
+            role_arn: arn.into(),
+            session_name: session.into(),
+            external_id: None,
+            sts_endpoint: Some("http://127.0.0.1:9".into()),
+            provider: Box::new(basic("A", "s")),
+        };
+        let err = credentials::from_spec(&spec, env(&[]))
+            .unwrap()
+            .credentials()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("You must specify a value for roleArn and roleSessionName"),
+            "{err}"
+        );
+    }
 }

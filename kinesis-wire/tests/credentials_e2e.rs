@@ -6,7 +6,7 @@
 //! credentials must be visible with the same credentials and invisible with another's. That
 //! fails if a provider handed out the wrong credentials.
 
-#[path = "credentials_support.rs"]
+#[path = "credentials_support/mod.rs"]
 mod support;
 
 use std::sync::Arc;

@@ -1,5 +1,6 @@
 //! A tiny loopback HTTP responder for the credentials tests (STS, IMDS, container, SSO).
-//! Included by the `credentials*.rs` tests with `#[path]`; on its own it holds no tests.
+//! Included by the `credentials*.rs` tests with `#[path]`; kept in a directory so cargo does
+//! not build it as a test binary of its own.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
