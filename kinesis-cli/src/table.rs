@@ -92,6 +92,19 @@ pub fn client_config(global: &Global) -> Result<ClientConfig, CliError> {
 /// An options error in Flink's words, followed by the option at fault when Flink's
 /// message does not name it (e.g. "Invalid option batch size").
 pub fn options_error(e: &OptionsError) -> String {
+    if let OptionsError::Located {
+        error,
+        line,
+        column,
+        excerpt,
+    } = e
+    {
+        // The option's name goes with the message, before the DDL excerpt.
+        return format!(
+            "line {line}, column {column}: {}\n{excerpt}",
+            options_error(error)
+        );
+    }
     let text = e.to_string();
     match e.key() {
         Some(key) if !text.contains(key) => format!("{text} (option '{key}')"),
@@ -198,7 +211,10 @@ mod tests {
         let mut g = global(&[]);
         g.table_file = Some(file.0.clone());
         let e = load(&g, &[]).unwrap_err().to_string();
-        assert!(e.contains("Invalid option batch size"), "{e}");
+        assert!(
+            e.contains(": line 2, column 78: Invalid option batch size. Must be a positive integer (option 'sink.batch.max-size')\n2 | "),
+            "{e}"
+        );
         g.options = vec![
             ("aws.endpoint".into(), "http://127.0.0.1:9".into()),
             ("sink.batch.max-size".into(), "10".into()),

@@ -69,6 +69,100 @@ struct Parser<'a> {
     /// Byte ranges of sensitive option values (see [`secret_ranges`]): masked in every
     /// excerpt and never described in a message.
     secrets: Vec<(usize, usize)>,
+    /// Where the statement's parts are, for errors found after parsing.
+    at: Positions,
+}
+
+/// Byte offsets of the parts of a `CREATE TABLE` text that validation errors are about.
+#[derive(Debug, Default)]
+pub(crate) struct Positions {
+    /// Column name → (name, type, metadata key string) offsets.
+    columns: BTreeMap<String, (usize, usize, Option<usize>)>,
+    watermark_column: Option<usize>,
+    partitioned_by: Option<usize>,
+    partition_keys: Vec<(String, usize)>,
+    /// Option key → (key, value) offsets.
+    options: BTreeMap<String, (usize, usize)>,
+    secrets: Vec<(usize, usize)>,
+}
+
+impl Positions {
+    /// `error` with the place in `src` it is about, when the DDL says that thing; an option
+    /// in `overridden` was not set by the DDL, so an error about it has no place here.
+    pub(crate) fn locate(
+        &self,
+        src: &str,
+        overridden: &dyn Fn(&str) -> bool,
+        error: OptionsError,
+    ) -> OptionsError {
+        let option_at = |key: &str, value: bool| {
+            if overridden(key) {
+                return None;
+            }
+            self.options
+                .get(key)
+                .map(|&(k, v)| if value { v } else { k })
+        };
+        let at = match &error {
+            OptionsError::Invalid { key, .. } => option_at(key, true),
+            OptionsError::UnsupportedOptions { keys, .. } => {
+                keys.iter().find_map(|(k, _)| option_at(k, false))
+            }
+            OptionsError::Schema { column, message } => {
+                let column_at = |c: &str| self.columns.get(c);
+                if message.contains("partition key") {
+                    match column {
+                        Some(c) => self
+                            .partition_keys
+                            .iter()
+                            .find(|(k, _)| k == c)
+                            .map(|(_, at)| *at),
+                        // Duplicates: the second mention of the first repeated key.
+                        None => self
+                            .partition_keys
+                            .iter()
+                            .enumerate()
+                            .find(|(i, (k, _))| {
+                                self.partition_keys[..*i].iter().any(|(e, _)| e == k)
+                            })
+                            .map(|(_, (_, at))| *at)
+                            .or(self.partitioned_by),
+                    }
+                } else if message.contains("rowtime attribute") {
+                    self.watermark_column
+                } else {
+                    column
+                        .as_deref()
+                        .and_then(column_at)
+                        .map(|&(name, ty, key)| {
+                            if message.starts_with("Invalid metadata key") {
+                                key.unwrap_or(name)
+                            } else if message.starts_with("Invalid data type") {
+                                ty
+                            } else {
+                                name
+                            }
+                        })
+                }
+            }
+            _ => None,
+        };
+        match at {
+            Some(at) => located(src, &self.secrets, at, error),
+            None => error,
+        }
+    }
+}
+
+/// `error` at byte offset `at` of `src`.
+fn located(src: &str, secrets: &[(usize, usize)], at: usize, error: OptionsError) -> OptionsError {
+    let (line, column, excerpt) = locate(src, secrets, at);
+    OptionsError::Located {
+        error: Box::new(error),
+        line,
+        column,
+        excerpt,
+    }
 }
 
 /// Why parsing stopped: problems were recorded, or a schema error (no position).
@@ -323,6 +417,25 @@ fn locate(src: &str, secrets: &[(usize, usize)], at: usize) -> (usize, usize, St
         text.push_str(&shown);
     }
     let text = text.trim_end_matches('\r');
+    // A long line (a one-line statement) is cut to a window around the caret.
+    let (text, pad) = {
+        const WIDTH: usize = 100;
+        let len = text.chars().count();
+        let caret = pad.chars().count();
+        if len <= WIDTH {
+            (text.to_string(), pad)
+        } else {
+            let start = caret.saturating_sub(WIDTH / 2).min(len - WIDTH);
+            let end = start + WIDTH;
+            let (lead, tail) = (
+                if start > 0 { "..." } else { "" },
+                if end < len { "..." } else { "" },
+            );
+            let window: String = text.chars().skip(start).take(WIDTH).collect();
+            let pad: String = " ".repeat(lead.len()) + &pad.chars().skip(start).collect::<String>();
+            (format!("{lead}{window}{tail}"), pad)
+        }
+    };
     let gutter = line_no.to_string();
     let blank = " ".repeat(gutter.len());
     (line_no, col, format!("{gutter} | {text}\n{blank} | {pad}^"))
@@ -338,6 +451,7 @@ fn secret_ranges(src: &str) -> Vec<(usize, usize)> {
         prev_end: 0,
         problems: Vec::new(),
         secrets: Vec::new(),
+        at: Positions::default(),
     };
     let mut ranges = Vec::new();
     // After a sensitive key: how many separators (`=`, `:`) were skipped.
@@ -391,22 +505,31 @@ fn secret_ranges(src: &str) -> Vec<(usize, usize)> {
 struct RawColumn {
     name: String,
     start: usize,
+    type_at: usize,
+    /// Where the `METADATA FROM` key string is.
+    key_at: Option<usize>,
     data_type: DataType,
     metadata: Option<(Option<String>, bool)>,
     comment: Option<String>,
 }
 
-/// Parses a `CREATE TABLE` statement into its parts (no option validation).
-pub(crate) fn parse(src: &str) -> Result<TableParts, OptionsError> {
+/// Parses a `CREATE TABLE` statement into its parts (no option validation), with the
+/// positions of those parts.
+pub(crate) fn parse(src: &str) -> Result<(TableParts, Positions), OptionsError> {
+    let secrets = secret_ranges(src);
     let mut p = Parser {
         src,
         pos: 0,
         prev_end: 0,
         problems: Vec::new(),
-        secrets: secret_ranges(src),
+        secrets: secrets.clone(),
+        at: Positions {
+            secrets,
+            ..Positions::default()
+        },
     };
     match parse_statement(&mut p) {
-        Ok(parts) if p.problems.is_empty() => Ok(parts),
+        Ok(parts) if p.problems.is_empty() => Ok((parts, p.at)),
         Err(Stop::Schema(e)) => Err(e),
         _ => Err(OptionsError::Syntax(p.problems)),
     }
@@ -449,6 +572,7 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
         if t.is_kw("WATERMARK") {
             p.next()?;
             p.expect_kw("FOR", "after WATERMARK")?;
+            p.at.watermark_column = Some(p.peek()?.start);
             let column = p.ident("the watermark's column")?;
             p.expect_kw("AS", "after WATERMARK FOR <column>")?;
             let expression = p.expression()?;
@@ -495,11 +619,14 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
     }
     let mut partition_keys = Vec::new();
     if p.peek()?.is_kw("PARTITIONED") {
-        p.next()?;
+        p.at.partitioned_by = Some(p.next()?.start);
         p.expect_kw("BY", "after PARTITIONED")?;
         p.expect_punct('(', "after PARTITIONED BY")?;
         loop {
-            partition_keys.push(p.ident("a partition column")?);
+            let key_at = p.peek()?.start;
+            let key = p.ident("a partition column")?;
+            p.at.partition_keys.push((key.clone(), key_at));
+            partition_keys.push(key);
             let t = p.next()?;
             if t.is_punct(',') {
                 continue;
@@ -584,6 +711,7 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
                 );
             }
             positions.insert(key.clone(), key_at);
+            p.at.options.insert(key.clone(), (key_at, t.start));
             options.insert(key, value);
             let t = p.peek()?;
             if t.is_punct(',') {
@@ -726,6 +854,7 @@ fn parse_column(p: &mut Parser<'_>) -> PResult<RawColumn> {
         }
     };
     let mut metadata = None;
+    let mut key_at = None;
     let mut comment = None;
     loop {
         let t = p.peek()?;
@@ -741,7 +870,9 @@ fn parse_column(p: &mut Parser<'_>) -> PResult<RawColumn> {
             let mut key = None;
             if p.peek()?.is_kw("FROM") {
                 p.next()?;
-                key = Some(p.string("the metadata key after FROM")?.0);
+                let (text, at) = p.string("the metadata key after FROM")?;
+                key = Some(text);
+                key_at = Some(at);
             }
             let mut is_virtual = false;
             if p.peek()?.is_kw("VIRTUAL") {
@@ -769,6 +900,8 @@ fn parse_column(p: &mut Parser<'_>) -> PResult<RawColumn> {
     Ok(RawColumn {
         name,
         start,
+        type_at,
+        key_at,
         data_type,
         metadata,
         comment,
@@ -801,6 +934,8 @@ fn finish(
             );
         }
         seen.insert(c.name.clone(), c.start);
+        p.at.columns
+            .insert(c.name.clone(), (c.start, c.type_at, c.key_at));
         let kind = match c.metadata {
             None => ColumnKind::Physical,
             Some((key, is_virtual)) => {
@@ -808,8 +943,11 @@ fn finish(
                 match MetadataKey::from_key(&key_text) {
                     Some(key) => ColumnKind::Metadata { key, is_virtual },
                     None => {
-                        return Err(Stop::Schema(unknown_metadata_key(
-                            &name, &c.name, &key_text,
+                        return Err(Stop::Schema(located(
+                            p.src,
+                            &p.secrets,
+                            c.key_at.unwrap_or(c.start),
+                            unknown_metadata_key(&name, &c.name, &key_text),
                         )));
                     }
                 }

@@ -55,6 +55,18 @@ pub enum OptionsError {
     Invalid { key: String, message: String },
     /// The format (`csv`, `json`, ...) rejected its options.
     Format { format: String, message: String },
+    /// `error`, found while validating a `CREATE TABLE` text, about something the text
+    /// says (a column, a PARTITIONED BY key, an option): shown as `line L, column C:`, the
+    /// error, and an excerpt with a caret, like a syntax error.
+    Located {
+        error: Box<OptionsError>,
+        /// 1-based line of the DDL text.
+        line: usize,
+        /// 1-based column (in characters).
+        column: usize,
+        /// The line with a caret under the column (sensitive values masked).
+        excerpt: String,
+    },
 }
 
 impl OptionsError {
@@ -71,7 +83,31 @@ impl OptionsError {
     pub fn key(&self) -> Option<&str> {
         match self {
             OptionsError::Invalid { key, .. } => Some(key),
+            OptionsError::Located { error, .. } => error.key(),
             _ => None,
+        }
+    }
+
+    /// The error without its DDL position (see [`OptionsError::Located`]): what to match
+    /// on, whichever way the table was defined.
+    ///
+    /// ```
+    /// use kinesis_options::{OptionsError, TableDef};
+    /// let err = TableDef::from_ddl("CREATE TABLE t (a INT)
+    ///     WITH ('stream' = 's', 'format' = 'csv', 'aws.region' = 'us-east-1',
+    ///           'sink.batch.max-size' = '0')").unwrap_err();
+    /// // Where the DDL sets the value at fault, then Flink's message, then an excerpt.
+    /// let text = err.to_string();
+    /// assert!(text.starts_with("line 3, column "), "{text}");
+    /// assert!(text.contains(": Invalid option batch size."), "{text}");
+    /// assert_eq!(err.without_location().to_string(),
+    ///            "Invalid option batch size. Must be a positive integer");
+    /// assert!(matches!(err.without_location(), OptionsError::Invalid { .. }));
+    /// ```
+    pub fn without_location(&self) -> &OptionsError {
+        match self {
+            OptionsError::Located { error, .. } => error.without_location(),
+            other => other,
         }
     }
 
@@ -125,6 +161,12 @@ impl fmt::Display for OptionsError {
             }
             OptionsError::Invalid { message, .. } => f.write_str(message),
             OptionsError::Format { message, .. } => f.write_str(message),
+            OptionsError::Located {
+                error,
+                line,
+                column,
+                excerpt,
+            } => write!(f, "line {line}, column {column}: {error}\n{excerpt}"),
         }
     }
 }

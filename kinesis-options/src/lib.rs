@@ -26,8 +26,11 @@
 //!
 //! # Building a table
 //!
-//! - [`TableDef::from_ddl`]: a `CREATE TABLE` statement; syntax errors give line, column
-//!   and an excerpt with a caret, and say what is missing where.
+//! - [`TableDef::from_ddl`]: a `CREATE TABLE` statement. Syntax errors give line, column
+//!   and an excerpt with a caret, and say what is missing where; validation errors about
+//!   something the text says (a column, a PARTITIONED BY key, an option's key or value)
+//!   carry its place too ([`OptionsError::Located`]; [`OptionsError::without_location`]
+//!   gives Flink's bare error).
 //! - [`TableDef::from_ddl_with_overrides`]: the same with `key = value` overrides merged
 //!   into `WITH (...)` before validation (the CLI's `-X`).
 //! - [`TableDef::from_options`] / [`TableDef::from_options_partitioned`]: columns and an

@@ -251,11 +251,17 @@ impl TableDef {
         K: Into<String>,
         V: Into<String>,
     {
-        let mut parts = ddl::parse(text)?;
+        let (mut parts, positions) = ddl::parse(text)?;
+        let mut overridden = HashSet::new();
         for (k, v) in overrides {
-            parts.options.insert(k.into(), v.into());
+            let k = k.into();
+            overridden.insert(k.clone());
+            parts.options.insert(k, v.into());
         }
+        // An error about something the DDL says points at it (an overridden option is
+        // not the DDL's).
         TableDef::validate(parts)
+            .map_err(|e| positions.locate(text, &|k| overridden.contains(k), e))
     }
 
     /// Builds and validates a table from columns and an option map (no DDL), without

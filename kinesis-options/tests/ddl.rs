@@ -10,6 +10,14 @@ fn ddl(body: &str) -> Result<TableDef, OptionsError> {
     TableDef::from_ddl(&format!("CREATE TABLE t ({body}) {WITH}"))
 }
 
+/// Line and column of a validation error found in a DDL text.
+fn at(e: &OptionsError) -> Option<(usize, usize)> {
+    match e {
+        OptionsError::Located { line, column, .. } => Some((*line, *column)),
+        _ => None,
+    }
+}
+
 fn problems(e: OptionsError) -> Vec<(usize, usize, String)> {
     match e {
         OptionsError::Syntax(p) => p
@@ -199,18 +207,23 @@ fn metadata_columns() {
     );
 
     let e = ddl("a INT, m STRING METADATA FROM 'partition-key' VIRTUAL").unwrap_err();
+    assert_eq!(at(&e), Some((1, 47)), "{e}");
     assert_eq!(
-        e.to_string(),
+        e.without_location().to_string(),
         "Invalid metadata key 'partition-key' in column 'm' of table 't'. The DynamicTableSource class 'org.apache.flink.streaming.connectors.kinesis.table.KinesisDynamicSource' supports the following metadata keys for reading:\ntimestamp\nsequence-number\nshard-id"
     );
     let e = ddl("a INT, m INT METADATA FROM 'timestamp' VIRTUAL").unwrap_err();
+    assert_eq!(at(&e), Some((1, 26)), "{e}");
     assert_eq!(
-        e.to_string(),
+        e.without_location().to_string(),
         "Invalid data type for metadata column 'm' with metadata key 'timestamp' of table 't'. The column cannot be declared as 'INT' because the type must be castable from metadata type 'TIMESTAMP_LTZ(3) NOT NULL'."
     );
-    assert!(matches!(e, OptionsError::Schema { column: Some(ref c), .. } if c == "m"));
+    assert!(
+        matches!(e.without_location(), OptionsError::Schema { column: Some(ref c), .. } if c == "m")
+    );
     let e = ddl("a INT, `shard-id` ARRAY<INT> METADATA VIRTUAL").unwrap_err();
     assert!(e
+        .without_location()
         .to_string()
         .starts_with("Invalid data type for metadata column 'shard-id' of table 't'."));
     // TIMESTAMP(3) can hold the TIMESTAMP_LTZ(3) metadata (seed example).
@@ -226,10 +239,10 @@ fn watermark_is_kept() {
     let t = ddl("ts TIMESTAMP(3), WATERMARK FOR `ts` AS f(ts, 1), b INT").unwrap();
     assert_eq!(t.watermark().unwrap().expression, "f(ts, 1)");
     assert_eq!(t.columns().len(), 2);
+    let e = ddl("a INT, WATERMARK FOR ts AS ts").unwrap_err();
+    assert_eq!(at(&e), Some((1, 38)), "{e}");
     assert_eq!(
-        ddl("a INT, WATERMARK FOR ts AS ts")
-            .unwrap_err()
-            .to_string(),
+        e.without_location().to_string(),
         "The rowtime attribute field 'ts' is not defined in the table schema."
     );
 }
@@ -399,8 +412,10 @@ WITH ('stream' = 'orders', 'format' = 'json', 'sink.batch.max-size' = '0')";
 
 #[test]
 fn overrides_are_merged_before_validation() {
+    let e = TableDef::from_ddl(NEEDS_OVERRIDES).unwrap_err();
+    assert_eq!(at(&e), Some((7, 71)), "{e}");
     assert_eq!(
-        TableDef::from_ddl(NEEDS_OVERRIDES).unwrap_err().to_string(),
+        e.without_location().to_string(),
         "Invalid option batch size. Must be a positive integer"
     );
     let t = TableDef::from_ddl_with_overrides(
@@ -530,4 +545,84 @@ fn secrets_never_appear_in_ddl_errors() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("found the string 'orders'"), "{e}");
+}
+
+#[test]
+fn validation_errors_point_into_the_ddl() {
+    let text = "CREATE TABLE t (
+  name STRING,
+  ts TIMESTAMP(3)
+)
+PARTITIONED BY (name, nope, ts)
+WITH ('stream' = 's', 'format' = 'csv', 'aws.region' = 'us-east-1')";
+    let e = TableDef::from_ddl(text).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 5, column 23: The following partition keys are not present in the table: nope\n\
+         5 | PARTITIONED BY (name, nope, ts)\n  |                       ^"
+    );
+    let e = TableDef::from_ddl(&text.replace("nope, ", "")).unwrap_err();
+    assert_eq!(at(&e), Some((5, 23)), "{e}");
+    assert!(e
+        .without_location()
+        .to_string()
+        .ends_with("not supported by Kinesis: ts"));
+    let e = TableDef::from_ddl(&text.replace("nope, ts", "name")).unwrap_err();
+    assert_eq!(at(&e), Some((5, 23)), "{e}");
+    assert_eq!(
+        e.without_location().to_string(),
+        "The sequence of partition keys cannot contain duplicates"
+    );
+    // Options: a bad value points at the value, an unknown key at the key.
+    let opts = |more: &str| {
+        format!(
+            "CREATE TABLE t (a INT)\nWITH ('stream' = 's', 'format' = 'csv',\n  'aws.region' = 'us-east-1',{more})"
+        )
+    };
+    let e = TableDef::from_ddl(&opts("\n  'scan.stream.initpos' = 'latest'")).unwrap_err();
+    assert_eq!(at(&e), Some((4, 27)), "{e}");
+    assert_eq!(e.key(), Some("scan.stream.initpos"));
+    let e = TableDef::from_ddl(&opts("\n  'scan.stream.initpos.timestamp' = '0'")).unwrap_err();
+    assert_eq!(at(&e), Some((4, 3)), "{e}");
+    assert!(matches!(
+        e.without_location(),
+        OptionsError::UnsupportedOptions { .. }
+    ));
+    // A deprecated key the user wrote is where its value is.
+    let e = TableDef::from_ddl(&opts(" 'sink.producer.collection-max-size' = '0'")).unwrap_err();
+    assert_eq!(at(&e), Some((3, 69)), "{e}");
+    // Not in the DDL: an overridden option, a missing one, a rule about no single place.
+    let e = TableDef::from_ddl_with_overrides(
+        &opts(" 'sink.batch.max-size' = '9'"),
+        [("sink.batch.max-size", "0")],
+    )
+    .unwrap_err();
+    assert_eq!(at(&e), None);
+    assert_eq!(
+        e.to_string(),
+        "Invalid option batch size. Must be a positive integer"
+    );
+    let e = TableDef::from_ddl("CREATE TABLE t (a INT) WITH ('format' = 'csv')").unwrap_err();
+    assert!(matches!(e, OptionsError::MissingOptions(_)), "{e:?}");
+    // A secret on the line of the fault is masked; a long line is cut around the caret.
+    let long = "CREATE TABLE t (a INT) WITH ('stream' = 's', 'format' = 'csv', 'aws.region' = 'us-east-1', 'aws.credentials.basic.accesskeyid' = 'AK', 'aws.credentials.basic.secretkey' = 'S3CR3T', 'sink.batch.max-size' = '0', 'scan.shard.getrecords.maxretries' = '3', 'scan.shard.getiterator.maxretries' = '3', 'scan.list.shards.maxretries' = '3')";
+    let e = TableDef::from_ddl(long).unwrap_err();
+    let OptionsError::Located {
+        excerpt, column, ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert!(!e.to_string().contains("S3CR3T"), "{e}");
+    let (shown, caret) = excerpt.split_once('\n').unwrap();
+    assert!(
+        shown.starts_with("1 | ...") && shown.ends_with("..."),
+        "{shown}"
+    );
+    assert!(shown.chars().count() < 120, "{shown}");
+    assert!(
+        shown[caret.find('^').unwrap()..].starts_with("'0', 'scan"),
+        "caret under the value: {excerpt}"
+    );
+    assert_eq!(*column, long.rfind("'0'").unwrap() + 1);
 }
