@@ -1416,8 +1416,10 @@ impl JsonCodec {
         }
         let big = self.big_decimal_floats;
         let bad = |reason: &str| -> Fail {
+            // The text as sent (a number's literal, not Jackson's re-rendering of it).
             let text = match tok {
                 Tok::Compound(raw) => Cow::Borrowed(*raw),
+                Tok::Num(n, _) => Cow::Borrowed(num_str(n)),
                 other => tok_text(other, big),
             };
             self.field_fail(column, t, &text, at, reason)
@@ -1594,7 +1596,15 @@ fn wide_int<T: TryFrom<i64>>(tok: &Tok<'_>, big: bool) -> Option<T> {
         Tok::Num(n, false) => text::parse_java_int_bytes(n),
         Tok::Num(n, true) => {
             let f: f64 = num_str(n).parse().ok()?;
-            if f.is_finite() && f >= i64::MIN as f64 && f <= i64::MAX as f64 {
+            // Jackson's canConvertToInt/Long compares the untruncated value with the type's
+            // range (so -2147483648.9 is no INT), then truncates.
+            let fits = |x: f64| {
+                x.is_finite()
+                    && x >= i64::MIN as f64
+                    && x <= i64::MAX as f64
+                    && T::try_from(x as i64).is_ok()
+            };
+            if fits(f.floor()) && fits(f.ceil()) {
                 T::try_from(f.trunc() as i64).ok()
             } else {
                 text::parse_java_int(&tok_text(tok, big))

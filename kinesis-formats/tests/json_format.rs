@@ -258,6 +258,11 @@ fn lenient_read_forms_flink_accepts() {
             Value::TinyInt(12),
         ]
     );
+    let ints = json(&[("i", "INT"), ("l", "BIGINT")], &[]);
+    assert_eq!(
+        dec(&ints, r#"{"i":-2147483648.0,"l":-1.5e3}"#),
+        Some(vec![Value::Int(i32::MIN), Value::BigInt(-1500)])
+    );
     assert!(matches!(row[7], Value::Double(x) if x.is_nan()));
     assert_eq!(row[8], Value::Float(1.5));
     // Java's hexadecimal float literals, which parseDouble/parseFloat accept, in strings.
@@ -368,6 +373,9 @@ fn invalid_input_for_every_type_is_a_clear_error() {
         ("INT", r#""abc""#),
         ("INT", "true"),
         ("BIGINT", "92233720368547758070"),
+        // Jackson checks the range before truncating.
+        ("INT", "-2147483648.9"),
+        ("INT", "2147483647.5"),
         ("FLOAT", r#""one""#),
         ("DOUBLE", "[1]"),
         ("DECIMAL(10, 2)", r#""1,5""#),
