@@ -652,6 +652,15 @@ fn profile_static_session_token_config_sections_and_aws_profile() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("profile 'missing' not found"), "{err}");
+    let err = prof(None, env(&[])).unwrap_err().to_string();
+    assert!(err.contains("HOME is not set"), "{err}");
+    let err = prof(None, env(&[("HOME", "/nonexistent-home")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no profile file found (looked for /nonexistent-home/.aws/credentials, /nonexistent-home/.aws/config)"),
+        "{err}"
+    );
     // aws.credentials.profile.path replaces the credentials file.
     let other = home.join("elsewhere");
     write(

@@ -239,9 +239,16 @@ impl Provider for ProfileProvider {
                 .iter()
                 .filter_map(|p| p.as_ref().map(|p| p.display().to_string()))
                 .collect();
+            let reason = if looked.is_empty() {
+                "no profile file to look for: HOME is not set, nor are \
+                 AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE"
+                    .to_string()
+            } else {
+                format!("no profile file found (looked for {})", looked.join(", "))
+            };
             return Err(CredentialsError::NotFound {
                 provider: NAME,
-                reason: format!("no profile file found (looked for {})", looked.join(", ")),
+                reason,
             });
         }
         if !files.profiles.contains_key(&name) {
