@@ -2176,3 +2176,39 @@ fn imds_without_role_or_enabled_service_and_assume_role_without_names() {
         );
     }
 }
+
+#[test]
+fn container_full_uri_over_https_with_a_custom_ca() {
+    let (url, served) = support::https_responder(4, || {
+        r#"{"AccessKeyId":"ASIACTRTLS","SecretAccessKey":"s","Token":"t"}"#.into()
+    });
+    let ca = support::fixture("ca.pem");
+    let e = env(&[
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            &format!("{url}/creds"),
+        ),
+        ("AWS_CA_BUNDLE", ca.to_str().unwrap()),
+    ]);
+    // Through AUTO, which picks up AWS_CA_BUNDLE from the environment source.
+    let _g = sys_lock();
+    let c = credentials::from_spec(&CredentialsSpec::Auto, e)
+        .unwrap()
+        .credentials()
+        .unwrap();
+    assert_eq!(c.access_key_id, "ASIACTRTLS");
+    // Without the CA the certificate is refused and no request gets through.
+    let e = env(&[(
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        &format!("{url}/creds"),
+    )]);
+    let err = ContainerProvider::new(e, &ProviderContext::default())
+        .credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.to_ascii_lowercase().contains("certificate") || err.contains("UnknownIssuer"),
+        "{err}"
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+}
