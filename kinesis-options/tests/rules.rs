@@ -150,14 +150,17 @@ fn v9_v12_start_position_rules() {
         )),
         v12_default.replace("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "yyyy-MM-dd'T'HH:mm")
     );
-    assert!(err(with(
-        at.clone(),
-        &[
-            ("scan.stream.initpos-timestamp", "0"),
-            ("scan.stream.initpos-timestamp-format", "InvalidPattern")
-        ]
-    ))
-    .starts_with("Invalid value given for initial timestamp"));
+    // An invalid pattern fails even for a valid number (Java's SimpleDateFormat throws first).
+    assert_eq!(
+        err(with(
+            at.clone(),
+            &[
+                ("scan.stream.initpos-timestamp", "0"),
+                ("scan.stream.initpos-timestamp-format", "InvalidPattern")
+            ]
+        )),
+        v12_default.replace("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "InvalidPattern")
+    );
     for (text, ms) in [
         ("2016-04-04T19:58:46.480-00:00", 1459799926480i64),
         ("1459799926.480", 1459799926480),
@@ -307,11 +310,13 @@ fn k1_to_k15_sink_rules_in_order() {
         "Invalid option batch size. Must be a positive integer"
     );
     // Sink parse errors come before unknown keys (Flink's step 2 precedes validateExcept).
-    assert!(err(with(
-        minimal(),
-        &[("sink.batch.max-size", "x"), ("bogus.key", "1")]
-    ))
-    .starts_with("Could not parse value 'x'"));
+    assert_eq!(
+        err(with(
+            minimal(),
+            &[("sink.batch.max-size", "x"), ("bogus.key", "1")]
+        )),
+        "Could not parse value 'x' for key 'sink.batch.max-size'."
+    );
     // Unknown keys before range checks.
     assert!(err(with(
         minimal(),
@@ -865,4 +870,47 @@ fn secrets_are_masked_everywhere() {
     // The Display form round-trips through the DDL parser (with the mask as the value).
     let again = TableDef::from_ddl(&t.to_string()).unwrap();
     assert_eq!(again.physical_row_type(), t.physical_row_type());
+}
+
+#[test]
+fn sink_retry_options_from_decisions() {
+    let t = table(with(
+        minimal(),
+        &[
+            ("sink.retry.backoff.base", "20"),
+            ("sink.retry.backoff.max", "900"),
+            ("sink.retry.backoff.expconst", "2.0"),
+            ("sink.retry.max-attempts", "7"),
+            ("aws.kinesis.client.user-agent-prefix", "my-app"),
+        ],
+    ))
+    .unwrap();
+    let k = t.sink_options();
+    assert_eq!(
+        k.retry,
+        kinesis_options::SinkRetryOptions {
+            base: Duration::from_millis(20),
+            max: Duration::from_millis(900),
+            expconst: 2.0,
+            max_attempts: 7,
+        }
+    );
+    assert_eq!(k.user_agent_prefix.as_deref(), Some("my-app"));
+    for key in [
+        "sink.retry.backoff.base",
+        "sink.retry.backoff.max",
+        "sink.retry.backoff.expconst",
+        "sink.retry.max-attempts",
+    ] {
+        let e = table(with(minimal(), &[(key, "-1")])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("Invalid value given for {key}. Must be a valid non-negative value.")
+        );
+        assert_eq!(e.key(), Some(key));
+        assert_eq!(
+            err(with(minimal(), &[(key, "often")])),
+            format!("Could not parse value 'often' for key '{key}'.")
+        );
+    }
 }
