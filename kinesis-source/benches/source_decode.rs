@@ -416,6 +416,18 @@ fn main() {
         serve(&args[i + 1], args[i + 2].parse().unwrap());
         return;
     }
+    if args.iter().any(|a| a == "--parse-only") {
+        // Diagnostic (for a profiler): kinesis-wire's GetRecords parse alone, 100 B records.
+        let body = response_body("csv", 100, Some("it-1"));
+        let mut out = kinesis_wire::model::GetRecordsPage::default();
+        let c0 = cpu_now();
+        for _ in 0..200 {
+            out = kinesis_wire::model::parse_get_records_page(&body, out.records).unwrap();
+        }
+        let ns = (cpu_now() - c0).as_nanos() as f64 / (200 * RECORDS_PER_RESPONSE) as f64;
+        println!("parse_get_records_page, 100 B records: {ns:.0} CPU ns/record");
+        return;
+    }
     let runs = if args.iter().any(|a| a == "--quick") {
         1
     } else {
