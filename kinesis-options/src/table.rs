@@ -679,6 +679,12 @@ fn resolved(o: &Effective, format: &FormatOptions) -> BTreeMap<String, String> {
                             .to_string(),
                         )
                     }
+                    // Flink reads it with Boolean.parseBoolean: anything but "true"
+                    // (any case) is false, as the typed value.
+                    "scan.shard.adaptivereads" => o
+                        .get(s.key)
+                        .map(|v| v.eq_ignore_ascii_case("true").to_string())
+                        .or(s.default.map(str::to_string)),
                     _ => o.get(s.key).or(s.default).map(|v| match s.value_type {
                         ValueType::Boolean => flink_bool(v)
                             .map(|b| b.to_string())

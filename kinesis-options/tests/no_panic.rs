@@ -176,6 +176,42 @@ proptest! {
         }
     }
 
+    /// A secret value never shows in an error, a Display or Debug form, the resolved
+    /// options or the validate summary, whether the table comes from a map or from DDL.
+    #[test]
+    fn secrets_never_leak(
+        mut options in option_map(),
+        secret in "Zq9[a-z]{8}",
+        key in prop::sample::select(vec![
+            "aws.credentials.basic.secretkey",
+            "aws.credentials.basic.sessiontoken",
+            "aws.credentials.role.provider.basic.secretkey",
+        ]),
+    ) {
+        options.retain(|(k, _)| k != key);
+        options.push((key.to_string(), secret.clone()));
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        let with: Vec<String> = options
+            .iter()
+            .map(|(k, v)| format!("{} = {}", quote(k), quote(v)))
+            .collect();
+        let ddl = format!("CREATE TABLE t (a STRING, b DOUBLE)\nWITH (\n{}\n)", with.join(",\n"));
+        let shown = |r: Result<TableDef, kinesis_options::OptionsError>| match r {
+            Ok(t) => format!("{t}{t:?}{:?}{}", t.resolved_options(), t.summary_json()),
+            Err(e) => format!("{e}{e:?}"),
+        };
+        let columns = vec![
+            Column::physical("a", DataType::parse("STRING").unwrap()),
+            Column::physical("b", DataType::parse("DOUBLE").unwrap()),
+        ];
+        for text in [
+            shown(TableDef::from_options("t", columns, options.clone())),
+            shown(TableDef::from_ddl(&ddl)),
+        ] {
+            prop_assert!(!text.contains(&secret), "{}", text);
+        }
+    }
+
     #[test]
     fn option_maps_never_panic(mut options in option_map(), partitioned in any::<bool>()) {
         options.push(("stream".into(), "s".into()));

@@ -914,3 +914,16 @@ fn sink_retry_options_from_decisions() {
         );
     }
 }
+
+#[test]
+fn adaptive_reads_use_java_parse_boolean() {
+    for (text, on) in [("true", true), ("TRUE", true), ("yes", false), ("1", false)] {
+        let t = table(with(minimal(), &[("scan.shard.adaptivereads", text)])).unwrap();
+        assert_eq!(t.source_options().adaptive_reads, on, "{text}");
+        assert_eq!(
+            t.resolved_options()["scan.shard.adaptivereads"],
+            on.to_string(),
+            "{text}"
+        );
+    }
+}
