@@ -9,8 +9,8 @@ use super::{Credentials, CredentialsError, Provider};
 /// ([`CredentialsError::Failed`]) stops the chain, since falling through would silently use
 /// other credentials than the ones the user set up (as in the AWS SDK for Rust and botocore;
 /// the Java SDKs fall through; see the [module docs](super) for why we do not). When no
-/// provider yields credentials,
-/// the error lists what each one said. The provider that won is asked first next time.
+/// provider yields credentials, the error lists what each one said. The provider that won
+/// is asked first next time.
 ///
 /// ```
 /// use std::sync::Arc;

@@ -23,8 +23,8 @@
 //! that is set up but fails (the web identity token file cannot be read, STS refuses the
 //! role, a profile has an access key but no secret, `AWS_PROFILE` names a profile the files
 //! do not define, `credential_process` exits non-zero, the container URI is not allowed)
-//! answers [`CredentialsError::Failed`], and the chain
-//! **stops there** with that provider's error. This is what the AWS SDK for Rust
+//! answers [`CredentialsError::Failed`], and the chain **stops there** with that provider's
+//! error. This is what the AWS SDK for Rust
 //! (`aws-config`) and botocore (the AWS CLI) do. The Java SDKs behind Flink's `AUTO` log
 //! such a failure and try the next provider instead; we deliberately do not: falling
 //! through can silently run the job as another identity (on EKS a broken web identity
