@@ -105,6 +105,8 @@ impl Positions {
         };
         let at = match &error {
             OptionsError::Invalid { key, .. } => option_at(key, true),
+            // The format's own errors are about the format named here.
+            OptionsError::Format { .. } => option_at("format", true),
             OptionsError::UnsupportedOptions { keys, .. } => {
                 keys.iter().find_map(|(k, _)| option_at(k, false))
             }
@@ -137,7 +139,7 @@ impl Positions {
                         .map(|&(name, ty, key)| {
                             if message.starts_with("Invalid metadata key") {
                                 key.unwrap_or(name)
-                            } else if message.starts_with("Invalid data type") {
+                            } else if message.to_ascii_lowercase().contains("type") {
                                 ty
                             } else {
                                 name

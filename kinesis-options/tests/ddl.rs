@@ -580,6 +580,18 @@ WITH ('stream' = 's', 'format' = 'csv', 'aws.region' = 'us-east-1')";
         e.without_location().to_string(),
         "The sequence of partition keys cannot contain duplicates"
     );
+    // The format's errors: an unsupported column type, an unknown format.
+    let e = TableDef::from_ddl(
+        "CREATE TABLE t (a INT,\n  m MAP<STRING, INT>)\nWITH ('stream' = 's', 'format' = 'csv', 'aws.region' = 'us-east-1')",
+    )
+    .unwrap_err();
+    assert_eq!(at(&e), Some((2, 5)), "{e}");
+    let e = TableDef::from_ddl(
+        "CREATE TABLE t (a INT)\nWITH ('stream' = 's', 'format' = 'nope', 'aws.region' = 'us-east-1')",
+    )
+    .unwrap_err();
+    assert_eq!(at(&e), Some((2, 34)), "{e}");
+    assert!(matches!(e.without_location(), OptionsError::Format { .. }));
     // Options: a bad value points at the value, an unknown key at the key.
     let opts = |more: &str| {
         format!(
