@@ -120,6 +120,14 @@ fn option_sets(format: &str) -> Vec<BTreeMap<String, String>> {
                 ("csv.field-delimiter", "|"),
                 ("csv.quote-character", "'"),
             ],
+            // Multi-byte delimiter, quote, escape and null literal.
+            &[
+                ("csv.field-delimiter", "§"),
+                ("csv.quote-character", "«"),
+                ("csv.escape-character", "€"),
+                ("csv.array-element-delimiter", "¦"),
+                ("csv.null-literal", "∅"),
+            ],
             &[
                 ("csv.disable-quote-character", "true"),
                 ("csv.array-element-delimiter", ","),
