@@ -53,6 +53,11 @@ fn init_logging(verbosity: i32) {
     if let Ok(filters) = std::env::var("RUST_LOG") {
         builder.parse_filters(&filters);
     }
+    // The HTTP stack logs raw request and response bytes at debug/trace, which include
+    // session tokens and STS secret keys: never let it print them, whatever RUST_LOG says.
+    for target in ["ureq", "ureq_proto"] {
+        builder.filter_module(target, level.min(log::LevelFilter::Info));
+    }
     builder.format(|buf, rec| {
         writeln!(
             buf,
