@@ -927,3 +927,49 @@ fn adaptive_reads_use_java_parse_boolean() {
         );
     }
 }
+
+/// Reference §2.1/§2.2: with a fault at every step, each step's error shows once the
+/// earlier faults are fixed, in this order.
+#[test]
+fn checks_run_in_flinks_order() {
+    let steps: &[(&str, &str, &str)] = &[
+        // 1. Format discovery and validation.
+        ("csv.field-delimiter", "ab", "Option 'csv.field-delimiter' must be a string with single character, but was: ab"),
+        // 2. Sink typed parsing while mapping deprecated options (C-033).
+        ("sink.fail-on-error", "abc", "Could not parse value 'abc' for key 'sink.fail-on-error'."),
+        // 3. Partition key generator construction (K2).
+        ("sink.partitioner", "order-test-unregistered", "Could not find and instantiate partitioner class 'order-test-unregistered'"),
+        // 4. Required options (`stream` is absent until this step is fixed).
+        ("stream", "", "One or more required options are missing.\n\nMissing required options are:\n\nstream"),
+        // 5. Unsupported options (D3).
+        ("bogus.key", "1", "Unsupported options found for 'kinesis'."),
+        // 6. Async sink ranges (K4).
+        ("sink.batch.max-size", "0", "Invalid option batch size. Must be a positive integer"),
+        // 7. AWS rules (V1).
+        ("aws.credentials.provider", "nope", "Invalid AWS Credential Provider Type set in config."),
+        // 8. HTTP client rules (K12).
+        ("sink.http-client.protocol.version", "HTTP3", "Invalid value given for HTTP protocol. Must be HTTP1_1 or HTTP2."),
+        // 9. Source rules: V5, V10, V13, then the shard assigner.
+        ("scan.stream.recordpublisher", "x", "Invalid record publisher type in stream set in config. Valid values are: EFO, POLLING"),
+        ("scan.stream.initpos", "x", "Invalid initial position in stream set in config. Valid values are: TRIM_HORIZON, LATEST, AT_TIMESTAMP"),
+        ("scan.shard.getrecords.maxrecordcount", "-1", "Invalid value given for maximum records per getRecords shard operation. Must be a valid non-negative integer value."),
+        ("scan.shard-assigner", "order-test-unregistered", "Unable to locate shard assigner factory for identifier: 'order-test-unregistered'."),
+    ];
+    let mut options = without(minimal(), &["stream"]);
+    for (key, value, _) in steps {
+        if *key != "stream" {
+            options.push((key.to_string(), value.to_string()));
+        }
+    }
+    for (key, _, expected) in steps {
+        let e = err(options.clone());
+        assert!(e.starts_with(expected), "step '{key}': got {e}");
+        // Fix this step.
+        if *key == "stream" {
+            options.push(("stream".into(), "orders".into()));
+        } else {
+            options.retain(|(k, _)| k != key);
+        }
+    }
+    assert!(table(options).is_ok());
+}
