@@ -255,7 +255,7 @@ fn random_value(rng: &mut Rng, ty: &DataType, depth: usize) -> Value {
 
 /// Bytes that steer the parsers into their special cases.
 const INTERESTING: &[u8] =
-    b"xXpP\"',;|\\\t\n\r#{}[]:-+.eE0123456789nNtfZT \x00\x7f\x80\xbf\xc3\xff";
+    b"\xa7\xab\xa6\xc2\xe2\x82\xacxXpP\"',;|\\\t\n\r#{}[]:-+.eE0123456789nNtfZT \x00\x7f\x80\xbf\xc3\xff";
 
 fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
     let mut v = input.to_vec();
