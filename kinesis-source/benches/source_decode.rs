@@ -11,20 +11,25 @@
 //! `BENCH_THREADS=1` prints each thread's CPU time).
 //!
 //! Measured on the 2-core development machine (median of 5, ratio = records per CPU-second
-//! relative to the baseline of the same run; the baseline did 4.2-4.4 M records/CPU-s):
+//! relative to the baseline of the same run; the baseline did 4.2-4.3 M records/CPU-s at
+//! 100 B; other work was running on the machine, so ratios move by a few hundredths):
 //!
 //! | payload | raw (bytes + metadata) | csv (seed schema) | json (seed schema) |
 //! |---|---|---|---|
-//! | 100 B  | 0.52 | 0.41 | 0.36 |
-//! | 1 KiB  | 0.92 | 0.59 | 0.58 |
+//! | 100 B  | 0.86 (was 0.46-0.52) | 0.56 (was 0.31-0.41) | 0.46 (was 0.28-0.36) |
+//! | 1 KiB  | 1.31 (was 0.92-0.98) | 0.68 (was 0.59-0.62) | 0.74 (was 0.52-0.58) |
 //!
-//! Where the time goes at 100 B (CPU ns per record, total 431 raw / 547 csv): HTTP 34,
-//! kinesis-wire's GetRecords parse (JSON + base64, one String/Vec per field) 260 — more than
-//! the baseline's whole loop (~230) —, the format 21 (raw) / 159 (csv) / 256 (json), and
-//! ~100 for handing records to the caller (copies allocated on the caller's thread, the
-//! channel, freeing pages on the reader thread). Decoding moved to the caller's thread
-//! because freeing on one thread what another allocated cost ~300 ns per record (glibc
-//! arena contention): the raw path measured 0.20 that way.
+//! Where the time goes at 100 B (CPU ns per record, total 273 raw / 419 csv): HTTP 42,
+//! kinesis-wire's GetRecords parse into a `RecordBatch` (hand-written JSON scan, base64-simd
+//! into one payload buffer, nothing allocated per record) 87 — it was 260 with one
+//! String/Vec per field —, the format 25 (raw) / 169 (csv) / 271 (json), and ~117 for
+//! handing records to the caller (the `SourceRecord`'s own allocations: row, payload copy,
+//! sequence number, partition key; arrival time; the lock). Decoding runs on the caller's
+//! thread because freeing on one thread what another allocated cost ~300 ns per record
+//! (glibc arena contention); pages go back to their reader, which refills their buffers.
+//!
+//! `--parse-only` prints the parse alone and `--source-only FORMAT SIZE` runs the source
+//! alone (for a profiler).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -426,6 +431,19 @@ fn main() {
         }
         let ns = (cpu_now() - c0).as_nanos() as f64 / (200 * RECORDS_PER_RESPONSE) as f64;
         println!("parse_get_records_page, 100 B records: {ns:.0} CPU ns/record");
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--source-only") {
+        // Diagnostic (for a profiler): the source alone, `--source-only FORMAT SIZE`.
+        let (format, size) = (&args[i + 1], args[i + 2].parse().unwrap());
+        let server = Server::start(if format == "raw" { "csv" } else { format }, size);
+        for _ in 0..5 {
+            let r = through_source(&server.endpoint, format);
+            println!(
+                "source {size}B {format}: {:.0} CPU ns/record",
+                r.cpu.as_nanos() as f64 / TOTAL as f64
+            );
+        }
         return;
     }
     let runs = if args.iter().any(|a| a == "--quick") {

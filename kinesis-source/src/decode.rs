@@ -4,10 +4,11 @@
 //! allocated costs a contended arena lock per block: it tripled the cost per record). The
 //! pages of Kinesis records go back to their reader thread to be freed there.
 
+use std::cell::Cell;
 use std::ops::Range;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use crossbeam_channel::Sender;
 use kinesis_formats::{DataType, Decoder, FormatError, Row, Value};
 use kinesis_options::MetadataKey;
@@ -127,9 +128,30 @@ impl RowDecoder {
 }
 
 /// The record's `ApproximateArrivalTimestamp` in milliseconds, as TIMESTAMP_LTZ(3)
-/// (`TimestampData.fromEpochMillis`).
-fn arrival_time(ts: Option<f64>) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp_millis((ts? * 1000.0).round() as i64)
+/// (`TimestampData.fromEpochMillis`). `day` remembers the last calendar day met: records of
+/// one page nearly always share it, and computing a date from a day number is most of the
+/// cost of a timestamp.
+fn arrival_time(ts: Option<f64>, day: &Cell<Option<(i64, NaiveDate)>>) -> Option<DateTime<Utc>> {
+    const MILLIS_PER_DAY: i64 = 86_400_000;
+    let millis = (ts? * 1000.0).round() as i64;
+    let (n, in_day) = (
+        millis.div_euclid(MILLIS_PER_DAY),
+        millis.rem_euclid(MILLIS_PER_DAY),
+    );
+    let date = match day.get() {
+        Some((known, date)) if known == n => date,
+        _ => {
+            let date =
+                DateTime::from_timestamp_millis(n.checked_mul(MILLIS_PER_DAY)?)?.date_naive();
+            day.set(Some((n, date)));
+            date
+        }
+    };
+    let time = NaiveTime::from_num_seconds_from_midnight_opt(
+        (in_day / 1000) as u32,
+        (in_day % 1000) as u32 * 1_000_000,
+    )?;
+    Some(date.and_time(time).and_utc())
 }
 
 /// One GetRecords page of one shard, on its way to the caller.
@@ -156,6 +178,8 @@ pub(crate) struct Cursor {
     sub_next: usize,
     /// The last record processed (handed out, skipped or filtered): index, sub-sequence.
     last: Option<(usize, i64)>,
+    /// The calendar day of the last arrival time (see [`arrival_time`]).
+    day: Cell<Option<(i64, NaiveDate)>>,
 }
 
 /// Everything the cursor needs from the source.
@@ -176,6 +200,7 @@ impl Cursor {
             agg_index: 0,
             sub_next: 0,
             last: None,
+            day: Cell::new(None),
         }
     }
 
@@ -223,7 +248,7 @@ impl Cursor {
                 }
                 let (pk, range) = &self.subs[j];
                 let data = &rec.data[range.clone()];
-                let out = emit(cx, rec, data, Some(j as i64), pk)?;
+                let out = emit(cx, rec, data, Some(j as i64), pk, &self.day)?;
                 self.last = Some((i, j as i64));
                 match out {
                     Some(r) => return Ok(Some(r)),
@@ -237,7 +262,7 @@ impl Cursor {
             self.next += 1;
             let rec = self.record(i);
             if !rec.data.starts_with(&KPL_MAGIC) {
-                let out = emit(cx, rec, rec.data, None, rec.partition_key)?;
+                let out = emit(cx, rec, rec.data, None, rec.partition_key, &self.day)?;
                 self.last = Some((i, -1));
                 match out {
                     Some(r) => return Ok(Some(r)),
@@ -246,7 +271,7 @@ impl Cursor {
             }
             match deaggregate(rec.data, self.page.hash_range) {
                 Deaggregated::Plain => {
-                    let out = emit(cx, rec, rec.data, None, rec.partition_key)?;
+                    let out = emit(cx, rec, rec.data, None, rec.partition_key, &self.day)?;
                     self.last = Some((i, -1));
                     if let Some(r) = out {
                         return Ok(Some(r));
@@ -288,8 +313,9 @@ fn emit(
     data: &[u8],
     sub: Option<i64>,
     partition_key: &str,
+    day: &Cell<Option<(i64, NaiveDate)>>,
 ) -> Result<Option<SourceRecord>, SourceError> {
-    let arrival = arrival_time(rec.approximate_arrival_timestamp);
+    let arrival = arrival_time(rec.approximate_arrival_timestamp, day);
     match cx.decoder.decode(data) {
         Ok(Some(row)) => {
             let row = cx
@@ -367,6 +393,29 @@ mod tests {
             sequence_number: s.into(),
             sub_sequence_number: sub,
         })
+    }
+
+    #[test]
+    fn arrival_times_match_chrono_across_days() {
+        let day = Cell::new(None);
+        for ts in [
+            1700000000.123,
+            1700000000.9995,
+            1700086399.999,
+            1700086400.0,
+            0.0,
+            -0.0005,
+            -1.5,
+            -86400.001,
+            1795745028.866,
+            253402300799.999,
+            1e300,
+            f64::NAN,
+        ] {
+            let expected = DateTime::from_timestamp_millis((ts * 1000.0).round() as i64);
+            assert_eq!(arrival_time(Some(ts), &day), expected, "{ts}");
+        }
+        assert_eq!(arrival_time(None, &day), None);
     }
 
     #[test]

@@ -1133,20 +1133,26 @@ mod fast {
             let t = self.number()?;
             // The usual `1700000000.123`: at most 15 digits, so the digits as an integer and
             // the power of ten are both exact in f64 and one division rounds correctly.
-            let v = match t.iter().position(|&c| c == b'.') {
-                _ if t.len() > 16 || !t.iter().all(|&c| c.is_ascii_digit() || c == b'.') => None,
-                Some(dot) if t.len() - 1 <= 15 => Some((dot, t.len() - dot - 1)),
-                None if t.len() <= 15 => Some((t.len(), 0)),
-                _ => None,
-            };
-            let v = match v {
-                Some((_, frac)) => {
-                    let m = t
-                        .iter()
-                        .filter(|&&c| c != b'.')
-                        .fold(0u64, |m, &c| m * 10 + u64::from(c - b'0'));
-                    m as f64 / POW10[frac]
+            let mut exact = None;
+            if t.len() <= 16 {
+                let (mut m, mut frac, mut dot, mut plain) = (0u64, 0usize, false, true);
+                for &c in t {
+                    let d = c.wrapping_sub(b'0');
+                    if d < 10 {
+                        m = m * 10 + u64::from(d);
+                        frac += usize::from(dot);
+                    } else if c == b'.' {
+                        dot = true;
+                    } else {
+                        plain = false; // a sign or an exponent
+                    }
                 }
+                if plain && t.len() - usize::from(dot) <= 15 {
+                    exact = Some(m as f64 / POW10[frac]);
+                }
+            }
+            let v = match exact {
+                Some(v) => v,
                 None => std::str::from_utf8(t).ok()?.parse::<f64>().ok()?,
             };
             // serde_json rejects out-of-range numbers.
