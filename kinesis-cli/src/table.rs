@@ -99,11 +99,10 @@ pub fn options_error(e: &OptionsError) -> String {
         excerpt,
     } = e
     {
-        // The option's name goes with the message, before the DDL excerpt.
-        return format!(
-            "line {line}, column {column}: {}\n{excerpt}",
-            options_error(error)
-        );
+        // The option's name goes with the message; the excerpt follows its first line.
+        let text = options_error(error);
+        let (head, tail) = text.split_at(text.find('\n').unwrap_or(text.len()));
+        return format!("line {line}, column {column}: {head}\n{excerpt}{tail}");
     }
     let text = e.to_string();
     match e.key() {

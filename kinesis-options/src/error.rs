@@ -57,7 +57,8 @@ pub enum OptionsError {
     Format { format: String, message: String },
     /// `error`, found while validating a `CREATE TABLE` text, about something the text
     /// says (a column, a PARTITIONED BY key, an option): shown as `line L, column C:`, the
-    /// error, and an excerpt with a caret, like a syntax error.
+    /// error's first line, an excerpt with a caret (like a syntax error), then the rest of
+    /// the error's lines.
     Located {
         error: Box<OptionsError>,
         /// 1-based line of the DDL text.
@@ -166,7 +167,13 @@ impl fmt::Display for OptionsError {
                 line,
                 column,
                 excerpt,
-            } => write!(f, "line {line}, column {column}: {error}\n{excerpt}"),
+            } => {
+                // The excerpt follows the error's first line, so a long message (the
+                // supported-option list) does not push it out of sight.
+                let text = error.to_string();
+                let (head, tail) = text.split_at(text.find('\n').unwrap_or(text.len()));
+                write!(f, "line {line}, column {column}: {head}\n{excerpt}{tail}")
+            }
         }
     }
 }

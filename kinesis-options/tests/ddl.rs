@@ -607,6 +607,13 @@ WITH ('stream' = 's', 'format' = 'csv', 'aws.region' = 'us-east-1')";
         e.without_location(),
         OptionsError::UnsupportedOptions { .. }
     ));
+    // The excerpt follows the first line, before the long list of supported options.
+    assert!(
+        e.to_string().starts_with(
+            "line 4, column 3: Unsupported options found for 'kinesis'.\n4 |   'scan.stream.initpos.timestamp' = '0')\n  |   ^\n\nUnsupported options:\n\nscan.stream.initpos.timestamp (did you mean 'scan.stream.initpos-timestamp'?)\n\nSupported options:\n"
+        ),
+        "{e}"
+    );
     // A deprecated key the user wrote is where its value is.
     let e = TableDef::from_ddl(&opts(" 'sink.producer.collection-max-size' = '0'")).unwrap_err();
     assert_eq!(at(&e), Some((3, 69)), "{e}");
