@@ -83,6 +83,8 @@ pub(crate) struct Positions {
     partition_keys: Vec<(String, usize)>,
     /// Option key → (key, value) offsets.
     options: BTreeMap<String, (usize, usize)>,
+    /// The `WITH` keyword: where options that are missing would go.
+    with: Option<usize>,
     secrets: Vec<(usize, usize)>,
 }
 
@@ -104,7 +106,11 @@ impl Positions {
                 .map(|&(k, v)| if value { v } else { k })
         };
         let at = match &error {
-            OptionsError::Invalid { key, .. } => option_at(key, true),
+            // A rule about an option the DDL does not set (a required one, or one whose
+            // default is in conflict) points at the WITH clause.
+            OptionsError::Invalid { key, .. } if overridden(key) => None,
+            OptionsError::Invalid { key, .. } => option_at(key, true).or(self.with),
+            OptionsError::MissingOptions(_) => self.with,
             // The format's own errors are about the format named here.
             OptionsError::Format { .. } => option_at("format", true),
             OptionsError::UnsupportedOptions { keys, .. } => {
@@ -648,7 +654,7 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
     let mut positions: BTreeMap<String, usize> = BTreeMap::new();
     let t = p.peek()?;
     let with_open = if t.is_kw("WITH") {
-        p.next()?;
+        p.at.with = Some(p.next()?.start);
         Some(p.expect_punct('(', "after WITH")?)
     } else if matches!(t.tok, Tok::Str(_)) {
         p.problem(

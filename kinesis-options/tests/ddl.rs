@@ -628,8 +628,20 @@ WITH ('stream' = 's', 'format' = 'csv', 'aws.region' = 'us-east-1')";
         e.to_string(),
         "Invalid option batch size. Must be a positive integer"
     );
-    let e = TableDef::from_ddl("CREATE TABLE t (a INT) WITH ('format' = 'csv')").unwrap_err();
-    assert!(matches!(e, OptionsError::MissingOptions(_)), "{e:?}");
+    // Missing options, and rules about options the DDL leaves out, point at WITH.
+    let e = TableDef::from_ddl("CREATE TABLE t (a INT)\n  WITH ('format' = 'csv')").unwrap_err();
+    assert_eq!(at(&e), Some((2, 3)), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "line 2, column 3: One or more required options are missing.\n2 |   WITH ('format' = 'csv')\n  |   ^\n\nMissing required options are:\n\nstream"
+    );
+    let e = TableDef::from_ddl("CREATE TABLE t (a INT) WITH ('format' = 'csv', 'stream' = 's')")
+        .unwrap_err();
+    assert_eq!(at(&e), Some((1, 24)), "{e}");
+    assert!(e
+        .without_location()
+        .to_string()
+        .starts_with("For FlinkKinesisConsumer AWS region ('aws.region')"));
     // A secret on the line of the fault is masked; a long line is cut around the caret.
     let long = "CREATE TABLE t (a INT) WITH ('stream' = 's', 'format' = 'csv', 'aws.region' = 'us-east-1', 'aws.credentials.basic.accesskeyid' = 'AK', 'aws.credentials.basic.secretkey' = 'S3CR3T', 'sink.batch.max-size' = '0', 'scan.shard.getrecords.maxretries' = '3', 'scan.shard.getiterator.maxretries' = '3', 'scan.list.shards.maxretries' = '3')";
     let e = TableDef::from_ddl(long).unwrap_err();
