@@ -837,6 +837,10 @@ impl RecordBatch {
     }
 
     /// Appends a record (copying its fields into the batch's buffers).
+    ///
+    /// # Panics
+    /// If the batch's payloads or strings would pass 4 GiB (a GetRecords page is at most
+    /// 10 MiB).
     pub fn push(&mut self, r: RecordRef<'_>) {
         let start = self.data.len();
         self.data.extend_from_slice(r.data);
