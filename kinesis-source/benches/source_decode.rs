@@ -440,8 +440,9 @@ fn main() {
         for _ in 0..5 {
             let r = through_source(&server.endpoint, format);
             println!(
-                "source {size}B {format}: {:.0} CPU ns/record",
-                r.cpu.as_nanos() as f64 / TOTAL as f64
+                "source {size}B {format}: {:.0} CPU ns/record, {:.0} wall ns/record",
+                r.cpu.as_nanos() as f64 / TOTAL as f64,
+                r.wall.as_nanos() as f64 / TOTAL as f64
             );
         }
         return;
