@@ -368,7 +368,9 @@ impl KinesisClient {
                     "{action}: credentials from {} expired; refreshing and retrying once: {err}",
                     creds.provider_name
                 );
-                self.inner.credentials.invalidate();
+                // Only the credentials this call used: when many threads see the same
+                // expiry at once, the cache refreshes once, not once per thread.
+                self.inner.credentials.invalidate_rejected(&creds);
                 refreshed = true;
                 continue;
             }
