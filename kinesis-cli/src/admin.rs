@@ -16,8 +16,11 @@ use crate::error::{describe_kinesis_error, CliError};
 /// How long `create-stream --wait` waits for ACTIVE.
 const CREATE_WAIT: Duration = Duration::from_secs(120);
 
-fn runtime(stream: Option<&str>) -> impl Fn(kinesis_wire::KinesisError) -> CliError + '_ {
-    move |e| CliError::runtime(describe_kinesis_error(stream, &e))
+fn runtime<'a>(
+    client: &'a KinesisClient,
+    stream: Option<&'a str>,
+) -> impl Fn(kinesis_wire::KinesisError) -> CliError + 'a {
+    move |e| CliError::runtime(describe_kinesis_error(stream, client.endpoint(), &e))
 }
 
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), CliError> {
@@ -42,11 +45,11 @@ pub fn create_stream(
                 stream_mode_details: None,
             })
         })
-        .map_err(runtime(Some(name)))?;
+        .map_err(runtime(client, Some(name)))?;
     if wait {
         client
             .wait_for_stream_active(&StreamRef::from(name), CREATE_WAIT)
-            .map_err(runtime(Some(name)))?;
+            .map_err(runtime(client, Some(name)))?;
         write_out(
             out,
             &format!("created stream {name} ({shards} shards), ACTIVE\n"),
@@ -69,7 +72,7 @@ pub fn delete_stream(
                 enforce_consumer_deletion: Some(true),
             })
         })
-        .map_err(runtime(Some(name)))?;
+        .map_err(runtime(client, Some(name)))?;
     write_out(out, &format!("deleting stream {name}\n"))
 }
 
@@ -83,7 +86,7 @@ pub fn list_streams(client: &KinesisClient, out: &mut dyn Write) -> Result<(), C
     for _ in 0..10_000 {
         let page = policy
             .run(&shutdown, |_| client.list_streams(&input))
-            .map_err(runtime(None))?;
+            .map_err(runtime(client, None))?;
         let last = page.stream_names.last().cloned();
         names.extend(page.stream_names);
         if !page.has_more_streams || last.is_none() {
@@ -115,7 +118,7 @@ fn all_shards(client: &KinesisClient, stream: &str) -> Result<Vec<Shard>, CliErr
             &RetryPolicy::default(),
             &Shutdown::new(),
         )
-        .map_err(runtime(Some(stream)))
+        .map_err(runtime(client, Some(stream)))
 }
 
 /// `describe NAME`: the stream summary, every shard (open/closed, parents, hash and
@@ -127,7 +130,7 @@ pub fn describe(client: &KinesisClient, stream: &str, out: &mut dyn Write) -> Re
         .run(&shutdown, |_| {
             client.describe_stream_summary(&StreamRef::from(stream))
         })
-        .map_err(runtime(Some(stream)))?;
+        .map_err(runtime(client, Some(stream)))?;
     let shards = all_shards(client, stream)?;
     let mut t = String::new();
     use std::fmt::Write as _;

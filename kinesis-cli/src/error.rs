@@ -51,8 +51,13 @@ impl fmt::Display for CliError {
 impl std::error::Error for CliError {}
 
 /// Describes a Kinesis error for a person: the service's own words plus a hint for the
-/// usual causes (stream missing, endpoint unreachable).
-pub fn describe_kinesis_error(stream: Option<&str>, e: &kinesis_wire::KinesisError) -> String {
+/// usual causes (stream missing, endpoint unreachable). `endpoint` is the URL requests went
+/// to ([`kinesis_wire::ClientConfig::endpoint_url`]), named when it could not be reached.
+pub fn describe_kinesis_error(
+    stream: Option<&str>,
+    endpoint: &str,
+    e: &kinesis_wire::KinesisError,
+) -> String {
     use kinesis_wire::{codes, KinesisError};
     let root = match e {
         KinesisError::RetriesExhausted { last, .. } => last.as_ref(),
@@ -64,7 +69,9 @@ pub fn describe_kinesis_error(stream: Option<&str>, e: &kinesis_wire::KinesisErr
         }
     }
     if let KinesisError::Transport { .. } = root {
-        return format!("cannot reach the Kinesis endpoint (check aws.endpoint / --endpoint and aws.region): {e}");
+        return format!(
+            "cannot reach the Kinesis endpoint {endpoint} (check aws.endpoint / --endpoint and aws.region): {e}"
+        );
     }
     e.to_string()
 }
@@ -89,7 +96,7 @@ mod tests {
             status: 400,
             request_id: None,
         };
-        let m = describe_kinesis_error(Some("nope"), &e);
+        let m = describe_kinesis_error(Some("nope"), "http://127.0.0.1:9", &e);
         assert!(
             m.starts_with("stream 'nope' not found: ListShards failed"),
             "{m}"

@@ -124,9 +124,28 @@ fn record_lines(
         .collect()
 }
 
-fn sink_error(stream: &str, e: &SinkError) -> String {
+/// A sink error for a person: a missing stream is said first, and a request that got no
+/// answer at all names the endpoint it went to.
+fn sink_error(table: &TableDef, e: &SinkError) -> String {
+    let stream = table.stream();
+    let endpoint = table.client_config().endpoint_url();
     match e {
-        SinkError::Client(k) => describe_kinesis_error(Some(stream), k),
+        SinkError::Client(k) => describe_kinesis_error(Some(stream), &endpoint, k),
+        SinkError::Failed(f)
+            if f.code.as_deref() == Some(kinesis_wire::codes::RESOURCE_NOT_FOUND) =>
+        {
+            format!("stream '{stream}' not found: {e}")
+        }
+        // The sink labels a request that got no answer `Transport(<kind>)` (its metrics key).
+        SinkError::Failed(f)
+            if f.code
+                .as_deref()
+                .is_some_and(|c| c.starts_with("Transport")) =>
+        {
+            format!(
+                "cannot reach the Kinesis endpoint {endpoint} (check aws.endpoint / --endpoint and aws.region): {e}"
+            )
+        }
         other => other.to_string(),
     }
 }
@@ -173,7 +192,7 @@ pub fn run(
         SinkError::Config { .. } => CliError::invalid(e.to_string()),
         other => CliError::runtime(format!(
             "cannot open the sink: {}",
-            sink_error(&stream, &other)
+            sink_error(&table, &other)
         )),
     })?;
 
@@ -200,7 +219,7 @@ pub fn run(
     let fatal = outcome.err();
     let closed = sink.close(CLOSE_TIMEOUT);
     if let Err(e) = closed {
-        let message = sink_error(&stream, &e);
+        let message = sink_error(&table, &e);
         for line in record_lines(e.into_records(), &table, format, &codec) {
             unwritten.add(&line)?;
         }
@@ -319,7 +338,7 @@ fn feed(
                 unwritten.add(line)?;
             }
             Err(e) => {
-                let message = e.to_string();
+                let message = sink_error(table, &e);
                 for l in record_lines(e.into_records(), table, format, codec) {
                     unwritten.add(&l)?;
                 }

@@ -1,7 +1,7 @@
 //! `read`: rows out of the table's stream through the source, printed as JSON lines, CSV,
 //! an aligned table or a `-f` template; with `-c`, `-e`, `--checkpoint` and clean Ctrl-C.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -84,23 +84,41 @@ pub fn save_checkpoint(path: &Path, checkpoint: &Checkpoint) -> Result<(), CliEr
 }
 
 /// Decides when every shard is caught up (`-e`). A shard is caught up when it was read to
-/// its end, or when at least two GetRecords calls completed since a moment after which it
-/// delivered no record while MillisBehindLatest was 0: the reader bumps the call counter
-/// before it emits a response's records, so a second call proves the first one's batch
-/// (empty, since the record count did not move) was completely handed over.
+/// its end and the source knows at least one of its children (a closed shard always has
+/// some, and the source adds them only after it marks the parent finished: without this
+/// check a split during the run could end it before the children are read), or when at
+/// least two GetRecords calls completed since a moment after which it delivered no record
+/// while MillisBehindLatest was 0: the reader bumps the call counter before it emits a
+/// response's records, so a second call proves the first one's batch (empty, since the
+/// record count did not move) was completely handed over.
 #[derive(Default)]
 pub struct CaughtUp {
     since: BTreeMap<String, (u64, u64)>,
 }
 
+/// Ids of the shards that are a parent of some shard the source knows.
+pub fn known_parents(checkpoint: &Checkpoint) -> BTreeSet<String> {
+    checkpoint
+        .shards
+        .iter()
+        .flat_map(|s| s.parent_shard_ids.iter().cloned())
+        .collect()
+}
+
 impl CaughtUp {
-    /// Feeds a metrics snapshot taken while no record was waiting; `true` when every shard
-    /// is caught up.
-    pub fn observe(&mut self, metrics: &BTreeMap<String, ShardMetrics>) -> bool {
+    /// Feeds a metrics snapshot taken while no record was waiting, with the ids of the
+    /// shards whose children are known ([`known_parents`]); `true` when every shard is
+    /// caught up.
+    pub fn observe(
+        &mut self,
+        metrics: &BTreeMap<String, ShardMetrics>,
+        parents: &BTreeSet<String>,
+    ) -> bool {
         let mut all = !metrics.is_empty();
         for (id, m) in metrics {
             if m.finished {
                 self.since.remove(id);
+                all &= parents.contains(id);
                 continue;
             }
             // A server that never reports MillisBehindLatest is judged by empty batches alone.
@@ -222,8 +240,7 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
 
     let stop = stop_flag()?;
 
-    let stream = table.stream().to_string();
-    let source = KinesisSource::open(&table, ctx).map_err(|e| source_error(&stream, e))?;
+    let source = KinesisSource::open(&table, ctx).map_err(|e| source_error(&table, e))?;
     // Progress goes to stderr only when it is a terminal. When stdout is that terminal too,
     // the line is drawn only while no row is coming and wiped before the next row, so rows
     // and progress never share a line.
@@ -253,9 +270,11 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
                     last_progress = Instant::now();
                     progress_shown = true;
                 }
-                if args.exit_at_end && caught_up.observe(&source.metrics()) {
+                if args.exit_at_end
+                    && caught_up.observe(&source.metrics(), &known_parents(&source.checkpoint()))
+                {
                     // Anything that arrived between the snapshot and now is printed first.
-                    match source.try_recv().map_err(|e| source_error(&stream, e))? {
+                    match source.try_recv().map_err(|e| source_error(&table, e))? {
                         None => return Ok(End::CaughtUp),
                         Some(r) => r,
                     }
@@ -263,7 +282,7 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
                     continue;
                 }
             }
-            Err(e) => return Err(source_error(&stream, e)),
+            Err(e) => return Err(source_error(&table, e)),
         };
         if needs_payload {
             payload.clear();
@@ -343,11 +362,15 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
     Ok(rows)
 }
 
-fn source_error(stream: &str, e: SourceError) -> CliError {
+fn source_error(table: &TableDef, e: SourceError) -> CliError {
     match e {
         SourceError::Kinesis { context, error } => CliError::runtime(format!(
             "{context}: {}",
-            describe_kinesis_error(Some(stream), &error)
+            describe_kinesis_error(
+                Some(table.stream()),
+                &table.client_config().endpoint_url(),
+                &error
+            )
         )),
         SourceError::Config { message } => CliError::invalid(message),
         other => CliError::runtime(other.to_string()),
@@ -393,32 +416,58 @@ mod tests {
         let snap = |v: Vec<ShardMetrics>| -> BTreeMap<String, ShardMetrics> {
             v.into_iter().map(|m| (m.shard_id.clone(), m)).collect()
         };
+        let none = BTreeSet::new();
         let mut c = CaughtUp::default();
-        assert!(!c.observe(&snap(vec![
-            m("a", 1, 10, Some(0), false),
-            m("b", 3, 0, Some(5), false)
-        ])));
+        assert!(!c.observe(
+            &snap(vec![
+                m("a", 1, 10, Some(0), false),
+                m("b", 3, 0, Some(5), false)
+            ]),
+            &none
+        ));
         // a: one more call only; b: now at the tip.
-        assert!(!c.observe(&snap(vec![
-            m("a", 2, 10, Some(0), false),
-            m("b", 4, 0, Some(0), false)
-        ])));
+        assert!(!c.observe(
+            &snap(vec![
+                m("a", 2, 10, Some(0), false),
+                m("b", 4, 0, Some(0), false)
+            ]),
+            &none
+        ));
         // a: two calls since, no new record; b: records moved, so it starts over.
-        assert!(!c.observe(&snap(vec![
-            m("a", 3, 10, Some(0), false),
-            m("b", 6, 2, Some(0), false)
-        ])));
-        assert!(c.observe(&snap(vec![
-            m("a", 3, 10, Some(0), false),
-            m("b", 8, 2, Some(0), false)
-        ])));
-        // A finished shard is caught up; a shard never polled is not.
+        assert!(!c.observe(
+            &snap(vec![
+                m("a", 3, 10, Some(0), false),
+                m("b", 6, 2, Some(0), false)
+            ]),
+            &none
+        ));
+        assert!(c.observe(
+            &snap(vec![
+                m("a", 3, 10, Some(0), false),
+                m("b", 8, 2, Some(0), false)
+            ]),
+            &none
+        ));
+        // A finished shard is caught up once a child of it is known; a shard never polled
+        // (a child waiting for its parent) is not.
+        let x_parent: BTreeSet<String> = ["x".to_string()].into();
         let mut c = CaughtUp::default();
-        assert!(c.observe(&snap(vec![m("x", 5, 1, Some(9), true)])));
-        assert!(!c.observe(&snap(vec![
-            m("x", 5, 1, Some(9), true),
-            m("y", 0, 0, None, false)
-        ])));
+        assert!(
+            !c.observe(&snap(vec![m("x", 5, 1, Some(9), true)]), &none),
+            "read to its end, children not yet discovered"
+        );
+        assert!(!c.observe(
+            &snap(vec![m("x", 5, 1, Some(9), true), m("y", 0, 0, None, false)]),
+            &x_parent
+        ));
+        assert!(!c.observe(
+            &snap(vec![m("x", 5, 1, Some(9), true), m("y", 3, 0, None, false)]),
+            &x_parent
+        ));
+        assert!(c.observe(
+            &snap(vec![m("x", 5, 1, Some(9), true), m("y", 5, 0, None, false)]),
+            &x_parent
+        ));
     }
 
     #[test]

@@ -311,13 +311,11 @@ fn unreachable_endpoint_is_a_clear_runtime_failure() {
     let run = kinesis(&["--endpoint", &ep, "list-streams"], None);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
-        run.stderr.contains("cannot reach the Kinesis endpoint"),
+        run.stderr
+            .contains(&format!("cannot reach the Kinesis endpoint {ep} (check")),
         "{run:?}"
     );
-    assert!(
-        run.stderr.contains(&port.to_string()) || run.stderr.contains("refused"),
-        "{run:?}"
-    );
+    assert!(run.stderr.contains("refused"), "{run:?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
 

@@ -315,6 +315,11 @@ fn failures_name_the_stream_the_option_or_the_endpoint() {
     let saved = dir.file("rows.txt.unwritten");
     assert!(run.stderr.contains(saved.to_str().unwrap()), "{run:?}");
     assert!(run.stderr.contains("3 rows not written"), "{run:?}");
+    assert!(
+        run.stderr
+            .contains(&format!("stream '{missing}' not found")),
+        "{run:?}"
+    );
     let text = std::fs::read_to_string(&saved).unwrap();
     let mut lines: Vec<&str> = text.lines().collect();
     lines.sort();
@@ -354,10 +359,8 @@ fn failures_name_the_stream_the_option_or_the_endpoint() {
         None,
     );
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(
-        run.stderr.contains("cannot reach the Kinesis endpoint"),
-        "{run:?}"
-    );
+    let unreachable = format!("cannot reach the Kinesis endpoint {dead} (check aws.endpoint");
+    assert!(run.stderr.contains(&unreachable), "{run:?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
     let started = std::time::Instant::now();
     let one = dir.file("one.txt");
@@ -378,6 +381,7 @@ fn failures_name_the_stream_the_option_or_the_endpoint() {
     );
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("1 rows not written"), "{run:?}");
+    assert!(run.stderr.contains(&unreachable), "{run:?}");
     assert_eq!(
         std::fs::read_to_string(dir.file("one.txt.unwritten")).unwrap(),
         "x\n"
@@ -445,4 +449,166 @@ fn ctrl_c_stops_cleanly_and_saves_the_checkpoint() {
     let mut got = next;
     got.sort();
     assert_eq!(got, want, "exactly the new rows after the Ctrl-C run");
+}
+
+/// A client for the test's own administration (splitting a shard), as the CLI has no
+/// command for it.
+fn client(ep: &str) -> kinesis_wire::KinesisClient {
+    use kinesis_wire::credentials::StaticProvider;
+    kinesis_wire::KinesisClient::builder()
+        .endpoint(ep)
+        .region("us-east-1")
+        .credentials(std::sync::Arc::new(StaticProvider::new(
+            kinesis_wire::Credentials::new("test", "test", None, None, "BASIC"),
+        )))
+        .build()
+        .unwrap()
+}
+
+/// A raw stream's base arguments.
+fn raw_base<'a>(ep: &'a str, stream_option: &'a str) -> Vec<&'a str> {
+    vec![
+        "--endpoint",
+        ep,
+        "--region",
+        "us-east-1",
+        "-X",
+        stream_option,
+    ]
+}
+
+/// `read ... -f '%s\n'` of a raw stream: the payloads, sorted.
+fn read_payloads(base: &[&str], extra: &[&str]) -> Vec<String> {
+    let mut args = base.to_vec();
+    args.push("read");
+    args.extend_from_slice(extra);
+    args.extend(["-f", "%s\\n"]);
+    let run = kinesis(&args, None);
+    assert_eq!(run.code, 0, "{run:?}");
+    let mut lines: Vec<String> = run.stdout_text().lines().map(String::from).collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn exit_at_end_reads_closed_parents_then_their_children() {
+    let Some(ep) = endpoint() else { return };
+    let stream = TempStream::create(&ep, "cli-split", 1);
+    let s = format!("stream={}", stream.name);
+    let base = raw_base(&ep, &s);
+    let mut put = base.clone();
+    put.push("put");
+    assert_eq!(kinesis(&put, Some(b"p1\np2\np3\n")).code, 0);
+
+    // Split the only shard in the middle of the hash key space: it closes, two children
+    // take over.
+    let c = client(&ep);
+    let stream_ref = kinesis_wire::StreamRef::from(stream.name.as_str());
+    c.split_shard(&kinesis_wire::model::SplitShardInput {
+        stream: stream_ref.clone(),
+        shard_to_split: "shardId-000000000000".into(),
+        new_starting_hash_key: (u128::MAX / 2 + 1).to_string(),
+    })
+    .unwrap();
+    c.wait_for_stream_active(&stream_ref, std::time::Duration::from_secs(30))
+        .unwrap();
+    assert_eq!(kinesis(&put, Some(b"c1\nc2\nc3\nc4\nc5\nc6\n")).code, 0);
+
+    // -e goes through the parent to its end and on into both children before it exits.
+    let started = std::time::Instant::now();
+    let got = read_payloads(&base, &["-o", "beginning", "-e"]);
+    assert_eq!(got, ["c1", "c2", "c3", "c4", "c5", "c6", "p1", "p2", "p3"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
+
+#[test]
+fn offsets_by_epoch_millis_iso_time_and_relative_time() {
+    let Some(ep) = endpoint() else { return };
+    let stream = TempStream::create(&ep, "cli-offsets", 2);
+    let s = format!("stream={}", stream.name);
+    let base = raw_base(&ep, &s);
+    let mut put = base.clone();
+    put.push("put");
+    assert_eq!(kinesis(&put, Some(b"old1\nold2\nold3\n")).code, 0);
+    // Arrival times have millisecond precision: leave a clear gap on both sides of `at`.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let at = chrono::Utc::now();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(kinesis(&put, Some(b"new1\nnew2\n")).code, 0);
+
+    let new = ["new1", "new2"];
+    let at_ms = format!("@{}", at.timestamp_millis());
+    assert_eq!(read_payloads(&base, &["-o", &at_ms, "-e"]), new);
+    let iso = at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    assert_eq!(read_payloads(&base, &["-o", &iso, "-e"]), new);
+    assert_eq!(
+        read_payloads(&base, &["-o", "-10m", "-e"]),
+        ["new1", "new2", "old1", "old2", "old3"]
+    );
+    assert_eq!(
+        read_payloads(&base, &["-o", "beginning", "-e"]),
+        ["new1", "new2", "old1", "old2", "old3"]
+    );
+    // `end`: nothing written before the run is read.
+    assert!(read_payloads(&base, &["-o", "end", "-e"]).is_empty());
+}
+
+#[test]
+fn progress_goes_to_stderr_only_when_it_is_a_terminal() {
+    let Some(ep) = endpoint() else { return };
+    let stream = TempStream::create(&ep, "cli-progress", 2);
+    let s = format!("stream={}", stream.name);
+    let base = raw_base(&ep, &s);
+    let mut put = base.clone();
+    put.push("put");
+    assert_eq!(kinesis(&put, Some(b"r1\nr2\nr3\n")).code, 0);
+
+    // Piped (as in every other test): rows only, nothing on stderr.
+    let mut args = base.clone();
+    args.extend(["read", "-o", "beginning", "-e", "-f", "%s\\n"]);
+    let run = kinesis(&args, None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout_text().lines().count(), 3);
+    assert_eq!(run.stderr, "", "no progress when stderr is not a terminal");
+
+    // stderr on a terminal (util-linux `script` gives the command a pseudo-terminal),
+    // stdout to a file: the progress line with rows, rate and per-shard lag on the terminal,
+    // the rows alone in the file.
+    let script = std::process::Command::new("script")
+        .arg("--version")
+        .output();
+    if !script.is_ok_and(|o| o.status.success()) {
+        eprintln!("notice: util-linux `script` not found; terminal progress not checked");
+        return;
+    }
+    let dir = TempDir::new("cli-progress");
+    let out = dir.file("rows.txt");
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_kinesis"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect();
+    let command = format!("{} > '{}'", quoted.join(" "), out.display());
+    let run = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let terminal = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{terminal}");
+    assert!(
+        terminal.contains("3 rows, ") && terminal.contains(" rows/s, lag "),
+        "{terminal:?}"
+    );
+    assert!(terminal.contains("0:0ms"), "per-shard lag: {terminal:?}");
+    let mut rows: Vec<String> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    rows.sort();
+    assert_eq!(rows, ["r1", "r2", "r3"]);
 }
