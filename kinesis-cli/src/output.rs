@@ -366,10 +366,13 @@ mod tests {
         let mut p = Printer::new(&columns(), Output::Json, None).unwrap();
         let mut out = Vec::new();
         p.print(&record(&v, b"x"), &mut out).unwrap();
+        let nulls = [Value::BigInt(-1), Value::Null, Value::Null];
+        p.print(&record(&nulls, b"x"), &mut out).unwrap();
         p.flush(&mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "{\"id\":7,\"data\":\"/wBh\",\"ts\":\"2024-01-01 10:11:12.001\"}\n"
+            "{\"id\":7,\"data\":\"/wBh\",\"ts\":\"2024-01-01 10:11:12.001\"}\n\
+             {\"id\":-1,\"data\":null,\"ts\":null}\n"
         );
     }
 
