@@ -208,6 +208,7 @@ pub fn run(
         format,
         codec: &codec,
     };
+    let mut no_row_lines: u64 = 0;
     let outcome = feed(
         &stop,
         &sink,
@@ -215,7 +216,14 @@ pub fn run(
         &input_spec,
         &mut unwritten,
         &mut problems,
+        &mut no_row_lines,
     );
+    if no_row_lines > 0 {
+        // Not an error (the table's options say so), but never silent.
+        log::warn!(
+            "{no_row_lines} input lines yielded no row (comments, or rows the format's options skip) and were not sent"
+        );
+    }
     let fatal = outcome.err();
     let closed = sink.close(CLOSE_TIMEOUT);
     if let Err(e) = closed {
@@ -292,6 +300,7 @@ fn feed(
     input: &InputSpec<'_>,
     unwritten: &mut Unwritten,
     problems: &mut Vec<String>,
+    no_row_lines: &mut u64,
 ) -> Result<(), CliError> {
     let InputSpec {
         table,
@@ -323,6 +332,7 @@ fn feed(
             Ok(Some(row)) => row,
             Ok(None) => {
                 log::info!("input line {line_no} yields no row (comment or ignored parse error)");
+                *no_row_lines += 1;
                 continue;
             }
             Err(e) => {

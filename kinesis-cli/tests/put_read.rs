@@ -612,3 +612,29 @@ fn progress_goes_to_stderr_only_when_it_is_a_terminal() {
     rows.sort();
     assert_eq!(rows, ["r1", "r2", "r3"]);
 }
+
+#[test]
+fn put_says_how_many_lines_the_format_skipped() {
+    let Some(ep) = endpoint() else { return };
+    let seed = Seed::new(&ep, "cli-skipped", 1);
+    let rows = seed_rows(0, 2);
+    let input = format!("# a comment\n{}\n# another\n{}\n", rows[0], rows[1]);
+    let run = seed.run(
+        &["-X", "csv.allow-comments=true", "put"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout_text().starts_with("wrote 2 records ("),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains(
+            "2 input lines yielded no row (comments, or rows the format's options skip) and were not sent"
+        ),
+        "{run:?}"
+    );
+    let mut got = seed.read_csv(&["-o", "beginning", "-e"]);
+    got.sort();
+    assert_eq!(got, rows);
+}
