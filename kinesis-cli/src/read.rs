@@ -234,6 +234,15 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
                 path.display(),
                 cp.shards.len()
             );
+            if !cp.shards.is_empty() && !cp.shards.iter().any(|s| s.stream == table.stream()) {
+                // Likely the wrong file: every shard would be read from TRIM_HORIZON again.
+                log::warn!(
+                    "--checkpoint {} holds no shard of stream {} (it was saved for {}): every shard starts at TRIM_HORIZON",
+                    path.display(),
+                    table.stream(),
+                    cp.shards[0].stream
+                );
+            }
             ctx = ctx.restore(cp);
         }
     }

@@ -551,6 +551,30 @@ fn offsets_by_epoch_millis_iso_time_and_relative_time() {
     );
     // `end`: nothing written before the run is read.
     assert!(read_payloads(&base, &["-o", "end", "-e"]).is_empty());
+
+    // A checkpoint saved for another stream restores no shard of this one: every shard
+    // starts at TRIM_HORIZON (Flink's rule for shards a checkpoint does not know), and the
+    // likely mistake is said on stderr.
+    let dir = TempDir::new("cli-cp-other");
+    let cp = dir.file("cp.json");
+    let cp = cp.to_str().unwrap();
+    assert!(read_payloads(&base, &["-o", "end", "-e", "--checkpoint", cp]).is_empty());
+    let saved = std::fs::read_to_string(cp).unwrap();
+    let other = saved.replace(&stream.name, "some-other-stream");
+    assert_ne!(saved, other);
+    std::fs::write(cp, other).unwrap();
+    let mut args = base.clone();
+    args.extend(["read", "-o", "end", "-e", "--checkpoint", cp, "-f", "%s\\n"]);
+    let run = kinesis(&args, None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout_text().lines().count(), 5, "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "holds no shard of stream {} (it was saved for some-other-stream)",
+            stream.name
+        )),
+        "{run:?}"
+    );
 }
 
 #[test]
