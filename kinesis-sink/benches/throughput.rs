@@ -29,10 +29,9 @@ use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettin
 use aws_sigv4::sign::v4;
 use base64::Engine as _;
 use kinesis_formats::{Row, Value};
+use kinesis_options::registry::random_partition_key;
 use kinesis_options::TableDef;
-use kinesis_sink::{
-    random_partition_key, KinesisSink, RecordSink, SinkConfig, SinkContext, SinkRecord,
-};
+use kinesis_sink::{KinesisSink, RecordSink, SinkConfig, SinkContext, SinkRecord};
 use kinesis_wire::credentials::StaticProvider;
 use kinesis_wire::{Credentials, KinesisClient};
 use nix::sys::resource::{getrusage, UsageWho};

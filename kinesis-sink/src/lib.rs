@@ -72,9 +72,7 @@ pub use config::{SinkConfig, SinkContext, MAX_RECORDS_PER_REQUEST};
 pub use engine::{RecordSink, NOT_SENT};
 pub use error::{FailedRecord, SinkError, SinkFailure};
 pub use metrics::SinkMetrics;
-pub use record::{
-    random_partition_key, RecordProblem, SinkRecord, MAX_PARTITION_KEY_CHARS, MAX_RECORD_DATA_BYTES,
-};
+pub use record::{RecordProblem, SinkRecord, MAX_PARTITION_KEY_CHARS, MAX_RECORD_DATA_BYTES};
 pub use sink::KinesisSink;
 
 #[cfg(test)]

@@ -83,23 +83,6 @@ impl SinkRecord {
     }
 }
 
-/// A random version-4 UUID in its 36-character text form, as Flink's `random` partitioner
-/// sends. Drawn from a fast non-cryptographic generator: partition keys only spread records
-/// over shards, and a system call per record would cost more than sending it.
-///
-/// ```
-/// let k = kinesis_sink::random_partition_key();
-/// assert_eq!(k.len(), 36);
-/// assert_eq!(&k[14..15], "4"); // version 4
-/// assert!(matches!(&k[19..20], "8" | "9" | "a" | "b")); // RFC 4122 variant
-/// ```
-pub fn random_partition_key() -> String {
-    let bytes = fastrand::u128(..).to_le_bytes();
-    let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
-    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-    id.hyphenated().encode_lower(&mut buf).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,13 +111,5 @@ mod tests {
         assert!(RecordProblem::DataTooLarge { bytes: 2_000_000 }
             .to_string()
             .contains("2000000 bytes"));
-    }
-
-    #[test]
-    fn random_keys_are_distinct_uuids() {
-        let a = random_partition_key();
-        let b = random_partition_key();
-        assert_ne!(a, b);
-        assert!(uuid::Uuid::parse_str(&a).unwrap().get_version_num() == 4);
     }
 }

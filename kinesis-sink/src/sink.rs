@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kinesis_formats::{Encoder, Row};
-use kinesis_options::registry::{PartitionKeyGenerator, PartitionerContext};
+use kinesis_options::registry::{random_partition_key, PartitionKeyGenerator, PartitionerContext};
 use kinesis_options::{HttpProtocol, Partitioner, TableDef};
 use kinesis_wire::{KinesisClient, KinesisError};
 
@@ -15,7 +15,7 @@ use crate::config::{SinkConfig, SinkContext};
 use crate::engine::RecordSink;
 use crate::error::SinkError;
 use crate::metrics::SinkMetrics;
-use crate::record::{random_partition_key, SinkRecord};
+use crate::record::SinkRecord;
 
 /// Rows encoded outside the lock before `write_all` buffers them together.
 const CHUNK: usize = 256;
