@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -208,7 +208,7 @@ pub fn run(
         format,
         codec: &codec,
     };
-    let mut no_row_lines: u64 = 0;
+    let mut stats = FeedStats::new(std::io::stderr().is_terminal());
     let outcome = feed(
         &stop,
         &sink,
@@ -216,8 +216,10 @@ pub fn run(
         &input_spec,
         &mut unwritten,
         &mut problems,
-        &mut no_row_lines,
+        &mut stats,
     );
+    stats.clear_progress();
+    let no_row_lines = stats.no_row_lines;
     if no_row_lines > 0 {
         // Not an error (the table's options say so), but never silent.
         log::warn!(
@@ -273,6 +275,53 @@ pub fn run(
     Err(CliError::runtime(message))
 }
 
+/// What `feed` counts beside the sink's metrics, and the progress line it draws on stderr
+/// (once a second, only when stderr is a terminal).
+struct FeedStats {
+    /// Lines the format turned into no row (comments, rows its options skip).
+    no_row_lines: u64,
+    progress: bool,
+    started: Instant,
+    last_drawn: Instant,
+    shown: bool,
+}
+
+impl FeedStats {
+    fn new(progress: bool) -> Self {
+        FeedStats {
+            no_row_lines: 0,
+            progress,
+            started: Instant::now(),
+            last_drawn: Instant::now(),
+            shown: false,
+        }
+    }
+
+    fn progress(&mut self, lines_read: u64, sink: &KinesisSink) {
+        if !self.progress || self.last_drawn.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        let m = sink.metrics();
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        eprint!(
+            "\r\x1b[K{lines_read} lines read, {} records written, {:.0} records/s, {} retries",
+            m.records_written,
+            m.records_written as f64 / secs,
+            m.records_retried
+        );
+        self.last_drawn = Instant::now();
+        self.shown = true;
+    }
+
+    /// Wipes the progress line, so the summary and messages start on a clean line.
+    fn clear_progress(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[K");
+            self.shown = false;
+        }
+    }
+}
+
 /// How input lines become rows, and handed-back records become input lines again.
 struct InputSpec<'a> {
     table: &'a TableDef,
@@ -300,7 +349,7 @@ fn feed(
     input: &InputSpec<'_>,
     unwritten: &mut Unwritten,
     problems: &mut Vec<String>,
-    no_row_lines: &mut u64,
+    stats: &mut FeedStats,
 ) -> Result<(), CliError> {
     let InputSpec {
         table,
@@ -310,6 +359,7 @@ fn feed(
     let mut buf = Vec::new();
     let mut line_no: u64 = 0;
     loop {
+        stats.progress(line_no, sink);
         if stop.load(Ordering::SeqCst) {
             // What was given to the sink is still sent by close; nothing more is read.
             return Err(CliError::runtime(format!(
@@ -332,7 +382,7 @@ fn feed(
             Ok(Some(row)) => row,
             Ok(None) => {
                 log::info!("input line {line_no} yields no row (comment or ignored parse error)");
-                *no_row_lines += 1;
+                stats.no_row_lines += 1;
                 continue;
             }
             Err(e) => {

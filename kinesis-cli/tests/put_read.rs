@@ -585,7 +585,12 @@ fn progress_goes_to_stderr_only_when_it_is_a_terminal() {
     let base = raw_base(&ep, &s);
     let mut put = base.clone();
     put.push("put");
-    assert_eq!(kinesis(&put, Some(b"r1\nr2\nr3\n")).code, 0);
+    let run = kinesis(&put, Some(b"r1\nr2\nr3\n"));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stderr, "",
+        "put: no progress when stderr is not a terminal"
+    );
 
     // Piped (as in every other test): rows only, nothing on stderr.
     let mut args = base.clone();
@@ -607,22 +612,28 @@ fn progress_goes_to_stderr_only_when_it_is_a_terminal() {
     }
     let dir = TempDir::new("cli-progress");
     let out = dir.file("rows.txt");
-    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_kinesis"))
-        .chain(args.iter().copied())
-        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
-        .collect();
-    let command = format!("{} > '{}'", quoted.join(" "), out.display());
-    let run = std::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("RUST_LOG")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    let terminal = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{terminal}");
+    let shell_words = |args: &[&str]| -> String {
+        std::iter::once(env!("CARGO_BIN_EXE_kinesis"))
+            .chain(args.iter().copied())
+            .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let on_terminal = |command: &str| -> String {
+        let run = std::process::Command::new("script")
+            .args(["-qec", command, "/dev/null"])
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("RUST_LOG")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let terminal = String::from_utf8_lossy(&run.stdout).into_owned();
+        assert!(run.status.success(), "{terminal}");
+        terminal
+    };
+    let terminal = on_terminal(&format!("{} > '{}'", shell_words(&args), out.display()));
     assert!(
         terminal.contains("3 rows, ") && terminal.contains(" rows/s, lag "),
         "{terminal:?}"
@@ -635,6 +646,21 @@ fn progress_goes_to_stderr_only_when_it_is_a_terminal() {
         .collect();
     rows.sort();
     assert_eq!(rows, ["r1", "r2", "r3"]);
+
+    // put on a terminal: a progress line once a second (the input pauses for longer), wiped
+    // before the summary.
+    let terminal = on_terminal(&format!(
+        "(printf 'p1\\n'; sleep 1.3; printf 'p2\\n') | {}",
+        shell_words(&put)
+    ));
+    assert!(
+        terminal.contains("2 lines read, ") && terminal.contains(" records/s, "),
+        "{terminal:?}"
+    );
+    assert!(
+        terminal.contains("\r\x1b[Kwrote 2 records ("),
+        "{terminal:?}"
+    );
 }
 
 #[test]
