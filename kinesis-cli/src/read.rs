@@ -80,7 +80,17 @@ pub fn save_checkpoint(path: &Path, checkpoint: &Checkpoint) -> Result<(), CliEr
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         fail(e)
-    })
+    })?;
+    // The rename itself lasts through a crash only once the directory is synced too. Best
+    // effort: some file systems cannot sync a directory, and the file is already in place.
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if let Err(e) = std::fs::File::open(dir).and_then(|d| d.sync_all()) {
+        log::debug!("cannot sync directory {}: {e}", dir.display());
+    }
+    Ok(())
 }
 
 /// Decides when every shard is caught up (`-e`). A shard is caught up when it was read to
