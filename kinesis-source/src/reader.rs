@@ -358,18 +358,21 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
             return Ok(out.child_shards);
         };
         iterator = Some(next);
-        if let Some((n, bytes)) = adaptive {
-            if let Some(l) = adaptive_limit(n, bytes, last_loop_end.elapsed()) {
-                limit = l;
-            }
-        }
         if !s.interval.is_zero() {
             let spent = loop_start.elapsed();
             if spent < s.interval && !s.shutdown.sleep(s.interval - spent) {
                 return Err(Stop::Closed);
             }
         }
-        last_loop_end = Instant::now();
+        // §5.4: the loop time includes the interval's sleep (Flink measures from the end of
+        // the previous loop to the end of this one's sleep).
+        let loop_end = Instant::now();
+        if let Some((n, bytes)) = adaptive {
+            if let Some(l) = adaptive_limit(n, bytes, loop_end - last_loop_end) {
+                limit = l;
+            }
+        }
+        last_loop_end = loop_end;
     }
 }
 

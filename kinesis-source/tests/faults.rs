@@ -18,6 +18,8 @@ enum Fault {
     Expired,
     Status500,
     Reset,
+    /// A 400 answer with this error code.
+    Code(&'static str),
 }
 
 struct Fake {
@@ -31,6 +33,11 @@ struct Fake {
     register_throttles: Mutex<u32>,
     /// EFO: calls of RegisterStreamConsumer; the consumer exists (CREATING forever) after one.
     register_calls: Mutex<u32>,
+    /// The `Limit` of every GetRecords call that reached the records.
+    limits: Mutex<Vec<u64>>,
+    /// ListShards calls, and how many of the first ones answer LimitExceededException.
+    list_calls: Mutex<u32>,
+    list_throttles: Mutex<u32>,
 }
 
 const STREAM_ARN: &str = "arn:aws:kinesis:us-east-1:000000000000:stream/faulty";
@@ -44,13 +51,24 @@ impl Fake {
     fn handle(&self, target: &str, body: &[u8]) -> Reply {
         let req: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
         match target {
-            "Kinesis_20131202.ListShards" => Reply::Json(
+            "Kinesis_20131202.ListShards" => {
+                *self.list_calls.lock().unwrap() += 1;
+                let mut t = self.list_throttles.lock().unwrap();
+                if *t > 0 {
+                    *t -= 1;
+                    return Reply::Json(
+                        400,
+                        r#"{"__type":"LimitExceededException","message":"slow down"}"#.into(),
+                    );
+                }
+                Reply::Json(
                 200,
                 r#"{"Shards":[{"ShardId":"shardId-000000000000","HashKeyRange":{"StartingHashKey":"0",
                 "EndingHashKey":"340282366920938463463374607431768211455"},
                 "SequenceNumberRange":{"StartingSequenceNumber":"1000"}}]}"#
                     .into(),
-            ),
+            )
+            }
             "Kinesis_20131202.GetShardIterator" => {
                 let ty = req["ShardIteratorType"].as_str().unwrap_or("").to_string();
                 let seq = req["StartingSequenceNumber"].as_str().map(str::to_string);
@@ -58,12 +76,14 @@ impl Fake {
                     ("TRIM_HORIZON", _) => 0,
                     ("AFTER_SEQUENCE_NUMBER", Some(s)) => self.index_of(s) + 1,
                     ("AT_SEQUENCE_NUMBER", Some(s)) => self.index_of(s),
-                    _ => return Reply::Json(400, r#"{"__type":"InvalidArgumentException"}"#.into()),
+                    _ => {
+                        return Reply::Json(400, r#"{"__type":"InvalidArgumentException"}"#.into())
+                    }
                 };
-                self.iterator_requests
-                    .lock()
-                    .unwrap()
-                    .push(format!("{ty}{}", seq.map(|s| format!(" {s}")).unwrap_or_default()));
+                self.iterator_requests.lock().unwrap().push(format!(
+                    "{ty}{}",
+                    seq.map(|s| format!(" {s}")).unwrap_or_default()
+                ));
                 Reply::Json(200, format!(r#"{{"ShardIterator":"it-{pos}"}}"#))
             }
             "Kinesis_20131202.GetRecords" => {
@@ -87,11 +107,19 @@ impl Fake {
                     }
                     Some(Fault::Status500) => return Reply::Json(500, String::new()),
                     Some(Fault::Reset) => return Reply::Reset,
+                    Some(Fault::Code(code)) => {
+                        return Reply::Json(
+                            400,
+                            format!(r#"{{"__type":"{code}","message":"injected"}}"#),
+                        )
+                    }
                     None => {}
                 }
                 let it = req["ShardIterator"].as_str().unwrap_or("");
                 let pos: usize = it.trim_start_matches("it-").parse().unwrap();
-                let limit = req["Limit"].as_u64().unwrap_or(10_000) as usize;
+                let limit = req["Limit"].as_u64().unwrap_or(10_000);
+                self.limits.lock().unwrap().push(limit);
+                let limit = limit as usize;
                 let end = (pos + limit).min(self.records.len());
                 let recs: Vec<String> = self.records[pos..end]
                     .iter()
@@ -201,9 +229,9 @@ fn serve_connection(fake: Arc<Fake>, stream: TcpStream) {
                     "HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n",
                     body.len()
                 );
-                if out.write_all(head.as_bytes()).is_err()
-                    || out.write_all(body.as_bytes()).is_err()
-                {
+                // One write: head and body in two would meet Nagle and delayed ACKs (~40 ms
+                // per answer).
+                if out.write_all((head + &body).as_bytes()).is_err() {
                     return;
                 }
             }
@@ -218,6 +246,7 @@ fn start(fake: Arc<Fake>) -> String {
     std::thread::spawn(move || {
         for conn in listener.incoming().flatten() {
             let f = fake.clone();
+            let _ = conn.set_nodelay(true);
             std::thread::spawn(move || serve_connection(f, conn));
         }
     });
@@ -239,6 +268,9 @@ fn fake(faults: &[(usize, Fault)]) -> Arc<Fake> {
         iterator_requests: Mutex::new(Vec::new()),
         register_throttles: Mutex::new(0),
         register_calls: Mutex::new(0),
+        limits: Mutex::new(Vec::new()),
+        list_calls: Mutex::new(0),
+        list_throttles: Mutex::new(0),
     })
 }
 
@@ -306,6 +338,10 @@ fn throttled_get_records_are_retried_with_backoff_and_counted() {
     assert_eq!(m.throttles, 3);
     assert_eq!(m.millis_behind_latest, Some(0));
     assert_eq!(m.records, 100);
+    let payload_bytes: usize = f.records.iter().map(|(_, d)| d.len()).sum();
+    assert_eq!(m.bytes, payload_bytes as u64);
+    assert_eq!(m.iterator_refreshes, 0);
+    assert!(!m.finished, "the shard is open");
     source.close(Duration::from_secs(5)).unwrap();
 }
 
@@ -411,6 +447,9 @@ fn a_slow_caller_slows_the_reader_backpressure() {
         iterator_requests: Mutex::new(Vec::new()),
         register_throttles: Mutex::new(0),
         register_calls: Mutex::new(0),
+        limits: Mutex::new(Vec::new()),
+        list_calls: Mutex::new(0),
+        list_throttles: Mutex::new(0),
     });
     let ep = start(f.clone());
     let source = KinesisSource::open(
@@ -424,20 +463,29 @@ fn a_slow_caller_slows_the_reader_backpressure() {
         SourceContext::default(),
     )
     .unwrap();
-    // Nobody receives: the reader fills the bounded channel and then waits.
+    // Nobody receives: the reader fills the bounded channel (4 pages) and fetches one more
+    // page, which it cannot send; then it waits. So at most 5 pages of 100 records of the
+    // 20,000 backlog are held, however long the backlog.
     std::thread::sleep(Duration::from_millis(700));
     let calls = *f.calls.lock().unwrap();
-    assert!(
-        (2..=20).contains(&calls),
-        "{calls} GetRecords calls of 100 records while the caller was idle"
+    assert_eq!(
+        calls, 5,
+        "GetRecords calls of 100 records while the caller was idle"
     );
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(*f.calls.lock().unwrap(), calls, "the reader is blocked");
-    // Receiving lets it go on.
-    let mut n = 0;
-    while n < 5_000 {
+    // Receiving lets it go on, and it stays at most 6 pages (the one being handed out
+    // included) ahead of the caller.
+    for received in 1..=5_000usize {
         source.recv().unwrap();
-        n += 1;
+        if received % 1_000 == 0 {
+            std::thread::sleep(Duration::from_millis(100));
+            let calls = *f.calls.lock().unwrap();
+            assert!(
+                calls * 100 <= received + 600,
+                "{calls} pages fetched after {received} records were received"
+            );
+        }
     }
     assert!(*f.calls.lock().unwrap() >= 50);
     source.close(Duration::from_secs(5)).unwrap();
@@ -505,4 +553,134 @@ fn efo_registration_retries_throttling_and_times_out_waiting_for_active() {
         waited >= Duration::from_secs(1) && waited < Duration::from_secs(5),
         "{waited:?}"
     );
+}
+
+#[test]
+fn adaptive_reads_size_the_next_call_by_flinks_formula_with_the_interval_in_the_loop_time() {
+    let f = fake(&[]);
+    let ep = start(f.clone());
+    let source = KinesisSource::open(
+        &table(
+            &ep,
+            &[
+                ("scan.shard.adaptivereads", "true"),
+                ("scan.shard.getrecords.intervalmillis", "50"),
+            ],
+        ),
+        SourceContext::default(),
+    )
+    .unwrap();
+    assert_eq!(read_all(&source, 100).unwrap(), expected());
+    let limits = f.limits.lock().unwrap().clone();
+    // The first call asks for maxrecordcount (10). Its 10 records of 9 bytes took a loop of
+    // at least the 50 ms interval: 2 MiB/s * 0.05 s / 9 B = 11650 records, capped at the
+    // constant 10000 (not the configured 10). Without the sleep in the loop time the
+    // formula would give a few hundred.
+    assert_eq!(limits[0], 10, "{limits:?}");
+    assert_eq!(limits[1], 10_000, "{limits:?}");
+    source.close(Duration::from_secs(5)).unwrap();
+
+    // Without adaptive reads every call asks for maxrecordcount.
+    let f = fake(&[]);
+    let ep = start(f.clone());
+    let source = KinesisSource::open(&table(&ep, &[]), SourceContext::default()).unwrap();
+    assert_eq!(read_all(&source, 100).unwrap(), expected());
+    assert!(f.limits.lock().unwrap().iter().all(|l| *l == 10));
+    source.close(Duration::from_secs(5)).unwrap();
+}
+
+#[test]
+fn every_configured_recoverable_error_code_is_retried_d16() {
+    // Both entries are honoured (Flink only looks at the first).
+    let f = fake(&[
+        (2, Fault::Code("ResourceInUseException")),
+        (4, Fault::Code("KMSDisabledException")),
+        (5, Fault::Code("ResourceInUseException")),
+    ]);
+    let ep = start(f.clone());
+    let t = table(
+        &ep,
+        &[
+            (
+                "scan.shard.consumer.error.recoverable[0].exception",
+                "KMSDisabledException",
+            ),
+            (
+                "scan.shard.consumer.error.recoverable[1].exception",
+                "ResourceInUseException",
+            ),
+        ],
+    );
+    let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
+    assert_eq!(read_all(&source, 100).unwrap(), expected());
+    source.close(Duration::from_secs(5)).unwrap();
+
+    // A code that is not listed (and not retryable) stops the source after one call, with
+    // the checkpoint after the last page handed out.
+    let f = fake(&[(2, Fault::Code("ResourceInUseException"))]);
+    let ep = start(f.clone());
+    let t = table(
+        &ep,
+        &[(
+            "scan.shard.consumer.error.recoverable[0].exception",
+            "KMSDisabledException",
+        )],
+    );
+    let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
+    let err = read_all(&source, 100).unwrap_err();
+    assert!(err.to_string().contains("ResourceInUseException"), "{err}");
+    assert_eq!(*f.calls.lock().unwrap(), 3);
+    assert_eq!(
+        source.checkpoint().shards[0].position,
+        kinesis_source::ShardPosition::Sequence {
+            sequence_number: f.records[19].0.clone(),
+            sub_sequence_number: -1
+        }
+    );
+    source.close(Duration::from_secs(5)).unwrap();
+}
+
+#[test]
+fn list_shards_backs_off_by_its_own_options_not_describe_streams_d4() {
+    // Flink lets scan.stream.describe.backoff.* overwrite scan.list.shards.backoff.*; here a
+    // 30 s DescribeStream backoff must not slow ListShards down.
+    let f = fake(&[]);
+    *f.list_throttles.lock().unwrap() = 2;
+    let ep = start(f.clone());
+    let t = table(
+        &ep,
+        &[
+            ("scan.list.shards.backoff.base", "10"),
+            ("scan.list.shards.backoff.max", "20"),
+            ("scan.stream.describe.backoff.base", "30000"),
+            ("scan.stream.describe.backoff.max", "30000"),
+        ],
+    );
+    let started = Instant::now();
+    let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(*f.list_calls.lock().unwrap(), 3);
+    assert_eq!(read_all(&source, 100).unwrap(), expected());
+    source.close(Duration::from_secs(5)).unwrap();
+
+    // And scan.list.shards.maxretries alone bounds the ListShards calls: with 1 retry the
+    // throttled first discovery finds no shard.
+    let f = fake(&[]);
+    *f.list_throttles.lock().unwrap() = 5;
+    let ep = start(f.clone());
+    let t = table(
+        &ep,
+        &[
+            ("scan.list.shards.maxretries", "1"),
+            ("scan.list.shards.backoff.base", "10"),
+            ("scan.stream.describe.maxretries", "20"),
+        ],
+    );
+    let err = KinesisSource::open(&t, SourceContext::default()).unwrap_err();
+    assert!(matches!(err, SourceError::NoShards { .. }), "{err}");
+    assert_eq!(*f.list_calls.lock().unwrap(), 2);
 }
