@@ -331,6 +331,7 @@ fn emit(
                 sub_sequence_number: sub,
                 arrival,
                 partition_key: partition_key.to_string(),
+                data: data.to_vec(),
             }))
         }
         Ok(None) => {

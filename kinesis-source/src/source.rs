@@ -93,6 +93,10 @@ pub struct SourceRecord {
     pub arrival: Option<DateTime<Utc>>,
     /// The (user record's) partition key.
     pub partition_key: String,
+    /// The payload bytes of this record as stored in Kinesis, after KPL de-aggregation
+    /// (the user record's data for a record taken out of an aggregate), before the format
+    /// decoded them into `row`.
+    pub data: Vec<u8>,
 }
 
 pub(crate) struct ShardSlot {

@@ -115,6 +115,7 @@ fn bad_payload_stops_the_source_before_it_or_is_skipped_and_counted() {
         first[1].row.values,
         vec![Value::BigInt(2), Value::String("b".into())]
     );
+    assert_eq!(first[1].data, payloads[1].as_bytes(), "the stored payload");
     let err = source
         .recv_timeout(Duration::from_secs(10))
         .expect_err("the bad record stops the source");
@@ -261,10 +262,16 @@ fn kpl_aggregated_records_are_deaggregated_filtered_by_hash_range_or_passed_thro
     let mut bad_md5 = kpl_aggregate(&[("user-e", Some(&in0), b"x")]);
     let n = bad_md5.len();
     bad_md5[n - 1] ^= 0xff;
+    // The right MD5 over a body that is not an AggregatedRecord (a truncated length).
+    let mut broken_protobuf = vec![0xF3, 0x89, 0x9A, 0xC2];
+    let body = [0x0a, 0x7f, b'k'];
+    broken_protobuf.extend_from_slice(&body);
+    broken_protobuf.extend_from_slice(&Md5::digest(body));
     let res = s.put_with_hash(&[
         ("outer".into(), Some(in0.clone()), good),
         ("outer".into(), Some(in0.clone()), outside),
         ("outer".into(), Some(in0.clone()), bad_md5.clone()),
+        ("outer".into(), Some(in0.clone()), broken_protobuf.clone()),
         ("plain".into(), Some(in0.clone()), b"plain".to_vec()),
     ]);
     assert!(res
@@ -274,7 +281,7 @@ fn kpl_aggregated_records_are_deaggregated_filtered_by_hash_range_or_passed_thro
 
     let t = table(&ep, &s.name, "data BYTES", &[]);
     let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
-    let got = recv_n(&source, 5, Duration::from_secs(10));
+    let got = recv_n(&source, 6, Duration::from_secs(10));
     let extra = drain(&source, Duration::from_millis(300), Duration::from_secs(2));
     assert!(extra.is_empty(), "{extra:?}");
     let seen: Vec<(Vec<u8>, String, Option<i64>, String)> = got
@@ -288,6 +295,10 @@ fn kpl_aggregated_records_are_deaggregated_filtered_by_hash_range_or_passed_thro
             )
         })
         .collect();
+    // `data` is the user record's payload, as the raw format's row holds it.
+    for r in &got {
+        assert_eq!(r.data, bytes_of(r));
+    }
     let seq = |i: usize| res[i].sequence_number.clone().unwrap();
     assert_eq!(
         seen,
@@ -296,7 +307,8 @@ fn kpl_aggregated_records_are_deaggregated_filtered_by_hash_range_or_passed_thro
             (b"two".to_vec(), "user-b".into(), Some(1), seq(0)),
             (b"three".to_vec(), "user-a".into(), Some(2), seq(0)),
             (bad_md5, "outer".into(), None, seq(2)),
-            (b"plain".to_vec(), "plain".into(), None, seq(3)),
+            (broken_protobuf, "outer".into(), None, seq(3)),
+            (b"plain".to_vec(), "plain".into(), None, seq(4)),
         ]
     );
     assert_eq!(source.metrics()[&shards[0].shard_id].filtered_records, 2);

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use common::{bytes_of, drain, endpoint, recv_n, table, TempStream};
 use kinesis_formats::Value;
-use kinesis_options::registry::{subtask_for, DefaultShardAssigner, ShardInfo};
 use kinesis_source::{Checkpoint, KinesisSource, ShardPosition, SourceContext};
 use kinesis_wire::model::{
     ConsumerRef, ConsumerStatus, ListStreamConsumersInput, MergeShardsInput,
@@ -89,6 +88,26 @@ fn latest_starts_after_open_and_at_timestamp_starts_at_the_time() {
     assert_eq!(texts(&got), want, "AT_TIMESTAMP {ts}");
     assert_eq!(got.len(), 5);
     source.close(Duration::from_secs(5)).unwrap();
+
+    // Restored state wins over the configured LATEST: a shard missing from the checkpoint
+    // starts at TRIM_HORIZON (§5.8), so every record is read.
+    let source = KinesisSource::open(
+        &latest,
+        SourceContext::default().restore(Checkpoint::default()),
+    )
+    .unwrap();
+    let mut got = recv_n(&source, 10, Duration::from_secs(10));
+    got.extend(drain(
+        &source,
+        Duration::from_millis(400),
+        Duration::from_secs(3),
+    ));
+    let all: BTreeSet<String> = (0..5)
+        .flat_map(|i| [format!("before-{i}"), format!("after-{i}")])
+        .collect();
+    assert_eq!(texts(&got), all);
+    assert_eq!(got.len(), 10);
+    source.close(Duration::from_secs(5)).unwrap();
 }
 
 #[test]
@@ -133,6 +152,7 @@ fn metadata_columns_equal_what_put_records_returned() {
             panic!("row {:?}", r.row)
         };
         let (want_shard, want_seq) = &by_data[data];
+        assert_eq!(r.data, data.as_bytes(), "the stored payload");
         assert_eq!((sid, seq), (want_shard, want_seq));
         assert_eq!(
             (&*r.shard_id, &r.sequence_number),
@@ -371,56 +391,115 @@ fn checkpoint_after_half_then_restore_reads_exactly_the_rest() {
     assert_eq!(all, want);
 }
 
+/// Java's `String.hashCode` (UTF-16 code units, wrapping int32), written from §5.9.
+fn java_hash(s: &str) -> i32 {
+    s.encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32))
+}
+
+/// Flink's `default` assigner, from §5.9: `StreamShardHandle.hashCode` then `abs(h % n)`.
+fn expected_default(stream: &str, shard_id: &str, n: usize) -> usize {
+    let h = 17i32
+        .wrapping_mul(37)
+        .wrapping_add(java_hash(stream))
+        .wrapping_mul(37)
+        .wrapping_add(java_hash(shard_id));
+    h.wrapping_rem(n as i32).unsigned_abs() as usize
+}
+
+/// Flink's `uniform` assigner, from §5.9: `int32(mid * n / 2^128) + hash(stream)`, wrapping.
+fn expected_uniform(stream: &str, lo: u128, hi: u128, n: usize) -> usize {
+    let mid = (lo >> 1) + (hi >> 1) + (lo & hi & 1); // floor((lo + hi) / 2) without overflow
+    let n128 = n as u128;
+    let (mid_hi, mid_lo) = (mid >> 64, mid & u128::from(u64::MAX));
+    let scaled = (mid_hi * n128 + ((mid_lo * n128) >> 64)) >> 64; // floor(mid * n / 2^128)
+    let assign = (scaled as u32 as i32).wrapping_add(java_hash(stream));
+    assign.wrapping_rem(n as i32).unsigned_abs() as usize
+}
+
 #[test]
-fn parallelism_three_covers_every_shard_exactly_once() {
+fn the_expected_assignments_follow_the_reference_examples() {
+    // §5.9's computed examples and UniformShardAssignerTest.
+    assert_eq!(java_hash("myStream"), -806594484);
+    assert_eq!(expected_default("myStream", "shardId-000000000000", 2), 1);
+    assert_eq!(expected_default("myStream", "shardId-000000000000", 3), 0);
+    assert_eq!(expected_default("myStream", "shardId-000000000000", 4), 3);
+    assert_eq!(expected_default("myStream", "shardId-000000000001", 2), 0);
+    assert_eq!(expected_default("myStream", "shardId-000000000001", 3), 2);
+    assert_eq!(expected_default("myStream", "shardId-000000000002", 3), 1);
+    let max = u128::MAX;
+    for ((lo, hi), want) in [
+        ((0, 0), 0),
+        ((0, max / 3), 0),
+        ((max / 3, max / 3 * 2), 1),
+        ((max / 3 * 2, max), 2),
+        ((max, max), 2),
+    ] {
+        assert_eq!(expected_uniform("", lo, hi, 3), want, "[{lo}, {hi}]");
+    }
+}
+
+#[test]
+fn parallelism_three_covers_every_shard_exactly_once_default_and_uniform() {
     let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
         return;
     };
     let c = common::client(&ep);
-    let s = TempStream::create(&c, "src-par", 4);
+    let s = TempStream::create(&c, "src-par", 5);
     let records = payloads("p", 60);
     let res = s.put(&records);
-    let t = table(&ep, &s.name, "data BYTES", &[]);
-    let sources: Vec<KinesisSource> = (0..3)
-        .map(|i| KinesisSource::open(&t, SourceContext::new(i, 3)).unwrap())
-        .collect();
-    let mut owner: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, src) in sources.iter().enumerate() {
-        for id in src.assigned_shards() {
-            assert!(owner.insert(id.clone(), i).is_none(), "{id} assigned twice");
+    let shards = s.shards();
+    let all: BTreeSet<String> = shards.iter().map(|x| x.shard_id.clone()).collect();
+    for assigner in ["default", "uniform"] {
+        let t = table(
+            &ep,
+            &s.name,
+            "data BYTES",
+            &[("scan.shard-assigner", assigner)],
+        );
+        let sources: Vec<KinesisSource> = (0..3)
+            .map(|i| KinesisSource::open(&t, SourceContext::new(i, 3)).unwrap())
+            .collect();
+        let mut owner: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, src) in sources.iter().enumerate() {
+            for id in src.assigned_shards() {
+                assert!(
+                    owner.insert(id.clone(), i).is_none(),
+                    "{assigner}: {id} assigned twice"
+                );
+            }
         }
-    }
-    let all: BTreeSet<String> = s.shards().into_iter().map(|x| x.shard_id).collect();
-    assert_eq!(owner.keys().cloned().collect::<BTreeSet<_>>(), all);
-    for (id, i) in &owner {
-        let info = ShardInfo {
-            stream: &s.name,
-            shard_id: id,
-            starting_hash_key: 0,
-            ending_hash_key: 0,
-        };
-        assert_eq!(subtask_for(&DefaultShardAssigner, &info, 3), *i, "{id}");
-    }
-    // Each subtask reads exactly the records of its shards.
-    let mut seen = 0;
-    for (i, src) in sources.iter().enumerate() {
-        let want: usize = res
-            .iter()
-            .filter(|r| owner[r.shard_id.as_deref().unwrap()] == i)
-            .count();
-        let mut got = recv_n(src, want, Duration::from_secs(10));
-        got.extend(drain(
-            src,
-            Duration::from_millis(300),
-            Duration::from_secs(2),
-        ));
-        assert_eq!(got.len(), want, "subtask {i}");
-        assert!(got.iter().all(|r| owner[&*r.shard_id] == i));
-        seen += got.len();
-    }
-    assert_eq!(seen, 60);
-    for src in sources {
-        src.close(Duration::from_secs(5)).unwrap();
+        assert_eq!(owner.keys().cloned().collect::<BTreeSet<_>>(), all);
+        // Bit-exact with Flink: the subtask computed independently from §5.9.
+        for sh in &shards {
+            let (lo, hi) = sh.hash_key_range.bounds().unwrap();
+            let want = match assigner {
+                "default" => expected_default(&s.name, &sh.shard_id, 3),
+                _ => expected_uniform(&s.name, lo, hi, 3),
+            };
+            assert_eq!(owner[&sh.shard_id], want, "{assigner}: {}", sh.shard_id);
+        }
+        // Each subtask reads exactly the records of its shards.
+        let mut seen = BTreeSet::new();
+        for (i, src) in sources.iter().enumerate() {
+            let want: usize = res
+                .iter()
+                .filter(|r| owner[r.shard_id.as_deref().unwrap()] == i)
+                .count();
+            let mut got = recv_n(src, want, Duration::from_secs(10));
+            got.extend(drain(
+                src,
+                Duration::from_millis(300),
+                Duration::from_secs(2),
+            ));
+            assert_eq!(got.len(), want, "{assigner}: subtask {i}");
+            assert!(got.iter().all(|r| owner[&*r.shard_id] == i));
+            seen.extend(texts(&got));
+        }
+        assert_eq!(seen.len(), 60, "{assigner}: every record once");
+        for src in sources {
+            src.close(Duration::from_secs(5)).unwrap();
+        }
     }
 }
 
@@ -489,6 +568,20 @@ fn efo_lazy_registers_reads_by_polling_and_deregisters_on_close() {
     assert!(arn.contains("lazy-consumer"), "{arn}");
     assert_eq!(consumer_status(&c, &arn), Some(ConsumerStatus::Active));
     assert_eq!(source.checkpoint().consumer_arns[&s.name], arn);
+    assert_eq!(recv_n(&source, 3, Duration::from_secs(10)).len(), 3);
+    // Dropping is not a graceful close: the consumer stays.
+    drop(source);
+    assert_eq!(consumer_status(&c, &arn), Some(ConsumerStatus::Active));
+
+    // An unset strategy is LAZY (§6.1): it finds the same consumer and deregisters it on
+    // close.
+    let t = efo_table(
+        &ep,
+        &s.name,
+        &[("scan.stream.efo.consumername", "lazy-consumer")],
+    );
+    let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
+    assert_eq!(source.consumer_arns()[&s.name], arn);
     assert_eq!(recv_n(&source, 3, Duration::from_secs(10)).len(), 3);
     source.close(Duration::from_secs(5)).unwrap();
     let st = consumer_status(&c, &arn);
