@@ -18,6 +18,15 @@
 //! controls only its own call (D4); EFO consumers are registered and deregistered exactly
 //! as Flink does, but records are then read by polling (D18).
 //!
+//! With `parallelism > 1` (separate processes), a child shard assigned to another subtask
+//! than its parent cannot see the parent's progress and is read at once, as Flink 4.x does:
+//! there is no parent-before-child ordering across subtasks (a log line at open says so).
+//!
+//! `scan.shard.idle.interval` and `scan.watermark.*` are accepted and inert (D9): the source
+//! emits no watermarks and never marks itself idle; each record's arrival time is in
+//! [`SourceRecord::arrival`] and the `timestamp` metadata column for whatever computes
+//! watermarks downstream.
+//!
 //! ```no_run
 //! use kinesis_formats::DataType;
 //! use kinesis_options::{Column, TableDef};
