@@ -48,12 +48,18 @@ fn latest_starts_after_open_and_at_timestamp_starts_at_the_time() {
         "data BYTES",
         &[("scan.stream.initpos", "LATEST")],
     );
+    let opened = Utc::now().timestamp_millis();
     let source = KinesisSource::open(&latest, SourceContext::default()).unwrap();
-    // Before anything is read the checkpoint already pins LATEST to a time.
-    assert!(matches!(
-        source.checkpoint().shards[0].position,
-        ShardPosition::AtTimestamp { .. }
-    ));
+    let open_returned = Utc::now().timestamp_millis();
+    // LATEST is AT_TIMESTAMP(the time of open) (§5.1), so the checkpoint pins it to a time
+    // before anything is read.
+    match source.checkpoint().shards[0].position {
+        ShardPosition::AtTimestamp { epoch_millis } => assert!(
+            (opened..=open_returned).contains(&epoch_millis),
+            "{epoch_millis} not within open ({opened}..={open_returned})"
+        ),
+        ref p => panic!("{p:?}"),
+    }
     std::thread::sleep(Duration::from_millis(300));
     s.put(&payloads("after", 5));
     let got = recv_n(&source, 5, Duration::from_secs(10));
@@ -107,6 +113,60 @@ fn latest_starts_after_open_and_at_timestamp_starts_at_the_time() {
         .collect();
     assert_eq!(texts(&got), all);
     assert_eq!(got.len(), 10);
+    source.close(Duration::from_secs(5)).unwrap();
+}
+
+#[test]
+fn with_latest_shards_found_later_start_at_trim_horizon() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let c = common::client(&ep);
+    let s = TempStream::create(&c, "src-latest-split", 1);
+    s.put(&payloads("old", 3));
+    let t = table(
+        &ep,
+        &s.name,
+        "data BYTES",
+        &[("scan.stream.initpos", "LATEST")],
+    );
+    let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
+    let parent = s.shards().remove(0);
+    let (lo, hi) = parent.hash_key_range.bounds().unwrap();
+    c.split_shard(&SplitShardInput {
+        stream: s.stream(),
+        shard_to_split: parent.shard_id.clone(),
+        new_starting_hash_key: (lo + (hi - lo) / 2).to_string(),
+    })
+    .expect("split");
+    c.wait_for_stream_active(&s.stream(), Duration::from_secs(30))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while source.shard_ids().len() < 3 && Instant::now() < deadline {
+        assert!(source
+            .recv_timeout(Duration::from_millis(100))
+            .unwrap()
+            .is_none());
+    }
+    // The children were not there at open: they start at TRIM_HORIZON, not at the time of
+    // open; the parent was read to its end from the time of open.
+    let cp = source.checkpoint();
+    for st in &cp.shards {
+        let want = if st.shard_id == parent.shard_id {
+            ShardPosition::ShardEnd
+        } else {
+            ShardPosition::TrimHorizon
+        };
+        assert_eq!(st.position, want, "{}", st.shard_id);
+    }
+    assert_eq!(cp.shards.len(), 3);
+    let res = s.put(&payloads("new", 10));
+    let got = recv_n(&source, 10, Duration::from_secs(10));
+    let want: BTreeSet<String> = (0..10).map(|i| format!("new-{i}")).collect();
+    assert_eq!(texts(&got), want);
+    assert!(res
+        .iter()
+        .all(|r| r.shard_id.as_deref() != Some(&*parent.shard_id)));
     source.close(Duration::from_secs(5)).unwrap();
 }
 
