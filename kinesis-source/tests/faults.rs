@@ -20,6 +20,8 @@ enum Fault {
     Reset,
     /// A 400 answer with this error code.
     Code(&'static str),
+    /// The answer comes after 1.5 s.
+    Hang,
 }
 
 struct Fake {
@@ -107,6 +109,7 @@ impl Fake {
                     }
                     Some(Fault::Status500) => return Reply::Json(500, String::new()),
                     Some(Fault::Reset) => return Reply::Reset,
+                    Some(Fault::Hang) => std::thread::sleep(Duration::from_millis(1500)),
                     Some(Fault::Code(code)) => {
                         return Reply::Json(
                             400,
@@ -683,4 +686,33 @@ fn list_shards_backs_off_by_its_own_options_not_describe_streams_d4() {
     let err = KinesisSource::open(&t, SourceContext::default()).unwrap_err();
     assert!(matches!(err, SourceError::NoShards { .. }), "{err}");
     assert_eq!(*f.list_calls.lock().unwrap(), 2);
+}
+
+#[test]
+fn close_gives_up_on_a_hanging_call_after_its_timeout_and_a_later_close_joins() {
+    let f = fake(&[(1, Fault::Hang)]);
+    let ep = start(f.clone());
+    let source = KinesisSource::open(&table(&ep, &[]), SourceContext::default()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while *f.calls.lock().unwrap() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        *f.calls.lock().unwrap(),
+        2,
+        "the second GetRecords call hangs"
+    );
+    let started = Instant::now();
+    let err = source.close(Duration::from_millis(300)).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(1));
+    match &err {
+        SourceError::CloseTimedOut { threads } => {
+            assert_eq!(threads, &["kinesis-shard-shardId-000000000000".to_string()])
+        }
+        e => panic!("{e:?}"),
+    }
+    assert!(matches!(source.recv(), Err(SourceError::Closed)));
+    // The reader ends when its call returns; a second close joins it.
+    source.close(Duration::from_secs(5)).unwrap();
+    assert_eq!(*f.calls.lock().unwrap(), 2, "no call after close");
 }

@@ -716,3 +716,18 @@ fn efo_none_uses_the_given_arn_without_registering() {
     assert_eq!(consumers(&c, &s.name), vec!["own-consumer".to_string()]);
     assert!(consumer_status(&c, &consumer.consumer_arn).is_some());
 }
+
+#[test]
+fn a_missing_stream_fails_open_with_flinks_message() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    let name = format!("src-missing-{:08x}", fastrand::u32(..));
+    let t = table(&ep, &name, "data BYTES", &[]);
+    let err = KinesisSource::open(&t, SourceContext::default()).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("Stream not found. Error while getting shard list") && text.contains(&name),
+        "{text}"
+    );
+}
