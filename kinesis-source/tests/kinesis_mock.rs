@@ -74,26 +74,53 @@ fn latest_starts_after_open_and_at_timestamp_starts_at_the_time() {
     assert_eq!(got_all.len(), 5);
     source.close(Duration::from_secs(5)).unwrap();
 
-    let ts = format!("{:.3}", t_between.timestamp_millis() as f64 / 1000.0);
-    let at = table(
-        &ep,
-        &s.name,
-        "data BYTES",
-        &[
+    // The same instant as decimal epoch seconds, in the default pattern with an offset, and
+    // in a pattern without a zone, which means UTC (D10).
+    let plus_one = chrono::FixedOffset::east_opt(3600).unwrap();
+    let forms = [
+        (
+            format!("{:.3}", t_between.timestamp_millis() as f64 / 1000.0),
+            None,
+        ),
+        (
+            t_between
+                .with_timezone(&plus_one)
+                .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
+                .to_string(),
+            None,
+        ),
+        (
+            t_between.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+            Some("yyyy-MM-dd HH:mm:ss.SSS"),
+        ),
+    ];
+    for (ts, pattern) in &forms {
+        let mut options = vec![
             ("scan.stream.initpos", "AT_TIMESTAMP"),
-            ("scan.stream.initpos-timestamp", &ts),
-        ],
-    );
-    let source = KinesisSource::open(&at, SourceContext::default()).unwrap();
-    let mut got = recv_n(&source, 5, Duration::from_secs(10));
-    got.extend(drain(
-        &source,
-        Duration::from_millis(400),
-        Duration::from_secs(3),
-    ));
-    assert_eq!(texts(&got), want, "AT_TIMESTAMP {ts}");
-    assert_eq!(got.len(), 5);
-    source.close(Duration::from_secs(5)).unwrap();
+            ("scan.stream.initpos-timestamp", ts.as_str()),
+        ];
+        if let Some(p) = pattern {
+            options.push(("scan.stream.initpos-timestamp-format", p));
+        }
+        let at = table(&ep, &s.name, "data BYTES", &options);
+        let source = KinesisSource::open(&at, SourceContext::default()).unwrap();
+        assert_eq!(
+            source.checkpoint().shards[0].position,
+            ShardPosition::AtTimestamp {
+                epoch_millis: t_between.timestamp_millis()
+            },
+            "{ts}"
+        );
+        let mut got = recv_n(&source, 5, Duration::from_secs(10));
+        got.extend(drain(
+            &source,
+            Duration::from_millis(400),
+            Duration::from_secs(3),
+        ));
+        assert_eq!(texts(&got), want, "AT_TIMESTAMP {ts}");
+        assert_eq!(got.len(), 5);
+        source.close(Duration::from_secs(5)).unwrap();
+    }
 
     // Restored state wins over the configured LATEST: a shard missing from the checkpoint
     // starts at TRIM_HORIZON (§5.8), so every record is read.
