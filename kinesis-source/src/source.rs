@@ -566,7 +566,13 @@ impl KinesisSource {
 
     /// Stops every thread, wakes callers blocked in `recv`, and joins the threads within
     /// `timeout`. With `scan.stream.efo.registration=LAZY` the consumer is then deregistered
-    /// (§6.3; failures are logged, as Flink). Calling it again does nothing.
+    /// (§6.3; failures are logged, as Flink); that wait is bounded by
+    /// `scan.stream.deregisterstreamconsumer.timeout`, not by `timeout`. Dropping the source
+    /// without `close` stops the threads but does not deregister.
+    ///
+    /// Returns [`SourceError::CloseTimedOut`] naming the threads still running (e.g. in an
+    /// HTTP call) at the deadline; they stop when the call returns, and calling `close`
+    /// again joins them. Deregistration happens on the first call only.
     pub fn close(&self, timeout: Duration) -> Result<(), SourceError> {
         let first = {
             let mut sh = lock(&self.shared);
