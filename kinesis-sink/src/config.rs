@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use kinesis_options::SinkOptions;
-use kinesis_wire::Backoff;
+use kinesis_options::{SinkOptions, TableDef};
+use kinesis_wire::{Backoff, ClientConfig};
 
 use crate::error::SinkError;
 use crate::record::MAX_RECORD_DATA_BYTES;
@@ -56,6 +56,10 @@ pub struct SinkConfig {
     pub batch_max_size: usize,
     /// `sink.requests.max-inflight`: PutRecords requests in flight at once.
     pub max_in_flight_requests: usize,
+    /// `sink.http-client.max-concurrency`: requests on the wire at once (Netty's connection
+    /// limit); batches beyond it stay in flight, waiting for a connection, as in Flink.
+    /// 0 = no limit beyond `max_in_flight_requests`.
+    pub http_max_concurrency: usize,
     /// `sink.requests.max-buffered`: records waiting to be sent; `write` blocks beyond it.
     pub max_buffered_requests: usize,
     /// Data bytes held by the sink (buffered plus in flight); `write` blocks beyond it. Not a
@@ -76,6 +80,27 @@ pub struct SinkConfig {
     pub drop_timeout: Duration,
 }
 
+/// The Kinesis client settings of `table`'s sink: [`TableDef::sink_client_config`], with
+/// `sink.http-client.read-timeout = 0` meaning no per-read timeout (as for Flink's Netty
+/// client), so that only the whole call's timeout applies.
+///
+/// ```
+/// use kinesis_formats::DataType;
+/// use kinesis_options::{Column, TableDef};
+/// let t = TableDef::from_options("t", vec![Column::physical("v", DataType::string())],
+///     [("stream", "s"), ("format", "raw"), ("aws.region", "us-east-1"),
+///      ("sink.http-client.read-timeout", "0")]).unwrap();
+/// let c = kinesis_sink::config::sink_client_config(&t);
+/// assert_eq!(c.timeouts.read, c.timeouts.overall);
+/// ```
+pub fn sink_client_config(table: &TableDef) -> ClientConfig {
+    let mut c = table.sink_client_config();
+    if table.sink_options().http_client.read_timeout.is_zero() {
+        c.timeouts.read = c.timeouts.overall;
+    }
+    c
+}
+
 /// The default of [`SinkConfig::max_buffered_bytes`] for a flush size.
 pub fn default_max_buffered_bytes(flush_buffer_size: u64) -> u64 {
     (64u64 << 20).max(2 * flush_buffer_size + MAX_RECORD_DATA_BYTES as u64)
@@ -86,6 +111,7 @@ impl Default for SinkConfig {
         SinkConfig {
             batch_max_size: 500,
             max_in_flight_requests: 50,
+            http_max_concurrency: 10_000,
             max_buffered_requests: 10_000,
             max_buffered_bytes: default_max_buffered_bytes(5 << 20),
             flush_buffer_size: 5 << 20,
@@ -120,6 +146,7 @@ impl SinkConfig {
         SinkConfig {
             batch_max_size: o.batch_max_size,
             max_in_flight_requests: o.max_in_flight_requests,
+            http_max_concurrency: o.http_client.max_concurrency as usize,
             max_buffered_requests: o.max_buffered_requests,
             max_buffered_bytes: default_max_buffered_bytes(o.flush_buffer_size),
             flush_buffer_size: o.flush_buffer_size,
@@ -128,6 +155,15 @@ impl SinkConfig {
             retry_backoff: Backoff::new(o.retry.base, o.retry.max, o.retry.expconst),
             max_attempts: o.retry.max_attempts,
             drop_timeout: SinkConfig::default().drop_timeout,
+        }
+    }
+
+    /// PutRecords requests that may be on the wire at once: `max_in_flight_requests`, capped
+    /// by `http_max_concurrency` when that is set.
+    pub fn concurrent_requests(&self) -> usize {
+        match self.http_max_concurrency {
+            0 => self.max_in_flight_requests,
+            cap => self.max_in_flight_requests.min(cap),
         }
     }
 

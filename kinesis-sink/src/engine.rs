@@ -329,7 +329,8 @@ impl RecordSink {
     /// ```
     pub fn open_for_table(table: &kinesis_options::TableDef) -> Result<RecordSink, SinkError> {
         table.check_sink_requirements()?;
-        let client = KinesisClient::new(table.sink_client_config()).map_err(SinkError::Client)?;
+        let client = KinesisClient::new(crate::config::sink_client_config(table))
+            .map_err(SinkError::Client)?;
         client
             .credentials_provider()
             .credentials()
@@ -916,8 +917,9 @@ fn run_batcher(
             st.wake_pending = false;
             let had = st.buffer.len();
             let (jobs, next) = dispatch(&shared.cfg, &mut st, now);
-            // One sender thread per concurrent request, started on demand.
-            while st.sender_threads < st.in_flight.len().min(shared.cfg.max_in_flight_requests) {
+            // One sender thread per concurrent request, started on demand; at most
+            // `sink.http-client.max-concurrency` of them (further batches wait in the queue).
+            while st.sender_threads < st.in_flight.len().min(shared.cfg.concurrent_requests()) {
                 let n = st.sender_threads;
                 let (shared2, job_rx2, shutdown_rx2) =
                     (shared.clone(), job_rx.clone(), shutdown_rx.clone());

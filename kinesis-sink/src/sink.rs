@@ -80,7 +80,8 @@ impl KinesisSink {
     /// subtask `ctx`, and starts the batcher thread.
     pub fn open(table: &TableDef, ctx: SinkContext) -> Result<KinesisSink, SinkError> {
         table.check_sink_requirements()?;
-        let client = KinesisClient::new(table.sink_client_config()).map_err(SinkError::Client)?;
+        let client = KinesisClient::new(crate::config::sink_client_config(table))
+            .map_err(SinkError::Client)?;
         client
             .credentials_provider()
             .credentials()

@@ -13,6 +13,11 @@ use kinesis_options::TableDef;
 use kinesis_sink::{KinesisSink, RecordProblem, SinkContext, SinkError};
 
 fn table(url: &str, tail: &str) -> TableDef {
+    table_with(url, tail, "")
+}
+
+/// The test table with `extra` options appended to its WITH clause.
+fn table_with(url: &str, tail: &str, extra: &str) -> TableDef {
     TableDef::from_ddl(&format!(
         "CREATE TABLE t (user_id BIGINT, item_id BIGINT, behavior STRING, ts TIMESTAMP(3)) {tail}
          WITH ('connector' = 'kinesis', 'stream' = 'rows', 'format' = 'csv',
@@ -20,7 +25,7 @@ fn table(url: &str, tail: &str) -> TableDef {
                'aws.credentials.provider' = 'BASIC',
                'aws.credentials.basic.accesskeyid' = 'a',
                'aws.credentials.basic.secretkey' = 'b',
-               'sink.flush-buffer.timeout' = '50')"
+               'sink.flush-buffer.timeout' = '50' {extra})"
     ))
     .unwrap()
 }
@@ -163,4 +168,76 @@ fn open_checks_what_a_sink_needs() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("subtask index 4"), "{e}");
+}
+
+#[test]
+fn sink_http_client_read_timeout_is_honoured_and_zero_means_none() {
+    // The first request is answered after 1.5 s: with a 300 ms read timeout the sink gives
+    // up on it and resends the batch (the late answer also stores it: at-least-once).
+    let r = Responder::start(|i, e| {
+        if i == 0 {
+            Reply::Stall(
+                Duration::from_millis(1500),
+                Box::new(Reply::ack_all(e.len())),
+            )
+        } else {
+            Reply::ack_all(e.len())
+        }
+    });
+    let t = table_with(&r.url, "", ", 'sink.http-client.read-timeout' = '300'");
+    let sink = KinesisSink::open(&t, SinkContext::default()).unwrap();
+    let start = std::time::Instant::now();
+    sink.write(&row(1, 1, "pv")).unwrap();
+    // close, not flush: bounded even if the retry never succeeds.
+    sink.close(Duration::from_secs(5)).unwrap();
+    assert!(
+        start.elapsed() < Duration::from_millis(1400),
+        "{:?}",
+        start.elapsed()
+    );
+    let m = sink.metrics();
+    assert_eq!(m.requests_failed, 1, "{m:?}");
+    assert_eq!(
+        m.retried_by_code.get("Transport(timed out)"),
+        Some(&1),
+        "{m:?}"
+    );
+
+    // 0 disables the read timeout, as for Netty: a slow answer is waited for.
+    let r = Responder::start(|_, e| {
+        Reply::Stall(
+            Duration::from_millis(400),
+            Box::new(Reply::ack_all(e.len())),
+        )
+    });
+    let t = table_with(&r.url, "", ", 'sink.http-client.read-timeout' = '0'");
+    let sink = KinesisSink::open(&t, SinkContext::default()).unwrap();
+    sink.write(&row(1, 1, "pv")).unwrap();
+    let closed = sink.close(Duration::from_secs(5));
+    let m = sink.metrics();
+    assert!(closed.is_ok(), "{closed:?} {m:?}");
+    assert_eq!((m.records_written, m.requests_failed), (1, 0), "{m:?}");
+}
+
+#[test]
+fn sink_http_client_max_concurrency_caps_concurrent_requests() {
+    // Batches of 10 and 4 requests allowed in flight; each answer takes 30 ms.
+    let run = |extra: &str| {
+        let r = Responder::start(|_, e| {
+            Reply::Stall(Duration::from_millis(30), Box::new(Reply::ack_all(e.len())))
+        });
+        let t = table_with(
+            &r.url,
+            "",
+            &format!(", 'sink.batch.max-size' = '10', 'sink.requests.max-inflight' = '4' {extra}"),
+        );
+        let sink = KinesisSink::open(&t, SinkContext::default()).unwrap();
+        let rows: Vec<Row> = (0..300).map(|n| row(n, n, "pv")).collect();
+        sink.write_all(&rows).unwrap();
+        sink.close(Duration::from_secs(20)).unwrap();
+        assert_eq!(r.stored().len(), 300);
+        r.max_concurrent_requests()
+    };
+    assert!(run("") > 1, "without a cap, requests overlap");
+    assert_eq!(run(", 'sink.http-client.max-concurrency' = '1'"), 1);
 }

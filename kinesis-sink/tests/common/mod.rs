@@ -202,6 +202,9 @@ pub struct ResponderState {
     released: Mutex<bool>,
     release_cv: Condvar,
     count: AtomicUsize,
+    /// Requests being answered now, and the most at any one time.
+    in_progress: AtomicUsize,
+    pub max_in_progress: AtomicUsize,
     script: Box<Script>,
 }
 
@@ -223,6 +226,8 @@ impl Responder {
             released: Mutex::new(false),
             release_cv: Condvar::new(),
             count: AtomicUsize::new(0),
+            in_progress: AtomicUsize::new(0),
+            max_in_progress: AtomicUsize::new(0),
             script: Box::new(script),
         });
         let stop = Arc::new(AtomicBool::new(false));
@@ -265,6 +270,11 @@ impl Responder {
     pub fn request_count(&self) -> usize {
         self.state.count.load(Ordering::SeqCst)
     }
+
+    /// The most PutRecords requests that were being answered at the same time.
+    pub fn max_concurrent_requests(&self) -> usize {
+        self.state.max_in_progress.load(Ordering::SeqCst)
+    }
 }
 
 impl Drop for Responder {
@@ -306,7 +316,10 @@ fn serve(conn: TcpStream, state: &ResponderState) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
+        let now = state.in_progress.fetch_add(1, Ordering::SeqCst) + 1;
+        state.max_in_progress.fetch_max(now, Ordering::SeqCst);
         let (status, response) = handle(&body, state);
+        state.in_progress.fetch_sub(1, Ordering::SeqCst);
         let head = format!(
             "HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nx-amzn-requestid: test\r\n\r\n",
             response.len()
