@@ -169,7 +169,13 @@ fn with_latest_shards_found_later_start_at_trim_horizon() {
     c.wait_for_stream_active(&s.stream(), Duration::from_secs(30))
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while source.shard_ids().len() < 3 && Instant::now() < deadline {
+    let parent_done = |source: &KinesisSource| {
+        source
+            .checkpoint()
+            .get(&s.name, &parent.shard_id)
+            .is_some_and(|st| st.position == ShardPosition::ShardEnd)
+    };
+    while (source.shard_ids().len() < 3 || !parent_done(&source)) && Instant::now() < deadline {
         assert!(source
             .recv_timeout(Duration::from_millis(100))
             .unwrap()
