@@ -724,6 +724,11 @@ fn take_fatal(
     // Requests still in flight at the deadline (outcome unknown) and the buffer: hand them
     // back too, counting them as failed now (the fatal batch was counted when it failed).
     let mut rest: Vec<FailedRecord> = Vec::new();
+    if !st.in_flight.is_empty() {
+        // Batches still queued for a sender must not be sent after being handed back.
+        shared.abandoned.store(true, Ordering::Relaxed);
+        st.abandoned = true;
+    }
     for f in st.in_flight.drain(..) {
         rest.extend(f.batch.iter().cloned().map(Entry::into_failed));
     }

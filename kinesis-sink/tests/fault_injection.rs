@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use common::{client, client_with_timeouts, multiset, Reply, Responder};
 use kinesis_sink::{RecordSink, SinkConfig, SinkError, SinkRecord};
 use kinesis_wire::{Backoff, Timeouts};
+use log::{Level, LevelFilter, Log, Metadata, Record};
 
 const PTE: &str = "ProvisionedThroughputExceededException";
 
@@ -95,6 +96,7 @@ fn partial_failures_resend_only_failed_entries_at_the_head_in_order() {
     let stored = multiset(&r.stored());
     assert_eq!(stored, multiset(&as_entries(&input)));
     assert_eq!(m.records_written, 3000);
+    assert_eq!(m.bytes_written, 3000 * 8, "each record is 8 data bytes");
     let first_failures = (0..3000usize)
         .filter(|n| n.is_multiple_of(3) || n.is_multiple_of(7))
         .count() as u64;
@@ -671,4 +673,133 @@ fn connection_refused_is_fatal_and_hands_everything_back() {
     back.sort_by(|a, b| a.data.cmp(&b.data));
     assert_eq!(back, input);
     assert_eq!(sink.metrics().records_failed, 120);
+}
+
+/// Keeps every error logged by this test binary, for the tests that check what is logged.
+struct CapturedErrors(Mutex<Vec<String>>);
+
+impl Log for CapturedErrors {
+    fn enabled(&self, m: &Metadata) -> bool {
+        m.level() <= Level::Error
+    }
+    fn log(&self, r: &Record) {
+        if self.enabled(r.metadata()) {
+            self.0.lock().unwrap().push(r.args().to_string());
+        }
+    }
+    fn flush(&self) {}
+}
+
+static ERRORS: CapturedErrors = CapturedErrors(Mutex::new(Vec::new()));
+
+fn logged_errors() -> Vec<String> {
+    // The first caller installs the logger; later calls find it in place.
+    if log::set_logger(&ERRORS).is_ok() {
+        log::set_max_level(LevelFilter::Error);
+    }
+    ERRORS.0.lock().unwrap().clone()
+}
+
+#[test]
+fn dropping_without_close_waits_a_bounded_time_and_logs_what_it_could_not_send() {
+    logged_errors();
+    let r = Responder::start(|_, entries| {
+        Reply::Stall(
+            Duration::from_secs(20),
+            Box::new(Reply::ack_all(entries.len())),
+        )
+    });
+    let cfg = SinkConfig {
+        drop_timeout: Duration::from_millis(300),
+        ..fast_config()
+    };
+    let start = Instant::now();
+    {
+        let sink = RecordSink::open(client(&r.url), "drop-stalled-stream", cfg).unwrap();
+        sink.send_all(records(42, "ds")).unwrap();
+    }
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
+        "drop waited {waited:?}"
+    );
+    let logged = logged_errors();
+    let line = logged
+        .iter()
+        .find(|l| l.contains("drop-stalled-stream"))
+        .unwrap_or_else(|| panic!("nothing logged about the stream: {logged:?}"));
+    assert!(
+        line.contains("dropped without close: 42 records could not be written"),
+        "{line}"
+    );
+    r.release();
+}
+
+#[test]
+fn batches_respect_the_flush_buffer_size_and_leave_when_it_is_reached() {
+    // 300 KiB records and a 1 MiB flush size: three fit in a batch. The timer (10 s) and the
+    // batch size (100) are far away, so only the byte threshold can send them early.
+    let r = Responder::start(|_, entries| Reply::ack_all(entries.len()));
+    let cfg = SinkConfig {
+        flush_buffer_size: 1 << 20,
+        max_buffered_bytes: 4 << 20,
+        flush_buffer_timeout: Duration::from_secs(10),
+        max_in_flight_requests: 2,
+        ..fast_config()
+    };
+    let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
+    let big = |i: u8| SinkRecord::new(vec![i; 300 * 1024], format!("k{i}"));
+    let start = Instant::now();
+    sink.send_all((0..7).map(big)).unwrap();
+    wait_until(|| r.stored().len() >= 6);
+    assert_eq!(r.stored().len(), 6, "two full batches left without flush");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    sink.flush().unwrap();
+    let sizes: Vec<usize> = r.requests().iter().map(Vec::len).collect();
+    assert_eq!(sizes, [3, 3, 1]);
+    for req in r.requests() {
+        let bytes: usize = req.iter().map(|(d, _)| d.len()).sum();
+        assert!(bytes <= 1 << 20, "{bytes} data bytes in one request");
+    }
+    let m = sink.metrics();
+    assert_eq!(m.bytes_written, 7 * 300 * 1024);
+    sink.close(Duration::from_secs(5)).unwrap();
+}
+
+#[test]
+fn fail_on_error_makes_a_retryable_request_error_fatal() {
+    let r = Responder::start(|_, _| Reply::Error(500, "InternalFailure"));
+    let cfg = SinkConfig {
+        fail_on_error: true,
+        ..fast_config()
+    };
+    let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
+    let input = records(30, "x");
+    sink.send_all(input.clone()).unwrap();
+    let err = sink.close(Duration::from_secs(5)).unwrap_err();
+    let SinkError::Failed(failure) = &err else {
+        panic!("expected Failed, got {err}")
+    };
+    assert!(
+        failure.cause.contains("sink.fail-on-error=true"),
+        "{}",
+        failure.cause
+    );
+    assert_eq!(failure.code.as_deref(), Some("InternalFailure"));
+    assert_eq!(r.request_count(), 1, "not retried");
+    let back: Vec<SinkRecord> = failure.records.iter().map(|f| f.record.clone()).collect();
+    assert_eq!(back, input);
+    assert!(failure
+        .records
+        .iter()
+        .all(|f| f.error_code.as_deref() == Some("InternalFailure") && f.attempts == 1));
+    let m = sink.metrics();
+    assert_eq!(
+        (m.records_failed, m.failed_by_code["InternalFailure"]),
+        (30, 30)
+    );
 }
