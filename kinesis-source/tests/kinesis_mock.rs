@@ -144,18 +144,23 @@ fn latest_starts_after_open_and_at_timestamp_starts_at_the_time() {
 }
 
 #[test]
-fn with_latest_shards_found_later_start_at_trim_horizon() {
+fn with_latest_children_found_through_child_shards_start_at_trim_horizon() {
     let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
         return;
     };
     let c = common::client(&ep);
     let s = TempStream::create(&c, "src-latest-split", 1);
     s.put(&payloads("old", 3));
+    // Discovery runs once an hour: the children can only come from the ChildShards of the
+    // parent's last GetRecords response (D5).
     let t = table(
         &ep,
         &s.name,
         "data BYTES",
-        &[("scan.stream.initpos", "LATEST")],
+        &[
+            ("scan.stream.initpos", "LATEST"),
+            ("scan.shard.discovery.intervalmillis", "3600000"),
+        ],
     );
     let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
     let parent = s.shards().remove(0);
