@@ -769,3 +769,72 @@ fn a_missing_stream_fails_open_with_flinks_message() {
         "{text}"
     );
 }
+
+/// A registered assigner (D15): shard 0 to subtask 0, every other shard to subtask 1.
+struct ChildrenElsewhere;
+
+impl kinesis_options::ShardAssigner for ChildrenElsewhere {
+    fn assign(&self, shard: &kinesis_options::ShardInfo<'_>, _parallelism: usize) -> i32 {
+        i32::from(shard.shard_id != "shardId-000000000000")
+    }
+}
+
+#[test]
+fn periodic_discovery_hands_a_child_to_the_subtask_it_is_assigned_to() {
+    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
+        return;
+    };
+    kinesis_options::registry::register_shard_assigner("children-elsewhere", || {
+        std::sync::Arc::new(ChildrenElsewhere)
+    });
+    let c = common::client(&ep);
+    let s = TempStream::create(&c, "src-discover", 1);
+    s.put(&payloads("old", 4));
+    let t = table(
+        &ep,
+        &s.name,
+        "data BYTES",
+        &[("scan.shard-assigner", "children-elsewhere")],
+    );
+    let parent_reader = KinesisSource::open(&t, SourceContext::new(0, 2)).unwrap();
+    let child_reader = KinesisSource::open(&t, SourceContext::new(1, 2)).unwrap();
+    assert!(child_reader.assigned_shards().is_empty());
+    assert_eq!(
+        texts(&recv_n(&parent_reader, 4, Duration::from_secs(10))).len(),
+        4
+    );
+
+    let parent = s.shards().remove(0);
+    let (lo, hi) = parent.hash_key_range.bounds().unwrap();
+    c.split_shard(&SplitShardInput {
+        stream: s.stream(),
+        shard_to_split: parent.shard_id.clone(),
+        new_starting_hash_key: (lo + (hi - lo) / 2).to_string(),
+    })
+    .expect("split");
+    c.wait_for_stream_active(&s.stream(), Duration::from_secs(30))
+        .unwrap();
+    s.put(&payloads("new", 10));
+    // Subtask 1 learns of the children only from its periodic ListShards (200 ms) and reads
+    // them from TRIM_HORIZON without waiting for the parent (Flink 4.x across subtasks).
+    let mut got = recv_n(&child_reader, 10, Duration::from_secs(10));
+    got.extend(drain(
+        &child_reader,
+        Duration::from_millis(300),
+        Duration::from_secs(2),
+    ));
+    let want: BTreeSet<String> = (0..10).map(|i| format!("new-{i}")).collect();
+    assert_eq!(texts(&got), want);
+    assert_eq!(got.len(), 10);
+    assert_eq!(child_reader.shard_ids().len(), 2);
+    // Subtask 0 reads the parent to its end and takes no child.
+    assert!(drain(
+        &parent_reader,
+        Duration::from_millis(300),
+        Duration::from_secs(2)
+    )
+    .is_empty());
+    assert_eq!(parent_reader.shard_ids(), vec![parent.shard_id.clone()]);
+    parent_reader.close(Duration::from_secs(5)).unwrap();
+    child_reader.close(Duration::from_secs(5)).unwrap();
+}
