@@ -803,3 +803,50 @@ fn fail_on_error_makes_a_retryable_request_error_fatal() {
         (30, 30)
     );
 }
+
+/// Credentials that cannot be obtained (an expired SSO session, an STS refusal, ...).
+#[derive(Debug)]
+struct NoCredentials;
+
+impl kinesis_wire::credentials::Provider for NoCredentials {
+    fn credentials(
+        &self,
+    ) -> Result<kinesis_wire::Credentials, kinesis_wire::credentials::CredentialsError> {
+        Err(kinesis_wire::credentials::CredentialsError::Failed {
+            provider: "test",
+            reason: "STS refused the role".into(),
+        })
+    }
+}
+
+#[test]
+fn a_credentials_failure_while_sending_is_fatal_as_reference_7_3() {
+    let r = Responder::start(|_, entries| Reply::ack_all(entries.len()));
+    let client = kinesis_wire::KinesisClient::builder()
+        .endpoint(&r.url)
+        .region("us-east-1")
+        .credentials(Arc::new(NoCredentials))
+        .build()
+        .unwrap();
+    let sink = RecordSink::open(client, "s", fast_config()).unwrap();
+    let input = records(20, "cred");
+    sink.send_all(input.clone()).unwrap();
+    let err = sink.close(Duration::from_secs(5)).unwrap_err();
+    let SinkError::Failed(failure) = &err else {
+        panic!("expected Failed, got {err}")
+    };
+    assert!(
+        failure.cause.contains("non-recoverable"),
+        "{}",
+        failure.cause
+    );
+    assert!(
+        failure.cause.contains("STS refused the role"),
+        "{}",
+        failure.cause
+    );
+    assert_eq!(r.request_count(), 0, "nothing reached the wire");
+    let back: Vec<SinkRecord> = failure.records.iter().map(|f| f.record.clone()).collect();
+    assert_eq!(back, input);
+    assert_eq!(sink.metrics().records_failed, 20);
+}
