@@ -227,14 +227,6 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
     let extra = args.offset.as_ref().map(offset_options).unwrap_or_default();
     let table: TableDef = table::load(global, &extra)?;
     let mut printer = Printer::new(table.columns(), args.output, args.format.as_deref())?;
-    let physical: Vec<usize> = table
-        .columns()
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| !c.is_metadata())
-        .map(|(i, _)| i)
-        .collect();
-    let needs_payload = args.format.as_deref().is_some_and(|f| f.contains("%s"));
 
     let mut ctx = SourceContext::default();
     if let Some(path) = &args.checkpoint {
@@ -270,7 +262,6 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
     let mut last_progress = Instant::now();
     let mut rows: u64 = 0;
     let mut caught_up = CaughtUp::default();
-    let mut payload = Vec::new();
 
     let result: Result<End, CliError> = (|| loop {
         if stop.load(Ordering::SeqCst) {
@@ -303,27 +294,10 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
             }
             Err(e) => return Err(source_error(&table, e)),
         };
-        if needs_payload {
-            payload.clear();
-            let physical_row = kinesis_formats::Row::new(
-                physical
-                    .iter()
-                    .map(|&i| record.row.values[i].clone())
-                    .collect(),
-            );
-            table
-                .format()
-                .encode(&physical_row, &mut payload)
-                .map_err(|e| {
-                    CliError::runtime(format!(
-                        "cannot re-encode the payload of {}: {e}",
-                        record.sequence_number
-                    ))
-                })?;
-        }
         let view = RecordView {
             values: &record.row.values,
-            payload: &payload,
+            // The bytes as stored in Kinesis (after KPL de-aggregation), not a re-encoding.
+            payload: &record.data,
             partition_key: &record.partition_key,
             shard_id: &record.shard_id,
             sequence_number: &record.sequence_number,

@@ -688,3 +688,24 @@ fn put_says_how_many_lines_the_format_skipped() {
     got.sort();
     assert_eq!(got, rows);
 }
+
+#[test]
+fn payload_token_prints_the_stored_bytes_not_a_re_encoding() {
+    let Some(ep) = endpoint() else { return };
+    let seed = Seed::new(&ep, "cli-payload", 1);
+    // Valid for the seed's csv table, but not in the csv format's canonical form (quoted
+    // string, trailing zeros in the fraction): a re-encoding would differ.
+    let stored = "7,8,9,\"pv\",2017-11-26 00:00:01.500";
+    client(&ep)
+        .put_record(&kinesis_wire::model::PutRecordInput {
+            stream: kinesis_wire::StreamRef::from(seed.stream.name.as_str()),
+            data: stored.as_bytes().to_vec(),
+            partition_key: "k".into(),
+            explicit_hash_key: None,
+            sequence_number_for_ordering: None,
+        })
+        .unwrap();
+    let run = seed.run(&["read", "-o", "beginning", "-e", "-f", "%s|%k\\n"], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout_text(), format!("{stored}|k\n"));
+}
