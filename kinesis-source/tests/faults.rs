@@ -365,6 +365,11 @@ fn throttling_beyond_the_retries_stops_the_source_with_flinks_message() {
         "{text}"
     );
     assert!(text.contains("shardId-000000000000"), "{text}");
+    // Every later call hands the same error out; the iterator yields it once and ends.
+    assert_eq!(source.try_recv().unwrap_err(), err);
+    let mut it = source.iter();
+    assert_eq!(it.next().map(|r| r.unwrap_err()), Some(err.clone()));
+    assert!(it.next().is_none());
     // The checkpoint holds exactly the first page handed out.
     let cp = source.checkpoint();
     assert_eq!(
