@@ -233,3 +233,96 @@ impl SinkConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejected(cfg: SinkConfig) -> String {
+        cfg.validate().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn validation_names_the_option_with_flinks_wording() {
+        let ok = SinkConfig::default();
+        ok.validate().unwrap();
+        let cases = [
+            (
+                SinkConfig { batch_max_size: 0, ..ok.clone() },
+                "sink.batch.max-size: Invalid option batch size. Must be a positive integer",
+            ),
+            (
+                SinkConfig { batch_max_size: 501, ..ok.clone() },
+                "sink.batch.max-size: Invalid option batch size. Must be at most 500",
+            ),
+            (
+                SinkConfig { flush_buffer_size: 0, ..ok.clone() },
+                "sink.flush-buffer.size: Invalid option flush buffer size. Must be a positive integer",
+            ),
+            (
+                SinkConfig { max_buffered_requests: 0, ..ok.clone() },
+                "sink.requests.max-buffered: Invalid option maximum buffered requests. Must be a positive integer",
+            ),
+            (
+                SinkConfig { max_in_flight_requests: 0, ..ok.clone() },
+                "sink.requests.max-inflight: Invalid option maximum inflight requests. Must be a positive integer",
+            ),
+            (
+                SinkConfig { flush_buffer_timeout: Duration::ZERO, ..ok.clone() },
+                "sink.flush-buffer.timeout: Invalid option buffer timeout. Must be a positive integer",
+            ),
+            (
+                SinkConfig { max_buffered_requests: 500, ..ok.clone() },
+                "sink.requests.max-buffered: The maximum number of requests that may be buffered should be strictly greater than the maximum number of requests per batch.",
+            ),
+            (
+                SinkConfig { flush_buffer_size: 1_048_575, ..ok.clone() },
+                "sink.flush-buffer.size: The maximum allowed size in bytes per flush must be greater than or equal to the maximum allowed size in bytes of a single record.",
+            ),
+            (
+                SinkConfig { max_buffered_bytes: 5 << 20, ..ok.clone() },
+                "max_buffered_bytes: The memory bound of the sink must be at least",
+            ),
+        ];
+        for (cfg, want) in cases {
+            let got = rejected(cfg);
+            assert!(got.starts_with(want), "{got}");
+        }
+        // The smallest settings Flink accepts pass.
+        SinkConfig {
+            batch_max_size: 1,
+            max_buffered_requests: 2,
+            flush_buffer_size: 1 << 20,
+            max_buffered_bytes: 2 << 20,
+            ..ok
+        }
+        .validate()
+        .unwrap();
+    }
+
+    #[test]
+    fn http_max_concurrency_caps_concurrent_requests() {
+        let cfg = SinkConfig {
+            max_in_flight_requests: 50,
+            http_max_concurrency: 8,
+            ..SinkConfig::default()
+        };
+        assert_eq!(cfg.concurrent_requests(), 8);
+        assert_eq!(
+            SinkConfig {
+                http_max_concurrency: 0,
+                ..cfg.clone()
+            }
+            .concurrent_requests(),
+            50
+        );
+        assert_eq!(
+            SinkConfig {
+                http_max_concurrency: 10_000,
+                ..cfg
+            }
+            .concurrent_requests(),
+            50
+        );
+    }
+}
