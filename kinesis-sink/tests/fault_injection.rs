@@ -850,3 +850,32 @@ fn a_credentials_failure_while_sending_is_fatal_as_reference_7_3() {
     assert_eq!(back, input);
     assert_eq!(sink.metrics().records_failed, 20);
 }
+
+#[test]
+fn retries_wait_a_full_jitter_backoff_capped_by_the_retry_options() {
+    // One record throttled on its first five sends; base = max = 100 ms, so each wait is
+    // uniform in [0, 100 ms). Five waits add up to less than 25 ms with probability < 1e-5,
+    // and to less than 500 ms always.
+    let times: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    let t2 = times.clone();
+    let r = Responder::start(move |i, entries| {
+        t2.lock().unwrap().push(Instant::now());
+        Reply::Results(vec![(i < 5).then_some(PTE); entries.len()])
+    });
+    let cfg = SinkConfig {
+        retry_backoff: Backoff::new(Duration::from_millis(100), Duration::from_millis(100), 1.5),
+        ..fast_config()
+    };
+    let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
+    sink.send(SinkRecord::new(b"once".to_vec(), "k")).unwrap();
+    sink.close(Duration::from_secs(5)).unwrap();
+    assert_eq!(r.stored().len(), 1);
+    let times = times.lock().unwrap().clone();
+    assert_eq!(times.len(), 6);
+    let waited = times[5] - times[0];
+    assert!(
+        waited >= Duration::from_millis(25) && waited < Duration::from_millis(900),
+        "five retries took {waited:?}"
+    );
+    assert_eq!(sink.metrics().retried_by_code[PTE], 5);
+}
