@@ -138,11 +138,11 @@ fn kinesalite_random_and_fixed_partitioners() {
 
     let stream = TempStream::create(&c, "sink-random", 4);
     let table = seed_table(&ep, &stream.name, "", ", 'sink.partitioner' = 'random'");
-    let rows = seed_rows(5_000, 2);
+    let rows = seed_rows(50_000, 2);
     let sink = KinesisSink::open(&table, SinkContext::default()).unwrap();
     // Two producer threads through one sink.
     std::thread::scope(|s| {
-        for half in rows.chunks(2_500) {
+        for half in rows.chunks(25_000) {
             let sink = &sink;
             s.spawn(move || {
                 for r in half {
@@ -157,11 +157,11 @@ fn kinesalite_random_and_fixed_partitioners() {
     });
     let keys: std::collections::HashSet<_> =
         records.iter().map(|(_, r)| &r.partition_key).collect();
-    assert_eq!(keys.len(), 5_000, "a fresh UUID per record");
+    assert_eq!(keys.len(), 50_000, "a fresh UUID per record");
 
     let stream = TempStream::create(&c, "sink-fixed", 4);
     let table = seed_table(&ep, &stream.name, "", ", 'sink.partitioner' = 'fixed'");
-    let rows = seed_rows(3_000, 3);
+    let rows = seed_rows(50_000, 3);
     let ctx = SinkContext {
         subtask_index: 3,
         parallelism: 4,
