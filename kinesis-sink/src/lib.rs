@@ -26,6 +26,11 @@
 //! - Nothing is dropped silently: the next `write`/`flush`/`close` after a fatal error
 //!   returns [`SinkError::Failed`] carrying every record not acknowledged, each with its
 //!   last error code; [`SinkMetrics`] counts written, retried and failed records by code.
+//! - `sink.http-client.*` (reference §7.5): `max-concurrency` caps the PutRecords requests
+//!   on the wire at once (batches beyond it stay in flight waiting for a connection, as
+//!   with Netty's connection limit) and sizes the connection pool; `read-timeout` is the
+//!   per-read timeout, 0 meaning none (only the whole call's timeout applies);
+//!   `protocol.version = HTTP2` is accepted and served over HTTP/1.1 (decisions D17).
 //! - With `sink.requests.max-inflight = 1` the writer whose record fills a batch sends it
 //!   itself, which keeps each record on one core (less CPU per record than a hand-off to a
 //!   sender thread; `cargo bench -p kinesis-sink` measures it).
