@@ -972,8 +972,49 @@ fn run_sender(shared: Arc<Shared>, job_rx: Receiver<Job>, shutdown_rx: Receiver<
             // `close` handed these records back; sending them now would duplicate them.
             continue;
         }
+        if hand_back_unsent_after_fatal(&shared, job.id, &job.batch) {
+            continue;
+        }
         send_job(&shared, job);
     }
+}
+
+/// A batch still queued when the sink stopped is not sent: its records join the hand-back
+/// as never sent by this batch (attempts as before it was cut). Returns whether the batch
+/// was taken care of (also when an earlier hand-back already returned it).
+fn hand_back_unsent_after_fatal(shared: &Shared, id: u64, batch: &Arc<Vec<Entry>>) -> bool {
+    let mut st = shared.lock();
+    if st.fatal.is_none() {
+        return false;
+    }
+    let Some(pos) = st.in_flight.iter().position(|f| f.id == id) else {
+        return true;
+    };
+    let f = st.in_flight.swap_remove(pos);
+    st.in_flight_records -= f.records;
+    st.in_flight_bytes -= f.bytes;
+    let records: Vec<FailedRecord> = batch
+        .iter()
+        .cloned()
+        .map(|mut e| {
+            e.attempts = e.attempts.saturating_sub(1);
+            e.into_failed()
+        })
+        .collect();
+    for r in &records {
+        st.counters.failed(r.error_code.as_deref(), 1);
+    }
+    match st.fatal.as_mut() {
+        Some(fatal) if !fatal.handed_back => fatal.records.extend(records),
+        _ => log::error!(
+            "kinesis sink: {} records of a batch queued when the sink stopped could not be handed back",
+            records.len()
+        ),
+    }
+    if st.progress_waiters > 0 {
+        shared.progress.notify_all();
+    }
+    true
 }
 
 /// What the sink does with a failed request (reference §7.3, decisions D7).

@@ -879,3 +879,67 @@ fn retries_wait_a_full_jitter_backoff_capped_by_the_retry_options() {
     );
     assert_eq!(sink.metrics().retried_by_code[PTE], 5);
 }
+
+#[test]
+fn batches_queued_when_the_sink_stops_are_handed_back_unsent() {
+    // Batches of 10, up to 4 in flight but one connection: after three quick successes the
+    // limiter lets four batches go, three of them queued behind the one on the wire. That one
+    // fails with a fatal code: the queued three must not be sent, and come back.
+    let r = Responder::start(|i, entries| match i {
+        0..=2 => Reply::ack_all(entries.len()),
+        3 => Reply::Stall(
+            Duration::from_millis(300),
+            Box::new(Reply::Results(
+                (0..entries.len())
+                    .map(|j| (j == 0).then_some("KMSDisabledException"))
+                    .collect(),
+            )),
+        ),
+        _ => Reply::ack_all(entries.len()),
+    });
+    let cfg = SinkConfig {
+        batch_max_size: 10,
+        max_in_flight_requests: 4,
+        http_max_concurrency: 1,
+        flush_buffer_timeout: Duration::from_secs(10),
+        ..fast_config()
+    };
+    let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
+    let input = records(70, "q");
+    // Let the first three batches complete one by one so the limiter grows.
+    sink.send_all(input[..30].to_vec()).unwrap();
+    wait_until(|| r.stored().len() == 30);
+    sink.send_all(input[30..].to_vec()).unwrap();
+    let err = sink.close(Duration::from_secs(5)).unwrap_err();
+    let SinkError::Failed(failure) = &err else {
+        panic!("expected Failed, got {err}")
+    };
+    assert_eq!(failure.code.as_deref(), Some("KMSDisabledException"));
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        r.request_count(),
+        4,
+        "queued batches were sent after the sink stopped"
+    );
+    let mut seen = r.stored();
+    seen.extend(
+        failure
+            .records
+            .iter()
+            .map(|f| (f.record.data.clone(), f.record.partition_key.clone())),
+    );
+    assert_eq!(multiset(&seen), multiset(&as_entries(&input)));
+    assert_eq!(failure.records.len(), 31);
+    let unsent = failure.records.iter().filter(|f| f.attempts == 0).count();
+    assert_eq!(
+        unsent,
+        30,
+        "{:?}",
+        failure
+            .records
+            .iter()
+            .map(|f| f.attempts)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(sink.metrics().records_failed, 31);
+}
