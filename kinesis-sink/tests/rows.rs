@@ -241,3 +241,16 @@ fn sink_http_client_max_concurrency_caps_concurrent_requests() {
     assert!(run("") > 1, "without a cap, requests overlap");
     assert_eq!(run(", 'sink.http-client.max-concurrency' = '1'"), 1);
 }
+
+#[test]
+fn long_partitioned_by_keys_are_cut_to_256_as_flink_and_then_accepted() {
+    let r = Responder::start(|_, e| Reply::ack_all(e.len()));
+    let t = table(&r.url, "PARTITIONED BY (behavior)");
+    let sink = KinesisSink::open(&t, SinkContext::default()).unwrap();
+    sink.write(&row(1, 1, &"a".repeat(300))).unwrap();
+    // 200 emoji are 400 UTF-16 code units: Flink's cut at 256 units leaves 128 of them.
+    sink.write(&row(2, 2, &"😀".repeat(200))).unwrap();
+    sink.close(Duration::from_secs(5)).unwrap();
+    let keys: Vec<String> = r.stored().into_iter().map(|(_, k)| k).collect();
+    assert_eq!(keys, ["a".repeat(256), "😀".repeat(128)]);
+}
