@@ -18,9 +18,11 @@
 //! records per CPU-second to the baseline): raw-records 0.92, raw-format 0.85, csv 0.76
 //! (0.83 / 0.75 / 0.64 while every result entry's SequenceNumber and ShardId were copied
 //! into new Strings; the sink now asks kinesis-wire for the failed entries only).
-//! Re-run after the acceptance audit (random keys from kinesis-options, other sessions
-//! busy on the same 2 cores): raw-records 0.85, raw-format 0.86, csv 0.78; at the defaults
-//! (max-inflight 50) raw-records 0.65, csv 0.54. Baseline 2.69 M records per CPU-second.
+//! Re-run four times after the acceptance audit (random keys from kinesis-options; other
+//! sessions sharing the 2 cores): raw-records 0.85-0.89, raw-format 0.80-0.86, csv
+//! 0.73-0.78 at max-inflight 1 (baseline 2.5-2.7 M records per CPU-second); at the
+//! defaults (max-inflight 50) the figures swing with thread scheduling: raw-records
+//! 0.57-0.97, csv 0.46-0.63.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

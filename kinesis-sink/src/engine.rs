@@ -193,6 +193,8 @@ struct Shared {
     wake_tx: Sender<()>,
     /// Set when `close` gave up: queued jobs are not sent.
     abandoned: AtomicBool,
+    /// Set with `State::fatal`, so senders can skip the lock on the usual path.
+    stopped: AtomicBool,
     /// Rows/records offered so far (for the 1-based row numbers in errors).
     offered: AtomicU64,
 }
@@ -289,6 +291,7 @@ impl RecordSink {
             progress: Condvar::new(),
             wake_tx,
             abandoned: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
             offered: AtomicU64::new(0),
         });
         let senders = Arc::new(Mutex::new(Vec::new()));
@@ -983,6 +986,9 @@ fn run_sender(shared: Arc<Shared>, job_rx: Receiver<Job>, shutdown_rx: Receiver<
 /// as never sent by this batch (attempts as before it was cut). Returns whether the batch
 /// was taken care of (also when an earlier hand-back already returned it).
 fn hand_back_unsent_after_fatal(shared: &Shared, id: u64, batch: &Arc<Vec<Entry>>) -> bool {
+    if !shared.stopped.load(Ordering::Acquire) {
+        return false;
+    }
     let mut st = shared.lock();
     if st.fatal.is_none() {
         return false;
@@ -1205,6 +1211,7 @@ fn complete(shared: &Shared, job: Job, result: Result<PutRecordsOutcome, Kinesis
                 );
             }
             None => {
+                shared.stopped.store(true, Ordering::Release);
                 st.fatal = Some(Fatal {
                     cause,
                     code,
