@@ -497,6 +497,11 @@ fn a_stalled_endpoint_blocks_at_max_buffered_records() {
     assert_eq!(written.load(Ordering::SeqCst), 400, "{m:?}");
     assert_eq!(m.buffered_records, 300);
     assert_eq!(m.in_flight_records, 100);
+    assert_eq!(
+        m.in_flight_requests, 1,
+        "the limiter allows one batch of 100 at first"
+    );
+    assert_eq!(m.buffered_bytes, 300 * 8);
     r.release();
     writer.join().unwrap();
     sink.close(Duration::from_secs(20)).unwrap();
