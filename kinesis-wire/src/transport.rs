@@ -153,7 +153,9 @@ impl UreqTransport {
         let mut cfg = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(s.connect_timeout))
-            .timeout_per_read(Some(s.read_timeout))
+            // A zero read timeout means none (as Flink's `read-timeout = 0`); ureq would
+            // read it as "time out at once".
+            .timeout_per_read((!s.read_timeout.is_zero()).then_some(s.read_timeout))
             .timeout_global(Some(s.overall_timeout))
             .max_idle_connections(pool.max(10))
             .max_idle_connections_per_host(pool)

@@ -317,6 +317,22 @@ fn refused_connection_and_read_timeout_are_distinguished() {
 }
 
 #[test]
+fn a_zero_read_timeout_means_no_read_timeout() {
+    let r = Responder::start(vec![Reply::Slow(Duration::from_millis(300), RECORDS)]);
+    let c = client_for(
+        &r.url,
+        Timeouts {
+            connect: Duration::from_secs(2),
+            read: Duration::ZERO,
+            overall: Duration::from_secs(5),
+        },
+    );
+    let out = get_records(&c).expect("a slow answer is still read");
+    assert_eq!(r.count(), 1);
+    assert!(!out.records.is_empty());
+}
+
+#[test]
 fn shutdown_stops_a_retry_loop_promptly() {
     let r = Responder::start(vec![Reply::Json(400, THROTTLED); 10]);
     let c = r.client();
