@@ -136,12 +136,8 @@ fn sink_error(table: &TableDef, e: &SinkError) -> String {
         {
             format!("stream '{stream}' not found: {e}")
         }
-        // The sink labels a request that got no answer `Transport(<kind>)` (its metrics key).
-        SinkError::Failed(f)
-            if f.code
-                .as_deref()
-                .is_some_and(|c| c.starts_with("Transport")) =>
-        {
+        // A PutRecords request that got no answer at all (refused, timeout, DNS, TLS).
+        SinkError::Failed(f) if f.is_transport() => {
             format!(
                 "cannot reach the Kinesis endpoint {endpoint} (check aws.endpoint / --endpoint and aws.region): {e}"
             )

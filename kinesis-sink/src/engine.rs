@@ -112,6 +112,7 @@ struct InFlight {
 struct Fatal {
     cause: String,
     code: Option<String>,
+    request_error: Option<KinesisError>,
     records: Vec<FailedRecord>,
     handed_back: bool,
 }
@@ -717,13 +718,18 @@ fn take_fatal(
         return SinkError::Failed(Box::new(SinkFailure {
             cause: fatal.cause.clone(),
             code: fatal.code.clone(),
+            request_error: fatal.request_error.clone(),
             records: Vec::new(),
             records_handed_back_earlier: true,
         }));
     }
     fatal.handed_back = true;
     let mut records = std::mem::take(&mut fatal.records);
-    let (cause, code) = (fatal.cause.clone(), fatal.code.clone());
+    let (cause, code, request_error) = (
+        fatal.cause.clone(),
+        fatal.code.clone(),
+        fatal.request_error.clone(),
+    );
     // Requests still in flight at the deadline (outcome unknown) and the buffer: hand them
     // back too, counting them as failed now (the fatal batch was counted when it failed).
     let mut rest: Vec<FailedRecord> = Vec::new();
@@ -749,6 +755,7 @@ fn take_fatal(
     SinkError::Failed(Box::new(SinkFailure {
         cause,
         code,
+        request_error,
         records,
         records_handed_back_earlier: false,
     }))
@@ -1080,7 +1087,8 @@ fn complete(shared: &Shared, job: Job, result: Result<PutRecordsOutcome, Kinesis
     // Per-entry verdicts: written, retry (code, message) or fatal.
     let mut retry: Vec<Entry> = Vec::new();
     let mut fatal_entries: Vec<Entry> = Vec::new();
-    let mut fatal_cause: Option<(String, Option<String>)> = None;
+    // (cause, code, the request-level error when the whole call failed)
+    let mut fatal_cause: Option<(String, Option<String>, Option<KinesisError>)> = None;
     match result {
         Ok(out) if out.entries == batch.len() => {
             if out.all_succeeded() {
@@ -1113,6 +1121,7 @@ fn complete(shared: &Shared, job: Job, result: Result<PutRecordsOutcome, Kinesis
                                     "Encountered an exception while persisting records, not retrying due to {{failOnError}} being set (sink.fail-on-error=true): PutRecords to stream {stream}: a record failed with {code}: {message}"
                                 ),
                                 Some(code.clone()),
+                                None,
                             ));
                         } else if !retryable {
                             fatal_cause = Some((
@@ -1120,6 +1129,7 @@ fn complete(shared: &Shared, job: Job, result: Result<PutRecordsOutcome, Kinesis
                                     "PutRecords to stream {stream}: a record failed with {code}, which is not retryable: {message}"
                                 ),
                                 Some(code.clone()),
+                                None,
                             ));
                         } else if cfg.max_attempts > 0 && e.attempts >= cfg.max_attempts {
                             fatal_cause = Some((
@@ -1128,6 +1138,7 @@ fn complete(shared: &Shared, job: Job, result: Result<PutRecordsOutcome, Kinesis
                                     e.attempts, cfg.max_attempts
                                 ),
                                 Some(code.clone()),
+                                None,
                             ));
                         }
                     }
@@ -1173,6 +1184,7 @@ fn complete(shared: &Shared, job: Job, result: Result<PutRecordsOutcome, Kinesis
                 fatal_cause = Some((
                     format!("PutRecords to stream {stream} failed with {why}: {e}"),
                     code,
+                    Some(e.clone()),
                 ));
             }
             let message = e.to_string();
@@ -1189,7 +1201,7 @@ fn complete(shared: &Shared, job: Job, result: Result<PutRecordsOutcome, Kinesis
 
     let had_failures = !retry.is_empty() || !fatal_entries.is_empty();
     st.limiter.on_request_done(had_failures);
-    if let Some((cause, code)) = fatal_cause {
+    if let Some((cause, code, request_error)) = fatal_cause {
         // Stop: this batch's failed records plus its retryable ones are handed back.
         let mut records: Vec<FailedRecord> = Vec::new();
         let mut all: Vec<Entry> = fatal_entries;
@@ -1200,7 +1212,10 @@ fn complete(shared: &Shared, job: Job, result: Result<PutRecordsOutcome, Kinesis
                 .failed(e.last_error.as_ref().map(|b| b.0.as_str()), 1);
             records.push(e.into_failed());
         }
-        log::error!("kinesis sink stopped: {cause}");
+        // Debug only: the error is returned to the caller (by this and every later call, and
+        // logged by `Drop` if the sink is dropped unclosed); logging it at error level too
+        // made the CLI print it twice.
+        log::debug!("kinesis sink stopped: {cause}");
         match &mut st.fatal {
             Some(existing) if !existing.handed_back => existing.records.extend(records),
             Some(_) => {
@@ -1215,6 +1230,7 @@ fn complete(shared: &Shared, job: Job, result: Result<PutRecordsOutcome, Kinesis
                 st.fatal = Some(Fatal {
                     cause,
                     code,
+                    request_error,
                     records,
                     handed_back: false,
                 })

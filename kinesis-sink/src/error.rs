@@ -26,18 +26,64 @@ pub struct FailedRecord {
 }
 
 /// What stopped the sink, and every record it did not get acknowledged.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// ```
+/// use kinesis_sink::SinkFailure;
+/// use kinesis_wire::{KinesisError, TransportError, TransportErrorKind};
+/// let failure = SinkFailure {
+///     cause: "PutRecords to stream s failed with a non-recoverable error".into(),
+///     code: Some("Transport(connection refused)".into()),
+///     request_error: Some(KinesisError::Transport {
+///         action: "PutRecords",
+///         error: TransportError::new(TransportErrorKind::ConnectRefused, "refused"),
+///     }),
+///     records: vec![],
+///     records_handed_back_earlier: false,
+/// };
+/// assert!(failure.is_transport());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
 pub struct SinkFailure {
     /// What went wrong, naming the stream, the code and the option that made it fatal.
     pub cause: String,
     /// The error code of the cause, when it had one.
     pub code: Option<String>,
+    /// The request-level error that stopped the sink (the whole PutRecords call failed: no
+    /// answer, an error status, an unreadable response). `None` when the sink stopped on a
+    /// per-record `ErrorCode` inside a successful response.
+    pub request_error: Option<KinesisError>,
     /// Every record not acknowledged by Kinesis, in buffer order. Only the first call that
     /// reports the failure carries them; later calls get an empty list and
     /// `records_handed_back_earlier = true`.
     pub records: Vec<FailedRecord>,
     /// Whether an earlier call already returned the records.
     pub records_handed_back_earlier: bool,
+}
+
+// `KinesisError` is only `PartialEq` but holds no floating-point values, so equality is
+// reflexive.
+impl Eq for SinkFailure {}
+
+impl SinkFailure {
+    /// The request-level error that stopped the sink, if it was one (see
+    /// [`SinkFailure::request_error`]).
+    pub fn cause_error(&self) -> Option<&KinesisError> {
+        self.request_error.as_ref()
+    }
+
+    /// Whether the sink stopped because a request got no (complete) HTTP answer: connection
+    /// refused, host not found, timeout, reset, TLS. Callers use it to point at the endpoint.
+    pub fn is_transport(&self) -> bool {
+        fn transport(e: &KinesisError) -> bool {
+            match e {
+                KinesisError::Transport { .. } => true,
+                KinesisError::RetriesExhausted { last, .. } => transport(last),
+                KinesisError::Interrupted { last: Some(l), .. } => transport(l),
+                _ => false,
+            }
+        }
+        self.request_error.as_ref().is_some_and(transport)
+    }
 }
 
 /// Every error of the sink.

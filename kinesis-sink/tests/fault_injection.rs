@@ -948,3 +948,78 @@ fn batches_queued_when_the_sink_stops_are_handed_back_unsent() {
     );
     assert_eq!(sink.metrics().records_failed, 31);
 }
+
+#[test]
+fn the_failure_carries_the_request_error_that_stopped_the_sink() {
+    // No answer at all: the transport error itself, and it is not logged at error level
+    // (the caller gets it returned; logging it too made the CLI print it twice).
+    logged_errors();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let stream = "refused-cause-stream";
+    let sink = RecordSink::open(
+        client(&format!("http://127.0.0.1:{port}")),
+        stream,
+        fast_config(),
+    )
+    .unwrap();
+    let err = match sink.send_all(records(3, "c")) {
+        Err(e) => e,
+        Ok(()) => sink.flush().unwrap_err(),
+    };
+    let SinkError::Failed(failure) = &err else {
+        panic!("expected Failed, got {err}")
+    };
+    assert!(failure.is_transport(), "{failure:?}");
+    assert_eq!(
+        failure.cause_error().and_then(|e| e.transport_kind()),
+        Some(kinesis_wire::TransportErrorKind::ConnectRefused),
+        "{failure:?}"
+    );
+    // Later calls report the same cause.
+    let SinkError::Failed(again) = sink.flush().unwrap_err() else {
+        panic!("expected Failed again")
+    };
+    assert!(again.records_handed_back_earlier && again.is_transport());
+    let logged = logged_errors();
+    assert!(
+        !logged.iter().any(|l| l.contains(stream)),
+        "the fatal error was logged at error level: {logged:?}"
+    );
+
+    // An error status: the service error, not a transport one.
+    let r = Responder::start(|_, _| Reply::Error(400, "ResourceNotFoundException"));
+    let sink = RecordSink::open(client(&r.url), "s", fast_config()).unwrap();
+    let err = match sink.send_all(records(3, "n")) {
+        Err(e) => e,
+        Ok(()) => sink.flush().unwrap_err(),
+    };
+    let SinkError::Failed(failure) = &err else {
+        panic!("expected Failed, got {err}")
+    };
+    assert!(!failure.is_transport(), "{failure:?}");
+    assert!(
+        failure
+            .cause_error()
+            .is_some_and(|e| e.is_code("ResourceNotFoundException")),
+        "{failure:?}"
+    );
+
+    // A per-record code inside a successful response: no request error.
+    let r = Responder::start(|_, entries| {
+        Reply::Results(vec![Some("KMSAccessDeniedException"); entries.len()])
+    });
+    let sink = RecordSink::open(client(&r.url), "s", fast_config()).unwrap();
+    let err = match sink.send_all(records(3, "k")) {
+        Err(e) => e,
+        Ok(()) => sink.flush().unwrap_err(),
+    };
+    let SinkError::Failed(failure) = &err else {
+        panic!("expected Failed, got {err}")
+    };
+    assert!(!failure.is_transport(), "{failure:?}");
+    assert_eq!(failure.cause_error(), None);
+}
