@@ -3,12 +3,9 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::{closed_port, endpoint, kinesis, TempDir, TempStream};
-use kinesis_wire::credentials::StaticProvider;
 use kinesis_wire::model::{PutRecordInput, RegisterStreamConsumerInput};
-use kinesis_wire::{Credentials, KinesisClient, StreamRef};
+use kinesis_wire::StreamRef;
 
 const SEED_DDL: &str = "CREATE TABLE KinesisTable (
   `user_id` BIGINT,
@@ -181,14 +178,7 @@ fn stream_administration_and_find_shard_agree_with_put_record() {
     assert!(text.contains("consumers:"), "{text}");
 
     // Where PutRecord puts a key is where find-shard says it goes.
-    let client = KinesisClient::builder()
-        .endpoint(ep.as_str())
-        .region("us-east-1")
-        .credentials(Arc::new(StaticProvider::new(Credentials::new(
-            "test", "test", None, None, "BASIC",
-        ))))
-        .build()
-        .unwrap();
+    let client = kinesis_tests::client(&ep);
     let mut shards_seen = std::collections::HashSet::new();
     for key in ["a", "user-42", "1|2", "ключ", "k-7", "k-8", "k-9", "k-10"] {
         let put = client

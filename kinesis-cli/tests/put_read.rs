@@ -454,15 +454,7 @@ fn ctrl_c_stops_cleanly_and_saves_the_checkpoint() {
 /// A client for the test's own administration (splitting a shard), as the CLI has no
 /// command for it.
 fn client(ep: &str) -> kinesis_wire::KinesisClient {
-    use kinesis_wire::credentials::StaticProvider;
-    kinesis_wire::KinesisClient::builder()
-        .endpoint(ep)
-        .region("us-east-1")
-        .credentials(std::sync::Arc::new(StaticProvider::new(
-            kinesis_wire::Credentials::new("test", "test", None, None, "BASIC"),
-        )))
-        .build()
-        .unwrap()
+    kinesis_tests::client(ep)
 }
 
 /// A raw stream's base arguments.

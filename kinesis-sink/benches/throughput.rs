@@ -27,7 +27,6 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
@@ -37,8 +36,8 @@ use kinesis_formats::{Row, Value};
 use kinesis_options::registry::random_partition_key;
 use kinesis_options::TableDef;
 use kinesis_sink::{KinesisSink, RecordSink, SinkConfig, SinkContext, SinkRecord};
-use kinesis_wire::credentials::StaticProvider;
-use kinesis_wire::{Credentials, KinesisClient};
+use kinesis_tests::loopback::Connection;
+use kinesis_wire::KinesisClient;
 use nix::sys::resource::{getrusage, UsageWho};
 
 // ---------------------------------------------------------------------------------------
@@ -83,47 +82,14 @@ fn ack(n: usize) -> Vec<u8> {
         ));
     }
     body.push_str("]}");
-    let mut out = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\nx-amzn-requestid: bench\r\ncontent-length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    out.extend_from_slice(body.as_bytes());
-    out
+    kinesis_tests::loopback::response(200, body.as_bytes())
 }
 
 fn serve_conn(conn: TcpStream) {
-    let _ = conn.set_nodelay(true);
-    let mut writer = conn.try_clone().unwrap();
-    let mut reader = BufReader::with_capacity(1 << 16, conn);
+    let mut conn = Connection::new(conn);
     let mut cache: std::collections::HashMap<usize, Vec<u8>> = Default::default();
-    let mut line = String::new();
-    let mut body = Vec::new();
-    loop {
-        let mut len = 0usize;
-        line.clear();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        body.resize(len, 0);
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
+    while conn.next_request() {
+        let body = &conn.request.body;
         // One '{' for the body and one per entry (base64 and our keys never contain '{').
         let n = body
             .iter()
@@ -131,7 +97,7 @@ fn serve_conn(conn: TcpStream) {
             .count()
             .saturating_sub(1);
         let resp = cache.entry(n).or_insert_with(|| ack(n));
-        if writer.write_all(resp).is_err() {
+        if conn.write_raw(resp).is_err() {
             return;
         }
     }
@@ -269,12 +235,7 @@ fn baseline(url: &str, n: usize, size: usize, batch: usize) -> usize {
 // The sink.
 
 fn client(url: &str) -> KinesisClient {
-    KinesisClient::builder()
-        .endpoint(url)
-        .region("us-east-1")
-        .credentials(Arc::new(StaticProvider::new(Credentials::new(
-            "test", "test", None, None, "BASIC",
-        ))))
+    kinesis_tests::client_builder(url)
         .max_connections(64)
         .build()
         .unwrap()

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::DateTime;
-use common::{client, endpoint, hash_key, TempStream};
+use common::{client, endpoint, hash_key, ReadAll, TempStream};
 use kinesis_formats::{Row, Value};
 use kinesis_options::TableDef;
 use kinesis_sink::{KinesisSink, SinkContext};

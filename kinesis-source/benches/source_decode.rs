@@ -47,6 +47,7 @@ use base64::Engine;
 use kinesis_formats::DataType;
 use kinesis_options::{Column, TableDef};
 use kinesis_source::{KinesisSource, SourceContext};
+use kinesis_tests::loopback::Connection;
 use serde::Deserialize;
 
 const RECORDS_PER_RESPONSE: usize = 10_000;
@@ -138,39 +139,11 @@ fn serve(format: &str, size: usize) {
 }
 
 fn connection(stream: TcpStream, bodies: &[Arc<Vec<u8>>], end: &Arc<Vec<u8>>) {
-    let _ = stream.set_nodelay(true);
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut out = stream;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let (mut len, mut target) = (0usize, String::new());
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':') {
-                match k.to_ascii_lowercase().as_str() {
-                    "content-length" => len = v.trim().parse().unwrap_or(0),
-                    "x-amz-target" => target = v.trim().to_string(),
-                    _ => {}
-                }
-            }
-        }
-        let mut req = vec![0; len];
-        if reader.read_exact(&mut req).is_err() {
-            return;
-        }
-        let req: serde_json::Value = serde_json::from_slice(&req).unwrap_or_default();
-        let body: Arc<Vec<u8>> = match target.as_str() {
+    let mut conn = Connection::new(stream);
+    while conn.next_request() {
+        let target = conn.request.target.as_str();
+        let req: serde_json::Value = serde_json::from_slice(&conn.request.body).unwrap_or_default();
+        let body: Arc<Vec<u8>> = match target {
             "Kinesis_20131202.ListShards" => Arc::new(
                 br#"{"Shards":[{"ShardId":"shardId-000000000000","HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"340282366920938463463374607431768211455"},"SequenceNumberRange":{"StartingSequenceNumber":"1"}}]}"#.to_vec(),
             ),
@@ -182,11 +155,7 @@ fn connection(stream: TcpStream, bodies: &[Arc<Vec<u8>>], end: &Arc<Vec<u8>>) {
             }
             _ => Arc::new(br#"{"__type":"UnknownOperationException"}"#.to_vec()),
         };
-        let head = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        );
-        if out.write_all(head.as_bytes()).is_err() || out.write_all(&body).is_err() {
+        if conn.respond(200, &body).is_err() {
             return;
         }
     }

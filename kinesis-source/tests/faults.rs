@@ -3,14 +3,13 @@
 //! connection. The source must read every record exactly once, in order.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use kinesis_options::TableDef;
 use kinesis_source::{KinesisSource, SourceContext, SourceError};
+use kinesis_tests::loopback::{Answer, LoopbackServer};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Fault {
@@ -191,69 +190,15 @@ impl Fake {
     }
 }
 
-fn serve_connection(fake: Arc<Fake>, stream: TcpStream) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut out = stream;
-    loop {
-        let mut target = String::new();
-        let mut len = 0usize;
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':') {
-                match k.to_ascii_lowercase().as_str() {
-                    "content-length" => len = v.trim().parse().unwrap_or(0),
-                    "x-amz-target" => target = v.trim().to_string(),
-                    _ => {}
-                }
-            }
-        }
-        let mut body = vec![0; len];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        match fake.handle(&target, &body) {
-            Reply::Reset => {
-                let _ = out.shutdown(std::net::Shutdown::Both);
-                return;
-            }
-            Reply::Json(status, body) => {
-                let head = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n",
-                    body.len()
-                );
-                // One write: head and body in two would meet Nagle and delayed ACKs (~40 ms
-                // per answer).
-                if out.write_all((head + &body).as_bytes()).is_err() {
-                    return;
-                }
-            }
-        }
-    }
-}
-
-/// Starts the responder; returns its endpoint.
+/// Starts the responder (it serves until the test process ends); returns its endpoint.
 fn start(fake: Arc<Fake>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for conn in listener.incoming().flatten() {
-            let f = fake.clone();
-            let _ = conn.set_nodelay(true);
-            std::thread::spawn(move || serve_connection(f, conn));
-        }
-    });
-    format!("http://{addr}")
+    LoopbackServer::start(
+        move |request| match fake.handle(&request.target, &request.body) {
+            Reply::Reset => Answer::Reset,
+            Reply::Json(status, body) => Answer::Json(status, body.into_bytes()),
+        },
+    )
+    .detach()
 }
 
 fn fake(faults: &[(usize, Fault)]) -> Arc<Fake> {

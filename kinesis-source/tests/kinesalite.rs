@@ -5,7 +5,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use common::{bytes_of, drain, endpoint, recv_n, table, TempStream};
+use common::{bytes_of, drain, endpoint, recv_n, table, Put, TempStream};
 use kinesis_formats::Value;
 use kinesis_source::{KinesisSource, ShardPosition, SourceContext, SourceError};
 use md5::{Digest, Md5};

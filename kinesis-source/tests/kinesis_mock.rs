@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use common::{bytes_of, drain, endpoint, recv_n, table, TempStream};
+use common::{bytes_of, drain, endpoint, recv_n, table, Put, TempStream};
 use kinesis_formats::Value;
 use kinesis_source::{Checkpoint, KinesisSource, ShardPosition, SourceContext};
 use kinesis_wire::model::{

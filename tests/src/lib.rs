@@ -1,59 +1,174 @@
-//! Helpers for the end-to-end tests in `tests/tests/`: where the test servers are, and
-//! streams that clean up after themselves.
+//! Test support shared by the workspace's integration tests and benches: where the test
+//! servers are, clients for them, streams that clean up after themselves, and a small
+//! loopback HTTP/1.1 responder for fault injection ([`loopback`]).
+//!
+//! It depends on kinesis-wire only (kinesis-source, kinesis-sink and kinesis-cli use it as a
+//! dev-dependency, so it must not depend on them). kinesis-wire's own tests cannot use it
+//! (that would be a cycle) and keep their own copy.
+#![forbid(unsafe_code)]
 
+pub mod loopback;
+
+use std::sync::Arc;
 use std::time::Duration;
 
-use kinesis_wire::model::{CreateStreamInput, DeleteStreamInput};
-use kinesis_wire::{KinesisClient, StreamRef};
+use kinesis_wire::credentials::StaticProvider;
+use kinesis_wire::model::{CreateStreamInput, DeleteStreamInput, ListShardsInput};
+use kinesis_wire::{
+    ClientBuilder, Credentials, KinesisClient, RetryPolicy, Shard, Shutdown, StreamRef,
+};
 
 /// The endpoint in the environment variable `var` (set by `scripts/test`), or `None` with a
-/// notice when it is unset outside CI. Under `CI=true` a missing server is a failure.
+/// notice when it is unset outside CI. Under `CI=true` a missing server is a failure, not a
+/// skip.
+///
+/// ```
+/// let Some(ep) = kinesis_tests::endpoint("KINESIS_TESTS_DOC_UNSET") else {
+///     return; // outside CI: the test skips itself
+/// };
+/// # let _ = ep;
+/// ```
 pub fn endpoint(var: &str) -> Option<String> {
     match std::env::var(var) {
-        Ok(v) if !v.is_empty() => Some(v),
+        Ok(v) if !v.trim().is_empty() => Some(v),
         _ if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("{var} is not set; the test servers must be started by scripts/test")
+            panic!("{var} is not set but CI=true: run the tests through scripts/test, which starts the servers")
         }
         _ => {
-            eprintln!("notice: {var} not set (run the tests through scripts/test); skipping");
+            eprintln!("notice: {var} is not set; skipping this test (scripts/test sets it)");
             None
         }
     }
 }
 
-/// A uniquely named stream, deleted on drop.
+/// A client builder for a local endpoint: region `us-east-1` and static keys `test`/`test`
+/// (any keys work: neither test server nor the loopback responders check signatures).
+///
+/// ```
+/// let client = kinesis_tests::client_builder("http://127.0.0.1:1")
+///     .max_connections(8)
+///     .build()
+///     .unwrap();
+/// # let _ = client;
+/// ```
+pub fn client_builder(endpoint: &str) -> ClientBuilder {
+    KinesisClient::builder()
+        .endpoint(endpoint)
+        .region("us-east-1")
+        .credentials(Arc::new(StaticProvider::new(Credentials::new(
+            "test", "test", None, None, "BASIC",
+        ))))
+}
+
+/// [`client_builder`] with the default settings, built.
+///
+/// ```
+/// let client = kinesis_tests::client("http://127.0.0.1:1");
+/// # let _ = client;
+/// ```
+pub fn client(endpoint: &str) -> KinesisClient {
+    client_builder(endpoint)
+        .build()
+        .expect("test client builds")
+}
+
+/// A unique stream name, so tests can run in parallel on one server.
+///
+/// ```
+/// assert_ne!(kinesis_tests::unique_name("t"), kinesis_tests::unique_name("t"));
+/// ```
+pub fn unique_name(prefix: &str) -> String {
+    format!("{prefix}-{}-{:08x}", std::process::id(), fastrand::u32(..))
+}
+
+/// The MD5 hash key of a partition key, as Kinesis maps keys to shards.
+///
+/// ```
+/// // MD5("a") = 0cc175b9c0f1b6a831c399e269772661
+/// assert_eq!(kinesis_tests::hash_key("a"), 0x0cc175b9c0f1b6a831c399e269772661);
+/// ```
+pub fn hash_key(partition_key: &str) -> u128 {
+    use md5::{Digest, Md5};
+    u128::from_be_bytes(Md5::digest(partition_key.as_bytes()).into())
+}
+
+/// A uniquely named stream, created ACTIVE and deleted on drop (by the handle that created
+/// it).
+///
+/// ```no_run
+/// let Some(ep) = kinesis_tests::endpoint("KINESIS_MOCK_ENDPOINT") else { return };
+/// let stream = kinesis_tests::TempStream::create(&kinesis_tests::client(&ep), "doc", 1);
+/// assert_eq!(stream.shards().len(), 1);
+/// ```
 pub struct TempStream {
     /// The client that created it.
     pub client: KinesisClient,
     /// Its name.
     pub name: String,
+    /// Only the creating handle deletes the stream.
+    owner: bool,
 }
 
 impl TempStream {
-    /// Creates `<prefix>-<random>` with `shards` shards and waits until it is ACTIVE.
+    /// Creates `<prefix>-<pid>-<random>` with `shards` shards and waits until it is ACTIVE.
     pub fn create(client: &KinesisClient, prefix: &str, shards: u32) -> TempStream {
-        let name = format!("{prefix}-{:08x}", fastrand::u32(..));
+        let name = unique_name(prefix);
         client
             .create_stream(&CreateStreamInput {
                 stream_name: name.clone(),
                 shard_count: Some(shards),
                 stream_mode_details: None,
             })
-            .expect("CreateStream");
-        client
-            .wait_for_stream_active(&StreamRef::from(name.as_str()), Duration::from_secs(30))
-            .expect("stream ACTIVE");
-        TempStream {
+            .unwrap_or_else(|e| panic!("CreateStream {name}: {e}"));
+        let stream = TempStream {
             client: client.clone(),
             name,
+            owner: true,
+        };
+        stream.wait_active();
+        stream
+    }
+
+    /// A handle for another thread that does not delete the stream when dropped.
+    pub fn handle(&self) -> TempStream {
+        TempStream {
+            client: self.client.clone(),
+            name: self.name.clone(),
+            owner: false,
         }
+    }
+
+    /// The stream by name, for requests.
+    pub fn stream(&self) -> StreamRef {
+        StreamRef::Name(self.name.clone())
+    }
+
+    /// Waits (up to 30 s) until the stream is ACTIVE, e.g. after a split.
+    pub fn wait_active(&self) {
+        self.client
+            .wait_for_stream_active(&self.stream(), Duration::from_secs(30))
+            .unwrap_or_else(|e| panic!("stream {} never became ACTIVE: {e}", self.name));
+    }
+
+    /// Every shard, closed ones included.
+    pub fn shards(&self) -> Vec<Shard> {
+        self.client
+            .list_all_shards(
+                &ListShardsInput::for_stream(self.stream()),
+                &RetryPolicy::default(),
+                &Shutdown::new(),
+            )
+            .expect("ListShards")
     }
 }
 
 impl Drop for TempStream {
     fn drop(&mut self) {
+        if !self.owner {
+            return;
+        }
         let _ = self.client.delete_stream(&DeleteStreamInput {
-            stream: StreamRef::Name(self.name.clone()),
+            stream: self.stream(),
             enforce_consumer_deletion: Some(true),
         });
     }

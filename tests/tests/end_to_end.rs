@@ -9,10 +9,9 @@ use kinesis_formats::{Row, Value};
 use kinesis_options::TableDef;
 use kinesis_sink::{KinesisSink, SinkContext};
 use kinesis_source::{Checkpoint, KinesisSource, SourceContext, SourceRecord};
-use kinesis_tests::{endpoint, TempStream};
+use kinesis_tests::{endpoint, hash_key, TempStream};
 use kinesis_wire::model::{ListShardsInput, SplitShardInput};
 use kinesis_wire::{KinesisClient, RetryPolicy, Shutdown, StreamRef};
-use md5::{Digest, Md5};
 
 const ROWS: usize = 1200;
 
@@ -62,10 +61,6 @@ fn row(i: usize) -> Row {
         }),
         Value::Timestamp(ts),
     ])
-}
-
-fn hash_key(partition_key: &str) -> u128 {
-    u128::from_be_bytes(Md5::digest(partition_key.as_bytes()).into())
 }
 
 /// Reads until `want` records arrived (or 60 s passed).

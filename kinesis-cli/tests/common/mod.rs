@@ -1,33 +1,18 @@
-//! Runs the built `kinesis` binary as a process against the real test server.
-#![allow(dead_code)]
+//! Runs the built `kinesis` binary as a process against the real test server. The helpers
+//! every crate's tests share (endpoints, clients) come from kinesis-tests.
+#![allow(dead_code, unused_imports)]
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// `KINESIS_MOCK_ENDPOINT`, or `None` (with a notice) outside CI; panics in CI when unset.
 pub fn endpoint() -> Option<String> {
-    match std::env::var("KINESIS_MOCK_ENDPOINT") {
-        Ok(v) if !v.trim().is_empty() => Some(v),
-        _ => {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("KINESIS_MOCK_ENDPOINT is not set but CI=true: run through scripts/test");
-            }
-            eprintln!("notice: KINESIS_MOCK_ENDPOINT is not set; skipping");
-            None
-        }
-    }
+    kinesis_tests::endpoint("KINESIS_MOCK_ENDPOINT")
 }
 
 /// A unique name with `prefix`.
-pub fn unique(prefix: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("{prefix}-{}-{nanos:09}", std::process::id())
-}
+pub use kinesis_tests::unique_name as unique;
 
 /// What a run of the binary produced.
 pub struct Run {

@@ -1,39 +1,20 @@
-//! Shared helpers of the kinesis-sink integration tests: the test servers, a loopback
-//! responder that speaks enough Kinesis JSON to acknowledge or fail PutRecords entries, and
-//! a reader that collects every record of a stream with plain kinesis-wire calls.
-#![allow(dead_code)]
+//! Helpers of the kinesis-sink integration tests that only they need: a loopback responder
+//! that speaks enough Kinesis JSON to acknowledge or fail PutRecords entries, and a reader
+//! that collects every record of a stream with plain kinesis-wire calls. The helpers every
+//! crate's tests share (endpoints, clients, temporary streams) come from kinesis-tests.
+#![allow(dead_code, unused_imports)]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use kinesis_wire::credentials::StaticProvider;
-use kinesis_wire::model::{
-    CreateStreamInput, DeleteStreamInput, GetRecordsInput, GetShardIteratorInput, ListShardsInput,
-};
-use kinesis_wire::{
-    Credentials, KinesisClient, Record, RetryPolicy, Shard, Shutdown, StartingPosition, StreamRef,
-    Timeouts,
-};
+use kinesis_tests::loopback::{Answer, LoopbackServer};
+use kinesis_wire::model::{GetRecordsInput, GetShardIteratorInput};
+use kinesis_wire::{KinesisClient, Record, RetryPolicy, Shutdown, StartingPosition, Timeouts};
 
-/// The endpoint in `var`, or `None` (with a notice) when unset outside CI. Under `CI=true` a
-/// missing server is a failure, not a skip.
-pub fn endpoint(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(v) if !v.trim().is_empty() => Some(v),
-        _ => {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("{var} is not set but CI=true: run the tests through scripts/test, which starts the servers");
-            }
-            eprintln!("notice: {var} is not set; skipping this test (scripts/test sets it)");
-            None
-        }
-    }
-}
+pub use kinesis_tests::{endpoint, hash_key, unique_name, TempStream};
 
 /// A client for a local endpoint (any keys work: no test server checks signatures).
 pub fn client(endpoint: &str) -> KinesisClient {
@@ -41,70 +22,22 @@ pub fn client(endpoint: &str) -> KinesisClient {
 }
 
 pub fn client_with_timeouts(endpoint: &str, timeouts: Timeouts) -> KinesisClient {
-    KinesisClient::builder()
-        .endpoint(endpoint)
-        .region("us-east-1")
-        .credentials(Arc::new(StaticProvider::new(Credentials::new(
-            "test", "test", None, None, "BASIC",
-        ))))
+    kinesis_tests::client_builder(endpoint)
         .timeouts(timeouts)
         .max_connections(8)
         .build()
         .expect("client builds")
 }
 
-/// A unique stream name, so tests can run in parallel on one server.
-pub fn unique_name(prefix: &str) -> String {
-    format!("{prefix}-{}-{:08x}", std::process::id(), fastrand::u32(..))
-}
-
-/// Creates a stream, waits for ACTIVE, and deletes it when dropped.
-pub struct TempStream {
-    pub client: KinesisClient,
-    pub name: String,
-}
-
-impl TempStream {
-    pub fn create(client: &KinesisClient, prefix: &str, shards: u32) -> TempStream {
-        let name = unique_name(prefix);
-        client
-            .create_stream(&CreateStreamInput {
-                stream_name: name.clone(),
-                shard_count: Some(shards),
-                stream_mode_details: None,
-            })
-            .unwrap_or_else(|e| panic!("CreateStream {name}: {e}"));
-        let t = TempStream {
-            client: client.clone(),
-            name,
-        };
-        t.wait_active();
-        t
-    }
-
-    pub fn stream(&self) -> StreamRef {
-        StreamRef::Name(self.name.clone())
-    }
-
-    pub fn wait_active(&self) {
-        self.client
-            .wait_for_stream_active(&self.stream(), Duration::from_secs(30))
-            .unwrap_or_else(|e| panic!("stream {} never became ACTIVE: {e}", self.name));
-    }
-
-    pub fn shards(&self) -> Vec<Shard> {
-        self.client
-            .list_all_shards(
-                &ListShardsInput::for_stream(self.name.as_str()),
-                &RetryPolicy::default(),
-                &Shutdown::new(),
-            )
-            .expect("ListShards")
-    }
-
+/// Reading a whole stream back, for the tests against the servers.
+pub trait ReadAll {
     /// Every record of every shard (closed ones included), read from TRIM_HORIZON until
     /// `expected` records were seen and each shard is caught up, or `limit` passed.
-    pub fn read_all(&self, expected: usize, limit: Duration) -> Vec<(String, Record)> {
+    fn read_all(&self, expected: usize, limit: Duration) -> Vec<(String, Record)>;
+}
+
+impl ReadAll for TempStream {
+    fn read_all(&self, expected: usize, limit: Duration) -> Vec<(String, Record)> {
         let start = Instant::now();
         let shards = self.shards();
         let policy = RetryPolicy::default();
@@ -151,24 +84,6 @@ impl TempStream {
     }
 }
 
-impl Drop for TempStream {
-    fn drop(&mut self) {
-        let _ = self.client.delete_stream(&DeleteStreamInput {
-            stream: self.stream(),
-            enforce_consumer_deletion: Some(true),
-        });
-    }
-}
-
-/// The MD5 hash key of a partition key, as Kinesis maps keys to shards.
-pub fn hash_key(partition_key: &str) -> u128 {
-    use md5::{Digest, Md5};
-    let d = Md5::digest(partition_key.as_bytes());
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&d);
-    u128::from_be_bytes(b)
-}
-
 // ---------------------------------------------------------------------------------------
 // Loopback responder.
 
@@ -212,14 +127,11 @@ pub struct ResponderState {
 pub struct Responder {
     pub url: String,
     pub state: Arc<ResponderState>,
-    stop: Arc<AtomicBool>,
-    port: u16,
+    server: LoopbackServer,
 }
 
 impl Responder {
     pub fn start(script: impl Fn(usize, &[Entry]) -> Reply + Send + Sync + 'static) -> Responder {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let port = listener.local_addr().unwrap().port();
         let state = Arc::new(ResponderState {
             requests: Mutex::default(),
             stored: Mutex::default(),
@@ -230,26 +142,20 @@ impl Responder {
             max_in_progress: AtomicUsize::new(0),
             script: Box::new(script),
         });
-        let stop = Arc::new(AtomicBool::new(false));
-        {
+        let server = {
             let state = state.clone();
-            let stop = stop.clone();
-            std::thread::spawn(move || {
-                for conn in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    let Ok(conn) = conn else { continue };
-                    let state = state.clone();
-                    std::thread::spawn(move || serve(conn, &state));
-                }
-            });
-        }
+            LoopbackServer::start(move |request| {
+                let now = state.in_progress.fetch_add(1, Ordering::SeqCst) + 1;
+                state.max_in_progress.fetch_max(now, Ordering::SeqCst);
+                let (status, response) = handle(&request.body, &state);
+                state.in_progress.fetch_sub(1, Ordering::SeqCst);
+                Answer::Json(status, response)
+            })
+        };
         Responder {
-            url: format!("http://127.0.0.1:{port}"),
+            url: server.url.clone(),
             state,
-            stop,
-            port,
+            server,
         }
     }
 
@@ -279,54 +185,8 @@ impl Responder {
 
 impl Drop for Responder {
     fn drop(&mut self) {
+        // Stalled answers end; the server itself stops when `server` drops after this.
         self.release();
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-    }
-}
-
-fn serve(conn: TcpStream, state: &ResponderState) {
-    let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
-    let mut writer = conn.try_clone().expect("clone socket");
-    let mut reader = BufReader::new(conn);
-    loop {
-        let mut content_length = 0usize;
-        let mut line = String::new();
-        // Request line, then headers.
-        match reader.read_line(&mut line) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    content_length = v.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut body = vec![0u8; content_length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let now = state.in_progress.fetch_add(1, Ordering::SeqCst) + 1;
-        state.max_in_progress.fetch_max(now, Ordering::SeqCst);
-        let (status, response) = handle(&body, state);
-        state.in_progress.fetch_sub(1, Ordering::SeqCst);
-        let head = format!(
-            "HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nx-amzn-requestid: test\r\n\r\n",
-            response.len()
-        );
-        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(&response).is_err() {
-            return;
-        }
     }
 }
 

@@ -1,96 +1,33 @@
-//! Helpers shared by the integration tests: server endpoints, temporary streams, tables.
-#![allow(dead_code)]
+//! Helpers of the kinesis-source integration tests that only they need: writing records
+//! with plain kinesis-wire calls, tables, receiving. The helpers every crate's tests share
+//! (endpoints, clients, temporary streams) come from kinesis-tests.
+#![allow(dead_code, unused_imports)]
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kinesis_options::TableDef;
 use kinesis_source::{KinesisSource, SourceRecord};
-use kinesis_wire::credentials::StaticProvider;
-use kinesis_wire::model::{
-    CreateStreamInput, DeleteStreamInput, ListShardsInput, PutRecordsEntryRef,
-    PutRecordsResultEntry,
-};
-use kinesis_wire::{Credentials, KinesisClient, RetryPolicy, Shard, Shutdown, StreamRef};
+use kinesis_wire::model::{PutRecordsEntryRef, PutRecordsResultEntry};
+use kinesis_wire::{RetryPolicy, Shutdown};
 
-/// The endpoint in `var`, or `None` (with a notice) when unset outside CI.
-pub fn endpoint(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(v) if !v.is_empty() => Some(v),
-        _ if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("{var} is not set; CI must start the test servers (scripts/test)")
-        }
-        _ => {
-            eprintln!("notice: {var} not set, skipping this test");
-            None
-        }
-    }
-}
+pub use kinesis_tests::{client, endpoint, TempStream};
 
-pub fn client(ep: &str) -> KinesisClient {
-    KinesisClient::builder()
-        .endpoint(ep)
-        .region("us-east-1")
-        .credentials(Arc::new(StaticProvider::new(Credentials::new(
-            "test", "test", None, None, "BASIC",
-        ))))
-        .build()
-        .expect("client")
-}
-
-/// A stream that is deleted when dropped.
-pub struct TempStream {
-    pub client: KinesisClient,
-    pub name: String,
-    /// Only the creating handle deletes the stream.
-    owner: bool,
-}
-
-impl TempStream {
-    pub fn create(c: &KinesisClient, prefix: &str, shards: u32) -> TempStream {
-        let name = format!("{prefix}-{:08x}", fastrand::u32(..));
-        c.create_stream(&CreateStreamInput {
-            stream_name: name.clone(),
-            shard_count: Some(shards),
-            stream_mode_details: None,
-        })
-        .expect("CreateStream");
-        c.wait_for_stream_active(&StreamRef::from(name.as_str()), Duration::from_secs(30))
-            .expect("stream ACTIVE");
-        TempStream {
-            client: c.clone(),
-            name,
-            owner: true,
-        }
-    }
-
-    /// A handle for another thread that does not delete the stream when dropped.
-    pub fn handle(&self) -> TempStream {
-        TempStream {
-            client: self.client.clone(),
-            name: self.name.clone(),
-            owner: false,
-        }
-    }
-
-    pub fn stream(&self) -> StreamRef {
-        StreamRef::Name(self.name.clone())
-    }
-
-    pub fn shards(&self) -> Vec<Shard> {
-        self.client
-            .list_all_shards(
-                &ListShardsInput::for_stream(self.stream()),
-                &RetryPolicy::default(),
-                &Shutdown::new(),
-            )
-            .expect("ListShards")
-    }
-
+/// Writing records with plain kinesis-wire calls.
+pub trait Put {
     /// PutRecords of `(partition key, data)` in order, in batches of up to 500, retrying
     /// failed entries; returns each record's result entry in input order.
-    pub fn put(&self, records: &[(String, Vec<u8>)]) -> Vec<PutRecordsResultEntry> {
+    fn put(&self, records: &[(String, Vec<u8>)]) -> Vec<PutRecordsResultEntry>;
+
+    /// [`Put::put`] of `(partition key, explicit hash key, data)`.
+    fn put_with_hash(
+        &self,
+        records: &[(String, Option<String>, Vec<u8>)],
+    ) -> Vec<PutRecordsResultEntry>;
+}
+
+impl Put for TempStream {
+    fn put(&self, records: &[(String, Vec<u8>)]) -> Vec<PutRecordsResultEntry> {
         self.put_with_hash(
             &records
                 .iter()
@@ -99,7 +36,7 @@ impl TempStream {
         )
     }
 
-    pub fn put_with_hash(
+    fn put_with_hash(
         &self,
         records: &[(String, Option<String>, Vec<u8>)],
     ) -> Vec<PutRecordsResultEntry> {
@@ -121,18 +58,6 @@ impl TempStream {
             out.extend(res.records);
         }
         out
-    }
-}
-
-impl Drop for TempStream {
-    fn drop(&mut self) {
-        if !self.owner {
-            return;
-        }
-        let _ = self.client.delete_stream(&DeleteStreamInput {
-            stream: self.stream(),
-            enforce_consumer_deletion: Some(true),
-        });
     }
 }
 
