@@ -3,13 +3,12 @@
 //! stop registration (or deregistration) before that call is ever made.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kinesis_options::TableDef;
 use kinesis_source::{KinesisSource, SourceContext};
+use kinesis_tests::loopback::{Answer, LoopbackServer};
 
 const STREAM_ARN: &str = "arn:aws:kinesis:us-east-1:000000000000:stream/zero";
 const FLINK_MESSAGE: &str = "Retries exceeded - all 0 retry attempts failed.";
@@ -62,63 +61,19 @@ fn answer(calls: &Calls, action: &str) -> (u16, String) {
     }
 }
 
-fn serve(calls: Arc<Calls>, stream: TcpStream) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut out = stream;
-    loop {
-        let (mut action, mut len, mut line) = (String::new(), 0usize, String::new());
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':') {
-                match k.to_ascii_lowercase().as_str() {
-                    "content-length" => len = v.trim().parse().unwrap_or(0),
-                    "x-amz-target" => {
-                        action = v.trim().trim_start_matches("Kinesis_20131202.").into()
-                    }
-                    _ => {}
-                }
-            }
-        }
-        let mut body = vec![0; len];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        *calls.0.lock().unwrap().entry(action.clone()).or_default() += 1;
-        let (status, body) = answer(&calls, &action);
-        let reply = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        if out.write_all(reply.as_bytes()).is_err() {
-            return;
-        }
-    }
-}
-
-/// Starts a responder; returns its endpoint and its call counts.
+/// Starts a responder (it serves until the test process ends); returns its endpoint and
+/// its call counts.
 fn start() -> (String, Arc<Calls>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
     let calls = Arc::new(Calls::default());
     let c = calls.clone();
-    std::thread::spawn(move || {
-        for conn in listener.incoming().flatten() {
-            let c = c.clone();
-            let _ = conn.set_nodelay(true);
-            std::thread::spawn(move || serve(c, conn));
-        }
-    });
-    (format!("http://{addr}"), calls)
+    let url = LoopbackServer::start(move |request| {
+        let action = request.target.trim_start_matches("Kinesis_20131202.");
+        *c.0.lock().unwrap().entry(action.to_string()).or_default() += 1;
+        let (status, body) = answer(&c, action);
+        Answer::Json(status, body.into_bytes())
+    })
+    .detach();
+    (url, calls)
 }
 
 fn efo_table(ep: &str, registration: &str, extra: &[(&str, &str)]) -> TableDef {
