@@ -309,6 +309,20 @@ pub fn write_json_string(out: &mut Vec<u8>, s: &str) {
 }
 
 impl JsonCodec {
+    /// The JSON object key written for a MAP key or MULTISET element: its string, or for a
+    /// null key what `json.map-null-key.mode` says (`None` = drop the entry).
+    fn map_key<'v>(&'v self, k: &'v Value, what: &str) -> Result<Option<&'v str>, String> {
+        match k {
+            Value::String(s) => Ok(Some(s)),
+            Value::Null => match self.opts.map_null_key_mode {
+                MapNullKeyMode::Fail => Err("JSON format doesn't support to serialize map data with null keys. You can drop null key entries or encode null in literals by specifying map-null-key.mode option.".into()),
+                MapNullKeyMode::Drop => Ok(None),
+                MapNullKeyMode::Literal => Ok(Some(&self.opts.map_null_key_literal)),
+            },
+            other => Err(format!("{what} must be a string, got {other:?}")),
+        }
+    }
+
     fn write_value(
         &self,
         out: &mut Vec<u8>,
@@ -400,16 +414,9 @@ impl JsonCodec {
                 out.push(b'{');
                 let mut first = true;
                 for (k, val) in entries {
-                    let key: &str = match k {
-                        Value::String(s) => s,
-                        Value::Null => match self.opts.map_null_key_mode {
-                            MapNullKeyMode::Fail => return Err(err(
-                                "JSON format doesn't support to serialize map data with null keys. You can drop null key entries or encode null in literals by specifying map-null-key.mode option.".into(),
-                            )),
-                            MapNullKeyMode::Drop => continue,
-                            MapNullKeyMode::Literal => &self.opts.map_null_key_literal,
-                        },
-                        other => return Err(err(format!("map key must be a string, got {other:?}"))),
+                    // `None`: a null key dropped under `json.map-null-key.mode = DROP`.
+                    let Some(key) = self.map_key(k, "map key").map_err(err)? else {
+                        continue;
                     };
                     if !first {
                         out.push(b',');
@@ -425,16 +432,9 @@ impl JsonCodec {
                 out.push(b'{');
                 let mut first = true;
                 for (k, n) in entries {
-                    let key: &str = match k {
-                        Value::String(s) => s,
-                        Value::Null => match self.opts.map_null_key_mode {
-                            MapNullKeyMode::Fail => return Err(err(
-                                "JSON format doesn't support to serialize map data with null keys. You can drop null key entries or encode null in literals by specifying map-null-key.mode option.".into(),
-                            )),
-                            MapNullKeyMode::Drop => continue,
-                            MapNullKeyMode::Literal => &self.opts.map_null_key_literal,
-                        },
-                        other => return Err(err(format!("multiset element must be a string, got {other:?}"))),
+                    // `None`: a null key dropped under `json.map-null-key.mode = DROP`.
+                    let Some(key) = self.map_key(k, "multiset element").map_err(err)? else {
+                        continue;
                     };
                     if !first {
                         out.push(b',');
