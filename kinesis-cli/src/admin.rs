@@ -4,10 +4,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use kinesis_wire::model::{
-    CreateStreamInput, DeleteStreamInput, ListShardsInput, ListStreamConsumersInput,
-    ListStreamsInput,
-};
+use kinesis_wire::model::{CreateStreamInput, DeleteStreamInput, ListShardsInput};
 use kinesis_wire::{KinesisClient, RetryPolicy, Shard, Shutdown, StreamRef};
 use md5::{Digest, Md5};
 
@@ -78,31 +75,9 @@ pub fn delete_stream(
 
 /// `list-streams`: one name per line.
 pub fn list_streams(client: &KinesisClient, out: &mut dyn Write) -> Result<(), CliError> {
-    let policy = RetryPolicy::default();
-    let shutdown = Shutdown::new();
-    let mut names = Vec::new();
-    let mut input = ListStreamsInput::default();
-    // Bounded: a server that always says "more" cannot keep us here forever.
-    for _ in 0..10_000 {
-        let page = policy
-            .run(&shutdown, |_| client.list_streams(&input))
-            .map_err(runtime(client, None))?;
-        let last = page.stream_names.last().cloned();
-        names.extend(page.stream_names);
-        if !page.has_more_streams || last.is_none() {
-            break;
-        }
-        input = match page.next_token {
-            Some(token) if !token.is_empty() => ListStreamsInput {
-                next_token: Some(token),
-                ..Default::default()
-            },
-            _ => ListStreamsInput {
-                exclusive_start_stream_name: last,
-                ..Default::default()
-            },
-        };
-    }
+    let names = client
+        .list_all_streams(&RetryPolicy::default(), &Shutdown::new())
+        .map_err(runtime(client, None))?;
     let mut text = String::new();
     for n in names {
         text.push_str(&n);
@@ -207,22 +182,7 @@ fn list_consumers(
     client: &KinesisClient,
     stream_arn: &str,
 ) -> Result<Vec<kinesis_wire::model::Consumer>, kinesis_wire::KinesisError> {
-    let policy = RetryPolicy::default();
-    let shutdown = Shutdown::new();
-    let mut input = ListStreamConsumersInput {
-        stream_arn: stream_arn.to_string(),
-        ..Default::default()
-    };
-    let mut all = Vec::new();
-    for _ in 0..1_000 {
-        let page = policy.run(&shutdown, |_| client.list_stream_consumers(&input))?;
-        all.extend(page.consumers);
-        match page.next_token {
-            Some(t) if !t.is_empty() => input.next_token = Some(t),
-            _ => break,
-        }
-    }
-    Ok(all)
+    client.list_all_stream_consumers(stream_arn, &RetryPolicy::default(), &Shutdown::new())
 }
 
 /// The 128-bit hash key Kinesis derives from a partition key: MD5 of its UTF-8 bytes, read

@@ -12,6 +12,9 @@ pub enum CliError {
     Invalid(String),
     /// The command ran and failed: network, missing stream, records not written.
     Runtime(String),
+    /// SIGINT or SIGTERM stopped the command and nothing was lost (every row acknowledged,
+    /// or a checkpoint saved): exit 130 or 143 (`code`), with `message` on stderr.
+    Interrupted { code: i32, message: String },
 }
 
 impl CliError {
@@ -20,6 +23,7 @@ impl CliError {
         match self {
             CliError::Usage(_) | CliError::Invalid(_) => 2,
             CliError::Runtime(_) => 1,
+            CliError::Interrupted { code, .. } => *code,
         }
     }
 
@@ -44,6 +48,7 @@ impl fmt::Display for CliError {
         match self {
             CliError::Usage(m) => write!(f, "{m}\n(run `kinesis --help` for usage)"),
             CliError::Invalid(m) | CliError::Runtime(m) => f.write_str(m),
+            CliError::Interrupted { message, .. } => f.write_str(message),
         }
     }
 }
@@ -68,7 +73,7 @@ pub fn describe_kinesis_error(
             return format!("stream '{s}' not found: {e}");
         }
     }
-    if let KinesisError::Transport { .. } = root {
+    if root.is_connect_failure() {
         return format!(
             "cannot reach the Kinesis endpoint {endpoint} (check aws.endpoint / --endpoint and aws.region): {e}"
         );

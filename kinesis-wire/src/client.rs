@@ -13,6 +13,7 @@ use crate::credentials::{self, Provider};
 use crate::env::{process_env, SharedEnv};
 use crate::error::{codes, KinesisError};
 use crate::model::*;
+use crate::paging::Pages;
 use crate::retry::{RetryPolicy, Shutdown};
 use crate::sign::sign_request;
 use crate::transport::{
@@ -230,50 +231,6 @@ impl ClientBuilder {
     }
 }
 
-/// Extracts the error code, message and request id from an error response.
-fn service_error(action: &'static str, resp: &HttpResponse) -> KinesisError {
-    #[derive(serde::Deserialize, Default)]
-    struct ErrorBody {
-        #[serde(rename = "__type", default)]
-        kind: Option<String>,
-        #[serde(default)]
-        message: Option<String>,
-        #[serde(rename = "Message", default)]
-        message_upper: Option<String>,
-    }
-    let body: ErrorBody = serde_json::from_slice(&resp.body).unwrap_or_default();
-    // `__type` may carry a namespace (`com.amazon...#Code`) or a suffix (`Code:http://...`).
-    let clean = |s: &str| {
-        let s = s.rsplit('#').next().unwrap_or(s);
-        s.split(':').next().unwrap_or(s).trim().to_string()
-    };
-    let code = body
-        .kind
-        .as_deref()
-        .map(clean)
-        .filter(|c| !c.is_empty())
-        .or_else(|| resp.header("x-amzn-errortype").map(clean))
-        .unwrap_or_default();
-    let message = body.message.or(body.message_upper).unwrap_or_else(|| {
-        if resp.body.is_empty() || code.is_empty() {
-            String::from_utf8_lossy(&resp.body[..resp.body.len().min(200)]).into_owned()
-        } else {
-            String::new()
-        }
-    });
-    let request_id = resp
-        .header("x-amzn-requestid")
-        .or_else(|| resp.header("x-amz-request-id"))
-        .map(str::to_string);
-    KinesisError::Service {
-        action,
-        code,
-        message,
-        status: resp.status,
-        request_id,
-    }
-}
-
 impl KinesisClient {
     /// A builder; see [`ClientBuilder`].
     ///
@@ -362,7 +319,7 @@ impl KinesisClient {
             if (200..300).contains(&resp.status) {
                 return Ok(resp);
             }
-            let err = service_error(action, &resp);
+            let err = KinesisError::from_response(action, &resp);
             if !refreshed && err.is_expired_credentials() {
                 log::warn!(
                     "{action}: credentials from {} expired; refreshing and retrying once: {err}",
@@ -441,15 +398,15 @@ impl KinesisClient {
         policy: &RetryPolicy,
         shutdown: &Shutdown,
     ) -> Result<Vec<Shard>, KinesisError> {
-        // A bound on pages so a server that hands out tokens forever cannot loop us forever.
-        const MAX_PAGES: usize = 100_000;
+        let mut pages = Pages::new("ListShards");
         let mut shards = Vec::new();
         let mut input = first.clone();
-        for _ in 0..MAX_PAGES {
+        loop {
             let page = policy.run(shutdown, |_| self.list_shards(&input))?;
             shards.extend(page.shards);
             match page.next_token {
                 Some(tok) if !tok.is_empty() => {
+                    pages.next_token(&tok)?;
                     input = ListShardsInput {
                         next_token: Some(tok),
                         max_results: first.max_results,
@@ -459,10 +416,95 @@ impl KinesisClient {
                 _ => return Ok(shards),
             }
         }
-        Err(KinesisError::Protocol {
-            action: "ListShards",
-            message: format!("still returning NextToken after {MAX_PAGES} pages"),
-        })
+    }
+
+    /// Every stream name, following `NextToken` (or the last name, for servers that page by
+    /// name only); each page is retried by `policy`. A listing that does not end (a token
+    /// seen before, or more than [`crate::paging::MAX_PAGES`] pages) is an error.
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::*;
+    /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
+    /// for name in client.list_all_streams(&RetryPolicy::default(), &Shutdown::new())? {
+    ///     println!("{name}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list_all_streams(
+        &self,
+        policy: &RetryPolicy,
+        shutdown: &Shutdown,
+    ) -> Result<Vec<String>, KinesisError> {
+        let mut pages = Pages::new("ListStreams");
+        let mut names = Vec::new();
+        let mut input = ListStreamsInput::default();
+        loop {
+            let page = policy.run(shutdown, |_| self.list_streams(&input))?;
+            let last = page.stream_names.last().cloned();
+            names.extend(page.stream_names);
+            if !page.has_more_streams {
+                return Ok(names);
+            }
+            input =
+                match (page.next_token, last) {
+                    (Some(token), _) if !token.is_empty() => {
+                        pages.next_token(&token)?;
+                        ListStreamsInput {
+                            next_token: Some(token),
+                            ..Default::default()
+                        }
+                    }
+                    (_, Some(name)) => {
+                        pages.next_token(&name)?;
+                        ListStreamsInput {
+                            exclusive_start_stream_name: Some(name),
+                            ..Default::default()
+                        }
+                    }
+                    (_, None) => return Err(KinesisError::Protocol {
+                        action: "ListStreams",
+                        message:
+                            "HasMoreStreams is true on a page with no stream name and no NextToken"
+                                .into(),
+                    }),
+                };
+        }
+    }
+
+    /// Every consumer of the stream `stream_arn`, following `NextToken`; each page is retried
+    /// by `policy`, under the same bound as [`KinesisClient::list_all_streams`].
+    ///
+    /// ```no_run
+    /// # use kinesis_wire::*;
+    /// # fn f(client: &KinesisClient, arn: &str) -> Result<(), KinesisError> {
+    /// for c in client.list_all_stream_consumers(arn, &RetryPolicy::default(), &Shutdown::new())? {
+    ///     println!("{} {:?}", c.consumer_name, c.consumer_status);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list_all_stream_consumers(
+        &self,
+        stream_arn: &str,
+        policy: &RetryPolicy,
+        shutdown: &Shutdown,
+    ) -> Result<Vec<Consumer>, KinesisError> {
+        let mut pages = Pages::new("ListStreamConsumers");
+        let mut input = ListStreamConsumersInput {
+            stream_arn: stream_arn.to_string(),
+            ..Default::default()
+        };
+        let mut all = Vec::new();
+        loop {
+            let page = policy.run(shutdown, |_| self.list_stream_consumers(&input))?;
+            all.extend(page.consumers);
+            match page.next_token {
+                Some(t) if !t.is_empty() => {
+                    pages.next_token(&t)?;
+                    input.next_token = Some(t);
+                }
+                _ => return Ok(all),
+            }
+        }
     }
 
     /// DescribeStreamSummary.

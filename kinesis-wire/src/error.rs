@@ -43,6 +43,10 @@ pub mod codes {
     pub const INVALID_SIGNATURE: &str = "InvalidSignatureException";
     /// The access key id is not known (or, with "expired" in the message, has expired).
     pub const UNRECOGNIZED_CLIENT: &str = "UnrecognizedClientException";
+    /// The `Authorization` header lacks a part of the signature.
+    pub const INCOMPLETE_SIGNATURE: &str = "IncompleteSignatureException";
+    /// The request carried no `Authorization` header at all.
+    pub const MISSING_AUTHENTICATION_TOKEN: &str = "MissingAuthenticationTokenException";
     /// An internal service fault.
     pub const INTERNAL_FAILURE: &str = "InternalFailure";
     /// The service is temporarily unavailable.
@@ -213,6 +217,7 @@ pub enum KinesisError {
     },
 }
 
+/// Throttling codes of the AWS SDKs (botocore's and aws-smithy's lists) plus KMS throttling.
 fn is_throttling_code(code: &str) -> bool {
     matches!(
         code,
@@ -225,9 +230,66 @@ fn is_throttling_code(code: &str) -> bool {
             | "RequestThrottledException"
             | "TooManyRequestsException"
             | "RequestLimitExceeded"
+            | "BandwidthLimitExceeded"
+            | "TransactionInProgressException"
+            | "PriorRequestNotComplete"
+            | "EC2ThrottledException"
             | "SlowDown"
             | codes::KMS_THROTTLING
     )
+}
+
+/// Transient service-side codes the AWS SDKs retry besides throttling and 5xx.
+fn is_transient_code(code: &str) -> bool {
+    matches!(
+        code,
+        codes::INTERNAL_FAILURE
+            | codes::SERVICE_UNAVAILABLE
+            | "InternalError"
+            | "InternalServerError"
+            | "RequestTimeout"
+            | "RequestTimeoutException"
+    )
+}
+
+/// Codes that mean the request's signature or credentials were refused: retrying with the
+/// same credentials cannot help.
+fn is_auth_code(code: &str) -> bool {
+    matches!(
+        code,
+        codes::INVALID_SIGNATURE
+            | codes::UNRECOGNIZED_CLIENT
+            | codes::INCOMPLETE_SIGNATURE
+            | codes::MISSING_AUTHENTICATION_TOKEN
+            | "MissingAuthenticationToken"
+            | "SignatureDoesNotMatch"
+            | "InvalidClientTokenId"
+            | "AuthFailure"
+            | "InvalidAccessKeyId"
+            | "IncompleteSignature"
+            | codes::EXPIRED_TOKEN
+            | codes::EXPIRED_TOKEN_SHORT
+            | "RequestExpired"
+    )
+}
+
+/// Codes that mean the identity is known but not allowed to make the call.
+fn is_denied_code(code: &str) -> bool {
+    matches!(
+        code,
+        codes::ACCESS_DENIED | "AccessDenied" | "UnauthorizedOperation"
+    )
+}
+
+/// The IAM service prefix of an action, for the "lacks permission" hint.
+fn iam_service(action: &str) -> &'static str {
+    match action {
+        "AssumeRole" | "AssumeRoleWithWebIdentity" | "GetCallerIdentity" => "sts",
+        "GetRoleCredentials" => "sso",
+        "CreateTable" | "DescribeTable" | "DeleteTable" | "GetItem" | "PutItem" | "UpdateItem"
+        | "DeleteItem" | "Scan" | "Query" => "dynamodb",
+        _ => "kinesis",
+    }
 }
 
 impl KinesisError {
@@ -281,21 +343,36 @@ impl KinesisError {
         self.code() == Some(code)
     }
 
-    /// Whether the call may succeed if made again (after a backoff).
+    /// Whether the call may succeed if made again (after a backoff), as the AWS SDKs
+    /// classify errors (decisions D19).
     ///
-    /// True for: HTTP 5xx and 429; throttling codes (see [`KinesisError::is_throttling`]);
-    /// `InternalFailure`, `ServiceUnavailable`; transport failures except TLS errors, an
-    /// oversized body and unclassified errors. False for every other 4xx (e.g.
-    /// `ExpiredIteratorException`, `ResourceNotFoundException`, validation errors),
-    /// credentials, protocol and configuration errors, and for `RetriesExhausted` itself.
+    /// True for: throttling codes (see [`KinesisError::is_throttling`]), HTTP 429 and 5xx,
+    /// `InternalFailure`, `ServiceUnavailable` and the SDKs' other transient codes; transport
+    /// failures except TLS errors, an oversized body and unclassified errors (connection
+    /// refused and unknown host count as retryable here: the source retries them within its
+    /// options, the sink treats them as fatal). False for every HTTP 401 and 403 whatever
+    /// its code, for every other 4xx (e.g. `AccessDeniedException`,
+    /// `UnrecognizedClientException`, `ExpiredIteratorException`,
+    /// `ResourceNotFoundException`, validation errors), for credentials, protocol and
+    /// configuration errors, and for `RetriesExhausted` itself.
+    ///
+    /// ```
+    /// # use kinesis_wire::{KinesisError, codes};
+    /// let denied = KinesisError::Service { action: "PutRecords", code: "SignatureDoesNotMatch".into(),
+    ///     message: String::new(), status: 403, request_id: None };
+    /// assert!(!denied.is_retryable());
+    /// assert!(denied.to_string().contains("check the credentials provider and the clock"));
+    /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
             KinesisError::Service { code, status, .. } => {
+                if matches!(*status, 401 | 403) || is_auth_code(code) || is_denied_code(code) {
+                    return false;
+                }
                 *status >= 500
                     || *status == 429
                     || is_throttling_code(code)
-                    || code == codes::INTERNAL_FAILURE
-                    || code == codes::SERVICE_UNAVAILABLE
+                    || is_transient_code(code)
             }
             KinesisError::Transport { error, .. } => !matches!(
                 error.kind,
@@ -304,6 +381,67 @@ impl KinesisError {
                     | TransportErrorKind::Other
             ),
             _ => false,
+        }
+    }
+
+    /// Whether no connection could be made: refused, unknown host, or the connect timeout
+    /// ran out (looking through retry wrappers). A timeout waiting for an answer, a reset or
+    /// an oversized answer is not a connect failure: the endpoint was reached.
+    pub fn is_connect_failure(&self) -> bool {
+        match self {
+            KinesisError::Transport { error, .. } => matches!(
+                error.kind,
+                TransportErrorKind::ConnectRefused
+                    | TransportErrorKind::ConnectTimeout
+                    | TransportErrorKind::Dns
+            ),
+            KinesisError::RetriesExhausted { last, .. } => last.is_connect_failure(),
+            KinesisError::Interrupted { last: Some(l), .. } => l.is_connect_failure(),
+            _ => false,
+        }
+    }
+
+    /// Whether the service refused the caller's identity or permissions: HTTP 401/403, or an
+    /// authentication / authorisation code (`AccessDeniedException`,
+    /// `UnrecognizedClientException`, `InvalidSignatureException`, ...). Never retryable.
+    pub fn is_auth_failure(&self) -> bool {
+        match self {
+            KinesisError::Service { code, status, .. } => {
+                matches!(*status, 401 | 403) || is_auth_code(code) || is_denied_code(code)
+            }
+            KinesisError::RetriesExhausted { last, .. } => last.is_auth_failure(),
+            KinesisError::Interrupted { last: Some(l), .. } => l.is_auth_failure(),
+            _ => false,
+        }
+    }
+
+    /// What a person should check for an authentication or authorisation failure, e.g.
+    /// "check the credentials provider and the clock" or "the identity lacks
+    /// kinesis:PutRecords"; `None` for other errors.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            KinesisError::Service {
+                action,
+                code,
+                status,
+                ..
+            } => {
+                let service = iam_service(action);
+                if is_denied_code(code) {
+                    Some(format!("the identity lacks {service}:{action}"))
+                } else if is_auth_code(code) {
+                    Some("check the credentials provider and the clock".to_string())
+                } else if matches!(*status, 401 | 403) {
+                    Some(format!(
+                        "check the credentials provider and the clock, and that the identity may call {service}:{action}"
+                    ))
+                } else {
+                    None
+                }
+            }
+            KinesisError::RetriesExhausted { last, .. } => last.hint(),
+            KinesisError::Interrupted { last: Some(l), .. } => l.hint(),
+            _ => None,
         }
     }
 
@@ -340,6 +478,143 @@ impl KinesisError {
     }
 }
 
+/// Longest service message kept in an error: a server answer of any size gives a bounded
+/// error (and a log line of bounded length).
+const MAX_MESSAGE_CHARS: usize = 1024;
+
+/// The error code of an error response, as the AWS SDKs find it (decisions D19): the
+/// `x-amzn-ErrorType` header (the text before `:`), else the JSON body's `__type` (the text
+/// after `#`) or `code`, else an XML body's `<Code>`. Empty when none says.
+///
+/// ```
+/// use kinesis_wire::error::error_code;
+/// assert_eq!(error_code(&[("x-amzn-ErrorType".into(), "ThrottlingException:http://internal/".into())], b""), "ThrottlingException");
+/// assert_eq!(error_code(&[], br#"{"__type":"com.amazonaws.kinesis#ResourceNotFoundException"}"#), "ResourceNotFoundException");
+/// assert_eq!(error_code(&[], b"<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code></Error></ErrorResponse>"), "SignatureDoesNotMatch");
+/// ```
+pub fn error_code(headers: &[(String, String)], body: &[u8]) -> String {
+    let clean = |s: &str| {
+        let s = s.split(':').next().unwrap_or(s);
+        let s = s.rsplit('#').next().unwrap_or(s);
+        s.trim().to_string()
+    };
+    if let Some((_, v)) = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("x-amzn-errortype"))
+    {
+        let c = clean(v);
+        if !c.is_empty() {
+            return c;
+        }
+    }
+    let json = json_error_fields(body);
+    if let Some(c) = json.code.as_deref().map(clean).filter(|c| !c.is_empty()) {
+        return c;
+    }
+    xml_element(body, "Code")
+        .map(|c| clean(&c))
+        .unwrap_or_default()
+}
+
+#[derive(Default)]
+struct JsonErrorFields {
+    code: Option<String>,
+    message: Option<String>,
+}
+
+/// `__type` (or `code`) and `message` (or `Message`) of a JSON error body; nothing when the
+/// body is not a JSON object.
+fn json_error_fields(body: &[u8]) -> JsonErrorFields {
+    #[derive(serde::Deserialize, Default)]
+    struct Body {
+        #[serde(rename = "__type", default)]
+        kind: Option<String>,
+        #[serde(default)]
+        code: Option<String>,
+        #[serde(rename = "Code", default)]
+        code_upper: Option<String>,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(rename = "Message", default)]
+        message_upper: Option<String>,
+    }
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return JsonErrorFields::default();
+    }
+    let b: Body = serde_json::from_slice(body).unwrap_or_default();
+    JsonErrorFields {
+        code: b.kind.or(b.code).or(b.code_upper),
+        message: b.message.or(b.message_upper),
+    }
+}
+
+/// The text of the first `<name>...</name>` element of an XML body, entities decoded.
+fn xml_element(body: &[u8], name: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    let start = text.find(&open)? + open.len();
+    let end = start + text[start..].find(&close)?;
+    Some(
+        text[start..end]
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&"),
+    )
+}
+
+fn bounded(mut s: String) -> String {
+    if let Some((i, _)) = s.char_indices().nth(MAX_MESSAGE_CHARS) {
+        s.truncate(i);
+        s.push('…');
+    }
+    s
+}
+
+impl KinesisError {
+    /// The error of a non-2xx answer to `action`: its code ([`error_code`]), the service's
+    /// message (JSON `message`/`Message` or XML `<Message>`, at most 1,024 characters), the
+    /// status and the request id.
+    ///
+    /// ```
+    /// use kinesis_wire::{KinesisError, transport::HttpResponse};
+    /// let resp = HttpResponse { status: 403, headers: vec![],
+    ///     body: b"<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>no</Message></Error></ErrorResponse>".to_vec() };
+    /// let e = KinesisError::from_response("PutRecords", &resp);
+    /// assert_eq!(e.code(), Some("SignatureDoesNotMatch"));
+    /// assert!(!e.is_retryable());
+    /// ```
+    pub fn from_response(action: &'static str, resp: &crate::transport::HttpResponse) -> Self {
+        let code = error_code(&resp.headers, &resp.body);
+        let message = json_error_fields(&resp.body)
+            .message
+            .or_else(|| xml_element(&resp.body, "Message"))
+            .unwrap_or_else(|| {
+                if code.is_empty() {
+                    // No code at all: the start of whatever the body is, so the person
+                    // reading the error sees what the endpoint answered.
+                    String::from_utf8_lossy(&resp.body[..resp.body.len().min(200)]).into_owned()
+                } else {
+                    String::new()
+                }
+            });
+        let request_id = resp
+            .header("x-amzn-requestid")
+            .or_else(|| resp.header("x-amz-request-id"))
+            .map(str::to_string);
+        KinesisError::Service {
+            action,
+            code,
+            message: bounded(message),
+            status: resp.status,
+            request_id,
+        }
+    }
+}
+
 impl fmt::Display for KinesisError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -363,7 +638,20 @@ impl fmt::Display for KinesisError {
                 if !message.is_empty() {
                     write!(f, ": {message}")?;
                 }
+                if let Some(hint) = self.hint() {
+                    write!(f, " ({hint})")?;
+                }
                 Ok(())
+            }
+            // These say what happened in their own words (D19: a timeout or an oversized
+            // answer is not "cannot reach").
+            KinesisError::Transport { action, error }
+                if matches!(
+                    error.kind,
+                    TransportErrorKind::Timeout | TransportErrorKind::BodyTooLarge
+                ) =>
+            {
+                write!(f, "{} ({action})", error.message)
             }
             KinesisError::Transport { action, error } => write!(f, "{action} failed: {error}"),
             KinesisError::Credentials(e) => write!(f, "credentials: {e}"),

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod env;
 pub mod error;
 pub mod model;
+pub mod paging;
 pub mod retry;
 pub mod sign;
 pub mod sys_props;

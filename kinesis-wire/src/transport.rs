@@ -97,6 +97,10 @@ pub struct UreqSettings {
 #[derive(Clone)]
 pub struct UreqTransport {
     agent: ureq::Agent,
+    /// For messages that say which timeout ran out.
+    read_timeout: Duration,
+    overall_timeout: Duration,
+    connect_timeout: Duration,
 }
 
 impl fmt::Debug for UreqTransport {
@@ -168,6 +172,9 @@ impl UreqTransport {
         }
         Ok(UreqTransport {
             agent: cfg.build().into(),
+            read_timeout: s.read_timeout,
+            overall_timeout: s.overall_timeout,
+            connect_timeout: s.connect_timeout,
         })
     }
 }
@@ -188,9 +195,9 @@ fn map_io(e: &io::Error) -> TransportErrorKind {
     }
 }
 
-fn map_ureq(e: ureq::Error) -> TransportError {
+fn map_ureq(e: &ureq::Error) -> TransportError {
     use ureq::Error as E;
-    let kind = match &e {
+    let kind = match e {
         E::Io(io) => map_io(io),
         E::Timeout(t) => match t {
             ureq::Timeout::Connect | ureq::Timeout::Resolve => TransportErrorKind::ConnectTimeout,
@@ -206,15 +213,83 @@ fn map_ureq(e: ureq::Error) -> TransportError {
     TransportError::new(kind, e.to_string())
 }
 
+/// `scheme://host[:port]` of a URL, for messages.
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
+    }
+}
+
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s:.1}")
+    }
+}
+
+fn too_large(size: Option<u64>) -> TransportError {
+    let limit = format!("{} MiB", MAX_RESPONSE_BYTES >> 20);
+    TransportError::new(
+        TransportErrorKind::BodyTooLarge,
+        match size {
+            Some(n) => format!("response of {n} bytes exceeds the {limit} limit"),
+            None => format!(
+                "response of more than {MAX_RESPONSE_BYTES} bytes exceeds the {limit} limit"
+            ),
+        },
+    )
+}
+
+impl UreqTransport {
+    /// A ureq error with a message that says what happened where (D19): which endpoint gave
+    /// no answer within which timeout, or how large an answer was.
+    fn describe(&self, url: &str, e: ureq::Error) -> TransportError {
+        let mut err = map_ureq(&e);
+        let at = origin(url);
+        match &e {
+            ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
+                err.message = format!(
+                    "cannot connect to {at} within {} s",
+                    secs(self.connect_timeout)
+                );
+            }
+            ureq::Error::Timeout(ureq::Timeout::Global) => {
+                err.message = format!(
+                    "no answer from {at} within {} s",
+                    secs(self.overall_timeout)
+                );
+            }
+            ureq::Error::Timeout(_) => {
+                err.message = format!("no answer from {at} within {} s", secs(self.read_timeout));
+            }
+            ureq::Error::Io(io) if err.kind == TransportErrorKind::Timeout => {
+                err.message = format!(
+                    "no answer from {at} within {} s ({io})",
+                    secs(self.read_timeout)
+                );
+            }
+            ureq::Error::BodyExceedsLimit(_) => err = too_large(None),
+            _ => {}
+        }
+        err
+    }
+}
+
 impl Transport for UreqTransport {
     fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
         let mut rb = self.agent.post(&req.url);
         for (k, v) in &req.headers {
             rb = rb.header(k.as_str(), v.as_str());
         }
-        let mut resp = rb.send(&req.body[..]).map_err(map_ureq)?;
+        let mut resp = rb
+            .send(&req.body[..])
+            .map_err(|e| self.describe(&req.url, e))?;
         let status = resp.status().as_u16();
-        let headers = resp
+        let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
             .map(|(k, v)| {
@@ -224,12 +299,21 @@ impl Transport for UreqTransport {
                 )
             })
             .collect();
+        // An announced size over the limit is refused before reading any of it.
+        if let Some(n) = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+            .filter(|n| *n > MAX_RESPONSE_BYTES)
+        {
+            return Err(too_large(Some(n)));
+        }
         let body = resp
             .body_mut()
             .with_config()
             .limit(MAX_RESPONSE_BYTES)
             .read_to_vec()
-            .map_err(map_ureq)?;
+            .map_err(|e| self.describe(&req.url, e))?;
         Ok(HttpResponse {
             status,
             headers,
