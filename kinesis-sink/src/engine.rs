@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{select, Receiver, Sender};
 use kinesis_wire::model::{PutRecordsEntryRef, PutRecordsOutcome};
-use kinesis_wire::{codes, KinesisClient, KinesisError, StreamRef, TransportErrorKind};
+use kinesis_wire::{KinesisClient, KinesisError, StreamRef, TransportErrorKind};
 
 use crate::config::SinkConfig;
 use crate::error::{FailedRecord, SinkError, SinkFailure};
@@ -167,6 +167,8 @@ struct State {
     closed: bool,
     /// `close` gave up: in-flight batches were handed back; late results are only logged.
     abandoned: bool,
+    /// `abort` handed everything back; a `close` waiting meanwhile reports it.
+    aborted: bool,
     fatal: Option<Fatal>,
     counters: Counters,
     next_batch_id: u64,
@@ -277,6 +279,7 @@ impl RecordSink {
                 closing: false,
                 closed: false,
                 abandoned: false,
+                aborted: false,
                 fatal: None,
                 counters: Counters::default(),
                 next_batch_id: 0,
@@ -571,6 +574,13 @@ impl RecordSink {
             shared.space.notify_all();
         }
         let result = loop {
+            if st.aborted {
+                drop(st);
+                break Err(SinkError::Aborted {
+                    records: Vec::new(),
+                    handed_back_earlier: true,
+                });
+            }
             if st.fatal.is_some() {
                 break Err(take_fatal(shared, st, Some(deadline)));
             }
@@ -600,6 +610,83 @@ impl RecordSink {
                 shared.progress.notify_all();
             }
         }
+        self.stop_threads();
+        result
+    }
+
+    /// Refuses further writes and starts sending everything buffered, without waiting:
+    /// writers blocked for room get [`SinkError::Closed`] with their records, and every
+    /// batch is due at once (as in `close`). A later [`RecordSink::close`] waits for the
+    /// sends, [`RecordSink::abort`] cuts them short. For a Ctrl-C handler that must not
+    /// block (the CLI's `put` calls it on the first interrupt).
+    pub fn stop_writes(&self) {
+        let shared = &*self.shared;
+        let mut st = shared.lock();
+        if st.closed {
+            return;
+        }
+        st.closing = true;
+        st.wake_pending = true;
+        shared.wake_batcher();
+        if st.space_waiters > 0 {
+            shared.space.notify_all();
+        }
+    }
+
+    /// Stops the sink at once, for a second Ctrl-C or a caller out of time: cancels backoff
+    /// waits and batches not yet sent, does not wait for requests on the wire, and hands
+    /// back every record not acknowledged (records whose request was on the wire count as
+    /// unacknowledged, though the service may have written them: at-least-once). Writers
+    /// blocked in `send` get [`SinkError::Closed`] with their records; a `close` waiting
+    /// meanwhile returns [`SinkError::Aborted`] without records. After `abort`, writes fail
+    /// with `Closed` and `close` returns `Ok`.
+    ///
+    /// Returns `Ok(())` when nothing was left unacknowledged, else
+    /// [`SinkError::Aborted`] (or the fatal [`SinkError::Failed`] if the sink had already
+    /// stopped and not yet handed its records back).
+    ///
+    /// ```no_run
+    /// use kinesis_sink::{RecordSink, SinkConfig, SinkRecord};
+    /// use kinesis_wire::KinesisClient;
+    /// let client = KinesisClient::builder().endpoint("http://127.0.0.1:4567").region("us-east-1").build()?;
+    /// let sink = RecordSink::open(client, "orders", SinkConfig::default())?;
+    /// sink.send(SinkRecord::new(b"x".to_vec(), "k"))?;
+    /// if let Err(e) = sink.abort() {
+    ///     let unwritten = e.into_records(); // save them somewhere: nothing is dropped
+    ///     println!("{} records not acknowledged", unwritten.len());
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn abort(&self) -> Result<(), SinkError> {
+        let shared = &*self.shared;
+        let mut st = shared.lock();
+        if st.closed || st.aborted {
+            return Ok(());
+        }
+        st.closing = true;
+        let result = if st.fatal.as_ref().is_some_and(|f| !f.handed_back) {
+            // The fatal error's records plus the buffer and whatever is in flight, without
+            // waiting for the requests on the wire.
+            let e = take_fatal(shared, st, Some(Instant::now()));
+            st = shared.lock();
+            Err(e)
+        } else if st.buffer.is_empty() && st.in_flight.is_empty() {
+            Ok(())
+        } else {
+            shared.abandoned.store(true, Ordering::Relaxed);
+            st.abandoned = true;
+            let records = hand_back_all(&mut st);
+            Err(SinkError::Aborted {
+                records,
+                handed_back_earlier: false,
+            })
+        };
+        st.aborted = true;
+        st.closed = true;
+        st.retry_at = None;
+        shared.space.notify_all();
+        shared.progress.notify_all();
+        drop(st);
         self.stop_threads();
         result
     }
@@ -766,6 +853,14 @@ fn take_fatal(
 fn abandon(shared: &Shared, mut st: MutexGuard<'_, State>, waited: Duration) -> SinkError {
     shared.abandoned.store(true, Ordering::Relaxed);
     st.abandoned = true;
+    let records = hand_back_all(&mut st);
+    SinkError::CloseTimedOut { waited, records }
+}
+
+/// Takes every in-flight batch (oldest first) and the buffer out of the state, counted as
+/// failed, for a hand-back. The caller has set `abandoned`, so late results and queued
+/// batches are not applied or sent.
+fn hand_back_all(st: &mut State) -> Vec<FailedRecord> {
     let mut records: Vec<FailedRecord> = Vec::new();
     let mut in_flight = std::mem::take(&mut st.in_flight);
     in_flight.sort_by_key(|f| f.min_seq);
@@ -779,7 +874,7 @@ fn abandon(shared: &Shared, mut st: MutexGuard<'_, State>, waited: Duration) -> 
     for r in &records {
         st.counters.failed(r.error_code.as_deref(), 1);
     }
-    SinkError::CloseTimedOut { waited, records }
+    records
 }
 
 /// Cuts every batch the triggers and the limiter allow. Returns the jobs and when to look
@@ -1030,12 +1125,14 @@ fn hand_back_unsent_after_fatal(shared: &Shared, id: u64, batch: &Arc<Vec<Entry>
     true
 }
 
-/// What the sink does with a failed request (reference §7.3, decisions D7).
+/// Whether a failed request stops the sink (reference §7.3, decisions D7 and D19): a service
+/// error the AWS SDKs would not retry (access denied, invalid signature, unknown key,
+/// validation, a missing stream, any 401/403: retrying cannot help, so the sink stops at the
+/// first such answer), and client-side failures (connection refused, unknown host, TLS,
+/// credentials). Throttling, 5xx, timeouts, resets and broken answers are retried.
 fn request_error_is_fatal(e: &KinesisError) -> bool {
     match e {
-        KinesisError::Service { code, .. } => code == codes::RESOURCE_NOT_FOUND,
-        // Client-side failures (Flink's SdkClientException) are fatal; timeouts, resets and
-        // broken responses on the wire are retried.
+        KinesisError::Service { .. } => !e.is_retryable(),
         KinesisError::Transport { error, .. } => !matches!(
             error.kind,
             TransportErrorKind::Timeout

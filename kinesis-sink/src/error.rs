@@ -131,6 +131,15 @@ pub enum SinkError {
         waited: Duration,
         records: Vec<FailedRecord>,
     },
+    /// [`crate::RecordSink::abort`] stopped the sink: every record not acknowledged is
+    /// handed back (those that were on the wire may have been written: at-least-once).
+    /// A `close` waiting at the time gets this error with no records
+    /// (`handed_back_earlier`): the `abort` call returned them.
+    Aborted {
+        records: Vec<FailedRecord>,
+        /// The records were handed back by another call (the `abort` itself).
+        handed_back_earlier: bool,
+    },
     /// The sink was closed; the records of this call that were not buffered are handed back.
     Closed { records: Vec<SinkRecord> },
     /// A sink setting is invalid; `key` names the option.
@@ -150,7 +159,9 @@ impl SinkError {
             }
             SinkError::Closed { records } => records.iter().collect(),
             SinkError::Failed(f) => f.records.iter().map(|r| &r.record).collect(),
-            SinkError::CloseTimedOut { records, .. } => records.iter().map(|r| &r.record).collect(),
+            SinkError::CloseTimedOut { records, .. } | SinkError::Aborted { records, .. } => {
+                records.iter().map(|r| &r.record).collect()
+            }
             _ => Vec::new(),
         }
     }
@@ -166,18 +177,21 @@ impl SinkError {
             }
             SinkError::Closed { records } => records,
             SinkError::Failed(f) => f.records.into_iter().map(|r| r.record).collect(),
-            SinkError::CloseTimedOut { records, .. } => {
+            SinkError::CloseTimedOut { records, .. } | SinkError::Aborted { records, .. } => {
                 records.into_iter().map(|r| r.record).collect()
             }
             _ => Vec::new(),
         }
     }
 
-    /// The failed records with their last error codes, for `Failed` and `CloseTimedOut`.
+    /// The failed records with their last error codes, for `Failed`, `CloseTimedOut` and
+    /// `Aborted`.
     pub fn failed_records(&self) -> &[FailedRecord] {
         match self {
             SinkError::Failed(f) => &f.records,
-            SinkError::CloseTimedOut { records, .. } => records,
+            SinkError::CloseTimedOut { records, .. } | SinkError::Aborted { records, .. } => {
+                records
+            }
             _ => &[],
         }
     }
@@ -221,6 +235,15 @@ impl fmt::Display for SinkError {
             SinkError::CloseTimedOut { waited, records } => write!(
                 f,
                 "close gave up after {waited:?} with {} records not acknowledged; they are handed back",
+                records.len()
+            ),
+            SinkError::Aborted {
+                handed_back_earlier: true,
+                ..
+            } => f.write_str("the sink was aborted (the unacknowledged records were handed back by abort)"),
+            SinkError::Aborted { records, .. } => write!(
+                f,
+                "the sink was aborted with {} records not acknowledged; they are handed back",
                 records.len()
             ),
             SinkError::Closed { .. } => f.write_str("the sink is closed"),

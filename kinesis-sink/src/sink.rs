@@ -226,6 +226,18 @@ impl KinesisSink {
         self.records.close(timeout)
     }
 
+    /// Refuses further writes and starts sending what is buffered, without waiting; see
+    /// [`RecordSink::stop_writes`].
+    pub fn stop_writes(&self) {
+        self.records.stop_writes()
+    }
+
+    /// Stops at once without waiting for requests on the wire, handing back every record
+    /// not acknowledged; see [`RecordSink::abort`].
+    pub fn abort(&self) -> Result<(), SinkError> {
+        self.records.abort()
+    }
+
     /// Counters and gauges now.
     pub fn metrics(&self) -> SinkMetrics {
         self.records.metrics()
