@@ -4,6 +4,7 @@
 //! (`-Xk=v`, `--table=t.sql`); a value may start with `-` (`-o -5m`).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::error::CliError;
 
@@ -31,20 +32,24 @@ commands:
   describe [NAME]         shards (parents, hash and sequence ranges, open/closed), EFO consumers
   find-shard KEY [--stream NAME]
                           which open shard owns a partition key (MD5 -> hash key range)
-  put [--input FILE|-] [--input-format csv|json|raw]
-                          rows in (one per line), through the sink, to the table's stream
+  put [--input FILE|-] [--input-format csv|json|raw] [--drain-timeout 10s]
+                          rows in (one per line), through the sink, to the table's stream;
+                          on Ctrl-C, sends what is buffered for up to --drain-timeout, then
+                          saves what was not acknowledged (a second Ctrl-C: at once)
   read [-o beginning|end|@<epoch-ms>|<ISO-8601>|-5m] [-c COUNT] [-e] [--checkpoint FILE]
-       [--output json|csv|table] [-f FORMAT]
+       [--checkpoint-interval 1s] [--output json|csv|table] [-f FORMAT]
                           rows out, with metadata columns
     -o   start position (default: the table's scan.stream.initpos)
     -c   stop after COUNT rows        -e   exit once every shard is caught up
-    --checkpoint FILE     resume from FILE if it exists; save to it (atomically) on exit
+    --checkpoint FILE     resume from FILE if it exists; save to it (atomically) every
+                          --checkpoint-interval (default 1s) and on exit
     -f   kcat-like format: %s payload, %k partition key, %p shard id, %o sequence number,
          %T arrival (epoch ms), %t stream, %% a percent sign; \\n \\t \\\\ escapes
 
 Without --table, `-X stream=NAME` is enough: the table is one BYTES column `data`
 in the raw format.
-exit codes: 0 success, 2 bad usage or invalid table/options, 1 runtime failure";
+exit codes: 0 success, 2 bad usage or invalid table/options, 1 runtime failure,
+130/143 interrupted by SIGINT/SIGTERM with nothing lost";
 
 /// Flags that apply to every command.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -101,6 +106,8 @@ pub struct ReadArgs {
     pub count: Option<u64>,
     pub exit_at_end: bool,
     pub checkpoint: Option<PathBuf>,
+    /// `--checkpoint-interval`: how often the checkpoint file is saved while reading.
+    pub checkpoint_interval: Duration,
     pub output: Output,
     pub format: Option<String>,
 }
@@ -130,6 +137,8 @@ pub enum Command {
     Put {
         input: Input,
         input_format: Option<InputFormat>,
+        /// `--drain-timeout`: how long the first Ctrl-C lets buffered rows be sent.
+        drain_timeout: Duration,
     },
     Read(ReadArgs),
 }
@@ -149,6 +158,33 @@ fn key_value(flag: &str, text: &str) -> Result<(String, String), CliError> {
             "{flag} takes key=value, not '{text}'"
         ))),
     }
+}
+
+/// The default `put --drain-timeout`.
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default `read --checkpoint-interval`.
+pub const DEFAULT_CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Parses a duration with a unit: `500ms`, `1s`, `1.5s`, `2m`, `1h`.
+pub fn parse_duration(flag: &str, text: &str) -> Result<Duration, CliError> {
+    let bad = |why: &str| {
+        CliError::usage(format!(
+            "{flag} '{text}': {why}; expected a number with a unit, like 500ms, 1s, 2m or 1h"
+        ))
+    };
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(|| bad("no unit"))?;
+    let (n, unit) = text.split_at(split);
+    let n: f64 = n.parse().map_err(|_| bad("no number before the unit"))?;
+    let unit_secs = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(bad("unknown unit (use ms, s, m or h)")),
+    };
+    Duration::try_from_secs_f64(n * unit_secs).map_err(|_| bad("out of range"))
 }
 
 /// Parses an `-o` value relative to `now_ms` (epoch milliseconds).
@@ -271,6 +307,8 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
     let mut count: Option<u64> = None;
     let mut exit_at_end = false;
     let mut checkpoint: Option<PathBuf> = None;
+    let mut checkpoint_interval = DEFAULT_CHECKPOINT_INTERVAL;
+    let mut drain_timeout = DEFAULT_DRAIN_TIMEOUT;
     let mut output: Option<Output> = None;
     let mut format: Option<String> = None;
     let mut help = false;
@@ -372,6 +410,17 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
                 used.push("--checkpoint");
                 checkpoint = Some(PathBuf::from(t.value(&flag, attached)?));
             }
+            "--checkpoint-interval" => {
+                used.push("--checkpoint-interval");
+                checkpoint_interval = parse_duration(&flag, &t.value(&flag, attached)?)?;
+                if checkpoint_interval.is_zero() {
+                    return Err(CliError::usage("--checkpoint-interval must be more than 0"));
+                }
+            }
+            "--drain-timeout" => {
+                used.push("--drain-timeout");
+                drain_timeout = parse_duration(&flag, &t.value(&flag, attached)?)?;
+            }
             "--output" => {
                 used.push("--output");
                 let v = t.value(&flag, attached)?;
@@ -412,8 +461,16 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
     let allowed: &[&str] = match name.as_str() {
         "create-stream" => &["--shards", "--wait"],
         "find-shard" => &["--stream"],
-        "put" => &["--input", "--input-format"],
-        "read" => &["-o", "-c", "-e", "--checkpoint", "--output", "-f"],
+        "put" => &["--input", "--input-format", "--drain-timeout"],
+        "read" => &[
+            "-o",
+            "-c",
+            "-e",
+            "--checkpoint",
+            "--checkpoint-interval",
+            "--output",
+            "-f",
+        ],
         _ => &[],
     };
     if let Some(bad) = used.iter().find(|f| !allowed.contains(f)) {
@@ -466,6 +523,7 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
         "put" => Command::Put {
             input: input.unwrap_or(Input::Stdin),
             input_format,
+            drain_timeout,
         },
         "read" => {
             if count == Some(0) {
@@ -479,6 +537,7 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
                 count,
                 exit_at_end,
                 checkpoint,
+                checkpoint_interval,
                 output: output.unwrap_or(Output::Json),
                 format,
             })
@@ -491,6 +550,36 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_need_a_unit() {
+        assert_eq!(
+            parse_duration("--x", "500ms").unwrap(),
+            Duration::from_millis(500)
+        );
+        assert_eq!(parse_duration("--x", "1s").unwrap(), Duration::from_secs(1));
+        assert_eq!(
+            parse_duration("--x", "1.5s").unwrap(),
+            Duration::from_millis(1500)
+        );
+        assert_eq!(
+            parse_duration("--x", "2m").unwrap(),
+            Duration::from_secs(120)
+        );
+        assert_eq!(
+            parse_duration("--x", "1h").unwrap(),
+            Duration::from_secs(3600)
+        );
+        for bad in ["1", "s", "1 s", "1d", "-1s", "1e400s"] {
+            let e = parse_duration("--checkpoint-interval", bad).unwrap_err();
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("--checkpoint-interval '{bad}'")),
+                "{e}"
+            );
+            assert_eq!(e.exit_code(), 2);
+        }
+    }
 
     fn p(args: &[&str]) -> Result<Cli, CliError> {
         parse(args.iter().map(|s| s.to_string()).collect(), 1_000_000_000)
@@ -628,15 +717,21 @@ mod tests {
                 .command,
             Command::Put {
                 input: Input::Stdin,
-                input_format: Some(InputFormat::Json)
+                input_format: Some(InputFormat::Json),
+                drain_timeout: DEFAULT_DRAIN_TIMEOUT,
             }
         );
         assert_eq!(
-            p(&["put", "--input=rows.csv"]).unwrap().command,
+            p(&["put", "--input=rows.csv", "--drain-timeout", "250ms"])
+                .unwrap()
+                .command,
             Command::Put {
                 input: Input::File("rows.csv".into()),
-                input_format: None
+                input_format: None,
+                drain_timeout: Duration::from_millis(250),
             }
         );
+        let e = p(&["read", "--drain-timeout", "1s"]).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{e}");
     }
 }

@@ -7,9 +7,12 @@
 mod admin;
 mod args;
 mod error;
+mod files;
+mod input;
 mod output;
 mod put;
 mod read;
+mod signals;
 mod table;
 mod validate;
 
@@ -28,8 +31,19 @@ fn main() {
         }
     };
     init_logging(cli.global.verbosity);
-    match run(cli) {
-        Ok(()) => {}
+    if let Err(e) = run(cli) {
+        exit_with(Err(e));
+    }
+}
+
+/// Ends the process the CLI contract's way: 0, or the error on stderr with its exit code.
+pub fn exit_with(result: Result<(), CliError>) -> ! {
+    match result {
+        Ok(()) => std::process::exit(0),
+        Err(e @ CliError::Interrupted { .. }) => {
+            eprintln!("kinesis: {e}");
+            std::process::exit(e.exit_code());
+        }
         Err(e) => {
             eprintln!("kinesis: error: {e}");
             std::process::exit(e.exit_code());
@@ -129,7 +143,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Put {
             input,
             input_format,
-        } => put::run(g, &input, input_format, &mut out),
+            drain_timeout,
+        } => put::run(g, &input, input_format, drain_timeout, &mut out),
         Command::Read(read_args) => {
             drop(out);
             let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());

@@ -43,6 +43,20 @@ pub enum Token {
 }
 
 /// Parses a kcat-like template: `%s %k %p %o %T %t %%` and `\n \t \r \\` escapes.
+/// A duration for people: `500 ms`, `10 s`, `1.5 s`, `2 min`.
+pub fn human_duration(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms % 60_000 == 0 {
+        format!("{} min", ms / 60_000)
+    } else if ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
 pub fn parse_template(text: &str) -> Result<Vec<Token>, CliError> {
     let mut tokens = Vec::new();
     let mut lit = Vec::new();

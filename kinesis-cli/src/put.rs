@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kinesis_formats::Format;
@@ -14,6 +15,9 @@ use kinesis_sink::{KinesisSink, SinkContext, SinkError, SinkMetrics, SinkRecord}
 
 use crate::args::{Global, Input, InputFormat};
 use crate::error::{describe_kinesis_error, CliError};
+use crate::files;
+use crate::input::{LineInput, Next};
+use crate::signals::Interrupts;
 use crate::table;
 
 /// How long closing the sink (sending what is buffered) may take.
@@ -59,12 +63,23 @@ struct Unwritten {
 impl Unwritten {
     fn add(&mut self, line: &[u8]) -> Result<(), CliError> {
         if self.file.is_none() {
-            self.file = Some(File::create(&self.path).map_err(|e| {
+            // Exclusive, 0600, never through a planted symlink; a taken name moves on to
+            // `NAME.1`, `NAME.2`, ... (the message names the file used).
+            let (path, file) = files::create_private_numbered(&self.path).map_err(|e| {
                 CliError::runtime(format!(
                     "records were not written and cannot be saved to {}: {e}",
                     self.path.display()
                 ))
-            })?);
+            })?;
+            if path != self.path {
+                log::warn!(
+                    "{} exists; saving unwritten rows to {} instead",
+                    self.path.display(),
+                    path.display()
+                );
+            }
+            self.path = path;
+            self.file = Some(file);
         }
         let f = self.file.as_mut().expect("opened above");
         f.write_all(line)
@@ -81,7 +96,7 @@ impl Unwritten {
 }
 
 /// Where unwritten rows go: `<input>.unwritten` beside an input file, else a new file in
-/// the current directory.
+/// the current directory. (When the name is taken, the next free `.N` suffix is used.)
 fn unwritten_path(input: &Input) -> PathBuf {
     match input {
         Input::File(p) => {
@@ -136,8 +151,9 @@ fn sink_error(table: &TableDef, e: &SinkError) -> String {
         {
             format!("stream '{stream}' not found: {e}")
         }
-        // A PutRecords request that got no answer at all (refused, timeout, DNS, TLS).
-        SinkError::Failed(f) if f.is_transport() => {
+        // A PutRecords request that could not connect (refused, unknown host, connect
+        // timeout); a timeout waiting for an answer says so in its own words.
+        SinkError::Failed(f) if f.cause_error().is_some_and(|e| e.is_connect_failure()) => {
             format!(
                 "cannot reach the Kinesis endpoint {endpoint} (check aws.endpoint / --endpoint and aws.region): {e}"
             )
@@ -162,58 +178,88 @@ pub fn summary(m: &SinkMetrics, stream: &str, elapsed: Duration) -> String {
     )
 }
 
-/// Runs `put`.
+/// What a run shares between the main thread and the signal thread: the input, what was
+/// saved, and what went wrong. The signal thread finishes the run itself only when the main
+/// thread does not (it can be inside a request with `sink.requests.max-inflight = 1`).
+struct RunState {
+    input: LineInput,
+    unwritten: Unwritten,
+    problems: Vec<String>,
+    /// The last input line taken (sent, saved or skipped).
+    line_no: u64,
+    /// What `abort` handed back (from the signal thread).
+    aborted: Option<SinkError>,
+}
+
+/// Set by whichever thread finishes the run first (prints the summary and exits).
+static FINISHING: AtomicBool = AtomicBool::new(false);
+
+/// Runs `put`. On the first SIGINT/SIGTERM it stops reading, sends what the sink holds for
+/// up to `drain_timeout`, then saves what was not acknowledged; a second signal does that
+/// at once (see the README).
 pub fn run(
     global: &Global,
     input: &Input,
     input_format: Option<InputFormat>,
+    drain_timeout: Duration,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let table = table::load(global, &[])?;
     let format = input_format.unwrap_or_else(|| default_input_format(&table));
     let codec = input_codec(&table, format)?;
-    let reader: Box<dyn BufRead> = match input {
-        Input::Stdin => Box::new(BufReader::with_capacity(256 * 1024, std::io::stdin())),
-        Input::File(p) => Box::new(BufReader::with_capacity(
-            256 * 1024,
-            File::open(p).map_err(|e| {
-                CliError::runtime(format!("cannot read --input {}: {e}", p.display()))
-            })?,
-        )),
+    let lines = match input {
+        Input::Stdin => LineInput::stdin(),
+        Input::File(p) => LineInput::file(p)
+            .map_err(|e| CliError::runtime(format!("cannot read --input {}: {e}", p.display())))?,
     };
     let stream = table.stream().to_string();
     let started = Instant::now();
-    let sink = KinesisSink::open(&table, SinkContext::default()).map_err(|e| match e {
-        SinkError::Options(o) => CliError::invalid(table::options_error(&o)),
-        SinkError::Config { .. } => CliError::invalid(e.to_string()),
-        other => CliError::runtime(format!(
-            "cannot open the sink: {}",
-            sink_error(&table, &other)
-        )),
-    })?;
-
-    let mut unwritten = Unwritten {
-        path: unwritten_path(input),
-        file: None,
-        lines: 0,
-    };
-    let mut problems: Vec<String> = Vec::new();
-    let stop = crate::read::stop_flag()?;
-    let input_spec = InputSpec {
-        table: &table,
+    let sink = Arc::new(KinesisSink::open(&table, SinkContext::default()).map_err(
+        |e| match e {
+            SinkError::Options(o) => CliError::invalid(table::options_error(&o)),
+            SinkError::Config { .. } => CliError::invalid(e.to_string()),
+            other => CliError::runtime(format!(
+                "cannot open the sink: {}",
+                sink_error(&table, &other)
+            )),
+        },
+    )?);
+    let state = Arc::new(Mutex::new(RunState {
+        input: lines,
+        unwritten: Unwritten {
+            path: unwritten_path(input),
+            file: None,
+            lines: 0,
+        },
+        problems: Vec::new(),
+        line_no: 0,
+        aborted: None,
+    }));
+    let spec = Arc::new(FinishSpec {
+        table: table.clone(),
         format,
-        codec: &codec,
-    };
-    let mut stats = FeedStats::new(std::io::stderr().is_terminal());
-    let outcome = feed(
-        &stop,
-        &sink,
-        reader,
-        &input_spec,
-        &mut unwritten,
-        &mut problems,
-        &mut stats,
+        codec: codec.clone(),
+        input: input.clone(),
+        stream: stream.clone(),
+        started,
+    });
+    let interrupts = Interrupts::install()?;
+    {
+        let (sink, state, spec, interrupts2) = (
+            sink.clone(),
+            state.clone(),
+            spec.clone(),
+            interrupts.clone(),
+        );
+        interrupts
+            .on_signal(move |n| on_interrupt(n, &sink, &state, &spec, &interrupts2, drain_timeout));
+    }
+
+    let mut stats = FeedStats::new(
+        std::io::stderr().is_terminal()
+            && !matches!(input, Input::Stdin if std::io::stdin().is_terminal()),
     );
+    let outcome = feed(&interrupts, &sink, &state, &spec, &mut stats);
     stats.clear_progress();
     let no_row_lines = stats.no_row_lines;
     if no_row_lines > 0 {
@@ -222,51 +268,212 @@ pub fn run(
             "{no_row_lines} input lines yielded no row (comments, or rows the format's options skip) and were not sent"
         );
     }
-    let fatal = outcome.err();
+    if let Err(e) = outcome {
+        lock(&state).problems.insert(0, e.to_string());
+    }
     let closed = sink.close(CLOSE_TIMEOUT);
-    if let Err(e) = closed {
-        let message = sink_error(&table, &e);
-        for line in record_lines(e.into_records(), &table, format, &codec) {
-            unwritten.add(&line)?;
+    finish(&sink, &state, &spec, &interrupts, closed, out)
+}
+
+/// What `finish` needs to know about the run, shared with the signal thread.
+struct FinishSpec {
+    table: TableDef,
+    format: InputFormat,
+    codec: Format,
+    input: Input,
+    stream: String,
+    started: Instant,
+}
+
+fn lock(state: &Mutex<RunState>) -> std::sync::MutexGuard<'_, RunState> {
+    state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The signal thread's part: the first signal stops writes and starts the drain window,
+/// the second (or the end of the window) aborts the sink.
+fn on_interrupt(
+    n: usize,
+    sink: &Arc<KinesisSink>,
+    state: &Arc<Mutex<RunState>>,
+    spec: &Arc<FinishSpec>,
+    interrupts: &Interrupts,
+    drain_timeout: Duration,
+) {
+    if n == 1 {
+        sink.stop_writes();
+        let m = sink.metrics();
+        eprintln!(
+            "\r\x1b[Kinterrupted: sending {} buffered rows for up to {}; interrupt again to stop now",
+            m.buffered_records + m.in_flight_records,
+            crate::output::human_duration(drain_timeout)
+        );
+        let (sink, state, spec, interrupts) = (
+            sink.clone(),
+            state.clone(),
+            spec.clone(),
+            interrupts.clone(),
+        );
+        let _ = std::thread::Builder::new()
+            .name("kinesis-put-drain".into())
+            .spawn(move || {
+                std::thread::sleep(drain_timeout);
+                if interrupts.count() < 2 {
+                    abort(&sink, &state, &spec, &interrupts);
+                }
+            });
+    } else if n == 2 {
+        abort(&sink, &state, &spec, &interrupts);
+    }
+}
+
+/// Aborts the sink and keeps what it hands back for `finish`. If the main thread has not
+/// finished a second later (it can be inside a request), finishes the run from here.
+fn abort(sink: &KinesisSink, state: &Mutex<RunState>, spec: &FinishSpec, interrupts: &Interrupts) {
+    if let Err(e) = sink.abort() {
+        lock(state).aborted = Some(e);
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    if FINISHING.load(Ordering::SeqCst) {
+        return;
+    }
+    let result = finish(
+        sink,
+        state,
+        spec,
+        interrupts,
+        Ok(()),
+        &mut std::io::stdout().lock(),
+    );
+    crate::exit_with(result);
+}
+
+/// Saves what was not written, prints the summary and says how the run ended. Runs once:
+/// a second caller (the other thread) waits for the first to end the process.
+fn finish(
+    sink: &KinesisSink,
+    state: &Mutex<RunState>,
+    spec: &FinishSpec,
+    interrupts: &Interrupts,
+    closed: Result<(), SinkError>,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    if FINISHING.swap(true, Ordering::SeqCst) {
+        loop {
+            std::thread::park();
         }
-        problems.push(message);
+    }
+    let mut st = lock(state);
+    let st = &mut *st;
+    let interrupted = interrupts.is_set();
+    let mut handed_back = Vec::new();
+    for e in [closed.err(), st.aborted.take()].into_iter().flatten() {
+        if matches!(
+            e,
+            SinkError::Aborted {
+                handed_back_earlier: true,
+                ..
+            }
+        ) {
+            continue;
+        }
+        let message = sink_error(&spec.table, &e);
+        let records = e.into_records();
+        if !records.is_empty() || !interrupted {
+            st.problems.push(message);
+        }
+        handed_back.extend(records);
+    }
+    for line in record_lines(handed_back, &spec.table, spec.format, &spec.codec) {
+        st.unwritten.add(&line)?;
+    }
+    // Stdin input that was read (or can be read without waiting) but never sent: saved, as
+    // it cannot be read again. A file keeps it: the message says where to resume.
+    let mut resume_note = None;
+    if interrupted {
+        match spec.input {
+            Input::Stdin => {
+                let rest = st
+                    .input
+                    .take_available(Duration::from_secs(1))
+                    .map_err(|e| {
+                        CliError::runtime(format!("cannot read the rest of stdin: {e}"))
+                    })?;
+                for line in rest.split(|b| *b == b'\n') {
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    if !line.is_empty() {
+                        st.unwritten.add(line)?;
+                    }
+                }
+            }
+            Input::File(ref p) => {
+                resume_note = Some(format!(
+                    "input lines after line {} of {} were not read (resume with: tail -n +{} {} | kinesis ... put)",
+                    st.line_no,
+                    p.display(),
+                    st.line_no + 1,
+                    p.display()
+                ));
+            }
+        }
     }
     let metrics = sink.metrics();
-    let text = summary(&metrics, &stream, started.elapsed());
+    let text = summary(&metrics, &spec.stream, spec.started.elapsed());
     out.write_all(format!("{text}\n").as_bytes())
         .and_then(|_| out.flush())
         .map_err(|e| CliError::runtime(format!("cannot write to stdout: {e}")))?;
-    if let Some(e) = fatal {
-        problems.insert(0, e.to_string());
+    if let Some(f) = st.unwritten.file.as_mut() {
+        f.sync_all().map_err(|e| {
+            CliError::runtime(format!(
+                "cannot save unwritten rows to {}: {e}",
+                st.unwritten.path.display()
+            ))
+        })?;
     }
-    if unwritten.lines == 0 && problems.is_empty() {
+    if st.unwritten.lines == 0 && st.problems.is_empty() {
+        if interrupted {
+            let mut message = format!(
+                "interrupted: every row given to the sink was acknowledged ({} records)",
+                metrics.records_written
+            );
+            if let Some(note) = resume_note {
+                message.push_str("; ");
+                message.push_str(&note);
+            }
+            return Err(CliError::Interrupted {
+                code: interrupts.exit_code(),
+                message,
+            });
+        }
         return Ok(());
     }
-    if let Some(f) = unwritten.file.as_mut() {
-        let _ = f.sync_all();
-    }
     let mut message = String::new();
-    if unwritten.lines > 0 {
+    if st.unwritten.lines > 0 {
         message.push_str(&format!(
             "{} rows not written; saved to {} (send them again with: kinesis put --input {}{})",
-            unwritten.lines,
-            unwritten.path.display(),
-            unwritten.path.display(),
-            match format {
+            st.unwritten.lines,
+            st.unwritten.path.display(),
+            st.unwritten.path.display(),
+            match spec.format {
                 InputFormat::Raw => String::new(),
                 InputFormat::Csv => " --input-format csv".into(),
                 InputFormat::Json => " --input-format json".into(),
             }
         ));
     }
-    for p in problems.iter().take(5) {
+    if interrupted {
+        message.insert_str(0, "interrupted: ");
+    }
+    if let Some(note) = resume_note {
+        st.problems.push(note);
+    }
+    for p in st.problems.iter().take(5) {
         if !message.is_empty() {
             message.push_str("\n  ");
         }
         message.push_str(p);
     }
-    if problems.len() > 5 {
-        message.push_str(&format!("\n  ... and {} more", problems.len() - 5));
+    if st.problems.len() > 5 {
+        message.push_str(&format!("\n  ... and {} more", st.problems.len() - 5));
     }
     Err(CliError::runtime(message))
 }
@@ -318,63 +525,43 @@ impl FeedStats {
     }
 }
 
-/// How input lines become rows, and handed-back records become input lines again.
-struct InputSpec<'a> {
-    table: &'a TableDef,
-    format: InputFormat,
-    codec: &'a Format,
-}
+/// How long one wait for input lasts before the loop looks at interrupts and progress.
+const INPUT_POLL: Duration = Duration::from_millis(100);
 
-fn strip_line_end(mut line: &[u8]) -> &[u8] {
-    if line.last() == Some(&b'\n') {
-        line = &line[..line.len() - 1];
-        if line.last() == Some(&b'\r') {
-            line = &line[..line.len() - 1];
-        }
-    }
-    line
-}
-
-/// Reads every line into the sink. A line that does not parse, or a row the sink refuses,
-/// is saved and reading goes on; a fatal sink error saves what the sink hands back and the
-/// rest of the input, and ends the run.
+/// Reads every line into the sink until the input ends or a signal arrives. A line that
+/// does not parse, or a row the sink refuses, is saved and reading goes on; a fatal sink
+/// error saves what the sink hands back and ends the run (the rest of a file input stays
+/// where it is, stdin's is saved by `finish`).
 fn feed(
-    stop: &AtomicBool,
+    interrupts: &Interrupts,
     sink: &KinesisSink,
-    mut reader: Box<dyn BufRead>,
-    input: &InputSpec<'_>,
-    unwritten: &mut Unwritten,
-    problems: &mut Vec<String>,
+    state: &Mutex<RunState>,
+    spec: &FinishSpec,
     stats: &mut FeedStats,
 ) -> Result<(), CliError> {
-    let InputSpec {
-        table,
-        format,
-        codec,
-    } = *input;
-    let mut buf = Vec::new();
-    let mut line_no: u64 = 0;
     loop {
+        let line_no = lock(state).line_no;
         stats.progress(line_no, sink);
-        if stop.load(Ordering::SeqCst) {
-            // What was given to the sink is still sent by close; nothing more is read.
-            return Err(CliError::runtime(format!(
-                "interrupted after input line {line_no}; the rest of the input was not read"
-            )));
-        }
-        buf.clear();
-        let n = reader.read_until(b'\n', &mut buf).map_err(|e| {
-            CliError::runtime(format!("cannot read the input after line {line_no}: {e}"))
-        })?;
-        if n == 0 {
+        if interrupts.is_set() {
             return Ok(());
         }
-        line_no += 1;
-        let line = strip_line_end(&buf);
+        let next = lock(state).input.next_line(INPUT_POLL);
+        let line = match next {
+            Ok(Next::Line(line)) => line,
+            Ok(Next::Wait) => continue,
+            Ok(Next::End) => return Ok(()),
+            Err(e) => {
+                return Err(CliError::runtime(format!(
+                    "cannot read the input after line {line_no}: {e}"
+                )))
+            }
+        };
+        let line_no = line_no + 1;
+        lock(state).line_no = line_no;
         if line.is_empty() {
             continue;
         }
-        let row = match codec.decode(line) {
+        let row = match spec.codec.decode(&line) {
             Ok(Some(row)) => row,
             Ok(None) => {
                 log::info!("input line {line_no} yields no row (comment or ignored parse error)");
@@ -382,40 +569,54 @@ fn feed(
                 continue;
             }
             Err(e) => {
-                problems.push(format!("input line {line_no}: {e}"));
-                unwritten.add(line)?;
+                let mut st = lock(state);
+                st.problems.push(format!("input line {line_no}: {e}"));
+                st.unwritten.add(&line)?;
                 continue;
             }
         };
         match sink.write(&row) {
             Ok(()) => {}
             Err(e) if e.is_row_error() => {
-                problems.push(format!("input line {line_no}: {e}"));
-                unwritten.add(line)?;
+                let mut st = lock(state);
+                st.problems.push(format!("input line {line_no}: {e}"));
+                st.unwritten.add(&line)?;
+            }
+            // Writes stopped by a signal: this row is handed back and saved; `finish` saves
+            // the rest.
+            Err(SinkError::Closed { records }) if interrupts.is_set() => {
+                let mut st = lock(state);
+                for l in record_lines(records, &spec.table, spec.format, &spec.codec) {
+                    st.unwritten.add(&l)?;
+                }
+                return Ok(());
             }
             Err(e) => {
-                let message = sink_error(table, &e);
-                for l in record_lines(e.into_records(), table, format, codec) {
-                    unwritten.add(&l)?;
+                let message = sink_error(&spec.table, &e);
+                let mut st = lock(state);
+                for l in record_lines(e.into_records(), &spec.table, spec.format, &spec.codec) {
+                    st.unwritten.add(&l)?;
                 }
-                // This line was refused too (the sink had stopped), and nothing after it
-                // was read: both go to the file as they are.
-                unwritten.add(line)?;
-                loop {
-                    buf.clear();
-                    match reader.read_until(b'\n', &mut buf) {
-                        Ok(0) => break,
-                        Ok(_) => {
-                            let l = strip_line_end(&buf).to_vec();
-                            if !l.is_empty() {
-                                unwritten.add(&l)?;
+                // The rest of stdin cannot be read again: save it. A file's rest stays in
+                // the file (the message says from which line).
+                match &spec.input {
+                    Input::Stdin => loop {
+                        match st.input.next_line(Duration::from_secs(1)) {
+                            Ok(Next::Line(l)) if l.is_empty() => {}
+                            Ok(Next::Line(l)) => st.unwritten.add(&l)?,
+                            Ok(Next::Wait) | Ok(Next::End) => break,
+                            Err(e) => {
+                                st.problems.push(format!("cannot read the rest of the input: {e}"));
+                                break;
                             }
                         }
-                        Err(e) => {
-                            problems.push(format!("cannot read the rest of the input: {e}"));
-                            break;
-                        }
-                    }
+                    },
+                    Input::File(p) => st.problems.push(format!(
+                        "input lines after line {line_no} of {} were not sent (resume with: tail -n +{} {} | kinesis ... put)",
+                        p.display(),
+                        line_no + 1,
+                        p.display()
+                    )),
                 }
                 return Err(CliError::runtime(message));
             }
@@ -426,13 +627,6 @@ fn feed(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn line_ends_are_stripped() {
-        assert_eq!(strip_line_end(b"a,b\r\n"), b"a,b");
-        assert_eq!(strip_line_end(b"a,b\n"), b"a,b");
-        assert_eq!(strip_line_end(b"a,b"), b"a,b");
-    }
 
     #[test]
     fn unwritten_file_sits_beside_the_input() {

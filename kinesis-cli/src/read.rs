@@ -4,8 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kinesis_options::TableDef;
@@ -14,6 +12,7 @@ use kinesis_source::{Checkpoint, KinesisSource, ShardMetrics, SourceContext, Sou
 use crate::args::{Global, Offset, ReadArgs};
 use crate::error::{describe_kinesis_error, CliError};
 use crate::output::{Printer, RecordView};
+use crate::signals::Interrupts;
 use crate::table;
 
 /// How long one wait for a record lasts before the loop looks at Ctrl-C, `-e` and progress.
@@ -55,42 +54,88 @@ pub fn load_checkpoint(path: &Path) -> Result<Option<Checkpoint>, CliError> {
     }
 }
 
-/// Writes the checkpoint atomically: a temporary file beside it, synced, then renamed over
-/// it, so a crash leaves either the old or the new checkpoint, never half of one.
+/// Writes the checkpoint atomically (decisions D20): a new temporary file beside it
+/// (exclusive, mode 0600, never through a symlink), fsynced, renamed over it, directory
+/// fsynced; a crash leaves either the old or the new checkpoint, never half of one, and a
+/// failure leaves the old one intact.
 pub fn save_checkpoint(path: &Path, checkpoint: &Checkpoint) -> Result<(), CliError> {
-    let fail = |e: std::io::Error| {
-        CliError::runtime(format!("cannot save --checkpoint {}: {e}", path.display()))
-    };
-    let file_name = path.file_name().ok_or_else(|| {
-        CliError::usage(format!(
+    if path.file_name().is_none() {
+        return Err(CliError::usage(format!(
             "--checkpoint {} is not a file name",
             path.display()
-        ))
-    })?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(file_name);
-    tmp_name.push(format!(".tmp-{}", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    {
-        let mut f = std::fs::File::create(&tmp).map_err(fail)?;
-        f.write_all(checkpoint.to_json().as_bytes()).map_err(fail)?;
-        f.write_all(b"\n").map_err(fail)?;
-        f.sync_all().map_err(fail)?;
+        )));
     }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(e)
-    })?;
-    // The rename itself lasts through a crash only once the directory is synced too. Best
-    // effort: some file systems cannot sync a directory, and the file is already in place.
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if let Err(e) = std::fs::File::open(dir).and_then(|d| d.sync_all()) {
-        log::debug!("cannot sync directory {}: {e}", dir.display());
+    let mut text = checkpoint.to_json();
+    text.push('\n');
+    crate::files::replace_atomically(path, text.as_bytes())
+        .map_err(|e| CliError::runtime(format!("cannot save --checkpoint {}: {e}", path.display())))
+}
+
+/// The checkpoint to save for `stream`: the file's entries of other streams, kept as they
+/// were (one file can serve several streams), plus the source's positions for `stream`.
+pub fn merged_checkpoint(
+    file: Option<&Checkpoint>,
+    stream: &str,
+    source: Checkpoint,
+) -> Checkpoint {
+    let mut merged = Checkpoint::default();
+    if let Some(f) = file {
+        merged
+            .shards
+            .extend(f.shards.iter().filter(|s| s.stream != stream).cloned());
+        merged.consumer_arns.extend(
+            f.consumer_arns
+                .iter()
+                .filter(|(k, _)| k.as_str() != stream)
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
     }
-    Ok(())
+    merged.shards.extend(source.shards);
+    merged.consumer_arns.extend(source.consumer_arns);
+    merged
+}
+
+/// What to restore for `stream` from a checkpoint file: its entries for the stream, or
+/// `None` (with the reason, for a warning) when it has none, or none of them names a shard
+/// the stream has (`existing`): then the start position applies, as for a first run.
+pub fn restorable(
+    file: &Checkpoint,
+    stream: &str,
+    existing: &BTreeSet<String>,
+) -> Result<Checkpoint, String> {
+    let mine: Vec<_> = file
+        .shards
+        .iter()
+        .filter(|s| s.stream == stream)
+        .cloned()
+        .collect();
+    if mine.is_empty() {
+        let others: BTreeSet<&str> = file.shards.iter().map(|s| s.stream.as_str()).collect();
+        return Err(if others.is_empty() {
+            format!("holds no shard position of stream {stream}")
+        } else {
+            format!(
+                "holds no shard of stream {stream} (it has positions of {})",
+                others.into_iter().collect::<Vec<_>>().join(", ")
+            )
+        });
+    }
+    if !mine.iter().any(|s| existing.contains(&s.shard_id)) {
+        return Err(format!(
+            "names none of stream {stream}'s shards ({} shard ids, e.g. {}; the stream was perhaps deleted and created again)",
+            mine.len(),
+            mine[0].shard_id
+        ));
+    }
+    Ok(Checkpoint {
+        shards: mine,
+        consumer_arns: file
+            .consumer_arns
+            .iter()
+            .filter(|(k, _)| k.as_str() == stream)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    })
 }
 
 /// Decides when every shard is caught up (`-e`). A shard is caught up when it was read to
@@ -153,19 +198,6 @@ impl CaughtUp {
     }
 }
 
-/// A flag that Ctrl-C (SIGINT) and SIGTERM set, so a command stops cleanly (and `read`
-/// saves its checkpoint); a second signal ends the process at once (exit 130), as a user
-/// pressing Ctrl-C twice expects.
-pub fn stop_flag() -> Result<Arc<AtomicBool>, CliError> {
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop))
-            .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&stop)))
-            .map_err(|e| CliError::runtime(format!("cannot install the Ctrl-C handler: {e}")))?;
-    }
-    Ok(stop)
-}
-
 /// Why the read loop ended.
 enum End {
     Count,
@@ -217,6 +249,48 @@ impl Write for PipeWatch<'_> {
     }
 }
 
+/// How long `close` may take after a normal end, and after a signal (`read` must stop
+/// within a second of Ctrl-C).
+const CLOSE_TIMEOUT_INTERRUPTED: Duration = Duration::from_millis(500);
+
+/// The start position in force when nothing is restored, for messages.
+fn start_position_text(table: &TableDef, offset: Option<&Offset>) -> String {
+    use kinesis_options::source::StartPosition;
+    let pos = match &table.source_options().start_position {
+        StartPosition::Latest => "LATEST".to_string(),
+        StartPosition::TrimHorizon => "TRIM_HORIZON".to_string(),
+        StartPosition::AtTimestamp(t) => format!("AT_TIMESTAMP {}", t.to_rfc3339()),
+    };
+    match offset {
+        Some(_) => format!("{pos} (from -o)"),
+        None => format!("{pos} (scan.stream.initpos)"),
+    }
+}
+
+/// The shard ids the stream has now (one ListShards listing), to check a checkpoint file.
+fn shard_ids(table: &TableDef) -> Result<BTreeSet<String>, CliError> {
+    use kinesis_wire::model::ListShardsInput;
+    let client = table::client(table.client_config())?;
+    let shards = client
+        .list_all_shards(
+            &ListShardsInput::for_stream(table.stream().to_string()),
+            &kinesis_wire::RetryPolicy::default(),
+            &kinesis_wire::Shutdown::new(),
+        )
+        .map_err(|e| {
+            CliError::runtime(format!(
+                "ListShards of stream {}: {}",
+                table.stream(),
+                describe_kinesis_error(
+                    Some(table.stream()),
+                    &table.client_config().endpoint_url(),
+                    &e
+                )
+            ))
+        })?;
+    Ok(shards.into_iter().map(|s| s.shard_id).collect())
+}
+
 /// Runs `read`. Returns the number of rows printed.
 pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64, CliError> {
     let mut watch = PipeWatch {
@@ -226,30 +300,43 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
     let out: &mut dyn Write = &mut watch;
     let extra = args.offset.as_ref().map(offset_options).unwrap_or_default();
     let table: TableDef = table::load(global, &extra)?;
+    let stream = table.stream().to_string();
     let mut printer = Printer::new(table.columns(), args.output, args.format.as_deref())?;
 
-    let mut ctx = SourceContext::default();
-    if let Some(path) = &args.checkpoint {
-        if let Some(cp) = load_checkpoint(path)? {
-            log::info!(
-                "resuming from {} ({} shards)",
-                path.display(),
-                cp.shards.len()
-            );
-            if !cp.shards.is_empty() && !cp.shards.iter().any(|s| s.stream == table.stream()) {
-                // Likely the wrong file: every shard would be read from TRIM_HORIZON again.
-                log::warn!(
-                    "--checkpoint {} holds no shard of stream {} (it was saved for {}): every shard starts at TRIM_HORIZON",
-                    path.display(),
-                    table.stream(),
-                    cp.shards[0].stream
-                );
+    // A second signal quits at once: the checkpoint file never covers rows that were not
+    // printed, so the next run prints them again (nothing is lost).
+    let interrupts = Interrupts::install()?;
+    {
+        let i = interrupts.clone();
+        interrupts.on_signal(move |n| {
+            if n >= 2 {
+                std::process::exit(i.exit_code());
             }
-            ctx = ctx.restore(cp);
-        }
+        });
     }
 
-    let stop = stop_flag()?;
+    let mut ctx = SourceContext::default();
+    let mut file_checkpoint: Option<Checkpoint> = None;
+    if let Some(path) = &args.checkpoint {
+        if let Some(cp) = load_checkpoint(path)? {
+            match restorable(&cp, &stream, &shard_ids(&table)?) {
+                Ok(mine) => {
+                    log::info!(
+                        "resuming from {} ({} shards of stream {stream})",
+                        path.display(),
+                        mine.shards.len()
+                    );
+                    ctx = ctx.restore(mine);
+                }
+                Err(why) => log::warn!(
+                    "--checkpoint {} {why}: every shard starts at {}",
+                    path.display(),
+                    start_position_text(&table, args.offset.as_ref())
+                ),
+            }
+            file_checkpoint = Some(cp);
+        }
+    }
 
     let source = KinesisSource::open(&table, ctx).map_err(|e| source_error(&table, e))?;
     // Progress goes to stderr only when it is a terminal. When stdout is that terminal too,
@@ -260,12 +347,27 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
     let mut progress_shown = false;
     let started = Instant::now();
     let mut last_progress = Instant::now();
+    let mut last_save = Instant::now();
     let mut rows: u64 = 0;
     let mut caught_up = CaughtUp::default();
+    // Saves the checkpoint after flushing every row it covers (D20), so a kill re-prints at
+    // most about one interval of rows.
+    let save = |printer: &mut Printer, out: &mut dyn Write, source: &KinesisSource| {
+        let Some(path) = &args.checkpoint else {
+            return Ok(());
+        };
+        printer.flush(out)?;
+        let cp = merged_checkpoint(file_checkpoint.as_ref(), &stream, source.checkpoint());
+        save_checkpoint(path, &cp)
+    };
 
     let result: Result<End, CliError> = (|| loop {
-        if stop.load(Ordering::SeqCst) {
+        if interrupts.is_set() {
             return Ok(End::Interrupted);
+        }
+        if last_save.elapsed() >= args.checkpoint_interval {
+            save(&mut printer, out, &source)?;
+            last_save = Instant::now();
         }
         if progress && !stdout_tty && last_progress.elapsed() >= Duration::from_secs(1) {
             eprint!("{}", progress_line(rows, started, &source.metrics()));
@@ -324,7 +426,11 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
     // never cover a row that did not reach the output.
     let flushed = printer.flush(out);
     let checkpoint = source.checkpoint();
-    let closed = source.close(CLOSE_TIMEOUT);
+    let closed = source.close(if interrupts.is_set() {
+        CLOSE_TIMEOUT_INTERRUPTED
+    } else {
+        CLOSE_TIMEOUT
+    });
     let stdout_gone = {
         let broken = result.as_ref().is_err() || flushed.is_err();
         broken && watch.broken
@@ -341,14 +447,28 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
         )));
     }
     if let Some(path) = &args.checkpoint {
-        save_checkpoint(path, &checkpoint)?;
+        save_checkpoint(
+            path,
+            &merged_checkpoint(file_checkpoint.as_ref(), &stream, checkpoint),
+        )?;
         log::info!("checkpoint saved to {}", path.display());
     }
     if let Err(e) = closed {
         log::warn!("closing the source: {e}");
     }
     match result? {
-        End::Interrupted => log::info!("interrupted after {rows} rows"),
+        End::Interrupted => {
+            return Err(CliError::Interrupted {
+                code: interrupts.exit_code(),
+                message: match &args.checkpoint {
+                    Some(p) => format!(
+                        "interrupted after {rows} rows; checkpoint saved to {}",
+                        p.display()
+                    ),
+                    None => format!("interrupted after {rows} rows"),
+                },
+            })
+        }
         End::CaughtUp => log::info!("every shard caught up after {rows} rows"),
         End::Count => log::info!("read {rows} rows"),
     }

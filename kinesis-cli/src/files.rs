@@ -1,0 +1,137 @@
+//! Files the CLI creates (unwritten rows, checkpoints): always created exclusively, mode
+//! 0600, never through a symlink someone planted at the name, and replaced atomically.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// Creates `path` for writing: it must not exist (a symlink at the name counts as existing
+/// and is not followed: `O_CREAT | O_EXCL`), readable and writable by the owner only.
+pub fn create_private(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// Creates the first free name of `base`, `base.1`, `base.2`, ... (at most 1,000 tries),
+/// as [`create_private`]; returns the name taken.
+pub fn create_private_numbered(base: &Path) -> io::Result<(PathBuf, File)> {
+    let mut last_err = None;
+    for n in 0..1000u32 {
+        let path = if n == 0 {
+            base.to_path_buf()
+        } else {
+            let mut s = base.as_os_str().to_owned();
+            s.push(format!(".{n}"));
+            PathBuf::from(s)
+        };
+        match create_private(&path) {
+            Ok(f) => return Ok((path, f)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| io::Error::other("no free name")))
+}
+
+/// Replaces `path` with `bytes` atomically: a new temporary file beside it (created as
+/// [`create_private`], so a symlink planted at the temporary name is refused, not
+/// followed), written, fsynced, renamed over `path`, then the directory fsynced. A crash
+/// leaves the old file or the new one, never a mix; on any error the old file is intact.
+pub fn replace_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(file_name);
+    tmp_name.push(format!(
+        ".tmp-{}-{:016x}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    let tmp = dir.join(tmp_name);
+    let mut f = create_private(&tmp)?;
+    let written = f
+        .write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .and_then(|_| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    // The rename lasts through a crash only once the directory is synced too. Best effort:
+    // some file systems cannot sync a directory, and the file is already in place.
+    if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
+        log::debug!("cannot sync directory {}: {e}", dir.display());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{symlink, PermissionsExt};
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "kinesis-cli-files-{name}-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn private_files_are_0600_and_never_follow_a_symlink() {
+        let d = dir("private");
+        let victim = d.join("victim");
+        std::fs::write(&victim, b"keep me").unwrap();
+        let planted = d.join("rows.csv.unwritten");
+        symlink(&victim, &planted).unwrap();
+        let e = create_private(&planted).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
+        let (path, mut f) = create_private_numbered(&planted).unwrap();
+        assert_eq!(path, d.join("rows.csv.unwritten.1"));
+        f.write_all(b"row\n").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn atomic_replace_keeps_the_old_file_on_failure() {
+        let d = dir("atomic");
+        let target = d.join("cp.json");
+        replace_atomically(&target, b"one").unwrap();
+        replace_atomically(&target, b"two").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"two");
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(
+            std::fs::read_dir(&d).unwrap().count(),
+            1,
+            "no temporary left"
+        );
+        // A read-only directory: a clear error, the old file intact. (Root ignores the
+        // permission bits, so only assert where they apply.)
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o500)).unwrap();
+        let probe = create_private(&d.join("probe"));
+        if probe.is_err() {
+            let e = replace_atomically(&target, b"three").unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::PermissionDenied);
+            assert_eq!(std::fs::read(&target).unwrap(), b"two");
+        }
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}
