@@ -173,7 +173,9 @@ impl CaughtUp {
         for (id, m) in metrics {
             if m.finished {
                 self.since.remove(id);
-                all &= parents.contains(id);
+                // A shard that ended without children (a server that ends an open shard)
+                // has none to wait for.
+                all &= parents.contains(id) || m.ended_without_children;
                 continue;
             }
             // A server that never reports MillisBehindLatest is judged by empty batches alone.

@@ -556,17 +556,37 @@ fn recoverable_codes(o: &Effective) -> Result<Vec<String>, OptionsError> {
              Your config array must use zero-based indexing as shown in the example.",
         ));
     }
+    let known = recoverable_names();
     let mut codes = Vec::new();
     for (n, value) in entries {
-        // A Java class name is accepted for its simple name (`...model.ResourceInUseException`).
+        // A Java class name is accepted for its simple name (`...model.ResourceInUseException`,
+        // `java.net.UnknownHostException`), which must be a Kinesis error code or a Java
+        // exception the SDK raises for a transport failure: anything else never matches.
         let code = value.trim().rsplit('.').next().unwrap_or("");
-        if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if !known.contains(&code) {
+            let mut message =
+                format!("Provided recoverable exception class could not be found: {value}");
+            if let Some(s) = crate::resolve::did_you_mean(code, &known) {
+                message.push_str(&format!(" (did you mean '{s}'?)"));
+            }
             return Err(OptionsError::invalid(
                 format!("{RECOVERABLE_PREFIX}[{n}].exception"),
-                format!("Provided recoverable exception class could not be found: {value}"),
+                message,
             ));
         }
         codes.push(code.to_string());
     }
     Ok(codes)
+}
+
+/// The names `scan.shard.consumer.error.recoverable[N].exception` accepts: Kinesis error
+/// codes, and the Java exceptions of transport failures.
+fn recoverable_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = kinesis_wire::codes::ALL.to_vec();
+    for kind in kinesis_wire::TransportErrorKind::ALL {
+        names.extend_from_slice(kind.java_exceptions());
+    }
+    names.sort_unstable();
+    names.dedup();
+    names
 }

@@ -294,6 +294,30 @@ fn v45_v46_v49() {
         )),
         "Provided recoverable exception class could not be found: not a code"
     );
+    // A typo of a Kinesis code never matches anything: refused, with a did-you-mean.
+    assert_eq!(
+        err(with(
+            minimal(),
+            &[(
+                "scan.shard.consumer.error.recoverable[0].exception",
+                "ResourceInUseExeption"
+            )]
+        )),
+        "Provided recoverable exception class could not be found: ResourceInUseExeption (did you mean 'ResourceInUseException'?)"
+    );
+    // Java names: the SDK's model classes and transport exceptions Flink's docs use.
+    for ok in [
+        "software.amazon.awssdk.services.kinesis.model.ResourceInUseException",
+        "java.net.UnknownHostException",
+        "java.net.SocketTimeoutException",
+        "ExpiredIteratorException",
+    ] {
+        let t = table(with(
+            minimal(),
+            &[("scan.shard.consumer.error.recoverable[0].exception", ok)],
+        ));
+        assert!(t.is_ok(), "{ok}: {:?}", t.err());
+    }
 }
 
 #[test]

@@ -240,6 +240,7 @@ impl Discovery {
     /// Starts every pending shard whose parents read by this source have all finished
     /// (D5). Parents read elsewhere (another subtask) or no longer listed are not waited for.
     fn start_ready(&mut self) -> Result<(), SourceError> {
+        self.check_cycles()?;
         let ready: Vec<String> = self
             .known
             .iter()
@@ -319,6 +320,90 @@ impl Discovery {
         Ok(())
     }
 
+    /// A reader read its shard to the end. `ChildShards` lets the children start without
+    /// waiting for the next ListShards round; without them (kinesalite, or a server that
+    /// ends an open shard) ListShards is asked at once, and a shard it still reports open
+    /// with no child is treated as ended, with a warning.
+    fn finished(&mut self, shard_id: &str, children: Vec<ChildShard>) -> Result<(), SourceError> {
+        if let Some(k) = self.known.get_mut(shard_id) {
+            k.status = Status::Finished;
+        }
+        if !children.is_empty() {
+            self.add(children.iter().map(ShardDesc::from).collect());
+            return self.start_ready();
+        }
+        let Some(shards) = self.list()? else {
+            return self.start_ready();
+        };
+        let has_child = shards.iter().any(|s| {
+            s.parent_shard_id.as_deref() == Some(shard_id)
+                || s.adjacent_parent_shard_id.as_deref() == Some(shard_id)
+        });
+        let listed_open = shards
+            .iter()
+            .any(|s| s.shard_id == shard_id && !s.is_closed());
+        if !has_child && listed_open {
+            log::warn!(
+                "shard {shard_id} of stream {}: GetRecords ended it (no NextShardIterator) without ChildShards while ListShards still reports it open; treating it as ended with no children",
+                self.readers.stream
+            );
+            if let Some(k) = self.known.get(shard_id) {
+                let sh = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+                sh.shards[k.slot]
+                    .counters
+                    .ended_without_children
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        self.add(shards.iter().map(ShardDesc::from).collect());
+        self.start_ready()
+    }
+
+    /// Fails when parent links among the pending shards form a cycle (impossible on real
+    /// Kinesis): none of them could ever start, and the source would wait silently.
+    fn check_cycles(&self) -> Result<(), SourceError> {
+        for (id, k) in &self.known {
+            if k.status != Status::Pending {
+                continue;
+            }
+            if let Some(mut shards) = self.cycle_through(id) {
+                shards.sort();
+                return Err(SourceError::ParentCycle {
+                    stream: self.readers.stream.to_string(),
+                    shards,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The pending shards of a parent-link cycle through `start`, if there is one (a
+    /// depth-first walk over pending parents, keeping the path).
+    fn cycle_through(&self, start: &str) -> Option<Vec<String>> {
+        let pending = |id: &str| {
+            self.known
+                .get(id)
+                .is_some_and(|k| k.status == Status::Pending)
+        };
+        let mut path: Vec<(&str, usize)> = vec![(start, 0)];
+        let mut visited = std::collections::BTreeSet::from([start]);
+        while let Some((node, next)) = path.last_mut() {
+            let parents = &self.known[*node].parents;
+            let Some(p) = parents.get(*next) else {
+                path.pop();
+                continue;
+            };
+            *next += 1;
+            if p == start {
+                return Some(path.iter().map(|(n, _)| n.to_string()).collect());
+            }
+            if pending(p) && visited.insert(p.as_str()) {
+                path.push((p.as_str(), 0));
+            }
+        }
+        None
+    }
+
     /// The thread body: periodic discovery, plus reader events.
     pub(crate) fn run(mut self) {
         let interval = self.interval.max(MIN_DISCOVERY_INTERVAL);
@@ -329,13 +414,7 @@ impl Discovery {
             let result = select! {
                 recv(self.events) -> ev => match ev {
                     Ok(Event::Finished { shard_id, children }) => {
-                        if let Some(k) = self.known.get_mut(&*shard_id) {
-                            k.status = Status::Finished;
-                        }
-                        // ChildShards lets the children start without waiting for the next
-                        // ListShards round.
-                        self.add(children.iter().map(ShardDesc::from).collect());
-                        self.start_ready()
+                        self.finished(&shard_id, children)
                     }
                     Err(_) => Ok(()),
                 },

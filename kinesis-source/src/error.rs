@@ -58,6 +58,14 @@ pub enum SourceError {
         /// The underlying call error, if any.
         cause: Option<Box<KinesisError>>,
     },
+    /// The parent links of these shards form a cycle (never on real Kinesis): each waits
+    /// for another to end, so none can be read (parents before children, D5).
+    ParentCycle {
+        /// The stream.
+        stream: String,
+        /// The shards on the cycle, sorted.
+        shards: Vec<String>,
+    },
     /// A thread could not be started.
     Thread {
         /// The thread's name.
@@ -79,6 +87,11 @@ impl fmt::Display for SourceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SourceError::Config { message } => write!(f, "invalid source table: {message}"),
+            SourceError::ParentCycle { stream, shards } => write!(
+                f,
+                "the parent links of shards {} of stream {stream} form a cycle (each waits for another to end), so none of them can be read",
+                shards.join(", ")
+            ),
             SourceError::Kinesis { context, error } => write!(f, "{context}: {error}"),
             SourceError::NoShards { stream } => write!(
                 f,

@@ -15,6 +15,7 @@ pub(crate) struct ShardCounters {
     pub skipped_records: AtomicU64,
     pub filtered_records: AtomicU64,
     pub finished: AtomicBool,
+    pub ended_without_children: AtomicBool,
 }
 
 impl Default for ShardCounters {
@@ -30,6 +31,7 @@ impl Default for ShardCounters {
             skipped_records: AtomicU64::new(0),
             filtered_records: AtomicU64::new(0),
             finished: AtomicBool::new(false),
+            ended_without_children: AtomicBool::new(false),
         }
     }
 }
@@ -53,6 +55,7 @@ impl ShardCounters {
             skipped_records: self.skipped_records.load(Relaxed),
             filtered_records: self.filtered_records.load(Relaxed),
             finished: self.finished.load(Relaxed),
+            ended_without_children: self.ended_without_children.load(Relaxed),
         }
     }
 }
@@ -82,4 +85,8 @@ pub struct ShardMetrics {
     pub filtered_records: u64,
     /// The shard is closed and was read to its end.
     pub finished: bool,
+    /// The shard's iterator ended without `ChildShards` while ListShards still reported it
+    /// open (never on real Kinesis): it is treated as ended and no child will follow, so a
+    /// caller waiting for its children (the CLI's `-e`) need not.
+    pub ended_without_children: bool,
 }

@@ -297,10 +297,7 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
                 iterator = get_iterator(s, task, &pos)?;
                 continue;
             }
-            Err(e)
-                if e.code()
-                    .is_some_and(|c| s.recoverable_codes.iter().any(|r| r == c)) =>
-            {
+            Err(e) if s.recoverable_codes.iter().any(|r| e.is_named(r)) => {
                 log::warn!(
                     "recoverable error on shard {} (scan.shard.consumer.error.recoverable): {e}; retrying",
                     task.shard_id

@@ -594,6 +594,35 @@ fn every_configured_recoverable_error_code_is_retried_d16() {
 }
 
 #[test]
+fn a_java_transport_exception_name_makes_that_transport_failure_recoverable() {
+    // `java.net.SocketException` names a reset connection: with no retries left
+    // (maxretries 0) the reset would stop the source; listed as recoverable, it is retried.
+    let f = fake(&[(1, Fault::Reset), (3, Fault::Reset)]);
+    let ep = start(f.clone());
+    let t = table(
+        &ep,
+        &[
+            ("scan.shard.getrecords.maxretries", "0"),
+            (
+                "scan.shard.consumer.error.recoverable[0].exception",
+                "java.net.SocketException",
+            ),
+        ],
+    );
+    let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
+    assert_eq!(read_all(&source, 100).unwrap(), expected());
+    source.close(Duration::from_secs(5)).unwrap();
+
+    let f = fake(&[(1, Fault::Reset)]);
+    let ep = start(f.clone());
+    let t = table(&ep, &[("scan.shard.getrecords.maxretries", "0")]);
+    let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
+    let err = read_all(&source, 100).unwrap_err();
+    assert!(err.to_string().contains("GetRecords"), "{err}");
+    source.close(Duration::from_secs(5)).unwrap();
+}
+
+#[test]
 fn list_shards_backs_off_by_its_own_options_not_describe_streams_d4() {
     // Flink lets scan.stream.describe.backoff.* overwrite scan.list.shards.backoff.*; here a
     // 30 s DescribeStream backoff must not slow ListShards down.

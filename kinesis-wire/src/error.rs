@@ -65,6 +65,54 @@ pub mod codes {
     pub const KMS_OPT_IN_REQUIRED: &str = "KMSOptInRequired";
     /// KMS throttled the request.
     pub const KMS_THROTTLING: &str = "KMSThrottlingException";
+
+    /// Every error code Kinesis Data Streams documents (its actions' errors and the AWS
+    /// common errors, in the JSON protocol's spellings and the query protocol's), for
+    /// validating names users write (e.g. `scan.shard.consumer.error.recoverable`).
+    pub const ALL: &[&str] = &[
+        PROVISIONED_THROUGHPUT_EXCEEDED,
+        LIMIT_EXCEEDED,
+        EXPIRED_ITERATOR,
+        EXPIRED_NEXT_TOKEN,
+        RESOURCE_NOT_FOUND,
+        RESOURCE_IN_USE,
+        INVALID_ARGUMENT,
+        VALIDATION,
+        SERIALIZATION,
+        ACCESS_DENIED,
+        EXPIRED_TOKEN,
+        EXPIRED_TOKEN_SHORT,
+        INVALID_SIGNATURE,
+        UNRECOGNIZED_CLIENT,
+        INCOMPLETE_SIGNATURE,
+        MISSING_AUTHENTICATION_TOKEN,
+        INTERNAL_FAILURE,
+        SERVICE_UNAVAILABLE,
+        THROTTLING,
+        KMS_DISABLED,
+        KMS_INVALID_STATE,
+        KMS_ACCESS_DENIED,
+        KMS_NOT_FOUND,
+        KMS_OPT_IN_REQUIRED,
+        KMS_THROTTLING,
+        "InternalFailureException",
+        "InternalServerError",
+        "IncompleteSignature",
+        "InvalidAction",
+        "InvalidClientTokenId",
+        "InvalidParameterCombination",
+        "InvalidParameterValue",
+        "InvalidQueryParameter",
+        "MalformedQueryString",
+        "MissingAction",
+        "MissingAuthenticationToken",
+        "MissingParameter",
+        "NotAuthorized",
+        "OptInRequired",
+        "RequestExpired",
+        "ValidationError",
+        "UnknownOperationException",
+    ];
 }
 
 /// What went wrong below HTTP: the cases callers and retry rules tell apart.
@@ -92,6 +140,54 @@ pub enum TransportErrorKind {
 }
 
 impl TransportErrorKind {
+    /// The simple names of the Java exceptions the AWS Java SDK raises for this failure
+    /// (Flink's `scan.shard.consumer.error.recoverable` values name them, e.g.
+    /// `java.net.UnknownHostException`).
+    ///
+    /// ```
+    /// use kinesis_wire::TransportErrorKind;
+    /// assert!(TransportErrorKind::Dns.java_exceptions().contains(&"UnknownHostException"));
+    /// ```
+    pub fn java_exceptions(self) -> &'static [&'static str] {
+        match self {
+            TransportErrorKind::ConnectRefused => &["ConnectException", "NoRouteToHostException"],
+            TransportErrorKind::ConnectTimeout => &[
+                "SocketTimeoutException",
+                "ConnectTimeoutException",
+                "ConnectException",
+            ],
+            TransportErrorKind::Timeout => &[
+                "SocketTimeoutException",
+                "ApiCallAttemptTimeoutException",
+                "ApiCallTimeoutException",
+            ],
+            TransportErrorKind::Reset => {
+                &["SocketException", "EOFException", "NoHttpResponseException"]
+            }
+            TransportErrorKind::Dns => &["UnknownHostException"],
+            TransportErrorKind::Tls => &[
+                "SSLException",
+                "SSLHandshakeException",
+                "SSLPeerUnverifiedException",
+            ],
+            TransportErrorKind::Protocol => &["ProtocolException", "MalformedChunkCodingException"],
+            TransportErrorKind::BodyTooLarge | TransportErrorKind::Other => &["SdkClientException"],
+        }
+    }
+
+    /// Every kind, for tables and validation.
+    pub const ALL: [TransportErrorKind; 9] = [
+        TransportErrorKind::ConnectRefused,
+        TransportErrorKind::ConnectTimeout,
+        TransportErrorKind::Timeout,
+        TransportErrorKind::Reset,
+        TransportErrorKind::Dns,
+        TransportErrorKind::Tls,
+        TransportErrorKind::Protocol,
+        TransportErrorKind::BodyTooLarge,
+        TransportErrorKind::Other,
+    ];
+
     fn as_str(self) -> &'static str {
         match self {
             TransportErrorKind::ConnectRefused => "connection refused",
@@ -381,6 +477,26 @@ impl KinesisError {
                     | TransportErrorKind::Other
             ),
             _ => false,
+        }
+    }
+
+    /// Whether this error is named by `name`: its service code, or for a transport failure
+    /// one of [`TransportErrorKind::java_exceptions`] (looking through retry wrappers). The
+    /// rule of `scan.shard.consumer.error.recoverable` (decisions D16).
+    ///
+    /// ```
+    /// # use kinesis_wire::{KinesisError, TransportError, TransportErrorKind};
+    /// let e = KinesisError::Transport { action: "GetRecords",
+    ///     error: TransportError::new(TransportErrorKind::Dns, "no such host") };
+    /// assert!(e.is_named("UnknownHostException"));
+    /// assert!(!e.is_named("ResourceInUseException"));
+    /// ```
+    pub fn is_named(&self, name: &str) -> bool {
+        match self {
+            KinesisError::Transport { error, .. } => error.kind.java_exceptions().contains(&name),
+            KinesisError::RetriesExhausted { last, .. } => last.is_named(name),
+            KinesisError::Interrupted { last: Some(l), .. } => l.is_named(name),
+            other => other.code() == Some(name),
         }
     }
 
