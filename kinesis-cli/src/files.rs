@@ -49,15 +49,26 @@ pub fn replace_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(file_name);
-    tmp_name.push(format!(
-        ".tmp-{}-{:016x}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    let tmp = dir.join(tmp_name);
-    let mut f = create_private(&tmp)?;
+    // `.NAME.tmp-PID`, or when something already sits there (a leftover, or a symlink
+    // someone planted), a name with a random suffix.
+    let tmp_path = |suffix: Option<u64>| {
+        let mut n = std::ffi::OsString::from(".");
+        n.push(file_name);
+        n.push(format!(".tmp-{}", std::process::id()));
+        if let Some(r) = suffix {
+            n.push(format!("-{r:016x}"));
+        }
+        dir.join(n)
+    };
+    let mut attempt = 0;
+    let (tmp, mut f) = loop {
+        let tmp = tmp_path((attempt > 0).then(|| fastrand::u64(..)));
+        match create_private(&tmp) {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 16 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    };
     let written = f
         .write_all(bytes)
         .and_then(|_| f.sync_all())
@@ -122,6 +133,24 @@ mod tests {
             1,
             "no temporary left"
         );
+        // A symlink planted at the temporary name is neither followed nor removed.
+        let victim = d.join("victim");
+        std::fs::write(&victim, b"keep me").unwrap();
+        let planted = d.join(format!(".cp.json.tmp-{}", std::process::id()));
+        symlink(&victim, &planted).unwrap();
+        replace_atomically(&target, b"two and a half").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"two and a half");
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
+        assert!(std::fs::symlink_metadata(&planted)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        std::fs::remove_file(&planted).unwrap();
+        std::fs::remove_file(&victim).unwrap();
+        replace_atomically(&target, b"two").unwrap();
+        // A missing directory: a clear error.
+        let e = replace_atomically(&d.join("no-such-dir/cp.json"), b"x").unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
         // A read-only directory: a clear error, the old file intact. (Root ignores the
         // permission bits, so only assert where they apply.)
         std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o500)).unwrap();

@@ -187,6 +187,11 @@ struct RunState {
     problems: Vec<String>,
     /// The last input line taken (sent, saved or skipped).
     line_no: u64,
+    /// Rows given to the sink (not counting rows it refused as invalid), and records it
+    /// handed back: every row given ends up acknowledged or handed back, which `finish`
+    /// checks.
+    given: u64,
+    returned: u64,
     /// What `abort` handed back (from the signal thread).
     aborted: Option<SinkError>,
 }
@@ -233,6 +238,8 @@ pub fn run(
         },
         problems: Vec::new(),
         line_no: 0,
+        given: 0,
+        returned: 0,
         aborted: None,
     }));
     let spec = Arc::new(FinishSpec {
@@ -329,8 +336,13 @@ fn on_interrupt(
 /// Aborts the sink and keeps what it hands back for `finish`. If the main thread has not
 /// finished a second later (it can be inside a request), finishes the run from here.
 fn abort(sink: &KinesisSink, state: &Mutex<RunState>, spec: &FinishSpec, interrupts: &Interrupts) {
-    if let Err(e) = sink.abort() {
-        lock(state).aborted = Some(e);
+    {
+        // Under the state lock: a `close` that `abort` wakes returns without the records,
+        // and `finish` (which takes the lock) must find them here.
+        let mut st = lock(state);
+        if let Err(e) = sink.abort() {
+            st.aborted = Some(e);
+        }
     }
     std::thread::sleep(Duration::from_secs(1));
     if FINISHING.load(Ordering::SeqCst) {
@@ -383,6 +395,17 @@ fn finish(
         }
         handed_back.extend(records);
     }
+    let metrics = sink.metrics();
+    // Every accepted row is acknowledged or handed back; say so loudly if not (a bug, but
+    // never a silent loss).
+    st.returned += handed_back.len() as u64;
+    let accounted = metrics.records_written + st.returned;
+    if accounted < st.given {
+        st.problems.push(format!(
+            "{} rows given to the sink were neither acknowledged nor handed back",
+            st.given - accounted
+        ));
+    }
     for line in record_lines(handed_back, &spec.table, spec.format, &spec.codec) {
         st.unwritten.add(&line)?;
     }
@@ -416,7 +439,6 @@ fn finish(
             }
         }
     }
-    let metrics = sink.metrics();
     let text = summary(&metrics, &spec.stream, spec.started.elapsed());
     out.write_all(format!("{text}\n").as_bytes())
         .and_then(|_| out.flush())
@@ -576,7 +598,7 @@ fn feed(
             }
         };
         match sink.write(&row) {
-            Ok(()) => {}
+            Ok(()) => lock(state).given += 1,
             Err(e) if e.is_row_error() => {
                 let mut st = lock(state);
                 st.problems.push(format!("input line {line_no}: {e}"));
@@ -586,6 +608,8 @@ fn feed(
             // the rest.
             Err(SinkError::Closed { records }) if interrupts.is_set() => {
                 let mut st = lock(state);
+                st.given += 1;
+                st.returned += records.len() as u64;
                 for l in record_lines(records, &spec.table, spec.format, &spec.codec) {
                     st.unwritten.add(&l)?;
                 }
@@ -594,7 +618,10 @@ fn feed(
             Err(e) => {
                 let message = sink_error(&spec.table, &e);
                 let mut st = lock(state);
-                for l in record_lines(e.into_records(), &spec.table, spec.format, &spec.codec) {
+                let records = e.into_records();
+                st.given += 1;
+                st.returned += records.len() as u64;
+                for l in record_lines(records, &spec.table, spec.format, &spec.codec) {
                     st.unwritten.add(&l)?;
                 }
                 // The rest of stdin cannot be read again: save it. A file's rest stays in
