@@ -447,7 +447,13 @@ fn random_faults_lose_nothing_the_counters_do_not_account_for() {
     assert_eq!(written.len(), written_set.len(), "each entry was sent once");
     // What the server holds is exactly what was acknowledged plus what it applied unanswered.
     let expected: BTreeSet<String> = acknowledged.union(&unanswered).cloned().collect();
-    assert_eq!(written_set, expected, "seed {}", proxy.seed());
+    let lost: Vec<&String> = expected.difference(&written_set).collect();
+    let unaccounted: Vec<&String> = written_set.difference(&expected).collect();
+    assert!(
+        lost.is_empty() && unaccounted.is_empty(),
+        "seed {}: lost {lost:?}, written but neither acknowledged nor applied-unanswered {unaccounted:?}",
+        proxy.seed()
+    );
     assert_eq!(stats.requests_for("PutRecords"), CALLS as u64);
     assert_eq!(stats.faults.values().sum::<u64>(), CALLS as u64);
     assert!(
@@ -475,4 +481,125 @@ fn stop_closes_open_connections_and_refuses_new_ones() {
     let direct = client(&proxy.url);
     assert!(direct.list_streams(&ListStreamsInput::default()).is_err());
     assert_eq!(proxy.stats().requests_for("ListStreams"), 1);
+}
+
+#[test]
+fn a_retrying_client_under_mixed_faults_loses_nothing() {
+    // What a sink under faults must achieve, with a plain retry loop: every entry is written,
+    // and an entry is written twice only if a request holding it was applied unanswered.
+    let Some((upstream, stream)) = setup("fp-mixed") else {
+        return;
+    };
+    let faults = [
+        Fault::ResetBeforeForward,
+        Fault::ResetAfterForward,
+        Fault::Truncate,
+        Fault::Delay(Duration::from_secs(2)),
+        Fault::Reply(Reply::throughput_exceeded()),
+        Fault::Reply(Reply::empty(500)),
+        Fault::Reply(Reply::empty(503)),
+        Fault::FailRandomEntries(0.3),
+    ];
+    // Each kind once for certain (entry failures at fixed positions), then 30 % at random.
+    let mut scripted = faults.to_vec();
+    scripted[7] = Fault::FailEntries(vec![0, 3]);
+    let plan = Plan::from_env_or_random()
+        .script("PutRecords", scripted)
+        .random("PutRecords", 0.3, faults);
+    let proxy = FaultProxy::start(&upstream, plan);
+    let via_proxy = kinesis_tests::client_builder(&proxy.url)
+        .timeouts(kinesis_wire::Timeouts {
+            connect: Duration::from_secs(2),
+            read: Duration::from_millis(500),
+            overall: Duration::from_secs(5),
+        })
+        .build()
+        .unwrap();
+    // Retried here without relying on the client's classification of errors.
+    let transient = |e: &KinesisError| {
+        matches!(e, KinesisError::Transport { .. })
+            || e.status().is_some_and(|s| s >= 500)
+            || e.code() == Some(PTE)
+    };
+    let mut sent = Vec::new();
+    for batch in 0..25 {
+        let data = names(&format!("mix{batch:02}"), 8);
+        sent.extend(data.iter().cloned());
+        let mut pending: Vec<PutRecordsEntry> = data
+            .iter()
+            .map(|d| PutRecordsEntry {
+                data: d.clone().into_bytes(),
+                partition_key: d.clone(),
+                explicit_hash_key: None,
+            })
+            .collect();
+        for attempt in 0.. {
+            assert!(
+                attempt < 30,
+                "batch {batch} never got through; seed {}",
+                proxy.seed()
+            );
+            match via_proxy.put_records(&PutRecordsInput {
+                stream: stream.stream(),
+                records: pending.clone(),
+            }) {
+                Ok(out) => {
+                    pending = pending
+                        .into_iter()
+                        .zip(&out.records)
+                        .filter(|(_, r)| r.error_code.is_some())
+                        .map(|(e, _)| e)
+                        .collect();
+                    if pending.is_empty() {
+                        break;
+                    }
+                }
+                Err(e) if transient(&e) => {}
+                Err(e) => panic!("seed {}: {e}", proxy.seed()),
+            }
+        }
+    }
+    // The delayed request outlives the client's read timeout; the proxy notices it left.
+    let stats = wait_for(&proxy, |s| s.delays_abandoned >= 1);
+    let unanswered: BTreeSet<String> = stats
+        .applied_unanswered
+        .iter()
+        .flat_map(|u| u.put_records_entries())
+        .map(|(key, _)| key)
+        .collect();
+    let written = stored(&stream);
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for w in &written {
+        *counts.entry(w).or_default() += 1;
+    }
+    let lost: Vec<&String> = sent
+        .iter()
+        .filter(|s| !counts.contains_key(s.as_str()))
+        .collect();
+    let bad_duplicates: Vec<&str> = counts
+        .iter()
+        .filter(|(k, &n)| n > 1 && !unanswered.contains(**k))
+        .map(|(k, _)| *k)
+        .collect();
+    assert!(lost.is_empty(), "seed {}: lost {lost:?}", proxy.seed());
+    assert!(
+        bad_duplicates.is_empty(),
+        "seed {}: duplicated without an unanswered request {bad_duplicates:?}",
+        proxy.seed()
+    );
+    for kind in [
+        FaultKind::ResetBeforeForward,
+        FaultKind::ResetAfterForward,
+        FaultKind::Truncate,
+        FaultKind::Delay,
+        FaultKind::Reply,
+        FaultKind::FailEntries,
+    ] {
+        assert!(
+            stats.faults_of(kind) >= 1,
+            "{kind:?} never injected: {stats:?}"
+        );
+    }
+    assert!(stats.delays_abandoned >= 1, "{stats:?}");
+    assert!(stats.applied_unanswered_count >= 2, "{stats:?}");
 }
