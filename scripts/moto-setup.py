@@ -25,6 +25,7 @@ The secrets go to stdout only: callers write them to a private file, never to a 
 """
 
 import json
+import os
 import shlex
 import sys
 
@@ -51,6 +52,8 @@ def deny(action, resource="*"):
 
 
 def main(endpoint):
+    # moto is on loopback: never through a proxy from the environment.
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
     import boto3
     from botocore.config import Config
     from botocore.exceptions import ClientError
