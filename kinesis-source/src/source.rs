@@ -512,6 +512,39 @@ impl KinesisSource {
 
     /// The position of every shard this source reads, covering exactly the records `recv`
     /// has handed out (plus skipped undecodable ones before them), and the EFO consumer ARNs.
+    ///
+    /// **Saving it so a crash loses nothing.** Take the checkpoint only after every record
+    /// handed out so far has been processed for good (written to your output, committed),
+    /// and save it atomically (write a new file, fsync, rename over the old one); do that
+    /// periodically (the CLI's `read --checkpoint` does it every second) and after the last
+    /// record. Restoring it with [`SourceContext::restore`] then resumes right after the
+    /// last record the checkpoint covers: nothing is skipped, and what was processed after
+    /// the last save is delivered again. That is **at-least-once**: a crash re-delivers at
+    /// most the records handed out in one save interval, so make processing idempotent (or
+    /// deduplicate by `(shard_id, sequence_number, sub_sequence_number)`) if duplicates
+    /// matter. A checkpoint taken before processing finishes would be at-most-once: a crash
+    /// could skip records.
+    ///
+    /// ```no_run
+    /// use std::time::{Duration, Instant};
+    /// use kinesis_options::TableDef;
+    /// use kinesis_source::{KinesisSource, SourceContext};
+    /// # fn process(_: &kinesis_source::SourceRecord) {}
+    /// # fn save_atomically(_: &str) {}
+    /// let table = TableDef::from_ddl("CREATE TABLE t (data BYTES) WITH ('connector' = 'kinesis',
+    ///     'stream' = 'orders', 'format' = 'raw', 'aws.region' = 'us-east-1')")?;
+    /// let source = KinesisSource::open(&table, SourceContext::default())?;
+    /// let mut last_save = Instant::now();
+    /// while let Some(record) = source.recv_timeout(Duration::from_millis(200))? {
+    ///     process(&record); // done for good before the checkpoint covers it
+    ///     if last_save.elapsed() >= Duration::from_secs(1) {
+    ///         save_atomically(&source.checkpoint().to_json());
+    ///         last_save = Instant::now();
+    ///     }
+    /// }
+    /// save_atomically(&source.checkpoint().to_json());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn checkpoint(&self) -> Checkpoint {
         let sh = lock(&self.shared);
         Checkpoint {
