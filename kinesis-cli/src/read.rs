@@ -307,11 +307,15 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
 
     // A second signal quits at once: the checkpoint file never covers rows that were not
     // printed, so the next run prints them again (nothing is lost).
+    // Before the first row (opening the source can wait on the network) a signal ends the
+    // run at once too: nothing was printed, the checkpoint file is untouched.
     let interrupts = Interrupts::install()?;
+    let reading = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     {
         let i = interrupts.clone();
+        let reading = reading.clone();
         interrupts.on_signal(move |n| {
-            if n >= 2 {
+            if n >= 2 || !reading.load(std::sync::atomic::Ordering::SeqCst) {
                 std::process::exit(i.exit_code());
             }
         });
@@ -341,6 +345,7 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
     }
 
     let source = KinesisSource::open(&table, ctx).map_err(|e| source_error(&table, e))?;
+    reading.store(true, std::sync::atomic::Ordering::SeqCst);
     // Progress goes to stderr only when it is a terminal. When stdout is that terminal too,
     // the line is drawn only while no row is coming and wiped before the next row, so rows
     // and progress never share a line.

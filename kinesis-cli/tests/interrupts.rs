@@ -410,3 +410,54 @@ fn an_auth_refusal_stops_put_at_the_first_answer_with_the_code_named() {
         );
     }
 }
+
+#[test]
+fn read_stops_within_a_second_of_a_signal_even_while_waiting_on_the_network() {
+    // An endpoint that accepts and never answers (within the test): the source is still
+    // opening when the signal comes.
+    let server = LoopbackServer::start(|_| {
+        std::thread::sleep(Duration::from_secs(20));
+        Answer::Json(500, Vec::new())
+    });
+    let dir = Dir::new("cli-int-read");
+    let child = Command::new(env!("CARGO_BIN_EXE_kinesis"))
+        .args([
+            "--endpoint",
+            &server.url,
+            "--region",
+            "us-east-1",
+            "-X",
+            "stream=s",
+        ])
+        .args(["read", "--checkpoint"])
+        .arg(dir.0.join("cp.json"))
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let put = Put {
+        child,
+        stderr: Arc::new(Mutex::new(Vec::new())),
+        lines: mpsc::channel().1,
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    put.signal("-INT");
+    let sent = Instant::now();
+    let (code, stdout, _, _) = put.wait(Duration::from_secs(10));
+    assert!(
+        sent.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_eq!(code, 130);
+    assert!(stdout.is_empty());
+    assert!(
+        !dir.0.join("cp.json").exists(),
+        "nothing read, nothing saved"
+    );
+}
