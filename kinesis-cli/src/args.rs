@@ -150,12 +150,13 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Splits `key=value`; the key must not be empty.
-fn key_value(flag: &str, text: &str) -> Result<(String, String), CliError> {
+/// Splits `key=value`; the key must not be empty. `shown` names the argument in an error
+/// ([`Tokens::name`]).
+fn key_value(flag: &str, text: &str, shown: &str) -> Result<(String, String), CliError> {
     match text.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
         _ => Err(CliError::usage(format!(
-            "{flag} takes key=value, not '{text}'"
+            "{flag} takes key=value, not {shown}"
         ))),
     }
 }
@@ -250,19 +251,75 @@ pub fn parse_offset(text: &str, now_ms: i64) -> Result<Offset, CliError> {
 struct Tokens {
     args: Vec<String>,
     pos: usize,
+    /// Arguments no error may echo (see [`hidden_arguments`]).
+    hidden: Vec<bool>,
+}
+
+/// Which arguments may hold a secret, so that no error shows them: one that names a
+/// sensitive option (Flink's rule, [`kinesis_options::spec::is_sensitive`]: `secret`,
+/// `token`, `password`, ... anywhere in it, as in `-X aws.credentials.basic.secretkey=...`
+/// or `-Xaws.credentials.basic.secretkeyS3CR`), and when such an argument has no value
+/// (no `=`, or nothing after it) the argument after it, and after a lone `=` or `:` the
+/// one after that too (`-X aws.credentials.basic.secretkey = S3CR`).
+fn hidden_arguments(args: &[String]) -> Vec<bool> {
+    let mut hidden = vec![false; args.len()];
+    for (i, arg) in args.iter().enumerate() {
+        if !kinesis_options::spec::is_sensitive(arg) {
+            continue;
+        }
+        hidden[i] = true;
+        let value_missing = !arg.contains('=') || arg.ends_with('=') || arg.ends_with(':');
+        if value_missing {
+            let mut next = i + 1;
+            while next < args.len() {
+                hidden[next] = true;
+                if args[next] != "=" && args[next] != ":" {
+                    break;
+                }
+                next += 1;
+            }
+        }
+    }
+    hidden
 }
 
 impl Tokens {
-    /// The value of `flag`: attached (`attached`) or the next argument.
-    fn value(&mut self, flag: &str, attached: Option<String>) -> Result<String, CliError> {
+    /// The value of `flag`: attached (`attached`, part of the argument before `self.pos`)
+    /// or the next argument; with the index of the argument that holds it.
+    fn value(&mut self, flag: &str, attached: Option<String>) -> Result<(String, usize), CliError> {
         if let Some(v) = attached {
-            return Ok(v);
+            return Ok((v, self.pos - 1));
         }
         if self.pos < self.args.len() {
             self.pos += 1;
-            Ok(self.args[self.pos - 1].clone())
+            Ok((self.args[self.pos - 1].clone(), self.pos - 1))
         } else {
             Err(CliError::usage(format!("{flag} needs a value")))
+        }
+    }
+
+    /// How argument `i` is named in an error: quoted, or by its position when it may hold
+    /// a secret.
+    fn name(&self, i: usize) -> String {
+        if self.hidden[i] {
+            format!(
+                "argument {} (not shown: it names a sensitive option, so it may hold a secret)",
+                i + 1
+            )
+        } else {
+            format!("'{}'", self.args[i])
+        }
+    }
+
+    /// `parsed` (argument `i` read as `flag`'s value), with an error that does not echo
+    /// the argument when it may hold a secret.
+    fn checked<T>(&self, flag: &str, i: usize, parsed: Result<T, CliError>) -> Result<T, CliError> {
+        match parsed {
+            Err(_) if self.hidden[i] => Err(CliError::usage(format!(
+                "{flag} does not take {}",
+                self.name(i)
+            ))),
+            other => other,
         }
     }
 }
@@ -293,10 +350,16 @@ fn parse_number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, CliEr
 
 /// Parses the arguments after the program name.
 pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
-    let mut t = Tokens { args, pos: 0 };
+    let hidden = hidden_arguments(&args);
+    let mut t = Tokens {
+        args,
+        pos: 0,
+        hidden,
+    };
     let mut global = Global::default();
-    let mut command_name: Option<String> = None;
-    let mut positional: Vec<String> = Vec::new();
+    // With the index of its argument, for errors.
+    let mut command_name: Option<(String, usize)> = None;
+    let mut positional: Vec<(String, usize)> = Vec::new();
     // Command flags, collected generically and checked against the command afterwards.
     let mut shards: Option<u32> = None;
     let mut wait = false;
@@ -318,15 +381,16 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
     while t.pos < t.args.len() {
         let arg = t.args[t.pos].clone();
         t.pos += 1;
+        let index = t.pos - 1;
         if arg == "--" {
-            positional.extend(t.args[t.pos..].iter().cloned());
+            positional.extend(t.args[t.pos..].iter().cloned().zip(t.pos..));
             break;
         }
         if !arg.starts_with('-') || arg == "-" {
             if command_name.is_none() {
-                command_name = Some(arg);
+                command_name = Some((arg, index));
             } else {
-                positional.push(arg);
+                positional.push((arg, index));
             }
             continue;
         }
@@ -342,26 +406,27 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
         match flag.as_str() {
             "-h" | "--help" => help = true,
             "-V" | "--version" => version = true,
-            "--table" => global.table_file = Some(PathBuf::from(t.value(&flag, attached)?)),
+            "--table" => global.table_file = Some(PathBuf::from(t.value(&flag, attached)?.0)),
             "-X" => {
-                let v = t.value(&flag, attached)?;
-                global.options.push(key_value("-X", &v)?);
+                let (v, i) = t.value(&flag, attached)?;
+                global.options.push(key_value("-X", &v, &t.name(i))?);
             }
             "--endpoint" => {
-                let v = t.value(&flag, attached)?;
+                let (v, _) = t.value(&flag, attached)?;
                 global.options.push(("aws.endpoint".into(), v));
             }
             "--region" => {
-                let v = t.value(&flag, attached)?;
+                let (v, _) = t.value(&flag, attached)?;
                 global.options.push(("aws.region".into(), v));
             }
             "-D" => {
-                let v = t.value(&flag, attached)?;
-                global.sys_props.push(key_value("-D", &v)?);
+                let (v, i) = t.value(&flag, attached)?;
+                global.sys_props.push(key_value("-D", &v, &t.name(i))?);
             }
             "--shards" => {
                 used.push("--shards");
-                shards = Some(parse_number("--shards", &t.value(&flag, attached)?)?);
+                let (v, i) = t.value(&flag, attached)?;
+                shards = Some(t.checked(&flag, i, parse_number("--shards", &v))?);
             }
             "--wait" => {
                 used.push("--wait");
@@ -369,11 +434,11 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
             }
             "--stream" => {
                 used.push("--stream");
-                stream = Some(t.value(&flag, attached)?);
+                stream = Some(t.value(&flag, attached)?.0);
             }
             "--input" | "-i" => {
                 used.push("--input");
-                let v = t.value(&flag, attached)?;
+                let (v, _) = t.value(&flag, attached)?;
                 input = Some(if v == "-" {
                     Input::Stdin
                 } else {
@@ -382,25 +447,28 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
             }
             "--input-format" => {
                 used.push("--input-format");
-                let v = t.value(&flag, attached)?;
+                let (v, i) = t.value(&flag, attached)?;
                 input_format = Some(match v.as_str() {
                     "csv" => InputFormat::Csv,
                     "json" => InputFormat::Json,
                     "raw" => InputFormat::Raw,
                     _ => {
                         return Err(CliError::usage(format!(
-                            "--input-format must be csv, json or raw, not '{v}'"
+                            "--input-format must be csv, json or raw, not {}",
+                            t.name(i)
                         )))
                     }
                 });
             }
             "-o" | "--offset" => {
                 used.push("-o");
-                offset = Some(parse_offset(&t.value(&flag, attached)?, now_ms)?);
+                let (v, i) = t.value(&flag, attached)?;
+                offset = Some(t.checked(&flag, i, parse_offset(&v, now_ms))?);
             }
             "-c" | "--count" => {
                 used.push("-c");
-                count = Some(parse_number("-c", &t.value(&flag, attached)?)?);
+                let (v, i) = t.value(&flag, attached)?;
+                count = Some(t.checked(&flag, i, parse_number("-c", &v))?);
             }
             "-e" | "--exit" => {
                 used.push("-e");
@@ -408,7 +476,7 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
             }
             "--checkpoint" => {
                 used.push("--checkpoint");
-                checkpoint = Some(PathBuf::from(t.value(&flag, attached)?));
+                checkpoint = Some(PathBuf::from(t.value(&flag, attached)?.0));
             }
             "--checkpoint-interval" => {
                 used.push("--checkpoint-interval");
@@ -423,23 +491,24 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
             }
             "--output" => {
                 used.push("--output");
-                let v = t.value(&flag, attached)?;
+                let (v, i) = t.value(&flag, attached)?;
                 output = Some(match v.as_str() {
                     "json" => Output::Json,
                     "csv" => Output::Csv,
                     "table" => Output::Table,
                     _ => {
                         return Err(CliError::usage(format!(
-                            "--output must be json, csv or table, not '{v}'"
+                            "--output must be json, csv or table, not {}",
+                            t.name(i)
                         )))
                     }
                 });
             }
             "-f" | "--format" => {
                 used.push("-f");
-                format = Some(t.value(&flag, attached)?);
+                format = Some(t.value(&flag, attached)?.0);
             }
-            _ => return Err(CliError::usage(format!("unknown flag '{arg}'"))),
+            _ => return Err(CliError::usage(format!("unknown flag {}", t.name(index)))),
         }
     }
 
@@ -455,9 +524,10 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
             command: Command::Version,
         });
     }
-    let Some(name) = command_name else {
+    let Some((name, name_index)) = command_name else {
         return Err(CliError::usage("no command given"));
     };
+    let shown_name = t.name(name_index);
     let allowed: &[&str] = match name.as_str() {
         "create-stream" => &["--shards", "--wait"],
         "find-shard" => &["--stream"],
@@ -475,7 +545,7 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
     };
     if let Some(bad) = used.iter().find(|f| !allowed.contains(f)) {
         return Err(CliError::usage(format!(
-            "{bad} does not apply to the '{name}' command"
+            "{bad} does not apply to the {shown_name} command"
         )));
     }
     let max_positional = match name.as_str() {
@@ -484,15 +554,15 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
     };
     if positional.len() > max_positional {
         return Err(CliError::usage(format!(
-            "unexpected argument '{}' for '{name}'",
-            positional[max_positional]
+            "unexpected argument {} for {shown_name}",
+            t.name(positional[max_positional].1)
         )));
     }
-    let mut positional = positional.into_iter();
+    let mut positional = positional.into_iter().map(|(text, _)| text);
     let mut required = |what: &str| {
         positional
             .next()
-            .ok_or_else(|| CliError::usage(format!("'{name}' needs {what}")))
+            .ok_or_else(|| CliError::usage(format!("{shown_name} needs {what}")))
     };
     let command = match name.as_str() {
         "help" => Command::Help,
@@ -542,7 +612,7 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
                 format,
             })
         }
-        other => return Err(CliError::usage(format!("unknown command '{other}'"))),
+        _ => return Err(CliError::usage(format!("unknown command {shown_name}"))),
     };
     Ok(Cli { global, command })
 }
@@ -697,6 +767,69 @@ mod tests {
             .to_string()
             .contains("-c needs a value"));
         assert!(p(&[]).is_err());
+    }
+
+    /// Issue #13 finding 5: `-X aws.credentials.basic.secretkeyVALUE` (no `=`) was echoed
+    /// in full. No error echoes an argument that names a sensitive option, nor the value
+    /// that follows one whose own value is missing; the argument's position is given.
+    #[test]
+    fn arguments_that_may_hold_secrets_are_never_echoed() {
+        let cases: &[&[&str]] = &[
+            &["-X", "aws.credentials.basic.secretkeyS3CR", "validate"],
+            &["-Xaws.credentials.basic.secretkeyS3CR", "validate"],
+            &["-X", "aws.credentials.basic.secretkey", "S3CR", "validate"],
+            &["validate", "-X", "aws.credentials.basic.secretkey=", "S3CR"],
+            &[
+                "validate",
+                "-X",
+                "aws.credentials.basic.secretkey",
+                "=",
+                "S3CR",
+            ],
+            &["-X", "aws.credentials.basic.sessiontoken:S3CR", "validate"],
+            &["-D", "aws.secretAccessKeyS3CR", "validate"],
+            &["--aws.credentials.basic.secretkey=S3CR", "validate"],
+            &["aws.credentials.basic.secretkey=S3CR"],
+            &["validate", "aws.credentials.basic.secretkey=S3CR"],
+            &["read", "-c", "aws.credentials.basic.secretkey=S3CR"],
+            &["read", "-o", "aws.credentials.basic.secretkey=S3CR"],
+            &["read", "--output", "aws.credentials.basic.secretkey=S3CR"],
+            &[
+                "put",
+                "--input-format",
+                "aws.credentials.basic.secretkey=S3CR",
+            ],
+            &[
+                "create-stream",
+                "s",
+                "--shards",
+                "aws.credentials.basic.secretkey=S3CR",
+            ],
+        ];
+        for args in cases {
+            let e = p(args).unwrap_err().to_string();
+            assert!(!e.contains("S3CR"), "{args:?}: {e}");
+            assert!(e.contains("argument "), "{args:?}: {e}");
+            assert!(e.contains("it names a sensitive option"), "{args:?}: {e}");
+        }
+        let e = p(&["-X", "aws.credentials.basic.secretkeyS3CR", "validate"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("-X takes key=value, not argument 2 (not shown"),
+            "{e}"
+        );
+        // Other arguments are still quoted, and a complete secret option parses.
+        let e = p(&["validate", "extra"]).unwrap_err().to_string();
+        assert!(
+            e.contains("unexpected argument 'extra' for 'validate'"),
+            "{e}"
+        );
+        let cli = p(&["-X", "aws.credentials.basic.secretkey=S3CR", "validate"]).unwrap();
+        assert_eq!(
+            cli.global.options,
+            vec![("aws.credentials.basic.secretkey".into(), "S3CR".into())]
+        );
     }
 
     #[test]

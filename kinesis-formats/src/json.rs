@@ -855,31 +855,45 @@ fn num_str(n: &[u8]) -> &str {
     std::str::from_utf8(n).unwrap_or("0")
 }
 
+/// Why a number literal has no text: under `USE_BIG_DECIMAL_FOR_FLOATS` Jackson reads it
+/// with `new BigDecimal(text)`, which rejects an exponent or a scale beyond 32 bits.
+const EXPONENT_OUT_OF_RANGE: &str =
+    "the number's exponent is out of range (a decimal exponent and scale must fit 32 bits)";
+
 /// Jackson's `JsonNode#asText` of a number literal: integers as written, floats through
-/// `Double.toString` (or `BigDecimal.toString` under `USE_BIG_DECIMAL_FOR_FLOATS`).
-fn number_as_text(n: &str, float: bool, big_decimal: bool) -> String {
+/// `Double.toString` (or `BigDecimal.toString` under `USE_BIG_DECIMAL_FOR_FLOATS`). `None`
+/// for a literal Jackson's `BigDecimal` rejects ([`EXPONENT_OUT_OF_RANGE`]).
+fn number_as_text(n: &str, float: bool, big_decimal: bool) -> Option<String> {
     if !float {
         // Jackson keeps integers as numbers, so `-0` prints as `0`.
-        return if n == "-0" {
+        return Some(if n == "-0" {
             "0".to_string()
         } else {
             n.to_string()
-        };
+        });
     }
     let mut out = Vec::new();
     if big_decimal {
-        if let Some(t) = big_decimal_to_string(n) {
-            return t;
+        if let Some(t) = big_decimal_to_string(n)? {
+            return Some(t);
         }
     }
     text::write_java_double(&mut out, n.parse().unwrap_or(f64::NAN));
-    String::from_utf8(out).unwrap_or_default()
+    Some(String::from_utf8(out).unwrap_or_default())
 }
 
-/// `new BigDecimal(n).toString()` for a JSON number literal (keeps its scale).
-fn big_decimal_to_string(n: &str) -> Option<String> {
+/// `new BigDecimal(n).toString()` for a JSON number literal (keeps its scale). `None` when
+/// Java rejects the literal: an exponent beyond 32 bits ("Exponent overflow") or a scale
+/// (fraction digits minus exponent) beyond 32 bits ("Scale out of range"). `Some(None)`
+/// when the digits do not fit an `i128` (the caller falls back to `Double.toString`).
+fn big_decimal_to_string(n: &str) -> Option<Option<String>> {
     let (mant, exp) = match n.find(['e', 'E']) {
-        Some(i) => (&n[..i], n[i + 1..].parse::<i64>().ok()?),
+        // The grammar admits only an optional sign and digits here, so a parse failure
+        // means a value beyond 64 bits: out of range as well.
+        Some(i) => (
+            &n[..i],
+            i32::try_from(n[i + 1..].parse::<i64>().ok()?).ok()?,
+        ),
         None => (n, 0),
     };
     let (neg, mant) = match mant.strip_prefix('-') {
@@ -887,18 +901,22 @@ fn big_decimal_to_string(n: &str) -> Option<String> {
         None => (false, mant),
     };
     let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    let scale = i64::try_from(frac.len())
+        .ok()
+        .and_then(|f| f.checked_sub(i64::from(exp)))
+        .and_then(|s| i32::try_from(s).ok())?;
     let digits = format!("{int}{frac}");
     let digits = digits.trim_start_matches('0');
     let digits = if digits.is_empty() { "0" } else { digits };
-    let scale = frac.len() as i64 - exp;
-    let unscaled: i128 = digits.parse().ok()?;
-    let scale = i32::try_from(scale).ok()?;
+    let Ok(unscaled) = digits.parse::<i128>() else {
+        return Some(None);
+    };
     let mut out = Vec::new();
     if neg && unscaled != 0 {
         out.push(b'-');
     }
     write_java_big_decimal(&mut out, unscaled, scale);
-    String::from_utf8(out).ok()
+    Some(String::from_utf8(out).ok())
 }
 
 fn write_java_big_decimal(out: &mut Vec<u8>, unscaled: i128, scale: i32) {
@@ -934,8 +952,9 @@ fn write_java_big_decimal(out: &mut Vec<u8>, unscaled: i128, scale: i32) {
     }
 }
 
-/// Re-serializes raw JSON compactly as Jackson's `JsonNode#toString` does.
-fn compact_json(raw: &str, big_decimal: bool) -> Result<String, Fail> {
+/// Re-serializes raw JSON compactly as Jackson's `JsonNode#toString` does; `Err` says why
+/// it cannot (a number Jackson rejects).
+fn compact_json(raw: &str, big_decimal: bool) -> Result<String, &'static str> {
     fn walk(p: &mut Parser<'_>, out: &mut Vec<u8>, big: bool, depth: u32) -> Result<(), Fail> {
         if depth > 512 {
             return p.syntax("nesting too deep");
@@ -997,9 +1016,10 @@ fn compact_json(raw: &str, big_decimal: bool) -> Result<String, Fail> {
             _ => match p.scalar()? {
                 Tok::Null => out.extend_from_slice(b"null"),
                 Tok::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
-                Tok::Num(n, f) => {
-                    out.extend_from_slice(number_as_text(num_str(n), f, big).as_bytes())
-                }
+                Tok::Num(n, f) => match number_as_text(num_str(n), f, big) {
+                    Some(text) => out.extend_from_slice(text.as_bytes()),
+                    None => return Err(Fail::Syntax(EXPONENT_OUT_OF_RANGE, p.pos)),
+                },
                 Tok::Str(s) => write_json_string(out, &s),
                 Tok::Compound(_) => return p.syntax("unexpected nested value"),
             },
@@ -1011,20 +1031,24 @@ fn compact_json(raw: &str, big_decimal: bool) -> Result<String, Fail> {
         pos: 0,
     };
     let mut out = Vec::with_capacity(raw.len());
-    walk(&mut p, &mut out, big_decimal, 0)?;
+    walk(&mut p, &mut out, big_decimal, 0).map_err(|e| match e {
+        Fail::Syntax(reason, _) => reason,
+        Fail::Field(_) => "not valid JSON",
+    })?;
     Ok(String::from_utf8(out).unwrap_or_default())
 }
 
-/// Text of a scalar token for the string-parsing paths (`asText()`).
-fn tok_text<'t>(tok: &'t Tok<'_>, big: bool) -> Cow<'t, str> {
-    match tok {
+/// Text of a scalar token for the string-parsing paths (`asText()`); `None` for a number
+/// Jackson rejects ([`number_as_text`]).
+fn tok_text<'t>(tok: &'t Tok<'_>, big: bool) -> Option<Cow<'t, str>> {
+    Some(match tok {
         Tok::Null => Cow::Borrowed("null"),
         Tok::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
-        Tok::Num(n, f) => Cow::Owned(number_as_text(num_str(n), *f, big)),
+        Tok::Num(n, f) => Cow::Owned(number_as_text(num_str(n), *f, big)?),
         Tok::Str(s) => Cow::Borrowed(s),
         // Jackson's asText of a container is empty.
         Tok::Compound(_) => Cow::Borrowed(""),
-    }
+    })
 }
 
 impl JsonCodec {
@@ -1420,15 +1444,19 @@ impl JsonCodec {
             let text = match tok {
                 Tok::Compound(raw) => Cow::Borrowed(*raw),
                 Tok::Num(n, _) => Cow::Borrowed(num_str(n)),
-                other => tok_text(other, big),
+                other => tok_text(other, big).unwrap_or_default(),
             };
             self.field_fail(column, t, &text, at, reason)
         };
         let v = match &t.kind {
             L::Char(_) | L::Varchar(_) => match tok {
                 Tok::Str(s) => Value::String(s.to_string()),
-                Tok::Compound(raw) => Value::String(compact_json(raw, big)?),
-                other => Value::String(tok_text(other, big).into_owned()),
+                Tok::Compound(raw) => Value::String(compact_json(raw, big).map_err(bad)?),
+                other => Value::String(
+                    tok_text(other, big)
+                        .ok_or_else(|| bad(EXPONENT_OUT_OF_RANGE))?
+                        .into_owned(),
+                ),
             },
             L::Boolean => match tok {
                 Tok::Bool(b) => Value::Boolean(*b),
@@ -1545,7 +1573,7 @@ impl JsonCodec {
 
     fn small_int<T: TryFrom<i64>>(&self, tok: &Tok<'_>, big: bool) -> Option<T> {
         match tok {
-            Tok::Num(..) | Tok::Str(_) => text::parse_java_int(&tok_text(tok, big)),
+            Tok::Num(..) | Tok::Str(_) => text::parse_java_int(&tok_text(tok, big)?),
             _ => None,
         }
     }
@@ -1607,7 +1635,7 @@ fn wide_int<T: TryFrom<i64>>(tok: &Tok<'_>, big: bool) -> Option<T> {
             if fits(f.floor()) && fits(f.ceil()) {
                 T::try_from(f.trunc() as i64).ok()
             } else {
-                text::parse_java_int(&tok_text(tok, big))
+                text::parse_java_int(&tok_text(tok, big)?)
             }
         }
         Tok::Str(s) => text::parse_java_int(s),
@@ -1630,12 +1658,52 @@ mod tests {
 
     #[test]
     fn number_text_follows_jackson() {
-        assert_eq!(number_as_text("123", false, false), "123");
-        assert_eq!(number_as_text("123.234", true, false), "123.234");
-        assert_eq!(number_as_text("1e3", true, false), "1000.0");
-        assert_eq!(number_as_text("1e3", true, true), "1E+3");
-        assert_eq!(number_as_text("1.50", true, true), "1.50");
-        assert_eq!(number_as_text("-0.000000027", true, true), "-2.7E-8");
+        let text = |n, float, big| number_as_text(n, float, big).unwrap();
+        assert_eq!(text("123", false, false), "123");
+        assert_eq!(text("123.234", true, false), "123.234");
+        assert_eq!(text("1e3", true, false), "1000.0");
+        assert_eq!(text("1e3", true, true), "1E+3");
+        assert_eq!(text("1.50", true, true), "1.50");
+        assert_eq!(text("-0.000000027", true, true), "-2.7E-8");
+    }
+
+    /// Issue #13 finding 6: `frac.len() - exp` overflowed for an exponent of i64::MIN.
+    /// Java's `new BigDecimal` takes exponents and scales within 32 bits; `Double.toString`
+    /// reads any exponent.
+    #[test]
+    fn extreme_exponents_follow_java_without_overflow() {
+        for n in [
+            "1e-9223372036854775808",
+            "-1e-9223372036854775808",
+            "1.5e-9223372036854775808",
+            "1e9223372036854775807",
+            "-1.5E+9223372036854775807",
+            "1e99999999999999999999",
+            "1e-2147483649",
+            "1e2147483648",
+            // Exponent within 32 bits, scale (1 - exp) beyond.
+            "1.5e-2147483647",
+        ] {
+            assert_eq!(number_as_text(n, true, true), None, "{n}");
+            assert!(number_as_text(n, true, false).is_some(), "{n}");
+        }
+        assert_eq!(
+            number_as_text("1e-9223372036854775808", true, false).as_deref(),
+            Some("0.0")
+        );
+        assert_eq!(
+            number_as_text("-1e9223372036854775807", true, false).as_deref(),
+            Some("-Infinity")
+        );
+        // The 32-bit limits themselves are fine.
+        assert_eq!(
+            number_as_text("1e2147483647", true, true).as_deref(),
+            Some("1E+2147483647")
+        );
+        assert_eq!(
+            number_as_text("1e-2147483647", true, true).as_deref(),
+            Some("1E-2147483647")
+        );
     }
 
     #[test]

@@ -99,17 +99,33 @@ impl Decimal {
         if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
             i += 1;
             let s = &text[i..];
-            if s.is_empty() || s.len() > 11 {
-                return Err(());
-            }
             let body = s.strip_prefix(['+', '-']).unwrap_or(s);
             if body.is_empty() || !body.bytes().all(|c| c.is_ascii_digit()) {
                 return Err(());
             }
-            exp = s.parse::<i32>().map_err(|_| ())? as i64;
+            // Java: leading zeros aside, at most 10 digits, and the value within an int
+            // ("Exponent overflow").
+            let significant = body.trim_start_matches('0');
+            if significant.len() > 10 {
+                return Err(());
+            }
+            let magnitude: i64 = significant.parse().unwrap_or(0);
+            exp = if s.starts_with('-') {
+                -magnitude
+            } else {
+                magnitude
+            };
+            if i32::try_from(exp).is_err() {
+                return Err(());
+            }
             i = b.len();
         }
         if i != b.len() {
+            return Err(());
+        }
+        // Java: the scale (fraction digits minus exponent) must fit an int too ("Scale out
+        // of range"). Both terms are far from i64's limits, so this cannot overflow.
+        if i32::try_from(frac_digits - exp).is_err() {
             return Err(());
         }
         // value = digits * 10^(exp - frac_digits); we need round(value * 10^scale).
@@ -696,9 +712,24 @@ mod tests {
             "1.2.3",
             "0x10",
             "1e99999999999",
+            // Exponents beyond 32 bits (Java: "Exponent overflow"), both signs.
+            "1e-9223372036854775808",
+            "-1e9223372036854775807",
+            "1e2147483648",
+            "1e-2147483649",
+            // Scale (fraction digits minus exponent) beyond 32 bits ("Scale out of range").
+            "1e-2147483648",
+            "1.5e-2147483647",
         ] {
             assert_eq!(p(bad, 10, 2), Err(()), "{bad:?}");
         }
+        // Java skips leading zeros of the exponent; the limits themselves are fine.
+        assert_eq!(
+            p("1e+00000000000002", 10, 0),
+            Ok(Some(Decimal::new(100, 0)))
+        );
+        assert_eq!(p("1e2147483647", 38, 0), Ok(None));
+        assert_eq!(p("-1e-2147483647", 10, 2), Ok(Some(Decimal::new(0, 2))));
         assert_eq!(
             Decimal::new(12345, 3).rescale(10, 2),
             Some(Decimal::new(1235, 2))

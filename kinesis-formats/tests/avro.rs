@@ -1180,6 +1180,114 @@ fn empty_rows_in_arrays_take_no_bytes() {
     assert_eq!((column.as_str(), offset), ("e", 0));
 }
 
+/// The field error of a payload that must not decode, without printing a row that did
+/// (before the fix such a row held millions of values).
+fn bounded_decode_err(format: &Format, bytes: &[u8]) -> (String, usize, String) {
+    match format.decoder().decode(bytes) {
+        Err(FormatError::Field {
+            column,
+            offset,
+            reason,
+            ..
+        }) => (column, offset, reason),
+        Err(other) => panic!("expected a field error, got {other}"),
+        Ok(row) => {
+            let items = match row.as_ref().map(|r| &r.values[..]) {
+                Some([Value::Array(items), ..]) => items.len(),
+                _ => 0,
+            };
+            panic!(
+                "a {}-byte payload decoded into a row ({items} items in its first column)",
+                bytes.len()
+            )
+        }
+    }
+}
+
+/// Blocks of `count` items, `blocks` times, then the end marker.
+fn blocks(payload: &mut Vec<u8>, count: i64, blocks: usize) {
+    for _ in 0..blocks {
+        kinesis_formats::avro::codec::write_long(payload, count);
+    }
+    payload.push(0);
+}
+
+/// Issue #13 finding 3: `MAX_ZERO_SIZED_ITEMS` was checked per block, so this 66-byte
+/// payload (16 blocks of 2^20 empty rows for an `ARRAY<ROW<> NOT NULL>` column) decoded
+/// into 16.7 M items (about 800 MB). Items are now bounded per record: one per payload byte
+/// plus `ITEM_ALLOWANCE`, across all columns and nesting levels.
+#[test]
+fn empty_row_items_are_bounded_per_record() {
+    use kinesis_formats::avro::ITEM_ALLOWANCE;
+    let format = avro(&fields(&[("e", "ARRAY<ROW<> NOT NULL>")]));
+    let mut payload = vec![0x02]; // union branch 1: the array
+    blocks(&mut payload, 1 << 20, 16);
+    assert_eq!(payload.len(), 66);
+    let (column, offset, reason) = bounded_decode_err(&format, &payload);
+    assert_eq!((column.as_str(), offset), ("e", 1));
+    assert!(reason.contains("4162 items"), "{reason}");
+    let message = format.decode(&payload).unwrap_err().to_string();
+    assert!(
+        message.contains("field: e.") && message.contains("at byte 1"),
+        "{message}"
+    );
+
+    // Many small blocks add up: the block that crosses the limit is the one named.
+    let mut payload = vec![0x02];
+    blocks(&mut payload, 1000, 5);
+    let (column, offset, _) = bounded_decode_err(&format, &payload);
+    assert_eq!((column.as_str(), offset), ("e", 1 + 4 * 2));
+    // Exactly the limit decodes (2 + 2 bytes: branch, count, end marker).
+    let mut payload = vec![0x02];
+    let limit = ITEM_ALLOWANCE as i64 + 4;
+    blocks(&mut payload, limit, 1);
+    assert_eq!(payload.len(), 4);
+    let row = format.decode(&payload).unwrap().unwrap();
+    assert!(matches!(&row.values[0], Value::Array(items) if items.len() == limit as usize));
+
+    // The budget is the record's, shared by columns and nesting levels; the column named
+    // is the innermost array's.
+    let two = avro(&fields(&[
+        ("a", "ARRAY<ROW<> NOT NULL> NOT NULL"),
+        (
+            "b",
+            "ARRAY<ARRAY<ROW<x ROW<> NOT NULL> NOT NULL> NOT NULL> NOT NULL",
+        ),
+    ]));
+    let mut payload = Vec::new();
+    blocks(&mut payload, 3000, 1);
+    kinesis_formats::avro::codec::write_long(&mut payload, 1);
+    blocks(&mut payload, 3000, 1);
+    payload.push(0);
+    let (column, offset, _) = bounded_decode_err(&two, &payload);
+    assert_eq!((column.as_str(), offset), ("b[]", 4));
+    // Negative block counts (with a byte size) are counted the same way.
+    let mut payload = Vec::new();
+    kinesis_formats::avro::codec::write_long(&mut payload, -(1 << 40));
+    kinesis_formats::avro::codec::write_long(&mut payload, 0);
+    payload.push(0);
+    let (column, offset, _) = bounded_decode_err(&two, &payload);
+    assert_eq!((column.as_str(), offset), ("a", 0));
+}
+
+/// The 1 KiB record of issue #13 (256 blocks of 2^20 empty rows in nested arrays): the
+/// CLI aborted on a 6 GiB allocation; now a field error names the column.
+#[test]
+fn a_kibibyte_of_empty_row_blocks_is_an_error() {
+    let format = avro(&fields(&[
+        ("id", "BIGINT NOT NULL"),
+        ("e", "ARRAY<ARRAY<ROW<> NOT NULL>>"),
+    ]));
+    let mut payload = vec![0x02, 0x02];
+    kinesis_formats::avro::codec::write_long(&mut payload, 1);
+    payload.push(0x02);
+    blocks(&mut payload, 1 << 20, 254);
+    payload.push(0);
+    assert!((1000..=1024).contains(&payload.len()), "{}", payload.len());
+    let (column, offset, _) = bounded_decode_err(&format, &payload);
+    assert_eq!((column.as_str(), offset), ("e[]", 4));
+}
+
 #[test]
 fn integers_widen_and_failed_rows_leave_the_buffer_untouched() {
     let format = avro(&fields(&[

@@ -764,3 +764,52 @@ fn array_element_delimiter_option() {
         ])
     );
 }
+
+/// Issue #13 finding 6 (the csv side): numbers with exponents at the 64-bit limits, both
+/// signs. A DECIMAL takes Java BigDecimal's exponents and scales (32 bits), so these are
+/// field errors naming the column (or array element); DOUBLE and FLOAT read any exponent,
+/// as `Double.parseDouble` does. Nothing overflows in a debug build.
+#[test]
+fn extreme_exponents_are_clear_errors() {
+    let f = csv(
+        &[
+            ("d", "DECIMAL(10, 2)"),
+            ("a", "ARRAY<DECIMAL(38, 0)>"),
+            ("x", "DOUBLE"),
+            ("y", "FLOAT"),
+        ],
+        &[],
+    );
+    for n in [
+        "1e-9223372036854775808",
+        "-1e-9223372036854775808",
+        "1E9223372036854775807",
+        "-1.5e+9223372036854775807",
+        "1e-2147483648",
+        "1e2147483648",
+    ] {
+        for (text, column) in [(format!("{n},,0,0"), "d"), (format!("1,2;{n},0,0"), "a[1]")] {
+            match f.decode(text.as_bytes()) {
+                Err(FormatError::Field {
+                    column: c, reason, ..
+                }) => {
+                    assert_eq!(c, column, "{text}");
+                    assert!(reason.contains("not a decimal number"), "{text}: {reason}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        let row = dec(&f, &format!("1,,{n},{n}")).unwrap();
+        let (x, y) = (row[2].clone(), row[3].clone());
+        let huge = !n.contains("e-");
+        let negative = n.starts_with('-');
+        let expected_x = match (huge, negative) {
+            (true, false) => f64::INFINITY,
+            (true, true) => f64::NEG_INFINITY,
+            (false, false) => 0.0,
+            (false, true) => -0.0,
+        };
+        assert_eq!(x, Value::Double(expected_x), "{n}");
+        assert_eq!(y, Value::Float(expected_x as f32), "{n}");
+    }
+}

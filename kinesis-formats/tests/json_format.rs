@@ -541,3 +541,91 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let skip = format!("{{\"x\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
     assert!(f.decode(skip.as_bytes()).is_err());
 }
+
+/// Nesting is bounded (a clear "nesting too deep" error), and the deepest document allowed
+/// is read with half a thread's default stack (2 MiB), in a debug build, on every path that
+/// recurses over the payload: a compound into a STRING column and a skipped unknown field.
+#[test]
+fn nesting_limit_fits_half_a_default_stack() {
+    std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(|| {
+            let f = json(&[("s", "STRING"), ("d", "DECIMAL(5, 1)")], &[]);
+            for key in ["s", "x"] {
+                let ok = format!("{{\"{key}\":{}1{}}}", "[".repeat(500), "]".repeat(500));
+                assert!(f.decode(ok.as_bytes()).is_ok(), "{key}");
+                let deep = format!("{{\"{key}\":{}{}}}", "[".repeat(600), "]".repeat(600));
+                let e = f.decode(deep.as_bytes()).unwrap_err().to_string();
+                assert!(e.contains("nesting too deep"), "{e}");
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+/// Issue #13 finding 6: `{"s":1e-9223372036854775808}` overflowed `frac.len() - exp` (a
+/// panic in a debug build) when a DECIMAL column makes Jackson read floats as BigDecimal.
+/// Java's BigDecimal rejects exponents and scales beyond 32 bits, so such a number in a
+/// STRING column is a field error naming the column; without a DECIMAL column Jackson reads
+/// it as a double, as we do.
+#[test]
+fn extreme_exponents_are_clear_errors() {
+    let big = json(
+        &[("s", "STRING"), ("d", "DECIMAL(10, 2)"), ("x", "DOUBLE")],
+        &[],
+    );
+    for n in [
+        "1e-9223372036854775808",
+        "-1e-9223372036854775808",
+        "1e9223372036854775807",
+        "-2.5E+9223372036854775807",
+        "1e-2147483648",
+    ] {
+        for (text, column) in [
+            (format!(r#"{{"s":{n}}}"#), "s"),
+            (format!(r#"{{"s":[1, {{"a": {n}}}]}}"#), "s"),
+            (format!(r#"{{"d":{n}}}"#), "d"),
+        ] {
+            match big.decode(text.as_bytes()) {
+                Err(FormatError::Field {
+                    column: c, reason, ..
+                }) => {
+                    assert_eq!(c, column, "{text}");
+                    assert!(
+                        reason.contains("exponent") || reason.contains("not a decimal"),
+                        "{text}: {reason}"
+                    );
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+    // DOUBLE reads any exponent, as Double.parseDouble does.
+    assert_eq!(
+        dec(&big, r#"{"x":-1e-9223372036854775808}"#).unwrap()[2],
+        Value::Double(-0.0)
+    );
+    assert_eq!(
+        dec(&big, r#"{"x":1e9223372036854775807}"#).unwrap()[2],
+        Value::Double(f64::INFINITY)
+    );
+    let doubles = json(&[("s", "STRING")], &[]);
+    assert_eq!(
+        dec(&doubles, r#"{"s":1e-9223372036854775808}"#),
+        Some(vec![s("0.0")])
+    );
+    assert_eq!(
+        dec(&doubles, r#"{"s":-1e9223372036854775807}"#),
+        Some(vec![s("-Infinity")])
+    );
+    // Under ignore-parse-errors the bad field becomes null.
+    let lenient = json(
+        &[("s", "STRING"), ("d", "DECIMAL(10, 2)")],
+        &[("json.ignore-parse-errors", "true")],
+    );
+    assert_eq!(
+        dec(&lenient, r#"{"s":1e-9223372036854775808,"d":1}"#),
+        Some(vec![Value::Null, Value::Decimal(Decimal::new(100, 2))])
+    );
+}

@@ -5,6 +5,7 @@
 //! two losses typical of rendered documentation (a missing `)` after the columns and a
 //! missing `WITH (` before the options) so that one error reports everything missing.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use kinesis_formats::DataType;
@@ -113,9 +114,13 @@ impl Positions {
             OptionsError::MissingOptions(_) => self.with,
             // The format's own errors are about the format named here.
             OptionsError::Format { .. } => option_at("format", true),
-            OptionsError::UnsupportedOptions { keys, .. } => {
-                keys.iter().find_map(|(k, _)| option_at(k, false))
-            }
+            // The keys as shown (spec::display_key): found by that form.
+            OptionsError::UnsupportedOptions { keys, .. } => keys.iter().find_map(|(k, _)| {
+                self.options
+                    .keys()
+                    .filter(|written| spec::display_key(written) == k.as_str())
+                    .find_map(|written| option_at(written, false))
+            }),
             OptionsError::Schema { column, message } => {
                 let column_at = |c: &str| self.columns.get(c);
                 if message.contains("partition key") {
@@ -449,9 +454,15 @@ fn locate(src: &str, secrets: &[(usize, usize)], at: usize) -> (usize, usize, St
     (line_no, col, format!("{gutter} | {text}\n{blank} | {pad}^"))
 }
 
-/// Byte ranges of the values of sensitive options (`'...secretkey' = 'value'`, quoted or
-/// not, also when the `=` is missing, the string is unterminated or the value is on the
-/// next line), found by a lexical pass over the whole text, so that no error shows them.
+/// Byte ranges of the values of sensitive options, found by a lexical pass over the whole
+/// text, so that no error shows them. After a sensitive key (a `'...secretkey'` string
+/// where a key goes, or an unquoted `...secretkey` before `=` or inside WITH, or either with
+/// a secret glued to it, see [`spec::display_key`]) every token but punctuation is masked,
+/// and so is every comment,
+/// up to the next option (a `,` after a value) or the end of the WITH clause (a `)` after a
+/// value): `= = 'v'`, `= ( 'v'`, `= , 'v'`, `= 'a' || 'v'`, `= 'a' 'v'`, `= v-1`, a
+/// missing `=`, an unterminated string, a value on the next line. A `,` or `)` before any
+/// value does not end the masking: what follows is still where the value was meant to go.
 fn secret_ranges(src: &str) -> Vec<(usize, usize)> {
     let mut lexer = Parser {
         src,
@@ -462,37 +473,93 @@ fn secret_ranges(src: &str) -> Vec<(usize, usize)> {
         at: Positions::default(),
     };
     let mut ranges = Vec::new();
-    // After a sensitive key: how many separators (`=`, `:`) were skipped.
-    let mut after_key: Option<usize> = None;
+    // After a sensitive key: the value's masking state.
+    let mut masking: Option<ValueMask> = None;
+    // Whether a string here would be an option key, not a value (after `=` or `:`) or a
+    // comment or metadata key (after COMMENT, FROM).
+    let mut key_position = true;
+    // Whether `WITH (` was seen: unquoted words there are (misspelt) option keys.
+    let mut in_with = false;
     loop {
         let before = lexer.pos;
         let Ok(t) = lexer.next() else {
-            // An unterminated string (or comment) where the value goes: hide the rest.
-            if after_key.is_some() {
-                let rest = &src[before..];
+            // An unterminated string (or comment) where the value goes, or one that names
+            // a sensitive option (with its value, as `'...secretkey''S3CR`): hide the rest.
+            let rest = &src[before..];
+            if masking.is_some() || spec::is_sensitive(rest) {
                 ranges.push((before + (rest.len() - rest.trim_start().len()), src.len()));
             }
             break;
         };
-        let sensitive_key = match &t.tok {
-            Tok::Str(text) => spec::is_sensitive(text),
-            // An unquoted key (`aws.credentials.basic.secretkey = ...`) ends in a sensitive word.
-            Tok::Ident { text, .. } => {
-                spec::is_sensitive(text) && lexer.peek().is_ok_and(|n| n.is_punct('='))
+        if masking.is_some() {
+            // A comment inside the value (or after it, at the end) is hidden too.
+            let gap = &src[before..t.start];
+            if !gap.trim().is_empty() {
+                let lead = gap.len() - gap.trim_start().len();
+                let trail = gap.len() - gap.trim_end().len();
+                ranges.push((before + lead, t.start - trail));
             }
-            _ => false,
+        }
+        if t.tok == Tok::Eof {
+            break;
+        }
+        let Some(mask) = masking.as_mut() else {
+            let next = lexer.peek();
+            let sensitive_key = match &t.tok {
+                Tok::Str(text) => key_position && spec::is_sensitive(text),
+                // An unquoted key (`aws.credentials.basic.secretkey = ...`) ends in a
+                // sensitive word, or has a secret glued to it.
+                Tok::Ident { text, .. } => {
+                    spec::is_sensitive(text)
+                        && (spec::display_key(text) != text.as_str()
+                            || match &next {
+                                Ok(n) => {
+                                    n.is_punct('=')
+                                        || n.is_punct(':')
+                                        || (in_with && !n.is_punct('.'))
+                                }
+                                // An unterminated string follows: the value.
+                                Err(_) => true,
+                            })
+                }
+                _ => false,
+            };
+            if sensitive_key {
+                masking = Some(ValueMask::default());
+                // A secret glued to the key (`'...secretkey''S3CR'`, `...secretkeyS3CR`) is
+                // hidden too: the whole string, or the word's part after the sensitive word.
+                match &t.tok {
+                    Tok::Str(text) if spec::display_key(text) != text.as_str() => {
+                        ranges.push((t.start, lexer.prev_end));
+                    }
+                    Tok::Ident { text, .. } => {
+                        if let Cow::Owned(shown) = spec::display_key(text) {
+                            let kept = shown.len() - spec::MASK.len();
+                            ranges.push((t.start + kept, lexer.prev_end));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            in_with |= t.is_kw("WITH") && next.as_ref().is_ok_and(|n| n.is_punct('('));
+            key_position = !matches!(t.tok, Tok::Punct('=' | ':') | Tok::Ident { .. });
+            continue;
         };
-        match (&t.tok, after_key) {
-            (Tok::Eof, _) => break,
-            (Tok::Punct('=' | ':'), Some(n)) if n < 2 => after_key = Some(n + 1),
-            (Tok::Str(_), Some(_)) => {
-                ranges.push((t.start, lexer.prev_end));
-                after_key = None;
+        match t.tok {
+            Tok::Punct('(') => mask.depth += 1,
+            Tok::Punct(')') if mask.depth > 0 => mask.depth -= 1,
+            Tok::Punct(',' | ')' | ';') if mask.seen_value && mask.depth == 0 => {
+                // The next option, or the end of the WITH clause.
+                masking = None;
+                key_position = true;
             }
-            (Tok::Ident { .. } | Tok::Number(_) | Tok::Punct(_), Some(_))
-                if !matches!(t.tok, Tok::Punct(',' | ')' | '(' | ';')) =>
-            {
-                // An unquoted value runs to the next space, ',' or ')'.
+            Tok::Punct(',' | ')' | ';' | '=' | ':') => {}
+            Tok::Str(_) => {
+                ranges.push((t.start, lexer.prev_end));
+                mask.seen_value = true;
+            }
+            _ => {
+                // An unquoted value (or operator) runs to the next space, ',' or ')'.
                 let rest = &src[t.start..];
                 let len = rest
                     .find(|c: char| c.is_whitespace() || c == ',' || c == ')')
@@ -502,12 +569,20 @@ fn secret_ranges(src: &str) -> Vec<(usize, usize)> {
                 ranges.push((t.start, end));
                 lexer.pos = end;
                 lexer.prev_end = end;
-                after_key = None;
+                mask.seen_value = true;
             }
-            _ => after_key = sensitive_key.then_some(0),
         }
     }
     ranges
+}
+
+/// Where [`secret_ranges`] is inside the value of a sensitive option.
+#[derive(Default)]
+struct ValueMask {
+    /// Parentheses opened since the key.
+    depth: usize,
+    /// A literal was masked: a `,` or `)` at depth 0 now ends the value.
+    seen_value: bool,
 }
 
 struct RawColumn {
@@ -695,7 +770,9 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
     if !p.peek()?.is_punct(')') {
         loop {
             let (key, key_at) = p.string("an option key")?;
-            p.expect_punct('=', &format!("after option key '{key}'"))?;
+            // A key with a secret glued to it is not shown in full (spec::display_key).
+            let shown_key = spec::display_key(&key).into_owned();
+            p.expect_punct('=', &format!("after option key '{shown_key}'"))?;
             let t = p.next()?;
             let value = match t.tok {
                 Tok::Str(v) => v,
@@ -707,7 +784,7 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
                     };
                     return p.fail(
                         t.start,
-                        format!("expected the value of option '{key}' as a quoted string, found {found}"),
+                        format!("expected the value of option '{shown_key}' as a quoted string, found {found}"),
                     );
                 }
             };
@@ -715,7 +792,7 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
                 let (l, c, _) = locate(p.src, &p.secrets, *first);
                 return p.fail(
                     key_at,
-                    format!("option '{key}' is set twice (first at line {l}, column {c})"),
+                    format!("option '{shown_key}' is set twice (first at line {l}, column {c})"),
                 );
             }
             positions.insert(key.clone(), key_at);
@@ -748,23 +825,15 @@ fn parse_statement(p: &mut Parser<'_>) -> PResult<TableParts> {
                 return p.fail(
                     t.start,
                     format!(
-                        "missing ',' between options: {} follows option '{}'",
+                        "missing ',' between options: {} follows option '{shown_key}'",
                         p.describe(&t),
-                        options.keys().last().map(String::as_str).unwrap_or("")
                     ),
                 );
             }
             let d = p.describe(&t);
             return p.fail(
                 t.start,
-                format!(
-                    "expected ',' or ')' after option '{}', found {d}",
-                    positions
-                        .iter()
-                        .max_by_key(|(_, at)| **at)
-                        .map(|(k, _)| k.as_str())
-                        .unwrap_or("")
-                ),
+                format!("expected ',' or ')' after option '{shown_key}', found {d}"),
             );
         }
     }

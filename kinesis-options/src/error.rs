@@ -45,7 +45,8 @@ pub enum OptionsError {
     /// Keys that neither the source nor the sink knows (decisions D3), each with the closest
     /// known key, if any is close.
     UnsupportedOptions {
-        /// `(key as written, suggestion)`, sorted by key.
+        /// `(key as written, suggestion)`, sorted by key; a key with a secret glued to it
+        /// is shown as [`crate::spec::display_key`] does.
         keys: Vec<(String, Option<String>)>,
         /// Every supported key, sorted; deprecated ones suffixed ` (deprecated)`.
         supported: Vec<String>,

@@ -3,6 +3,8 @@
 //! Parsing, validation, [`crate::TableDef::resolved_options`], the did-you-mean of unknown
 //! keys and the README's option table are all driven by [`OPTIONS`], so they cannot drift.
 
+use std::borrow::Cow;
+
 /// Which side of the connector reads an option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
@@ -152,6 +154,57 @@ pub const MASK: &str = "******";
 pub fn is_sensitive(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
     SENSITIVE_WORDS.iter().any(|w| lower.contains(w))
+}
+
+/// The first sensitive word in `key`: its byte range in `key`.
+fn first_sensitive_word(key: &str) -> Option<(usize, usize)> {
+    let lower = key.to_ascii_lowercase();
+    SENSITIVE_WORDS
+        .iter()
+        .filter_map(|w| lower.find(w).map(|start| (start, start + w.len())))
+        .min()
+}
+
+/// How an option key is named in a message. A key whose sensitive word is followed by text
+/// that no known sensitive key has there (a secret glued to the key, as in
+/// `…secretkeyS3CR`, `…secretkey'S3CR` or `-X …secretkeyS3CR`) is shown up to the end of
+/// that word, then [`MASK`]; every other key is shown as written.
+///
+/// ```
+/// use kinesis_options::spec::display_key;
+/// assert_eq!(display_key("aws.credentials.basic.secretkey"), "aws.credentials.basic.secretkey");
+/// assert_eq!(display_key("aws.credentials.provider.basic.secretkey"), "aws.credentials.provider.basic.secretkey");
+/// assert_eq!(display_key("aws.credentials.basic.secretkeyS3CR"), "aws.credentials.basic.secret******");
+/// assert_eq!(display_key("aws.credentials.basic.sessiontoken=x"), "aws.credentials.basic.sessiontoken******");
+/// assert_eq!(display_key("sink.batch.max-size"), "sink.batch.max-size");
+/// ```
+pub fn display_key(key: &str) -> Cow<'_, str> {
+    let Some((_, end)) = first_sensitive_word(key) else {
+        return Cow::Borrowed(key);
+    };
+    let rest = key[end..].to_ascii_lowercase();
+    let nested = CREDENTIAL_SUBKEYS
+        .iter()
+        .map(|s| format!("aws.credentials.{s}"));
+    let known = OPTIONS
+        .iter()
+        .filter(|s| s.shape == KeyShape::Exact)
+        .map(|s| s.key.to_string())
+        .chain(
+            OPTIONS
+                .iter()
+                .flat_map(|s| s.fallback_keys.iter().map(|k| k.to_string())),
+        )
+        .chain(nested);
+    let mut known_rests = known.filter_map(|k| {
+        let (_, end) = first_sensitive_word(&k)?;
+        Some(k[end..].to_ascii_lowercase())
+    });
+    if rest.is_empty() || known_rests.any(|r| r == rest) {
+        Cow::Borrowed(key)
+    } else {
+        Cow::Owned(format!("{}{MASK}", &key[..end]))
+    }
 }
 
 /// `value`, or [`MASK`] when `key` is sensitive.

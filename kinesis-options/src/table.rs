@@ -953,7 +953,8 @@ fn check_unknown_keys(
                 } else {
                     did_you_mean(k, &candidates).map(str::to_string)
                 };
-                (k.clone(), suggestion)
+                // A secret glued to a key (`…secretkeyS3CR`) is not shown.
+                (spec::display_key(k).into_owned(), suggestion)
             })
             .collect(),
         supported,

@@ -1,7 +1,7 @@
 //! `CREATE TABLE` forms, the seed document's example, and DDL errors with positions.
 
 use kinesis_formats::{DataType, LogicalType};
-use kinesis_options::{ColumnKind, MetadataKey, OptionsError, Partitioner, TableDef};
+use kinesis_options::{Column, ColumnKind, MetadataKey, OptionsError, Partitioner, TableDef};
 
 const WITH: &str =
     "WITH ('connector' = 'kinesis', 'stream' = 's', 'format' = 'csv', 'aws.region' = 'us-east-1')";
@@ -533,6 +533,8 @@ fn secrets_never_appear_in_ddl_errors() {
         }
     }
     // The caret still points at the fault when a masked value precedes it on the line.
+    // Anything after the value up to the next option may be part of the secret, so it is
+    // masked as well.
     let text = format!("{head}'aws.credentials.basic.secretkey' = '{secret}' junk)");
     let OptionsError::Syntax(p) = TableDef::from_ddl(&text).unwrap_err() else {
         panic!()
@@ -544,14 +546,165 @@ fn secrets_never_appear_in_ddl_errors() {
     let (shown, caret) = p[0].excerpt.split_once('\n').unwrap();
     assert_eq!(
         shown,
-        "1 | CREATE TABLE t (a INT) WITH ('aws.credentials.basic.secretkey' = ****** junk)"
+        "1 | CREATE TABLE t (a INT) WITH ('aws.credentials.basic.secretkey' = ****** ******)"
     );
-    assert_eq!(caret.find('^'), shown.find("junk"));
+    assert_eq!(caret.find('^'), shown.rfind("******"));
     // Values of other keys are shown as written.
     let e = TableDef::from_ddl(&format!("{head}'stream' 'orders')"))
         .unwrap_err()
         .to_string();
     assert!(e.contains("found the string 'orders'"), "{e}");
+}
+
+/// Issue #13 finding 5: `secret_ranges` masked one token after at most two separators, so
+/// these shapes showed the secret in the caret excerpt (and the last one named the wrong
+/// option). Every literal after a sensitive key is masked up to the next option or the end
+/// of the WITH clause.
+#[test]
+fn every_literal_after_a_secret_key_is_masked() {
+    let head = "CREATE TABLE t (a INT) WITH ('stream' = 's',\n";
+    for value in [
+        "= = = 'S3CR'",
+        "= ( 'S3CR'",
+        "= , 'S3CR'",
+        "= 'a' || 'S3CR'",
+        "= 'a' 'S3CR'",
+        "= ) 'S3CR'",
+        "= 'a' + S3CR",
+        "= 'a' /* S3CR */ 'b'",
+        "= 'a' -- S3CR\n 'b'",
+        ": : 'S3CR'",
+        "'a' S3CR-x",
+        "= ('a', 'S3CR')",
+        "= 'a'\n'S3CR'",
+    ] {
+        for key in [
+            "'aws.credentials.basic.secretkey'",
+            "'aws.credentials.role.provider.basic.sessiontoken'",
+            "aws.credentials.basic.secretkey",
+        ] {
+            let text = format!("{head}{key} {value})");
+            let e = TableDef::from_ddl(&text).unwrap_err();
+            let OptionsError::Syntax(problems) = &e else {
+                panic!("{text}: {e:?}")
+            };
+            for shown in [e.to_string(), format!("{e:?}")] {
+                assert!(!shown.contains("S3CR"), "{text}\n{shown}");
+            }
+            // The caret excerpt is there (and masked): the line of the fault.
+            assert!(problems[0].excerpt.contains('^'), "{text}");
+        }
+    }
+    // A missing ',' before the sensitive key.
+    let text = format!("{head}'format' = 'csv' 'aws.credentials.basic.secretkey' = 'S3CR')");
+    let e = TableDef::from_ddl(&text).unwrap_err();
+    assert!(!format!("{e}{e:?}").contains("S3CR"), "{e}");
+    // `= 'a' 'S3CR'`: the message names the option just read (not the last one in
+    // alphabetical order) and hides the value.
+    let text = format!("{head}'aws.credentials.basic.secretkey' = 'a' 'S3CR')");
+    let e = TableDef::from_ddl(&text).unwrap_err().to_string();
+    assert!(
+        e.contains(
+            "missing ',' between options: a hidden value (the value of a sensitive option) \
+             follows option 'aws.credentials.basic.secretkey'"
+        ),
+        "{e}"
+    );
+    let text = format!("{head}'aws.credentials.basic.secretkey' = 'a' junk)");
+    let e = TableDef::from_ddl(&text).unwrap_err().to_string();
+    assert!(
+        e.contains("after option 'aws.credentials.basic.secretkey', found a hidden value"),
+        "{e}"
+    );
+    // The masking ends at the next option: its key and value are shown.
+    let text = format!("{head}'aws.credentials.basic.secretkey' = 'S3CR', 'format' 'csv')");
+    let e = TableDef::from_ddl(&text).unwrap_err().to_string();
+    assert!(!e.contains("S3CR"), "{e}");
+    assert!(
+        e.contains("expected '=' after option key 'format', found the string 'csv'"),
+        "{e}"
+    );
+    assert!(
+        e.contains("****** , 'format' 'csv')") || e.contains("******, 'format' 'csv')"),
+        "{e}"
+    );
+    // A value mentioning a sensitive word is no key: what follows it is shown.
+    let text = format!("{head}'format' = 'secret-csv' junk)");
+    let e = TableDef::from_ddl(&text).unwrap_err().to_string();
+    assert!(e.contains("found 'junk'"), "{e}");
+}
+
+/// A secret glued to a sensitive key (a missing `=`: `…secretkeyS3CR`, `…secretkey''S3CR'`)
+/// is not shown by the unknown-option error or its excerpt; the key is named up to its
+/// sensitive word, and the error still points at it.
+#[test]
+fn secrets_glued_to_keys_are_masked() {
+    let with = "'stream' = 's', 'format' = 'raw', 'aws.region' = 'us-east-1'";
+    let text = format!(
+        "CREATE TABLE t (a BYTES) WITH ({with},\n'aws.credentials.basic.secretkeyS3CR' = 'x')"
+    );
+    let e = TableDef::from_ddl(&text).unwrap_err();
+    let shown = e.to_string();
+    assert!(
+        !shown.contains("S3CR") && !format!("{e:?}").contains("S3CR"),
+        "{shown}"
+    );
+    assert!(
+        shown.starts_with("line 2, column 1: Unsupported options"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("\naws.credentials.basic.secret******"),
+        "{shown}"
+    );
+    assert!(shown.contains("2 | ****** = ******"), "{shown}");
+    // The same key in an option map, as `-X` passes it.
+    let e = TableDef::from_options(
+        "t",
+        vec![Column::physical("a", DataType::parse("BYTES").unwrap())],
+        [
+            ("stream", "s"),
+            ("format", "raw"),
+            ("aws.region", "us-east-1"),
+            ("aws.credentials.basic.sessiontokenS3CR", "x"),
+        ],
+    )
+    .unwrap_err();
+    let shown = format!("{e}{e:?}");
+    assert!(!shown.contains("S3CR"), "{shown}");
+    assert!(
+        shown.contains("aws.credentials.basic.sessiontoken******"),
+        "{shown}"
+    );
+    // Quote doubling glues the value into the key string.
+    let text =
+        format!("CREATE TABLE t (a BYTES) WITH ({with},\n'aws.credentials.basic.secretkey''S3CR')");
+    let e = TableDef::from_ddl(&text).unwrap_err();
+    let shown = format!("{e}{e:?}");
+    assert!(!shown.contains("S3CR"), "{shown}");
+    assert!(
+        shown.contains("after option key 'aws.credentials.basic.secret******'"),
+        "{shown}"
+    );
+    // Known keys, and unknown keys without a sensitive word, are named as written.
+    let e = TableDef::from_options(
+        "t",
+        vec![Column::physical("a", DataType::parse("BYTES").unwrap())],
+        [
+            ("stream", "s"),
+            ("format", "raw"),
+            ("aws.region", "us-east-1"),
+            ("aws.credentials.provider.basic.secretkey", "x"),
+            ("sink.batch.max-sise", "1"),
+        ],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("aws.credentials.provider.basic.secretkey (did you mean 'aws.credentials.basic.secretkey'?)")
+            && e.contains("sink.batch.max-sise"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -73,6 +73,48 @@ const DDL_PIECES: &[&str] = &[
     "\t",
 ];
 
+/// What may follow a sensitive key before its value: separators, and a `,` or `)` that
+/// comes before any value (the value is still to come).
+const BEFORE_VALUE: &[&str] = &["=", "==", ":", "(", ",", ")", ";", " ", "\n", "/* c */"];
+
+/// What may sit inside a value before the secret: literals, operators, brackets, comments
+/// (no `,` or `)` at depth 0: after a literal those end the value).
+const IN_VALUE: &[&str] = &[
+    "'a'", "x", "1.5", "||", "+", "-", "(", "=", "'b''c'", "/* c */", "-- c\n", "\n", "`q`", "é",
+    "\"",
+];
+
+/// The secret, written in the ways a value can be.
+const SECRET_FORMS: &[&str] = &[
+    "'{S}'",
+    "{S}",
+    "'x{S}'",
+    "x{S}",
+    "'{S}",
+    "\"{S}\"",
+    "/* {S} */",
+    "-- {S}\n",
+    "`{S}`",
+    "'a''{S}'",
+    "{S}-1",
+    "1{S}",
+    "'{S}' || 'z'",
+];
+
+/// What may follow the secret: the next option, the end, junk.
+const AFTER_VALUE: &[&str] = &[
+    ",",
+    ")",
+    "'b'",
+    "junk",
+    "\n",
+    ";",
+    ", 'k' = 'v'",
+    "= 'z'",
+    "(",
+    "))",
+];
+
 fn ddl_soup() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(DDL_PIECES), 0..40).prop_map(|v| v.join(" "))
 }
@@ -210,6 +252,41 @@ proptest! {
         ] {
             prop_assert!(!text.contains(&secret), "{}", text);
         }
+    }
+
+    /// Issue #13 finding 5: whatever separators, brackets, operators, literals and
+    /// comments sit between a sensitive key and its value (up to the next option), the
+    /// value never shows in an error or anywhere else.
+    #[test]
+    fn secrets_never_leak_whatever_precedes_them(
+        secret in "Zq9[a-z]{8}",
+        key in prop::sample::select(vec![
+            "'aws.credentials.basic.secretkey'",
+            "'aws.credentials.basic.sessiontoken'",
+            "'aws.credentials.role.provider.basic.secretkey'",
+            "aws.credentials.basic.secretkey",
+        ]),
+        before in prop::collection::vec(prop::sample::select(BEFORE_VALUE), 0..5),
+        between in prop::collection::vec(prop::sample::select(IN_VALUE), 0..5),
+        form in prop::sample::select(SECRET_FORMS),
+        after in prop::collection::vec(prop::sample::select(AFTER_VALUE), 0..4),
+        separator in prop::sample::select(vec![" ", "\n", ""]),
+        comma in prop::sample::select(vec![",", ""]),
+    ) {
+        let mut pieces: Vec<String> = vec![key.to_string()];
+        pieces.extend(before.iter().map(|p| p.to_string()));
+        pieces.extend(between.iter().map(|p| p.to_string()));
+        pieces.push(form.replace("{S}", &secret));
+        pieces.extend(after.iter().map(|p| p.to_string()));
+        let ddl = format!(
+            "CREATE TABLE t (a STRING, b DOUBLE)\nWITH (\n'stream' = 's'{comma}\n{}\n)",
+            pieces.join(separator)
+        );
+        let text = match TableDef::from_ddl(&ddl) {
+            Ok(t) => format!("{t}{t:?}{:?}{}", t.resolved_options(), t.summary_json()),
+            Err(e) => format!("{e}{e:?}"),
+        };
+        prop_assert!(!text.contains(&secret), "{}\n{}", ddl, text);
     }
 
     #[test]

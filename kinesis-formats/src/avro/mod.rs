@@ -15,7 +15,9 @@
 //! answer there is a wrong value: bytes left after the last column (a payload of another
 //! schema), a string that is not UTF-8 (Java substitutes U+FFFD), a TINYINT/SMALLINT out of
 //! range (Java truncates), a decimal beyond its precision (Flink reads NULL), a boolean byte
-//! other than 0/1 (Java reads false) and a time-millis outside the day.
+//! other than 0/1 (Java reads false) and a time-millis outside the day. A record may hold
+//! at most one array, map or multiset item per payload byte plus [`ITEM_ALLOWANCE`] (only
+//! empty rows take no bytes), so a small payload cannot decode into a huge row.
 //!
 //! Options: `avro.timestamp_mapping.legacy` (default `true`; `false` selects Flink 1.19's
 //! mapping, see [`schema`]). `avro.codec` is not an option here: in Flink it belongs to the
@@ -163,9 +165,13 @@ impl AvroFormat {
     /// Reads one datum; the whole payload must be consumed.
     pub fn decode_row(&self, bytes: &[u8]) -> Result<Row, FormatError> {
         let mut reader = Reader::new(bytes);
+        let mut items = ItemBudget::for_payload(bytes);
         let mut values = Vec::with_capacity(self.fields.len());
         for node in &self.fields {
-            values.push(node.decode(&mut reader, bytes).map_err(|e| *e)?);
+            values.push(
+                node.decode(&mut reader, bytes, &mut items)
+                    .map_err(|e| *e)?,
+            );
         }
         if !reader.is_at_end() {
             let offset = reader.position();
@@ -239,8 +245,58 @@ enum Kind {
     Row(Vec<Node>),
 }
 
-/// The most items of a zero-sized type one array block may announce.
-const MAX_ZERO_SIZED_ITEMS: u64 = 1 << 20;
+/// How many array, map and multiset items one record may hold beyond one per payload byte.
+///
+/// Every item takes at least one byte of the datum except a NOT NULL `ROW<>` (or a NOT NULL
+/// row of such rows), which takes none: a block count alone could make a 66-byte payload
+/// decode into millions of rows. So a record of `n` bytes may hold at most
+/// `n + ITEM_ALLOWANCE` items in all its columns together, which keeps the decoded row
+/// within a constant factor of the payload; more is a decode error naming the column.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use kinesis_formats::avro::{codec::write_long, ITEM_ALLOWANCE};
+/// use kinesis_formats::{DataType, Format, FormatError, RowField};
+/// let row_type = vec![RowField::new("e", DataType::parse("ARRAY<ROW<> NOT NULL> NOT NULL").unwrap())];
+/// let avro = Format::from_options("avro", &BTreeMap::new(), &row_type).unwrap();
+/// // A 3-byte payload may hold 3 + ITEM_ALLOWANCE empty rows, not one more.
+/// let mut payload = Vec::new();
+/// write_long(&mut payload, ITEM_ALLOWANCE as i64 + 3);
+/// payload.push(0);
+/// assert!(avro.decode(&payload).is_ok());
+/// let mut payload = Vec::new();
+/// write_long(&mut payload, ITEM_ALLOWANCE as i64 + 4);
+/// payload.push(0);
+/// let Err(FormatError::Field { column, .. }) = avro.decode(&payload) else { panic!() };
+/// assert_eq!(column, "e");
+/// ```
+pub const ITEM_ALLOWANCE: u64 = 4096;
+
+/// The items a record still may hold (see [`ITEM_ALLOWANCE`]).
+struct ItemBudget {
+    limit: u64,
+    used: u64,
+}
+
+impl ItemBudget {
+    fn for_payload(bytes: &[u8]) -> Self {
+        ItemBudget {
+            limit: bytes.len() as u64 + ITEM_ALLOWANCE,
+            used: 0,
+        }
+    }
+
+    /// Counts `count` more items; `false` (nothing counted) when they exceed the limit.
+    fn take(&mut self, count: u64) -> bool {
+        match self.used.checked_add(count) {
+            Some(used) if used <= self.limit => {
+                self.used = used;
+                true
+            }
+            _ => false,
+        }
+    }
+}
 
 fn unit_for(precision: u8) -> TimeUnit {
     match precision {
@@ -491,7 +547,39 @@ impl Node {
         self.decode_error(bytes, e.offset(), e.to_string())
     }
 
-    fn decode(&self, reader: &mut Reader<'_>, bytes: &[u8]) -> Result<Value, Fail> {
+    /// Counts a block of `count` items against the record's budget (see [`ITEM_ALLOWANCE`]).
+    fn take_items(
+        &self,
+        items: &mut ItemBudget,
+        count: u64,
+        what: &str,
+        bytes: &[u8],
+        offset: usize,
+    ) -> Result<(), Fail> {
+        if items.take(count) {
+            return Ok(());
+        }
+        Err(self.decode_error(
+            bytes,
+            offset,
+            format!(
+                "{what} of {count} items would make the record hold more than {} items \
+                 (a {}-byte record holds at most one item per byte plus {ITEM_ALLOWANCE}); \
+                 the payload is corrupt",
+                items.limit,
+                bytes.len()
+            ),
+        ))
+    }
+
+    /// Reads one value; `items` is what the record may still hold of array, map and
+    /// multiset items.
+    fn decode(
+        &self,
+        reader: &mut Reader<'_>,
+        bytes: &[u8],
+        items: &mut ItemBudget,
+    ) -> Result<Value, Fail> {
         let ce = |e: CodecError| self.codec_error(bytes, e);
         if self.nullable {
             let offset = reader.position();
@@ -575,7 +663,7 @@ impl Node {
                 Value::TimestampLtz(ts)
             }
             Kind::Array(element) => {
-                let mut items = Vec::new();
+                let mut values = Vec::new();
                 loop {
                     let offset = reader.position();
                     let count = reader.read_block_count().map_err(ce)?;
@@ -584,12 +672,7 @@ impl Node {
                     }
                     // An element takes at least one byte (but for a NOT NULL ROW<>): a count
                     // beyond the payload is corrupt and must not drive an allocation.
-                    let limit = if element.is_zero_sized() {
-                        MAX_ZERO_SIZED_ITEMS
-                    } else {
-                        reader.remaining() as u64
-                    };
-                    if count > limit {
+                    if !element.is_zero_sized() && count > reader.remaining() as u64 {
                         return Err(self.decode_error(
                             bytes,
                             offset,
@@ -599,12 +682,13 @@ impl Node {
                             ),
                         ));
                     }
-                    items.reserve(count as usize);
+                    self.take_items(items, count, "array block", bytes, offset)?;
+                    values.reserve(count as usize);
                     for _ in 0..count {
-                        items.push(element.decode(reader, bytes)?);
+                        values.push(element.decode(reader, bytes, items)?);
                     }
                 }
-                Value::Array(items)
+                Value::Array(values)
             }
             Kind::Map(value_node) => {
                 let mut entries = Vec::new();
@@ -624,10 +708,11 @@ impl Node {
                             ),
                         ));
                     }
+                    self.take_items(items, count, "map block", bytes, offset)?;
                     entries.reserve(count as usize);
                     for _ in 0..count {
                         let key = reader.read_str().map_err(ce)?.to_string();
-                        let value = value_node.decode(reader, bytes)?;
+                        let value = value_node.decode(reader, bytes, items)?;
                         entries.push((Value::String(key), value));
                     }
                 }
@@ -651,6 +736,7 @@ impl Node {
                             ),
                         ));
                     }
+                    self.take_items(items, count, "map block", bytes, offset)?;
                     entries.reserve(count as usize);
                     for _ in 0..count {
                         let key = reader.read_str().map_err(ce)?.to_string();
@@ -689,7 +775,7 @@ impl Node {
             Kind::Row(fields) => {
                 let mut values = Vec::with_capacity(fields.len());
                 for field in fields {
-                    values.push(field.decode(reader, bytes)?);
+                    values.push(field.decode(reader, bytes, items)?);
                 }
                 Value::Row(Row::new(values))
             }

@@ -1,0 +1,63 @@
+//! `kinesis read` of a malicious record ends with a clear error naming the column, never an
+//! abort (issue #13, finding 3: a 1 KiB avro record of empty-row blocks made the CLI abort
+//! on a 6 GiB allocation). Runs the binary against the test server.
+
+mod common;
+
+use common::{endpoint, kinesis, TempDir, TempStream};
+use kinesis_formats::avro::codec::write_long;
+
+#[test]
+fn a_kibibyte_of_empty_row_blocks_is_a_decode_error() {
+    let Some(ep) = endpoint() else { return };
+    let stream = TempStream::create(&ep, "cli-malicious", 1);
+    let dir = TempDir::new("cli-malicious");
+    let ddl = dir.file("t.sql");
+    std::fs::write(
+        &ddl,
+        format!(
+            "CREATE TABLE t (id BIGINT NOT NULL, e ARRAY<ARRAY<ROW<> NOT NULL>>) WITH (\n  \
+             'stream' = '{}', 'format' = 'avro', 'aws.region' = 'us-east-1')",
+            stream.name
+        ),
+    )
+    .unwrap();
+    // id = 1, e = one inner array of 254 blocks of 2^20 empty rows each.
+    let mut payload = vec![0x02, 0x02];
+    write_long(&mut payload, 1);
+    payload.push(0x02);
+    for _ in 0..254 {
+        write_long(&mut payload, 1 << 20);
+    }
+    payload.extend([0, 0]);
+    assert!(payload.len() <= 1024);
+    kinesis_tests::client(&ep)
+        .put_record(&kinesis_wire::model::PutRecordInput {
+            stream: kinesis_wire::StreamRef::from(stream.name.as_str()),
+            data: payload,
+            partition_key: "k".into(),
+            explicit_hash_key: None,
+            sequence_number_for_ordering: None,
+        })
+        .unwrap();
+    let run = kinesis(
+        &[
+            "--endpoint",
+            &ep,
+            "--table",
+            ddl.to_str().unwrap(),
+            "read",
+            "-o",
+            "beginning",
+            "-e",
+        ],
+        None,
+    );
+    // An error exit (not a signal), naming the column and the byte.
+    assert!(run.code == 1 || run.code == 2, "{run:?}");
+    assert!(
+        run.stderr.contains("field: e[].") && run.stderr.contains("at byte 4"),
+        "{run:?}"
+    );
+    assert!(run.stdout.is_empty(), "{run:?}");
+}
