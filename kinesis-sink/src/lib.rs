@@ -72,13 +72,15 @@ pub mod limiter;
 pub mod metrics;
 pub mod record;
 pub mod sink;
+mod state;
 
 pub use config::{SinkConfig, SinkContext, MAX_RECORDS_PER_REQUEST};
-pub use engine::{RecordSink, NOT_SENT};
+pub use engine::RecordSink;
 pub use error::{FailedRecord, SinkError, SinkFailure};
 pub use metrics::SinkMetrics;
 pub use record::{RecordProblem, SinkRecord, MAX_PARTITION_KEY_CHARS, MAX_RECORD_DATA_BYTES};
 pub use sink::KinesisSink;
+pub use state::NOT_SENT;
 
 #[cfg(test)]
 mod tests {
