@@ -480,14 +480,16 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
             }
             "--checkpoint-interval" => {
                 used.push("--checkpoint-interval");
-                checkpoint_interval = parse_duration(&flag, &t.value(&flag, attached)?)?;
+                let (v, i) = t.value(&flag, attached)?;
+                checkpoint_interval = t.checked(&flag, i, parse_duration(&flag, &v))?;
                 if checkpoint_interval.is_zero() {
                     return Err(CliError::usage("--checkpoint-interval must be more than 0"));
                 }
             }
             "--drain-timeout" => {
                 used.push("--drain-timeout");
-                drain_timeout = parse_duration(&flag, &t.value(&flag, attached)?)?;
+                let (v, i) = t.value(&flag, attached)?;
+                drain_timeout = t.checked(&flag, i, parse_duration(&flag, &v))?;
             }
             "--output" => {
                 used.push("--output");

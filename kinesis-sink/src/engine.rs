@@ -266,10 +266,10 @@ impl RecordSink {
     pub(crate) fn push_numbered(&self, pending: &mut impl Pending) -> Result<(), SinkError> {
         let shared = &*self.shared;
         let cfg = &shared.cfg;
-        // Declared before the guard so that it is dropped after the lock is released.
-        let spent: Vec<Vec<Entry>>;
         let mut st = shared.lock();
-        spent = st.s.take_spent();
+        // Batches acknowledged since the last write: freed by this thread (the allocating
+        // one), after the lock is released (see `drop(spent)` below).
+        let spent: Vec<Vec<Entry>> = st.s.take_spent();
         let mut wake = false;
         let mut failure: Option<SinkError> = None;
         'records: while let Some((row, record)) = pending.pop() {

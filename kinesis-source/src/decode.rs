@@ -189,6 +189,9 @@ pub(crate) struct DecodeContext<'a> {
     pub counters: &'a ShardCounters,
     pub decoder: &'a RowDecoder,
     pub layout: &'a RowLayout,
+    /// Copy the payload, partition key and sequence number into the record (false for
+    /// callers that take only the row: no per-record copies besides the row).
+    pub record_fields: bool,
 }
 
 impl Cursor {
@@ -323,15 +326,24 @@ fn emit(
                 .build(row, cx.shard_id, rec.sequence_number, arrival)
                 .map_err(|message| SourceError::Config { message })?;
             ShardCounters::add(&cx.counters.records, 1);
+            let (sequence_number, partition_key, data) = if cx.record_fields {
+                (
+                    rec.sequence_number.to_string(),
+                    partition_key.to_string(),
+                    data.to_vec(),
+                )
+            } else {
+                (String::new(), String::new(), Vec::new())
+            };
             Ok(Some(SourceRecord {
                 row,
                 stream: cx.stream.clone(),
                 shard_id: cx.shard_id.clone(),
-                sequence_number: rec.sequence_number.to_string(),
+                sequence_number,
                 sub_sequence_number: sub,
                 arrival,
-                partition_key: partition_key.to_string(),
-                data: data.to_vec(),
+                partition_key,
+                data,
             }))
         }
         Ok(None) => {
@@ -462,6 +474,7 @@ mod tests {
             counters: &counters,
             decoder: &decoder,
             layout: &layout,
+            record_fields: true,
         };
         let mut cur = Cursor::new(page);
         assert_eq!(cur.position(), None);
@@ -510,6 +523,7 @@ mod tests {
             counters: &counters,
             decoder: &RowDecoder::RawBytes,
             layout: &layout,
+            record_fields: true,
         };
         let mut cur = Cursor::new(page);
         let mut got = Vec::new();

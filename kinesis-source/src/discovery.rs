@@ -92,6 +92,9 @@ pub(crate) struct Discovery {
     pub handles: ThreadList,
     known: BTreeMap<String, Known>,
     initial_done: bool,
+    /// Shards that ended without children while listed open (never on real Kinesis).
+    childless: std::collections::BTreeSet<String>,
+    end_sent: bool,
 }
 
 impl Discovery {
@@ -121,6 +124,8 @@ impl Discovery {
             handles,
             known: BTreeMap::new(),
             initial_done: false,
+            childless: std::collections::BTreeSet::new(),
+            end_sent: false,
         }
     }
 
@@ -287,14 +292,27 @@ impl Discovery {
         Ok(())
     }
 
-    /// The first discovery, run by `open` so that a missing stream fails at once.
-    pub(crate) fn initial(&mut self) -> Result<(), SourceError> {
+    /// The first listing, run by `open` so that a missing stream fails at once.
+    pub(crate) fn list_initial(&self) -> Result<Vec<Shard>, SourceError> {
         let shards = self.list()?.unwrap_or_default();
         if shards.is_empty() {
             return Err(SourceError::NoShards {
                 stream: self.readers.stream.to_string(),
             });
         }
+        Ok(shards)
+    }
+
+    /// How many of `shards` this subtask reads (each gets a reader thread).
+    pub(crate) fn count_assigned(&self, shards: &[Shard]) -> usize {
+        shards
+            .iter()
+            .filter(|s| self.assigned_to_me(&ShardDesc::from(*s)))
+            .count()
+    }
+
+    /// Starts the readers of the first listing.
+    pub(crate) fn start_initial(&mut self, shards: Vec<Shard>) -> Result<(), SourceError> {
         self.add(shards.iter().map(ShardDesc::from).collect());
         if self.known.is_empty() {
             log::warn!(
@@ -316,6 +334,7 @@ impl Discovery {
         if let Some(shards) = self.list()? {
             self.add(shards.iter().map(ShardDesc::from).collect());
             self.start_ready()?;
+            self.check_end(&shards);
         }
         Ok(())
     }
@@ -343,6 +362,7 @@ impl Discovery {
             .iter()
             .any(|s| s.shard_id == shard_id && !s.is_closed());
         if !has_child && listed_open {
+            self.childless.insert(shard_id.to_string());
             log::warn!(
                 "shard {shard_id} of stream {}: GetRecords ended it (no NextShardIterator) without ChildShards while ListShards still reports it open; treating it as ended with no children",
                 self.readers.stream
@@ -356,7 +376,41 @@ impl Discovery {
             }
         }
         self.add(shards.iter().map(ShardDesc::from).collect());
-        self.start_ready()
+        self.start_ready()?;
+        self.check_end(&shards);
+        Ok(())
+    }
+
+    /// Whether nothing will ever come: every shard this source reads finished, and the
+    /// stream has no open shard left (apart from shards that ended without children). A
+    /// stream on Kinesis always has an open shard, so a source normally never ends; but
+    /// with parallelism > 1 a subtask whose shards all closed must not end while another
+    /// shard is open, since a later reshard may assign it a child.
+    fn ended(&self, listing: &[Shard]) -> bool {
+        !self.known.is_empty()
+            && self.known.values().all(|k| k.status == Status::Finished)
+            && listing
+                .iter()
+                .all(|s| s.is_closed() || self.childless.contains(&s.shard_id))
+    }
+
+    /// Sends the end to the caller when [`Discovery::ended`].
+    fn check_end(&mut self, listing: &[Shard]) {
+        if self.end_sent || !self.ended(listing) {
+            return;
+        }
+        self.end_sent = true;
+        log::info!(
+            "every shard of stream {} was read to its end and none is open: the source ends",
+            self.readers.stream
+        );
+        reader::send_item(
+            &self.readers.tx,
+            &self.readers.close_rx,
+            Item::Error(SourceError::Ended {
+                stream: self.readers.stream.to_string(),
+            }),
+        );
     }
 
     /// Fails when parent links among the pending shards form a cycle (impossible on real

@@ -81,6 +81,26 @@ pub enum SourceError {
     },
     /// The source was closed (by `close`, or by another thread).
     Closed,
+    /// Not a failure: every shard this source reads is closed and was read to its end, and
+    /// the stream has no open shard left, so no record will ever come (see
+    /// [`crate::KinesisSource::recv`]). Every record was handed out before it.
+    Ended {
+        /// The stream.
+        stream: String,
+    },
+}
+
+impl SourceError {
+    /// Whether this is [`SourceError::Ended`]: the source ended normally.
+    ///
+    /// ```
+    /// use kinesis_source::SourceError;
+    /// assert!(SourceError::Ended { stream: "s".into() }.is_end());
+    /// assert!(!SourceError::Closed.is_end());
+    /// ```
+    pub fn is_end(&self) -> bool {
+        matches!(self, SourceError::Ended { .. })
+    }
 }
 
 impl fmt::Display for SourceError {
@@ -129,6 +149,10 @@ impl fmt::Display for SourceError {
                 threads.join(", ")
             ),
             SourceError::Closed => f.write_str("the source is closed"),
+            SourceError::Ended { stream } => write!(
+                f,
+                "every shard of stream {stream} was read to its end and none is open"
+            ),
         }
     }
 }

@@ -28,7 +28,7 @@ pub(crate) enum Item {
     Batch(Page),
     /// The shard was read to its end.
     ShardEnd { slot: usize },
-    /// The source must stop.
+    /// The source must stop (or, [`SourceError::Ended`], has nothing left to read).
     Error(SourceError),
 }
 

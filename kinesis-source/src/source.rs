@@ -19,6 +19,13 @@ use crate::metrics::{ShardCounters, ShardMetrics};
 use crate::reader::{self, Item, ReaderShared};
 use crate::SourceError;
 
+/// The connection pool for `readers` reader threads: one connection each, the discovery
+/// thread's, and headroom for the children of a reshard (a parent's reader ends before its
+/// children start, but splits add shards).
+fn pool_size(readers: usize) -> usize {
+    (readers + readers / 4 + 4).max(kinesis_wire::client::DEFAULT_MAX_CONNECTIONS)
+}
+
 /// GetRecords pages the channel holds: with one page in the caller's hands and one being
 /// fetched per reader, this bounds the memory a slow caller makes the source hold.
 const CHANNEL_CAPACITY: usize = 4;
@@ -119,7 +126,8 @@ pub(crate) struct Shared {
 impl Shared {
     /// Hands out the next record of the current page (decoding it here, on the caller's
     /// thread); the shard's position moves with it. `Ok(None)`: no page in hand.
-    fn pop(&mut self) -> Result<Option<SourceRecord>, SourceError> {
+    /// `record_fields`: copy payload, partition key and sequence number into the record.
+    fn pop(&mut self, record_fields: bool) -> Result<Option<SourceRecord>, SourceError> {
         let Some(cur) = self.current.as_mut() else {
             return Ok(None);
         };
@@ -130,6 +138,7 @@ impl Shared {
             counters: &slot.counters,
             decoder: &self.decoder,
             layout: &self.layout,
+            record_fields,
         };
         match cur.next_record(&cx) {
             Ok(Some(r)) => Ok(Some(r)),
@@ -183,6 +192,7 @@ impl Shared {
     }
 }
 
+#[derive(Clone, Copy)]
 enum Wait {
     Forever,
     Until(Instant),
@@ -256,7 +266,54 @@ impl KinesisSource {
     /// at `scan.stream.initpos` (`LATEST` is read as AT_TIMESTAMP(now), now = this call) and
     /// shards appearing later at TRIM_HORIZON; with restored state, every shard resumes from
     /// its entry or starts at TRIM_HORIZON.
+    ///
+    /// The connection pool is sized for the reader threads: the shards assigned at open
+    /// plus headroom for resharding and the discovery thread (at least 16), so that every
+    /// reader keeps its connection between calls.
     pub fn open(table: &TableDef, ctx: SourceContext) -> Result<KinesisSource, SourceError> {
+        let config = table.source_client_config();
+        let client = KinesisClient::new(config).map_err(|e| SourceError::Kinesis {
+            context: "creating the Kinesis client".into(),
+            error: Box::new(e),
+        })?;
+        KinesisSource::start(table, ctx, client, true)
+    }
+
+    /// Opens the source as [`KinesisSource::open`] does, with the caller's client: its
+    /// endpoint, credentials, transport and connection pool are used as they are (the
+    /// table's `aws.*` options are not read). Size its pool
+    /// ([`kinesis_wire::ClientBuilder::max_connections`]) to at least the number of shards
+    /// this source reads plus one, or readers open new connections as they take turns.
+    ///
+    /// ```no_run
+    /// use kinesis_options::TableDef;
+    /// use kinesis_source::{KinesisSource, SourceContext};
+    /// use kinesis_wire::KinesisClient;
+    /// let table = TableDef::from_ddl("CREATE TABLE t (data BYTES) WITH ('connector' = 'kinesis',
+    ///     'stream' = 'orders', 'format' = 'raw', 'aws.region' = 'us-east-1')")?;
+    /// let client = KinesisClient::builder()
+    ///     .endpoint("http://127.0.0.1:4567")
+    ///     .region("us-east-1")
+    ///     .max_connections(64)
+    ///     .build()?;
+    /// let source = KinesisSource::open_with_client(&table, SourceContext::default(), client)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_with_client(
+        table: &TableDef,
+        ctx: SourceContext,
+        client: KinesisClient,
+    ) -> Result<KinesisSource, SourceError> {
+        KinesisSource::start(table, ctx, client, false)
+    }
+
+    /// `size_pool`: rebuild the (table-configured) client with a pool for the readers.
+    fn start(
+        table: &TableDef,
+        ctx: SourceContext,
+        client: KinesisClient,
+        size_pool: bool,
+    ) -> Result<KinesisSource, SourceError> {
         let options = table.source_options();
         let stream = table.stream().to_string();
         let parallelism = ctx.parallelism.max(1);
@@ -283,11 +340,6 @@ impl KinesisSource {
             });
         }
         let layout = RowLayout::new(table.columns())?;
-        let client =
-            KinesisClient::new(table.source_client_config()).map_err(|e| SourceError::Kinesis {
-                context: "creating the Kinesis client".into(),
-                error: Box::new(e),
-            })?;
         if parallelism > 1 {
             log::info!(
                 "subtask {} of {parallelism} on stream {stream}: parents are read before their children only when this subtask reads both; \
@@ -417,8 +469,30 @@ impl KinesisSource {
             consumer_arns,
             deregister,
         };
+        let shards = discovery.list_initial()?;
+        if size_pool {
+            let readers = discovery.count_assigned(&shards);
+            let config = table.source_client_config();
+            let want = pool_size(readers);
+            if want > config.max_connections {
+                // No reader runs yet: the discovery thread holds the only handle.
+                let sized = KinesisClient::builder()
+                    .config(config)
+                    .credentials(source.client.credentials_provider().clone())
+                    .max_connections(want)
+                    .build()
+                    .map_err(|e| SourceError::Kinesis {
+                        context: "creating the Kinesis client".into(),
+                        error: Box::new(e),
+                    })?;
+                if let Some(r) = Arc::get_mut(&mut discovery.readers) {
+                    r.client = sized.clone();
+                    source.client = sized;
+                }
+            }
+        }
         // On error the source is dropped here, which stops the readers already started.
-        discovery.initial()?;
+        discovery.start_initial(shards)?;
         source.assigned = discovery.known_ids();
         let handle = std::thread::Builder::new()
             .name("kinesis-discovery".into())
@@ -431,7 +505,7 @@ impl KinesisSource {
         Ok(source)
     }
 
-    fn next(&self, wait: Wait) -> Result<Option<SourceRecord>, SourceError> {
+    fn next(&self, wait: Wait, record_fields: bool) -> Result<Option<SourceRecord>, SourceError> {
         loop {
             {
                 let mut sh = lock(&self.shared);
@@ -441,7 +515,7 @@ impl KinesisSource {
                 if let Some(e) = &sh.failed {
                     return Err(e.clone());
                 }
-                match sh.pop() {
+                match sh.pop(record_fields) {
                     Ok(Some(rec)) => return Ok(Some(rec)),
                     Ok(None) if sh.current.is_some() => continue,
                     Ok(None) => {}
@@ -485,20 +559,51 @@ impl KinesisSource {
     }
 
     /// The next record; blocks until one arrives. Returns the error that stopped the source
-    /// (again on every later call), or [`SourceError::Closed`] after `close`.
+    /// (again on every later call), [`SourceError::Ended`] once every shard was read to its
+    /// end and none is open (not a failure: [`SourceError::is_end`]; it never happens while
+    /// the stream has an open shard, as on real Kinesis), or [`SourceError::Closed`] after
+    /// `close`.
     pub fn recv(&self) -> Result<SourceRecord, SourceError> {
-        self.next(Wait::Forever)
+        self.next(Wait::Forever, true)
             .map(|r| r.expect("blocking receive returns a record"))
     }
 
-    /// The next record, or `Ok(None)` if none arrives within `timeout`.
+    /// The next record, or `Ok(None)` if none arrives within `timeout` (errors as
+    /// [`KinesisSource::recv`]).
     pub fn recv_timeout(&self, timeout: Duration) -> Result<Option<SourceRecord>, SourceError> {
-        self.next(Wait::Until(Instant::now() + timeout))
+        self.next(Wait::Until(Instant::now() + timeout), true)
     }
 
-    /// The next record if one is ready, else `Ok(None)`.
+    /// The next record if one is ready, else `Ok(None)` (errors as [`KinesisSource::recv`]).
     pub fn try_recv(&self) -> Result<Option<SourceRecord>, SourceError> {
-        self.next(Wait::No)
+        self.next(Wait::No, true)
+    }
+
+    /// The next row only, for callers that need neither payload nor partition key nor
+    /// sequence number (metadata columns are in the row): it skips their per-record
+    /// copies. Otherwise as [`KinesisSource::recv_timeout`]; the checkpoint moves the same.
+    ///
+    /// ```no_run
+    /// # use kinesis_source::KinesisSource;
+    /// # use std::time::Duration;
+    /// # fn f(source: &KinesisSource) -> Result<(), kinesis_source::SourceError> {
+    /// while let Some(row) = source.recv_row_timeout(Duration::from_secs(1))? {
+    ///     println!("{row}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn recv_row_timeout(
+        &self,
+        timeout: Duration,
+    ) -> Result<Option<kinesis_formats::Row>, SourceError> {
+        Ok(self
+            .next(Wait::Until(Instant::now() + timeout), false)?
+            .map(|r| r.row))
+    }
+
+    /// The next row if one is ready, else `Ok(None)`; see [`KinesisSource::recv_row_timeout`].
+    pub fn try_recv_row(&self) -> Result<Option<kinesis_formats::Row>, SourceError> {
+        Ok(self.next(Wait::No, false)?.map(|r| r.row))
     }
 
     /// A blocking iterator over the records; it ends when the source is closed and yields
@@ -706,7 +811,7 @@ impl Iterator for Iter<'_> {
         }
         match self.source.recv() {
             Ok(r) => Some(Ok(r)),
-            Err(SourceError::Closed) => {
+            Err(SourceError::Closed | SourceError::Ended { .. }) => {
                 self.done = true;
                 None
             }
