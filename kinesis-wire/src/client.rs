@@ -1,39 +1,25 @@
 //! [`KinesisClient`]: one method per Kinesis action, JSON 1.1 over a [`Transport`].
 
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-
-use crate::config::{ClientConfig, CredentialsSpec, Timeouts};
-use crate::credentials::{self, Provider};
-use crate::env::{process_env, SharedEnv};
+use crate::builder::sealed::Sealed;
+use crate::builder::ServiceClient;
+pub use crate::builder::{ClientBuilder, DEFAULT_MAX_CONNECTIONS};
+use crate::config::ClientConfig;
+use crate::connection::{parse_body, Connection, Protocol, KINESIS};
+use crate::credentials::Provider;
 use crate::error::{codes, KinesisError};
 use crate::model::*;
 use crate::paging::Pages;
 use crate::retry::{RetryPolicy, Shutdown};
-use crate::sign::sign_request;
-use crate::transport::{
-    is_loopback_endpoint, HttpRequest, HttpResponse, Transport, UreqSettings, UreqTransport,
-};
+use crate::wait::{poll_until, Poll};
 
 /// `X-Amz-Target` prefix of the Kinesis JSON protocol.
 pub const TARGET_PREFIX: &str = "Kinesis_20131202.";
 /// `Content-Type` of the Kinesis JSON protocol.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
-/// Connection-pool size when the configuration leaves it at 0.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
-
-struct Inner {
-    endpoint: String,
-    url: String,
-    region: String,
-    transport: Arc<dyn Transport>,
-    credentials: Arc<dyn Provider>,
-}
 
 /// A synchronous Kinesis Data Streams client. Cheap to clone (an `Arc` inside); clones share
 /// the connection pool and credentials, and may be used from many threads at once.
@@ -70,166 +56,31 @@ struct Inner {
 /// ```
 #[derive(Clone)]
 pub struct KinesisClient {
-    inner: Arc<Inner>,
+    conn: Arc<Connection>,
 }
 
 impl fmt::Debug for KinesisClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KinesisClient")
-            .field("endpoint", &self.inner.endpoint)
-            .field("region", &self.inner.region)
-            .field("transport", &self.inner.transport)
-            .field("credentials", &self.inner.credentials)
+            .field("endpoint", &self.conn.endpoint)
+            .field("region", &self.conn.region)
+            .field("transport", &self.conn.transport)
+            .field("credentials", &self.conn.credentials)
             .finish()
     }
 }
 
-/// Builds a [`KinesisClient`]; see [`KinesisClient::builder`].
-#[derive(Debug)]
-pub struct ClientBuilder {
-    config: ClientConfig,
-    credentials: Option<Arc<dyn Provider>>,
-    transport: Option<Arc<dyn Transport>>,
-    env: SharedEnv,
-}
-
-impl ClientBuilder {
-    /// Starts from a whole [`ClientConfig`] (later setters override its fields).
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = config;
-        self
+impl Sealed for KinesisClient {
+    const PROTOCOL: &'static Protocol = &KINESIS;
+    fn from_connection(conn: Arc<Connection>) -> Self {
+        KinesisClient { conn }
     }
-    /// `aws.region`: signing region, and the endpoint when none is given.
-    pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.config.region = Some(region.into());
-        self
-    }
-    /// `aws.endpoint`, e.g. `http://127.0.0.1:4567`.
-    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.config.endpoint = Some(endpoint.into());
-        self
-    }
-    /// Use this credentials provider (wins over the config's [`CredentialsSpec`]).
-    pub fn credentials(mut self, provider: Arc<dyn Provider>) -> Self {
-        self.credentials = Some(provider);
-        self
-    }
-    /// Build the provider from this spec (ignored when [`ClientBuilder::credentials`] is set).
-    pub fn credentials_spec(mut self, spec: CredentialsSpec) -> Self {
-        self.config.credentials = spec;
-        self
-    }
-    /// HTTP timeouts.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.config.timeouts = timeouts;
-        self
-    }
-    /// Pool size: at least the number of threads sharing the client.
-    pub fn max_connections(mut self, n: usize) -> Self {
-        self.config.max_connections = n;
-        self
-    }
-    /// `aws.trust.all.certificates`.
-    pub fn trust_all_certificates(mut self, yes: bool) -> Self {
-        self.config.trust_all_certificates = yes;
-        self
-    }
-    /// Extra CA certificates (PEM file) besides the bundled roots.
-    pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
-        self.config.ca_bundle = Some(path.into());
-        self
-    }
-    /// Where environment variables (`AWS_CA_BUNDLE`, credentials) are read from.
-    pub fn env(mut self, env: SharedEnv) -> Self {
-        self.env = env;
-        self
-    }
-    /// Replace the HTTP transport (tests, instrumentation).
-    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
-        self
-    }
-
-    /// Builds the client: validates the endpoint, builds the credentials provider and the
-    /// ureq agent (reading the CA bundle).
-    pub fn build(self) -> Result<KinesisClient, KinesisError> {
-        let cfg = self.config;
-        let endpoint = cfg.endpoint_url();
-        let Some((scheme, rest)) = endpoint.split_once("://") else {
-            return Err(KinesisError::Config {
-                message: format!(
-                    "aws.endpoint '{endpoint}' has no scheme: write it as http://host:port or https://host"
-                ),
-            });
-        };
-        if !matches!(scheme, "http" | "https") || rest.is_empty() {
-            return Err(KinesisError::Config {
-                message: format!(
-                    "aws.endpoint '{endpoint}' must be an http:// or https:// URL with a host"
-                ),
-            });
-        }
-        let url = if rest.contains('/') {
-            endpoint.clone()
-        } else {
-            format!("{endpoint}/")
-        };
-        let region = cfg.signing_region();
-        if cfg.region.is_none() {
-            log::info!(
-                "signing region {region} derived from endpoint {endpoint} (aws.region not set)"
-            );
-        }
-        let credentials = match self.credentials {
-            Some(p) => p,
-            // The client's region and TLS settings reach STS/SSO/container calls too (D11).
-            None => credentials::from_spec_with(
-                &cfg.credentials,
-                self.env.clone(),
-                &credentials::ProviderContext::from_config(&cfg),
-            )?,
-        };
-        let transport: Arc<dyn Transport> = match self.transport {
-            Some(t) => t,
-            None => {
-                let ca_bundle = cfg.ca_bundle.clone().or_else(|| {
-                    self.env
-                        .get("AWS_CA_BUNDLE")
-                        .filter(|s| !s.trim().is_empty())
-                        .map(PathBuf::from)
-                });
-                let settings = UreqSettings {
-                    connect_timeout: cfg.timeouts.connect,
-                    read_timeout: cfg.timeouts.read,
-                    overall_timeout: cfg.timeouts.overall,
-                    max_connections: if cfg.max_connections == 0 {
-                        DEFAULT_MAX_CONNECTIONS
-                    } else {
-                        cfg.max_connections
-                    },
-                    trust_all_certificates: cfg.trust_all_certificates,
-                    ca_bundle,
-                    no_proxy: is_loopback_endpoint(&endpoint),
-                    user_agent: format!("kinesis-rs/{}", env!("CARGO_PKG_VERSION")),
-                };
-                Arc::new(
-                    UreqTransport::new(&settings).map_err(|e| KinesisError::Config {
-                        message: e.to_string(),
-                    })?,
-                )
-            }
-        };
-        Ok(KinesisClient {
-            inner: Arc::new(Inner {
-                endpoint,
-                url,
-                region,
-                transport,
-                credentials,
-            }),
-        })
+    fn connection(&self) -> &Arc<Connection> {
+        &self.conn
     }
 }
+
+impl ServiceClient for KinesisClient {}
 
 impl KinesisClient {
     /// A builder; see [`ClientBuilder`].
@@ -247,12 +98,7 @@ impl KinesisClient {
     /// assert_eq!(client.signing_region(), "eu-west-1");
     /// ```
     pub fn builder() -> ClientBuilder {
-        ClientBuilder {
-            config: ClientConfig::default(),
-            credentials: None,
-            transport: None,
-            env: process_env(),
-        }
+        ClientBuilder::new()
     }
 
     /// A client from plain configuration; credentials come from `config.credentials`
@@ -274,86 +120,17 @@ impl KinesisClient {
 
     /// The endpoint URL (without trailing slash).
     pub fn endpoint(&self) -> &str {
-        &self.inner.endpoint
+        &self.conn.endpoint
     }
 
     /// The region used in signatures.
     pub fn signing_region(&self) -> &str {
-        &self.inner.region
+        &self.conn.region
     }
 
     /// The credentials provider.
     pub fn credentials_provider(&self) -> &Arc<dyn Provider> {
-        &self.inner.credentials
-    }
-
-    /// Sends one action with a ready JSON body; returns the 2xx response or the error. An
-    /// expired-credentials error invalidates the provider and re-signs once.
-    fn execute(&self, action: &'static str, body: Vec<u8>) -> Result<HttpResponse, KinesisError> {
-        let mut req = HttpRequest {
-            url: self.inner.url.clone(),
-            headers: Vec::with_capacity(6),
-            body,
-        };
-        let mut refreshed = false;
-        loop {
-            req.headers.clear();
-            req.headers
-                .push(("content-type".into(), CONTENT_TYPE.into()));
-            req.headers
-                .push(("x-amz-target".into(), format!("{TARGET_PREFIX}{action}")));
-            let creds = self.inner.credentials.credentials()?;
-            sign_request(
-                &mut req,
-                &creds,
-                &self.inner.region,
-                "kinesis",
-                SystemTime::now(),
-            )
-            .map_err(|message| KinesisError::Protocol { action, message })?;
-            let resp = self
-                .inner
-                .transport
-                .send(&req)
-                .map_err(|error| KinesisError::Transport { action, error })?;
-            if (200..300).contains(&resp.status) {
-                return Ok(resp);
-            }
-            let err = KinesisError::from_response(action, &resp);
-            if !refreshed && err.is_expired_credentials() {
-                log::warn!(
-                    "{action}: credentials from {} expired; refreshing and retrying once: {err}",
-                    creds.provider_name
-                );
-                // Only the credentials this call used: when many threads see the same
-                // expiry at once, the cache refreshes once, not once per thread.
-                self.inner.credentials.invalidate_rejected(&creds);
-                refreshed = true;
-                continue;
-            }
-            return Err(err);
-        }
-    }
-
-    fn call<I: Serialize, O: DeserializeOwned>(
-        &self,
-        action: &'static str,
-        input: &I,
-    ) -> Result<O, KinesisError> {
-        let body = serde_json::to_vec(input).map_err(|e| KinesisError::Protocol {
-            action,
-            message: format!("cannot encode request: {e}"),
-        })?;
-        let resp = self.execute(action, body)?;
-        parse_body(action, &resp.body)
-    }
-
-    fn call_unit<I: Serialize>(&self, action: &'static str, input: &I) -> Result<(), KinesisError> {
-        let body = serde_json::to_vec(input).map_err(|e| KinesisError::Protocol {
-            action,
-            message: format!("cannot encode request: {e}"),
-        })?;
-        self.execute(action, body).map(|_| ())
+        &self.conn.credentials
     }
 
     /// ListShards: one page. Set `stream` for the first page and only `next_token` for later
@@ -375,7 +152,7 @@ impl KinesisClient {
                 message: "set either the stream or NextToken, not both".into(),
             });
         }
-        self.call("ListShards", input)
+        self.conn.call("ListShards", input)
     }
 
     /// Every shard, following `NextToken` from the first page `first` (its filter,
@@ -520,7 +297,7 @@ impl KinesisClient {
         &self,
         stream: &StreamRef,
     ) -> Result<StreamDescriptionSummary, KinesisError> {
-        let out: DescribeStreamSummaryOutput = self.call(
+        let out: DescribeStreamSummaryOutput = self.conn.call(
             "DescribeStreamSummary",
             &DescribeStreamSummaryInput {
                 stream: stream.clone(),
@@ -542,7 +319,7 @@ impl KinesisClient {
         &self,
         input: &DescribeStreamInput,
     ) -> Result<StreamDescription, KinesisError> {
-        let out: DescribeStreamOutput = self.call("DescribeStream", input)?;
+        let out: DescribeStreamOutput = self.conn.call("DescribeStream", input)?;
         Ok(out.stream_description)
     }
 
@@ -562,7 +339,7 @@ impl KinesisClient {
         &self,
         input: &GetShardIteratorInput,
     ) -> Result<String, KinesisError> {
-        let out: GetShardIteratorOutput = self.call("GetShardIterator", input)?;
+        let out: GetShardIteratorOutput = self.conn.call("GetShardIterator", input)?;
         Ok(out.shard_iterator)
     }
 
@@ -583,11 +360,9 @@ impl KinesisClient {
     /// ```
     pub fn get_records(&self, input: &GetRecordsInput) -> Result<GetRecordsOutput, KinesisError> {
         const ACTION: &str = "GetRecords";
-        let body = serde_json::to_vec(input).map_err(|e| KinesisError::Protocol {
-            action: ACTION,
-            message: format!("cannot encode request: {e}"),
-        })?;
-        let resp = self.execute(ACTION, body)?;
+        let resp = self
+            .conn
+            .execute(ACTION, Connection::encode(ACTION, input)?)?;
         parse_get_records(&resp.body).map_err(|message| KinesisError::Protocol {
             action: ACTION,
             message,
@@ -616,11 +391,9 @@ impl KinesisClient {
         reuse: RecordBatch,
     ) -> Result<GetRecordsPage, KinesisError> {
         const ACTION: &str = "GetRecords";
-        let body = serde_json::to_vec(input).map_err(|e| KinesisError::Protocol {
-            action: ACTION,
-            message: format!("cannot encode request: {e}"),
-        })?;
-        let resp = self.execute(ACTION, body)?;
+        let resp = self
+            .conn
+            .execute(ACTION, Connection::encode(ACTION, input)?)?;
         parse_get_records_page(&resp.body, reuse).map_err(|message| KinesisError::Protocol {
             action: ACTION,
             message,
@@ -669,7 +442,7 @@ impl KinesisClient {
         const ACTION: &str = "PutRecords";
         let mut body = Vec::with_capacity(4096);
         encode_put_records(stream, entries, &mut body);
-        let resp = self.execute(ACTION, body)?;
+        let resp = self.conn.execute(ACTION, body)?;
         parse_body(ACTION, &resp.body)
     }
 
@@ -699,7 +472,7 @@ impl KinesisClient {
         const ACTION: &str = "PutRecords";
         let mut body = Vec::with_capacity(4096);
         encode_put_records(stream, entries, &mut body);
-        let resp = self.execute(ACTION, body)?;
+        let resp = self.conn.execute(ACTION, body)?;
         parse_put_records_outcome(&resp.body).map_err(|message| KinesisError::Protocol {
             action: ACTION,
             message,
@@ -719,7 +492,7 @@ impl KinesisClient {
     /// # Ok(()) }
     /// ```
     pub fn put_record(&self, input: &PutRecordInput) -> Result<PutRecordOutput, KinesisError> {
-        self.call("PutRecord", input)
+        self.conn.call("PutRecord", input)
     }
 
     /// RegisterStreamConsumer (the consumer starts `CREATING`).
@@ -736,7 +509,7 @@ impl KinesisClient {
         &self,
         input: &RegisterStreamConsumerInput,
     ) -> Result<Consumer, KinesisError> {
-        let out: RegisterStreamConsumerOutput = self.call("RegisterStreamConsumer", input)?;
+        let out: RegisterStreamConsumerOutput = self.conn.call("RegisterStreamConsumer", input)?;
         Ok(out.consumer)
     }
 
@@ -757,7 +530,8 @@ impl KinesisClient {
         &self,
         consumer: &ConsumerRef,
     ) -> Result<ConsumerDescription, KinesisError> {
-        let out: DescribeStreamConsumerOutput = self.call("DescribeStreamConsumer", consumer)?;
+        let out: DescribeStreamConsumerOutput =
+            self.conn.call("DescribeStreamConsumer", consumer)?;
         Ok(out.consumer_description)
     }
 
@@ -777,7 +551,7 @@ impl KinesisClient {
         &self,
         input: &ListStreamConsumersInput,
     ) -> Result<ListStreamConsumersOutput, KinesisError> {
-        self.call("ListStreamConsumers", input)
+        self.conn.call("ListStreamConsumers", input)
     }
 
     /// DeregisterStreamConsumer.
@@ -792,7 +566,7 @@ impl KinesisClient {
     /// # Ok(()) }
     /// ```
     pub fn deregister_stream_consumer(&self, consumer: &ConsumerRef) -> Result<(), KinesisError> {
-        self.call_unit("DeregisterStreamConsumer", consumer)
+        self.conn.call_unit("DeregisterStreamConsumer", consumer)
     }
 
     /// CreateStream (the stream starts `CREATING`; see [`KinesisClient::wait_for_stream_active`]).
@@ -804,7 +578,7 @@ impl KinesisClient {
     /// # Ok(()) }
     /// ```
     pub fn create_stream(&self, input: &CreateStreamInput) -> Result<(), KinesisError> {
-        self.call_unit("CreateStream", input)
+        self.conn.call_unit("CreateStream", input)
     }
 
     /// DeleteStream.
@@ -816,7 +590,7 @@ impl KinesisClient {
     /// # Ok(()) }
     /// ```
     pub fn delete_stream(&self, input: &DeleteStreamInput) -> Result<(), KinesisError> {
-        self.call_unit("DeleteStream", input)
+        self.conn.call_unit("DeleteStream", input)
     }
 
     /// ListStreams: one page.
@@ -832,7 +606,7 @@ impl KinesisClient {
         &self,
         input: &ListStreamsInput,
     ) -> Result<ListStreamsOutput, KinesisError> {
-        self.call("ListStreams", input)
+        self.conn.call("ListStreams", input)
     }
 
     /// SplitShard (the stream goes `UPDATING`).
@@ -849,7 +623,7 @@ impl KinesisClient {
     /// # Ok(()) }
     /// ```
     pub fn split_shard(&self, input: &SplitShardInput) -> Result<(), KinesisError> {
-        self.call_unit("SplitShard", input)
+        self.conn.call_unit("SplitShard", input)
     }
 
     /// MergeShards (the stream goes `UPDATING`).
@@ -865,7 +639,7 @@ impl KinesisClient {
     /// # Ok(()) }
     /// ```
     pub fn merge_shards(&self, input: &MergeShardsInput) -> Result<(), KinesisError> {
-        self.call_unit("MergeShards", input)
+        self.conn.call_unit("MergeShards", input)
     }
 
     /// UpdateShardCount with `UNIFORM_SCALING`.
@@ -882,7 +656,7 @@ impl KinesisClient {
         &self,
         input: &UpdateShardCountInput,
     ) -> Result<UpdateShardCountOutput, KinesisError> {
-        self.call("UpdateShardCount", input)
+        self.conn.call("UpdateShardCount", input)
     }
 
     /// Polls DescribeStreamSummary until the stream is `ACTIVE` (returning its summary) or
@@ -904,29 +678,20 @@ impl KinesisClient {
         stream: &StreamRef,
         timeout: Duration,
     ) -> Result<StreamDescriptionSummary, KinesisError> {
-        let start = Instant::now();
-        let mut delay = Duration::from_millis(20);
-        let last_state;
-        loop {
-            let state = match self.describe_stream_summary(stream) {
-                Ok(s) if s.stream_status == StreamStatus::Active => return Ok(s),
-                Ok(s) => format!("{:?}", s.stream_status).to_uppercase(),
-                Err(e) if e.is_code(codes::RESOURCE_NOT_FOUND) || e.is_retryable() => e.to_string(),
-                Err(e) => return Err(e),
-            };
-            let elapsed = start.elapsed();
-            if elapsed >= timeout {
-                last_state = state;
-                break;
-            }
-            std::thread::sleep(delay.min(timeout - elapsed));
-            delay = (delay * 2).min(Duration::from_secs(1));
-        }
-        Err(KinesisError::WaitTimedOut {
-            what: format!("stream {stream} to become ACTIVE"),
-            waited: start.elapsed(),
-            last_state,
-        })
+        poll_until(
+            || format!("stream {stream} to become ACTIVE"),
+            timeout,
+            || match self.describe_stream_summary(stream) {
+                Ok(s) if s.stream_status == StreamStatus::Active => Ok(Poll::Ready(s)),
+                Ok(s) => Ok(Poll::Pending(
+                    format!("{:?}", s.stream_status).to_uppercase(),
+                )),
+                Err(e) if e.is_code(codes::RESOURCE_NOT_FOUND) || e.is_retryable() => {
+                    Ok(Poll::Pending(e.to_string()))
+                }
+                Err(e) => Err(e),
+            },
+        )
     }
 
     /// Polls DescribeStreamConsumer until the consumer is `ACTIVE` or `timeout` passes.
@@ -945,49 +710,30 @@ impl KinesisClient {
         consumer: &ConsumerRef,
         timeout: Duration,
     ) -> Result<ConsumerDescription, KinesisError> {
-        let start = Instant::now();
-        let mut delay = Duration::from_millis(20);
-        loop {
-            let state = match self.describe_stream_consumer(consumer) {
-                Ok(c) if c.consumer_status == ConsumerStatus::Active => return Ok(c),
-                Ok(c) => format!("{:?}", c.consumer_status).to_uppercase(),
-                Err(e) if e.is_code(codes::RESOURCE_NOT_FOUND) || e.is_retryable() => e.to_string(),
-                Err(e) => return Err(e),
-            };
-            let elapsed = start.elapsed();
-            if elapsed >= timeout {
-                return Err(KinesisError::WaitTimedOut {
-                    what: format!(
-                        "consumer {} to become ACTIVE",
-                        consumer
-                            .consumer_arn
-                            .as_deref()
-                            .or(consumer.consumer_name.as_deref())
-                            .unwrap_or("?")
-                    ),
-                    waited: elapsed,
-                    last_state: state,
-                });
-            }
-            std::thread::sleep(delay.min(timeout - elapsed));
-            delay = (delay * 2).min(Duration::from_secs(1));
-        }
+        poll_until(
+            || {
+                format!(
+                    "consumer {} to become ACTIVE",
+                    consumer
+                        .consumer_arn
+                        .as_deref()
+                        .or(consumer.consumer_name.as_deref())
+                        .unwrap_or("?")
+                )
+            },
+            timeout,
+            || match self.describe_stream_consumer(consumer) {
+                Ok(c) if c.consumer_status == ConsumerStatus::Active => Ok(Poll::Ready(c)),
+                Ok(c) => Ok(Poll::Pending(
+                    format!("{:?}", c.consumer_status).to_uppercase(),
+                )),
+                Err(e) if e.is_code(codes::RESOURCE_NOT_FOUND) || e.is_retryable() => {
+                    Ok(Poll::Pending(e.to_string()))
+                }
+                Err(e) => Err(e),
+            },
+        )
     }
-}
-
-fn parse_body<O: DeserializeOwned>(action: &'static str, body: &[u8]) -> Result<O, KinesisError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        body
-    };
-    serde_json::from_slice(body).map_err(|e| KinesisError::Protocol {
-        action,
-        message: format!(
-            "invalid response: {e}; body starts with {:?}",
-            String::from_utf8_lossy(&body[..body.len().min(120)])
-        ),
-    })
 }
 
 #[cfg(test)]
@@ -995,52 +741,9 @@ mod tests {
     use super::*;
     use crate::credentials::{Credentials, CredentialsError, StaticProvider};
     use crate::error::{TransportError, TransportErrorKind};
-    use std::collections::VecDeque;
+    use crate::scripted::{err, ok, Scripted};
+    use crate::transport::HttpResponse;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
-
-    /// Replays scripted responses and records every request.
-    #[derive(Debug, Default)]
-    struct Scripted {
-        responses: Mutex<VecDeque<Result<HttpResponse, TransportError>>>,
-        requests: Mutex<Vec<HttpRequest>>,
-    }
-
-    impl Scripted {
-        fn new(rs: Vec<Result<HttpResponse, TransportError>>) -> Arc<Self> {
-            Arc::new(Scripted {
-                responses: Mutex::new(rs.into()),
-                requests: Mutex::default(),
-            })
-        }
-    }
-
-    impl Transport for Scripted {
-        fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
-            self.requests.lock().unwrap().push(req.clone());
-            self.responses
-                .lock()
-                .unwrap()
-                .pop_front()
-                .expect("more requests than scripted responses")
-        }
-    }
-
-    fn ok(body: &str) -> Result<HttpResponse, TransportError> {
-        Ok(HttpResponse {
-            status: 200,
-            headers: vec![],
-            body: body.as_bytes().to_vec(),
-        })
-    }
-
-    fn err(status: u16, body: &str) -> Result<HttpResponse, TransportError> {
-        Ok(HttpResponse {
-            status,
-            headers: vec![("x-amzn-RequestId".into(), "req-1".into())],
-            body: body.as_bytes().to_vec(),
-        })
-    }
 
     fn client(t: Arc<Scripted>) -> KinesisClient {
         KinesisClient::builder()

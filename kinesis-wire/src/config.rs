@@ -167,10 +167,22 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// The endpoint URL requests go to: `endpoint` if set, else derived from `region`
-    /// (`https://kinesis.<region>.amazonaws.com`, `.amazonaws.com.cn` for `cn-` regions), else
-    /// the `us-east-1` endpoint.
+    /// The endpoint URL Kinesis requests go to: `endpoint` if set, else derived from
+    /// `region` (`https://kinesis.<region>.amazonaws.com`, `.amazonaws.com.cn` for `cn-`
+    /// regions), else the `us-east-1` endpoint.
     pub fn endpoint_url(&self) -> String {
+        self.endpoint_url_for("kinesis")
+    }
+
+    /// [`ClientConfig::endpoint_url`] for the service whose endpoint host starts with
+    /// `service` (`kinesis`, `dynamodb`).
+    ///
+    /// ```
+    /// use kinesis_wire::ClientConfig;
+    /// let cfg = ClientConfig { region: Some("cn-north-1".into()), ..ClientConfig::default() };
+    /// assert_eq!(cfg.endpoint_url_for("dynamodb"), "https://dynamodb.cn-north-1.amazonaws.com.cn");
+    /// ```
+    pub fn endpoint_url_for(&self, service: &str) -> String {
         if let Some(e) = &self.endpoint {
             return e.trim_end_matches('/').to_string();
         }
@@ -180,12 +192,25 @@ impl ClientConfig {
         } else {
             "amazonaws.com"
         };
-        format!("https://kinesis.{region}.{suffix}")
+        format!("https://{service}.{region}.{suffix}")
     }
 
     /// The region used in SigV4 signatures: `region` if set; else the one in an AWS-style
     /// endpoint host (`kinesis.<region>.amazonaws.com`); else `us-east-1`.
     pub fn signing_region(&self) -> String {
+        self.signing_region_for("kinesis")
+    }
+
+    /// [`ClientConfig::signing_region`] for the service whose endpoint host starts with
+    /// `service` (`dynamodb.<region>.amazonaws.com` for `dynamodb`).
+    ///
+    /// ```
+    /// use kinesis_wire::ClientConfig;
+    /// let cfg = ClientConfig { endpoint: Some("https://dynamodb.eu-west-1.amazonaws.com".into()), ..ClientConfig::default() };
+    /// assert_eq!(cfg.signing_region_for("dynamodb"), "eu-west-1");
+    /// assert_eq!(cfg.signing_region_for("kinesis"), "us-east-1");
+    /// ```
+    pub fn signing_region_for(&self, service: &str) -> String {
         if let Some(r) = &self.region {
             return r.clone();
         }
@@ -198,7 +223,7 @@ impl ClientConfig {
                 .next()
                 .unwrap_or("");
             let parts: Vec<&str> = host.split('.').collect();
-            if parts.len() >= 4 && parts[0] == "kinesis" && parts[2] == "amazonaws" {
+            if parts.len() >= 4 && parts[0] == service && parts[2] == "amazonaws" {
                 return parts[1].to_string();
             }
         }

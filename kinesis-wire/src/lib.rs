@@ -1,22 +1,30 @@
 //! A small, synchronous Amazon Kinesis Data Streams client.
 //!
 //! Kinesis JSON 1.1 over HTTP/1.1 (ureq), SigV4 signing (aws-sigv4), a credential-provider
-//! chain, typed errors and full-jitter retries. No async runtime.
+//! chain, typed errors and full-jitter retries. No async runtime. [`dynamodb`] holds a
+//! DynamoDB client on the same foundations, for the consumer groups' lease table.
 #![forbid(unsafe_code)]
 
+pub mod builder;
 pub mod client;
 pub mod config;
+mod connection;
 pub mod credentials;
+pub mod dynamodb;
 pub mod env;
 pub mod error;
 pub mod model;
 pub mod paging;
 pub mod retry;
+#[cfg(test)]
+mod scripted;
 pub mod sign;
 pub mod sys_props;
 pub mod transport;
+mod wait;
 
-pub use client::{ClientBuilder, KinesisClient};
+pub use builder::{ClientBuilder, ServiceClient};
+pub use client::KinesisClient;
 pub use config::{ClientConfig, CredentialsSpec, Timeouts};
 pub use credentials::{Credentials, CredentialsError, Provider};
 pub use env::{EnvSource, MapEnv, ProcessEnv};

@@ -1,18 +1,20 @@
 //! Test support shared by the workspace's integration tests and benches: where the test
 //! servers are, clients for them, streams that clean up after themselves, a small loopback
 //! HTTP/1.1 responder for fault injection ([`loopback`]), a fault proxy in front of a real
-//! server ([`fault_proxy`]), raw HTTP calls that show answers as they came ([`http1`]), and
-//! moto, the server that verifies signatures and IAM policies ([`moto`]).
+//! server ([`fault_proxy`]), raw HTTP calls that show answers as they came ([`http1`]),
+//! moto, the server that verifies signatures and IAM policies ([`moto`]), and dynalite, the
+//! DynamoDB server for lease tables ([`dynalite`]).
 //!
 //! The servers `scripts/test` starts and the variables it exports: kinesis-mock
-//! (`KINESIS_MOCK_ENDPOINT`), kinesalite (`KINESALITE_ENDPOINT`) and moto (`MOTO_ENDPOINT` and
-//! the keys listed in [`moto`]).
+//! (`KINESIS_MOCK_ENDPOINT`), kinesalite (`KINESALITE_ENDPOINT`), moto (`MOTO_ENDPOINT` and
+//! the keys listed in [`moto`]) and dynalite (`DYNALITE_ENDPOINT`).
 //!
 //! It depends on kinesis-wire only (kinesis-source, kinesis-sink and kinesis-cli use it as a
 //! dev-dependency, so it must not depend on them). kinesis-wire's own tests cannot use it
 //! (that would be a cycle) and keep their own copy.
 #![forbid(unsafe_code)]
 
+pub mod dynalite;
 pub mod fault_proxy;
 pub mod http1;
 pub mod loopback;

@@ -1,0 +1,195 @@
+//! [`Connection`]: the part every service client shares. One AWS JSON-protocol endpoint
+//! (Kinesis JSON 1.1, DynamoDB JSON 1.0), its signing region, the [`Transport`] and the
+//! credentials [`Provider`]; [`Connection::execute`] signs, sends and classifies one call.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::credentials::Provider;
+use crate::error::KinesisError;
+use crate::sign::sign_request;
+use crate::transport::{HttpRequest, HttpResponse, Transport};
+
+/// What tells one AWS JSON-protocol service from another on the wire (public in name only:
+/// the module is private).
+#[derive(Debug)]
+pub struct Protocol {
+    /// SigV4 signing name, e.g. `kinesis`.
+    pub signing_name: &'static str,
+    /// First label of the service's AWS endpoint host (`<prefix>.<region>.amazonaws.com`).
+    pub endpoint_prefix: &'static str,
+    /// `X-Amz-Target` prefix, e.g. `Kinesis_20131202.`.
+    pub target_prefix: &'static str,
+    /// `Content-Type` of requests.
+    pub content_type: &'static str,
+    /// How errors name the endpoint setting, e.g. `aws.endpoint`.
+    pub endpoint_setting: &'static str,
+}
+
+/// Kinesis Data Streams: JSON 1.1.
+pub(crate) const KINESIS: Protocol = Protocol {
+    signing_name: "kinesis",
+    endpoint_prefix: "kinesis",
+    target_prefix: crate::client::TARGET_PREFIX,
+    content_type: crate::client::CONTENT_TYPE,
+    endpoint_setting: "aws.endpoint",
+};
+
+/// DynamoDB: JSON 1.0.
+pub(crate) const DYNAMODB: Protocol = Protocol {
+    signing_name: "dynamodb",
+    endpoint_prefix: "dynamodb",
+    target_prefix: crate::dynamodb::TARGET_PREFIX,
+    content_type: crate::dynamodb::CONTENT_TYPE,
+    endpoint_setting: "the DynamoDB endpoint",
+};
+
+/// One service endpoint with everything needed to call it; shared (`Arc`) by a client and
+/// its clones.
+pub struct Connection {
+    pub(crate) protocol: &'static Protocol,
+    /// The endpoint URL without trailing slash.
+    pub(crate) endpoint: String,
+    /// The URL requests are posted to.
+    pub(crate) url: String,
+    /// The region in signatures.
+    pub(crate) region: String,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) credentials: Arc<dyn Provider>,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("service", &self.protocol.signing_name)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("transport", &self.transport)
+            .field("credentials", &self.credentials)
+            .finish()
+    }
+}
+
+impl Connection {
+    /// Sends one action with a ready JSON body; returns the 2xx response or the error. An
+    /// expired-credentials error invalidates the provider and re-signs once.
+    pub(crate) fn execute(
+        &self,
+        action: &'static str,
+        body: Vec<u8>,
+    ) -> Result<HttpResponse, KinesisError> {
+        let resp = self.send(action, body)?;
+        if (200..300).contains(&resp.status) {
+            Ok(resp)
+        } else {
+            Err(KinesisError::from_response(action, &resp))
+        }
+    }
+
+    /// [`Connection::execute`], but an error answer of the service comes back as the
+    /// response, for callers that read more of it than [`KinesisError::from_response`]
+    /// keeps (DynamoDB's failed conditions carry the item).
+    pub(crate) fn send(
+        &self,
+        action: &'static str,
+        body: Vec<u8>,
+    ) -> Result<HttpResponse, KinesisError> {
+        let mut req = HttpRequest {
+            url: self.url.clone(),
+            headers: Vec::with_capacity(6),
+            body,
+        };
+        let mut refreshed = false;
+        loop {
+            req.headers.clear();
+            req.headers
+                .push(("content-type".into(), self.protocol.content_type.into()));
+            req.headers.push((
+                "x-amz-target".into(),
+                format!("{}{action}", self.protocol.target_prefix),
+            ));
+            let creds = self.credentials.credentials()?;
+            sign_request(
+                &mut req,
+                &creds,
+                &self.region,
+                self.protocol.signing_name,
+                SystemTime::now(),
+            )
+            .map_err(|message| KinesisError::Protocol { action, message })?;
+            let resp = self
+                .transport
+                .send(&req)
+                .map_err(|error| KinesisError::Transport { action, error })?;
+            if (200..300).contains(&resp.status) || refreshed {
+                return Ok(resp);
+            }
+            let err = KinesisError::from_response(action, &resp);
+            if !err.is_expired_credentials() {
+                return Ok(resp);
+            }
+            log::warn!(
+                "{action}: credentials from {} expired; refreshing and retrying once: {err}",
+                creds.provider_name
+            );
+            // Only the credentials this call used: when many threads see the same expiry
+            // at once, the cache refreshes once, not once per thread.
+            self.credentials.invalidate_rejected(&creds);
+            refreshed = true;
+        }
+    }
+
+    /// `input` as a JSON request body.
+    pub(crate) fn encode<I: Serialize>(
+        action: &'static str,
+        input: &I,
+    ) -> Result<Vec<u8>, KinesisError> {
+        serde_json::to_vec(input).map_err(|e| KinesisError::Protocol {
+            action,
+            message: format!("cannot encode request: {e}"),
+        })
+    }
+
+    /// One call with a JSON input and output.
+    pub(crate) fn call<I: Serialize, O: DeserializeOwned>(
+        &self,
+        action: &'static str,
+        input: &I,
+    ) -> Result<O, KinesisError> {
+        let resp = self.execute(action, Self::encode(action, input)?)?;
+        parse_body(action, &resp.body)
+    }
+
+    /// One call whose answer carries nothing the caller needs.
+    pub(crate) fn call_unit<I: Serialize>(
+        &self,
+        action: &'static str,
+        input: &I,
+    ) -> Result<(), KinesisError> {
+        self.execute(action, Self::encode(action, input)?)
+            .map(|_| ())
+    }
+}
+
+/// A JSON response body as `O`; an empty body reads as `{}`.
+pub(crate) fn parse_body<O: DeserializeOwned>(
+    action: &'static str,
+    body: &[u8],
+) -> Result<O, KinesisError> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| KinesisError::Protocol {
+        action,
+        message: format!(
+            "invalid response: {e}; body starts with {:?}",
+            String::from_utf8_lossy(&body[..body.len().min(120)])
+        ),
+    })
+}
