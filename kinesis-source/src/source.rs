@@ -831,3 +831,15 @@ impl<'a> IntoIterator for &'a KinesisSource {
         self.iter()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_holds_a_connection_per_reader_and_headroom() {
+        assert_eq!(pool_size(1), kinesis_wire::client::DEFAULT_MAX_CONNECTIONS);
+        assert_eq!(pool_size(40), 40 + 10 + 4);
+        assert_eq!(pool_size(1000), 1000 + 250 + 4);
+    }
+}
