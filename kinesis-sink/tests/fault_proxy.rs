@@ -4,7 +4,8 @@
 //! never answered; an authentication or authorisation refusal, in any of the shapes AWS
 //! services and moto use, stops the sink at the first answer with every record handed back,
 //! whatever `sink.fail-on-error` and `sink.retry.max-attempts` say; 503 and throttling are
-//! retried. The proxy prints its seed (`FAULT_PROXY_SEED=N` replays the random choices).
+//! retried. The proxy prints its seed (`FAULT_PROXY_SEED=N` replays the random choices);
+//! `KINESIS_LONG_RELIABILITY=1` writes ten times as many rows under faults.
 
 mod common;
 
@@ -115,8 +116,13 @@ fn thirty_percent_mixed_faults_lose_no_row() {
             ("sink.retry.backoff.max", "300"),
         ],
     );
-    const ROWS: usize = 5000;
-    let sent = ids(&format!("mixed-{seed}"), ROWS);
+    // 5,000 rows; 50,000 with KINESIS_LONG_RELIABILITY=1.
+    let rows = if std::env::var("KINESIS_LONG_RELIABILITY").as_deref() == Ok("1") {
+        50_000
+    } else {
+        5_000
+    };
+    let sent = ids(&format!("mixed-{seed}"), rows);
     let sink = KinesisSink::open(&t, SinkContext::default()).unwrap();
     for id in &sent {
         sink.write(&row(id))
@@ -126,7 +132,7 @@ fn thirty_percent_mixed_faults_lose_no_row() {
         .unwrap_or_else(|e| panic!("seed {seed}: close: {e}"));
     let metrics = sink.metrics();
     assert_eq!(
-        metrics.records_written, ROWS as u64,
+        metrics.records_written, rows as u64,
         "seed {seed}: {metrics:?}"
     );
     assert_eq!(metrics.records_failed, 0, "seed {seed}: {metrics:?}");
@@ -155,7 +161,7 @@ fn thirty_percent_mixed_faults_lose_no_row() {
         }
     }
 
-    let counts = stored_counts(&stream, ROWS);
+    let counts = stored_counts(&stream, rows);
     let lost: Vec<&String> = sent.iter().filter(|id| !counts.contains_key(*id)).collect();
     let strangers: Vec<&String> = counts
         .keys()
@@ -169,7 +175,7 @@ fn thirty_percent_mixed_faults_lose_no_row() {
         .collect();
     let duplicates: usize = counts.values().map(|n| n - 1).sum();
     eprintln!(
-        "seed {seed}: {ROWS} rows written, {} records stored, lost {}, duplicated {duplicates} \
+        "seed {seed}: {rows} rows written, {} records stored, lost {}, duplicated {duplicates} \
          ({} requests applied but unanswered); {} PutRecords requests, faults {:?}, \
          {} entries failed, {} delays abandoned",
         counts.values().sum::<usize>(),
