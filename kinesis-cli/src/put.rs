@@ -329,7 +329,7 @@ fn on_interrupt(
                 }
             });
     } else if n == 2 {
-        abort(&sink, &state, &spec, &interrupts);
+        abort(sink, state, spec, interrupts);
     }
 }
 
