@@ -203,7 +203,15 @@ fn wrong_secret_is_refused_at_the_first_answer() {
         .unwrap();
     let err = put_with_retries(&client, "moto-never").unwrap_err();
     assert_eq!(err.status(), Some(403), "{err}");
+    // The code comes from moto's XML body (D19), and the error is classified by it.
+    assert_eq!(err.code(), Some("SignatureDoesNotMatch"), "{err}");
+    assert!(err.is_auth_failure() && !err.is_retryable(), "{err}");
     assert!(err.to_string().contains("SignatureDoesNotMatch"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("check the credentials provider and the clock"),
+        "{err}"
+    );
     let stats = proxy.stats();
     assert_eq!(stats.requests_for("PutRecords"), 1, "{stats:?}");
     assert_eq!(stats.total_requests(), 1, "{stats:?}");
@@ -231,7 +239,13 @@ fn denied_put_records_is_refused_at_the_first_answer_and_writes_nothing() {
     // ... but PutRecords fails at the first answer.
     let err = put_with_retries(&denied, &stream.name).unwrap_err();
     assert_eq!(err.status(), Some(403), "{err}");
-    assert!(err.to_string().contains("AccessDenied"), "{err}");
+    assert_eq!(err.code(), Some("AccessDenied"), "{err}");
+    assert!(err.is_auth_failure() && !err.is_retryable(), "{err}");
+    assert!(
+        err.to_string()
+            .contains("the identity lacks kinesis:PutRecords"),
+        "{err}"
+    );
     let stats = proxy.stats();
     assert_eq!(stats.requests_for("PutRecords"), 1, "{stats:?}");
     assert!(stored(&stream).is_empty());
@@ -254,6 +268,6 @@ fn a_body_changed_after_signing_is_refused_by_moto() {
         .unwrap();
     let err = put(&via_proxy, &stream.name, "changed").unwrap_err();
     assert_eq!(err.status(), Some(403), "{err}");
-    assert!(err.to_string().contains("SignatureDoesNotMatch"), "{err}");
+    assert_eq!(err.code(), Some("SignatureDoesNotMatch"), "{err}");
     assert!(stored(&stream).is_empty());
 }
