@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use ureq::http::Uri;
+
 /// A finished exchange: status and body text.
 #[derive(Debug)]
 pub(crate) struct HttpReply {
@@ -124,11 +126,24 @@ pub(crate) fn get(
     url: &str,
     headers: &[(&str, &str)],
 ) -> Result<HttpReply, HttpFailure> {
-    let mut rb = agent.get(url);
+    let uri: Uri = url
+        .parse()
+        .map_err(|e| HttpFailure::Other(format!("bad URL {url}: {e}")))?;
+    get_uri(agent, &uri, headers)
+}
+
+/// `GET uri` with extra headers: for a URI already parsed (and checked) by the caller, so
+/// the request goes exactly where the check looked.
+pub(crate) fn get_uri(
+    agent: &ureq::Agent,
+    uri: &Uri,
+    headers: &[(&str, &str)],
+) -> Result<HttpReply, HttpFailure> {
+    let mut rb = agent.get(uri.clone());
     for (k, v) in headers {
         rb = rb.header(*k, *v);
     }
-    finish(rb.call(), url)
+    finish(rb.call(), &uri.to_string())
 }
 
 /// `PUT url` with an empty body and extra headers.
