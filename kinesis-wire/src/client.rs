@@ -70,6 +70,9 @@ struct Inner {
 #[derive(Clone)]
 pub struct KinesisClient {
     inner: Arc<Inner>,
+    /// Stops this handle's calls, credential fetches included; see
+    /// [`KinesisClient::with_shutdown`]. A fresh token (never triggered) by default.
+    shutdown: Shutdown,
 }
 
 impl fmt::Debug for KinesisClient {
@@ -79,6 +82,7 @@ impl fmt::Debug for KinesisClient {
             .field("region", &self.inner.region)
             .field("transport", &self.inner.transport)
             .field("credentials", &self.inner.credentials)
+            .field("shut_down", &self.shutdown.is_triggered())
             .finish()
     }
 }
@@ -226,6 +230,7 @@ impl ClientBuilder {
                 transport,
                 credentials,
             }),
+            shutdown: Shutdown::new(),
         })
     }
 }
@@ -330,6 +335,64 @@ impl KinesisClient {
         &self.inner.credentials
     }
 
+    /// A handle on the same client (connection pool, credentials cache, settings) whose
+    /// calls stop once `shutdown` is triggered: a call started after the trigger sends
+    /// nothing, and a credentials fetch in progress (STS, SSO, container or instance
+    /// metadata retries, `credential_process`) stops at once instead of finishing its
+    /// retries. Both answer [`KinesisError::Interrupted`] with no attempt made. A request
+    /// already on the wire is not cut short; it ends within the client's timeouts.
+    ///
+    /// Give each component that has a close/abort its own handle with its own
+    /// [`Shutdown`], and pass the same token to the [`RetryPolicy`] around its calls.
+    /// Other handles (and the client this was made from) are not affected.
+    ///
+    /// ```
+    /// use kinesis_wire::{KinesisClient, KinesisError, Shutdown, credentials::StaticProvider, Credentials};
+    /// use kinesis_wire::model::ListStreamsInput;
+    /// use std::sync::Arc;
+    /// let client = KinesisClient::builder()
+    ///     .endpoint("http://127.0.0.1:1")
+    ///     .credentials(Arc::new(StaticProvider::new(Credentials::new("AKID", "s", None, None, "BASIC"))))
+    ///     .build()
+    ///     .unwrap();
+    /// let shutdown = Shutdown::new();
+    /// let closing = client.with_shutdown(shutdown.clone());
+    /// shutdown.trigger();
+    /// let err = closing.list_streams(&ListStreamsInput::default()).unwrap_err();
+    /// assert!(matches!(err, KinesisError::Interrupted { attempts: 0, .. }));
+    /// ```
+    pub fn with_shutdown(&self, shutdown: Shutdown) -> KinesisClient {
+        KinesisClient {
+            inner: self.inner.clone(),
+            shutdown,
+        }
+    }
+
+    /// The stop signal of this handle (see [`KinesisClient::with_shutdown`]).
+    pub fn shutdown(&self) -> &Shutdown {
+        &self.shutdown
+    }
+
+    /// Credentials for a call: stops when this handle's shutdown triggers.
+    fn call_credentials(&self) -> Result<crate::Credentials, KinesisError> {
+        let interrupted = || KinesisError::Interrupted {
+            attempts: 0,
+            last: None,
+        };
+        if self.shutdown.is_triggered() {
+            return Err(interrupted());
+        }
+        match self
+            .inner
+            .credentials
+            .credentials_with_shutdown(&self.shutdown)
+        {
+            Ok(c) => Ok(c),
+            Err(e) if e.is_interrupted() => Err(interrupted()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Sends one action with a ready JSON body; returns the 2xx response or the error. An
     /// expired-credentials error invalidates the provider and re-signs once.
     fn execute(&self, action: &'static str, body: Vec<u8>) -> Result<HttpResponse, KinesisError> {
@@ -345,7 +408,7 @@ impl KinesisClient {
                 .push(("content-type".into(), CONTENT_TYPE.into()));
             req.headers
                 .push(("x-amz-target".into(), format!("{TARGET_PREFIX}{action}")));
-            let creds = self.inner.credentials.credentials()?;
+            let creds = self.call_credentials()?;
             sign_request(
                 &mut req,
                 &creds,

@@ -25,4 +25,4 @@ pub use model::{
     HashKeyRange, PutRecordsEntry, Record, SequenceNumberRange, Shard, StartingPosition, StreamRef,
     StreamStatus,
 };
-pub use retry::{Backoff, RetryPolicy, Shutdown};
+pub use retry::{Backoff, RetryPolicy, RetryStop, Shutdown};

@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use ureq::http::Uri;
 
-use super::http::{self, HttpFailure};
+use super::attempts;
+use super::http;
 use super::{parse_timestamp, Credentials, CredentialsError, Provider, ProviderContext};
 use crate::env::SharedEnv;
+use crate::retry::Shutdown;
 
 const NAME: &str = "CONTAINER";
 
@@ -245,6 +247,13 @@ impl ContainerProvider {
 
 impl Provider for ContainerProvider {
     fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        self.credentials_with_shutdown(&Shutdown::new())
+    }
+
+    fn credentials_with_shutdown(
+        &self,
+        shutdown: &Shutdown,
+    ) -> Result<Credentials, CredentialsError> {
         let url = self.url()?;
         let token = self.auth_token()?;
         let failed = |reason: String| CredentialsError::Failed {
@@ -252,30 +261,24 @@ impl Provider for ContainerProvider {
             reason,
         };
         let agent = self.agent.as_ref().map_err(|e| failed(e.clone()))?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let headers: Vec<(&str, &str)> = token
-                .as_deref()
-                .map(|t| vec![("Authorization", t)])
-                .unwrap_or_default();
-            match http::get_uri(agent, &url, &headers) {
-                Ok(reply) if reply.is_success() => {
-                    return parse_json_credentials(&reply.body, NAME)
-                        .map_err(|e| failed(format!("{url}: {e}")))
-                }
-                Ok(reply) if reply.status >= 500 && attempt < 3 => {}
-                Ok(reply) => {
-                    return Err(failed(format!(
-                        "{url} answered HTTP {}: {}",
-                        reply.status,
-                        http::snippet(&reply.body, 200)
-                    )))
-                }
-                Err(HttpFailure::Unreachable(_)) if attempt < 2 => {}
-                Err(e) => return Err(failed(e.to_string())),
+        let headers: Vec<(&str, &str)> = token
+            .as_deref()
+            .map(|t| vec![("Authorization", t)])
+            .unwrap_or_default();
+        let sent = http::send_retrying(&attempts::CONTAINER, shutdown, true, || {
+            http::get_uri(agent, &url, &headers)
+        })
+        .map_err(|_| CredentialsError::Interrupted { provider: NAME })?;
+        match sent {
+            Ok(reply) if reply.is_success() => {
+                parse_json_credentials(&reply.body, NAME).map_err(|e| failed(format!("{url}: {e}")))
             }
-            std::thread::sleep(Duration::from_millis(50 * attempt));
+            Ok(reply) => Err(failed(format!(
+                "{url} answered HTTP {}: {}",
+                reply.status,
+                http::snippet(&reply.body, 200)
+            ))),
+            Err(e) => Err(failed(e.to_string())),
         }
     }
 }

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use ureq::http::Uri;
 
+use crate::retry::{RetryPolicy, RetryStop, Shutdown};
+
 /// A finished exchange: status and body text.
 #[derive(Debug)]
 pub(crate) struct HttpReply {
@@ -171,6 +173,57 @@ pub(crate) fn post(
         rb = rb.header(k.as_str(), v.as_str());
     }
     finish(rb.send(body), url)
+}
+
+/// An attempt of [`send_retrying`] that may be retried: a server error (5xx, 429) or a
+/// failure to exchange at all.
+#[derive(Debug)]
+enum Attempt {
+    Status(HttpReply),
+    Failed(HttpFailure),
+}
+
+impl std::fmt::Display for Attempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // Only the status: this goes to debug logs, and bodies are not for logs.
+            Attempt::Status(r) => write!(f, "HTTP {}", r.status),
+            Attempt::Failed(e) => e.fmt(f),
+        }
+    }
+}
+
+/// The caller's shutdown stopped [`send_retrying`].
+#[derive(Debug)]
+pub(crate) struct Interrupted;
+
+/// Calls `send` until it gives a reply that is not a server error (5xx or 429), retrying
+/// server errors and (when `retry_unreachable`) unreachable endpoints as `policy` allows,
+/// and stopping when `shutdown` triggers. Returns the last reply (any status) or failure.
+pub(crate) fn send_retrying(
+    policy: &RetryPolicy,
+    shutdown: &Shutdown,
+    retry_unreachable: bool,
+    mut send: impl FnMut() -> Result<HttpReply, HttpFailure>,
+) -> Result<Result<HttpReply, HttpFailure>, Interrupted> {
+    let retryable = |a: &Attempt| match a {
+        Attempt::Status(_) => true,
+        Attempt::Failed(HttpFailure::Unreachable(_)) => retry_unreachable,
+        Attempt::Failed(HttpFailure::Other(_)) => false,
+    };
+    let out = policy.retry(shutdown, retryable, |_| match send() {
+        Ok(r) if r.status >= 500 || r.status == 429 => Err(Attempt::Status(r)),
+        Ok(r) => Ok(r),
+        Err(f) => Err(Attempt::Failed(f)),
+    });
+    match out {
+        Ok(r) => Ok(Ok(r)),
+        Err(RetryStop::Fatal(a) | RetryStop::Exhausted { last: a, .. }) => Ok(match a {
+            Attempt::Status(r) => Ok(r),
+            Attempt::Failed(f) => Err(f),
+        }),
+        Err(RetryStop::Interrupted { .. }) => Err(Interrupted),
+    }
 }
 
 /// Percent-encodes a form value (RFC 3986 unreserved characters stay as they are).

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::attempts;
 use super::container::ContainerProvider;
 use super::http;
 use super::imds::ImdsProvider;
@@ -13,6 +14,7 @@ use super::static_keys::EnvVarProvider;
 use super::sts::{effective_region, generated_session_name, StsClient, WebIdentityProvider};
 use super::{parse_timestamp, Credentials, CredentialsError, Provider, ProviderContext};
 use crate::env::SharedEnv;
+use crate::retry::Shutdown;
 
 const NAME: &str = "PROFILE";
 
@@ -229,6 +231,13 @@ fn failed(reason: String) -> CredentialsError {
 
 impl Provider for ProfileProvider {
     fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        self.credentials_with_shutdown(&Shutdown::new())
+    }
+
+    fn credentials_with_shutdown(
+        &self,
+        shutdown: &Shutdown,
+    ) -> Result<Credentials, CredentialsError> {
         let cred_path = self.credentials_path();
         let config_path = self.config_path();
         let files =
@@ -268,6 +277,7 @@ impl Provider for ProfileProvider {
         let resolver = Resolver {
             files: &files,
             provider: self,
+            shutdown,
         };
         resolver.resolve(&name, &mut Vec::new())
     }
@@ -276,6 +286,8 @@ impl Provider for ProfileProvider {
 struct Resolver<'a> {
     files: &'a ProfileFiles,
     provider: &'a ProfileProvider,
+    /// Stops STS and SSO retries and `credential_process`.
+    shutdown: &'a Shutdown,
 }
 
 impl Resolver<'_> {
@@ -334,7 +346,7 @@ impl Resolver<'_> {
             return self.sso(name, p);
         }
         if let Some(cmd) = get("credential_process") {
-            return credential_process(name, &cmd);
+            return credential_process(name, &cmd, self.shutdown);
         }
         if let Some(c) = self.static_keys(name, p)? {
             return Ok(c);
@@ -381,7 +393,7 @@ impl Resolver<'_> {
                 Some(PathBuf::from(token_file)),
                 NAME,
             );
-            return wi.credentials();
+            return wi.credentials_with_shutdown(self.shutdown);
         }
         let source = if let Some(sp) = get("source_profile") {
             if sp == name {
@@ -407,8 +419,11 @@ impl Resolver<'_> {
                 }
             };
             provider
-                .credentials()
-                .map_err(|e| failed(format!("credential_source {cs} of profile '{name}': {e}")))?
+                .credentials_with_shutdown(self.shutdown)
+                .map_err(|e| match e {
+                    CredentialsError::Interrupted { .. } => e,
+                    e => failed(format!("credential_source {cs} of profile '{name}': {e}")),
+                })?
         } else {
             return Err(failed(format!(
                 "profile '{name}' has role_arn but neither source_profile, credential_source \
@@ -430,12 +445,15 @@ impl Resolver<'_> {
             get("external_id").as_deref(),
             duration,
             NAME,
+            self.shutdown,
         )
         .map_err(|e| {
-            failed(format!(
-                "profile '{name}': STS AssumeRole of {role_arn} at {} failed: {}",
-                sts.endpoint, e.text
-            ))
+            e.into_credentials_error(NAME, |text| {
+                format!(
+                    "profile '{name}': STS AssumeRole of {role_arn} at {} failed: {text}",
+                    sts.endpoint
+                )
+            })
         })
     }
 
@@ -516,8 +534,11 @@ impl Resolver<'_> {
                 .http_settings(Duration::from_secs(5), Duration::from_secs(30)),
         )
         .map_err(failed)?;
-        let reply = http::get(&agent, &url, &[("x-amz-sso_bearer_token", token)])
-            .map_err(|e| failed(format!("SSO GetRoleCredentials: {e}")))?;
+        let reply = http::send_retrying(&attempts::REMOTE, self.shutdown, true, || {
+            http::get(&agent, &url, &[("x-amz-sso_bearer_token", token)])
+        })
+        .map_err(|_| CredentialsError::Interrupted { provider: NAME })?
+        .map_err(|e| failed(format!("SSO GetRoleCredentials: {e}")))?;
         if reply.status == 401 || reply.status == 403 {
             return Err(failed(format!(
                 "{login_hint} (SSO GetRoleCredentials answered HTTP {}: {})",
@@ -564,7 +585,11 @@ const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs a `credential_process` command through the shell and parses its JSON
 /// (`Version` 1, `AccessKeyId`, `SecretAccessKey`, optional `SessionToken` and `Expiration`).
-fn credential_process(profile: &str, command: &str) -> Result<Credentials, CredentialsError> {
+fn credential_process(
+    profile: &str,
+    command: &str,
+    shutdown: &Shutdown,
+) -> Result<Credentials, CredentialsError> {
     let mut cmd = if cfg!(windows) {
         let mut c = Command::new("cmd");
         c.arg("/C").arg(command);
@@ -613,7 +638,14 @@ fn credential_process(profile: &str, command: &str) -> Result<Credentials, Crede
                     PROCESS_TIMEOUT.as_secs()
                 )));
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Ok(None) if shutdown.is_triggered() => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(CredentialsError::Interrupted { provider: NAME });
+            }
+            Ok(None) => {
+                shutdown.sleep(Duration::from_millis(5));
+            }
             Err(e) => {
                 return Err(failed(format!(
                     "waiting for credential_process of profile '{profile}': {e}"
