@@ -74,6 +74,7 @@ mod chain;
 mod container;
 mod http;
 mod imds;
+mod process;
 mod profile;
 mod static_keys;
 mod sts;

@@ -1,15 +1,14 @@
 //! `PROFILE`: the shared `credentials` and `config` files of the AWS CLI and SDKs.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::attempts;
 use super::container::ContainerProvider;
 use super::http;
 use super::imds::ImdsProvider;
+use super::process;
 use super::static_keys::EnvVarProvider;
 use super::sts::{effective_region, generated_session_name, StsClient, WebIdentityProvider};
 use super::{parse_timestamp, Credentials, CredentialsError, Provider, ProviderContext};
@@ -580,81 +579,34 @@ impl Resolver<'_> {
     }
 }
 
-/// How long `credential_process` may run.
+/// How long `credential_process` may run, until it has exited and closed its output.
 const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs a `credential_process` command through the shell and parses its JSON
 /// (`Version` 1, `AccessKeyId`, `SecretAccessKey`, optional `SessionToken` and `Expiration`).
+/// The command, and whatever it starts, is killed at [`PROCESS_TIMEOUT`] or when
+/// `shutdown` triggers (see [`process`]).
 fn credential_process(
     profile: &str,
     command: &str,
     shutdown: &Shutdown,
 ) -> Result<Credentials, CredentialsError> {
-    let mut cmd = if cfg!(windows) {
-        let mut c = Command::new("cmd");
-        c.arg("/C").arg(command);
-        c
-    } else {
-        let mut c = Command::new("sh");
-        c.arg("-c").arg(command);
-        c
-    };
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            failed(format!(
-                "could not start credential_process of profile '{profile}': {e}"
-            ))
-        })?;
-    // Read both pipes on their own threads so a chatty process cannot block on a full pipe.
-    let mut out_pipe = child.stdout.take();
-    let mut err_pipe = child.stderr.take();
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(p) = out_pipe.as_mut() {
-            let _ = p.take(1 << 20).read_to_end(&mut buf);
-        }
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(p) = err_pipe.as_mut() {
-            let _ = p.take(64 << 10).read_to_end(&mut buf);
-        }
-        buf
-    });
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break s,
-            Ok(None) if started.elapsed() > PROCESS_TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(failed(format!(
-                    "credential_process of profile '{profile}' did not finish within {} s",
-                    PROCESS_TIMEOUT.as_secs()
-                )));
-            }
-            Ok(None) if shutdown.is_triggered() => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(CredentialsError::Interrupted { provider: NAME });
-            }
-            Ok(None) => {
-                shutdown.sleep(Duration::from_millis(5));
-            }
-            Err(e) => {
-                return Err(failed(format!(
-                    "waiting for credential_process of profile '{profile}': {e}"
-                )))
-            }
-        }
-    };
-    let stdout = out_reader.join().unwrap_or_default();
-    let stderr = err_reader.join().unwrap_or_default();
+    let finished = process::run(command, PROCESS_TIMEOUT, shutdown).map_err(|e| match e {
+        process::Stopped::Start(e) => failed(format!(
+            "could not start credential_process of profile '{profile}': {e}"
+        )),
+        process::Stopped::Wait(e) => failed(format!(
+            "waiting for credential_process of profile '{profile}': {e}"
+        )),
+        process::Stopped::TimedOut => failed(format!(
+            "credential_process of profile '{profile}' did not finish within {} s (it, and \
+             what it started, was killed; a process it starts in the background must not \
+             keep its output open)",
+            PROCESS_TIMEOUT.as_secs()
+        )),
+        process::Stopped::Interrupted => CredentialsError::Interrupted { provider: NAME },
+    })?;
+    let (status, stdout, stderr) = (finished.status, finished.stdout, finished.stderr);
     if !status.success() {
         return Err(failed(format!(
             "credential_process of profile '{profile}' exited with {status}: {}",
