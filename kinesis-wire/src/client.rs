@@ -137,7 +137,8 @@ impl ClientBuilder {
         self.config.trust_all_certificates = yes;
         self
     }
-    /// Extra CA certificates (PEM file) besides the bundled roots.
+    /// CA certificates (PEM file) trusted instead of the bundled roots (see
+    /// [`ClientConfig::ca_bundle`]); when unset, `AWS_CA_BUNDLE` from [`ClientBuilder::env`].
     pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
         self.config.ca_bundle = Some(path.into());
         self
@@ -177,6 +178,7 @@ impl ClientBuilder {
         } else {
             format!("{endpoint}/")
         };
+        crate::insecure::warn_if_insecure("Kinesis", &endpoint, cfg.trust_all_certificates, &[]);
         let region = cfg.signing_region();
         if cfg.region.is_none() {
             log::info!(

@@ -9,6 +9,7 @@ pub mod config;
 pub mod credentials;
 pub mod env;
 pub mod error;
+mod insecure;
 pub mod log_filter;
 pub mod model;
 pub mod retry;

@@ -85,7 +85,7 @@ pub struct UreqSettings {
     pub max_connections: usize,
     /// Skip certificate verification (`aws.trust.all.certificates`).
     pub trust_all_certificates: bool,
-    /// Extra CA certificates (PEM), trusted besides the bundled Mozilla roots.
+    /// CA certificates (PEM) trusted instead of the bundled Mozilla roots.
     pub ca_bundle: Option<std::path::PathBuf>,
     /// Ignore `HTTP(S)_PROXY`/`ALL_PROXY` (always done for loopback endpoints).
     pub no_proxy: bool,
@@ -105,6 +105,7 @@ impl fmt::Debug for UreqTransport {
     }
 }
 
+/// Reads the certificates of a PEM CA bundle; errors name the file.
 fn load_ca_bundle(path: &Path) -> Result<Vec<ureq::tls::Certificate<'static>>, TransportError> {
     let pem = std::fs::read(path).map_err(|e| {
         TransportError::new(
@@ -134,21 +135,26 @@ fn load_ca_bundle(path: &Path) -> Result<Vec<ureq::tls::Certificate<'static>>, T
     Ok(certs)
 }
 
+/// The TLS settings of every connection this crate makes (Kinesis, STS, SSO, container):
+/// certificates checked against the bundled Mozilla roots, or, with a CA bundle, against
+/// the bundle's certificates **only** (the bundle replaces the roots, as `AWS_CA_BUNDLE`
+/// does in botocore and the AWS CLI; aws-config does not read `AWS_CA_BUNDLE`); not
+/// checked at all with `trust_all_certificates`. Fails only when the bundle cannot be read.
+pub(crate) fn tls_config(
+    trust_all_certificates: bool,
+    ca_bundle: Option<&Path>,
+) -> Result<ureq::tls::TlsConfig, TransportError> {
+    let mut tls = ureq::tls::TlsConfig::builder().disable_verification(trust_all_certificates);
+    if let Some(path) = ca_bundle {
+        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&load_ca_bundle(path)?));
+    }
+    Ok(tls.build())
+}
+
 impl UreqTransport {
     /// Builds the agent. Fails only when the CA bundle cannot be read.
     pub fn new(s: &UreqSettings) -> Result<Self, TransportError> {
-        let mut tls =
-            ureq::tls::TlsConfig::builder().disable_verification(s.trust_all_certificates);
-        if let Some(path) = &s.ca_bundle {
-            // ureq takes either its bundled roots or a specific list: give it both.
-            let mut roots: Vec<ureq::tls::Certificate<'static>> =
-                webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                    .iter()
-                    .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
-                    .collect();
-            roots.extend(load_ca_bundle(path)?);
-            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
-        }
+        let tls = tls_config(s.trust_all_certificates, s.ca_bundle.as_deref())?;
         let pool = s.max_connections.max(1);
         let mut cfg = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -162,7 +168,7 @@ impl UreqTransport {
             .max_idle_age(Duration::from_secs(50))
             .max_redirects(0)
             .user_agent(s.user_agent.as_str())
-            .tls_config(tls.build());
+            .tls_config(tls);
         if s.no_proxy {
             cfg = cfg.proxy(None);
         }
@@ -278,6 +284,19 @@ mod tests {
             map_io(&io::Error::from(io::ErrorKind::TimedOut)),
             TransportErrorKind::Timeout
         );
+    }
+
+    #[test]
+    fn a_ca_bundle_replaces_the_bundled_roots() {
+        let ca = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ca.pem");
+        let with_bundle = tls_config(false, Some(&ca)).unwrap();
+        match with_bundle.root_certs() {
+            ureq::tls::RootCerts::Specific(certs) => assert_eq!(certs.len(), 1),
+            other => panic!("expected the bundle's certificate only, got {other:?}"),
+        }
+        let without = tls_config(false, None).unwrap();
+        assert!(matches!(without.root_certs(), ureq::tls::RootCerts::WebPki));
+        assert!(tls_config(true, None).unwrap().disable_verification());
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub struct ContainerProvider {
     /// from the environment: whoever can set environment variables could otherwise send
     /// the authorization token to a host of their choice.
     relative_uri_host: String,
+    /// `aws.trust.all.certificates`, for the warning about an unverified https endpoint.
+    trust_all_certificates: bool,
 }
 
 // Manual: the environment source holds the authorization token.
@@ -56,11 +58,15 @@ fn system_resolve(host: &str, port: u16) -> std::io::Result<Vec<IpAddr>> {
 /// Whether plain http may go to `ip`: a loopback address or the ECS/EKS container agent
 /// (`169.254.170.2`, `169.254.170.23`, `fd00:ec2::23`), as in the AWS SDKs.
 fn allowed_http_ip(ip: IpAddr) -> bool {
-    const ECS: IpAddr = IpAddr::V4(Ipv4Addr::new(169, 254, 170, 2));
-    const EKS: IpAddr = IpAddr::V4(Ipv4Addr::new(169, 254, 170, 23));
-    const EKS_V6: IpAddr = IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23));
-    ip.is_loopback() || ip == ECS || ip == EKS || ip == EKS_V6
+    ip.is_loopback() || AGENT_ADDRESSES.contains(&ip)
 }
+
+/// The ECS and EKS container credential agents' link-local addresses.
+const AGENT_ADDRESSES: [IpAddr; 3] = [
+    IpAddr::V4(Ipv4Addr::new(169, 254, 170, 2)),
+    IpAddr::V4(Ipv4Addr::new(169, 254, 170, 23)),
+    IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23)),
+];
 
 /// Parses `AWS_CONTAINER_CREDENTIALS_FULL_URI` once, with the parser the request itself
 /// uses (`http::Uri`, under ureq), and checks the host of that parse: https goes anywhere;
@@ -152,6 +158,7 @@ impl ContainerProvider {
             env,
             agent,
             relative_uri_host: ECS_CREDENTIALS_HOST.to_string(),
+            trust_all_certificates: ctx.trust_all_certificates,
         }
     }
 
@@ -255,6 +262,13 @@ impl Provider for ContainerProvider {
         shutdown: &Shutdown,
     ) -> Result<Credentials, CredentialsError> {
         let url = self.url()?;
+        // Plain http to the agent's link-local addresses is how ECS and EKS work.
+        crate::insecure::warn_if_insecure(
+            "container credentials",
+            &url.to_string(),
+            self.trust_all_certificates,
+            &AGENT_ADDRESSES,
+        );
         let token = self.auth_token()?;
         let failed = |reason: String| CredentialsError::Failed {
             provider: NAME,

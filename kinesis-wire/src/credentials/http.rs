@@ -1,7 +1,7 @@
 //! The small HTTP layer the credential providers share: one blocking ureq agent per
 //! provider, no proxy, no redirects, short timeouts, bodies read whatever the status.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use ureq::http::Uri;
@@ -44,43 +44,17 @@ pub(crate) struct HttpSettings {
     pub connect: Duration,
     pub overall: Duration,
     pub trust_all_certificates: bool,
-    /// Extra trusted CA certificates (PEM), on top of the bundled roots.
+    /// CA certificates (PEM) trusted instead of the bundled roots.
     pub ca_bundle: Option<PathBuf>,
-}
-
-fn load_ca_bundle(path: &Path) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
-    let pem = std::fs::read(path)
-        .map_err(|e| format!("cannot read CA bundle {}: {e}", path.display()))?;
-    let mut certs = Vec::new();
-    for item in ureq::tls::parse_pem(&pem) {
-        match item {
-            Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
-            Ok(_) => {}
-            Err(e) => return Err(format!("bad PEM in CA bundle {}: {e}", path.display())),
-        }
-    }
-    if certs.is_empty() {
-        return Err(format!("CA bundle {} holds no certificate", path.display()));
-    }
-    Ok(certs)
 }
 
 /// Builds an agent; fails only when the CA bundle cannot be read. Proxies from the
 /// environment are ignored on purpose: credential endpoints are link-local or loopback
-/// (IMDS, containers), and STS/SSO go the same direct way as the Kinesis traffic.
+/// (IMDS, containers), and STS/SSO go the same direct way as the Kinesis traffic. TLS is
+/// set up exactly as for Kinesis ([`crate::transport::tls_config`]).
 pub(crate) fn agent(s: &HttpSettings) -> Result<ureq::Agent, String> {
-    let mut tls = ureq::tls::TlsConfig::builder().disable_verification(s.trust_all_certificates);
-    if let Some(path) = &s.ca_bundle {
-        // ureq takes either its bundled roots or an explicit list: give it both.
-        let mut roots: Vec<ureq::tls::Certificate<'static>> =
-            webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                .iter()
-                .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
-                .collect();
-        roots.extend(load_ca_bundle(path)?);
-        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
-    }
-    let tls = tls.build();
+    let tls = crate::transport::tls_config(s.trust_all_certificates, s.ca_bundle.as_deref())
+        .map_err(|e| e.message)?;
     Ok(ureq::Agent::config_builder()
         .http_status_as_error(false)
         .proxy(None)

@@ -101,8 +101,10 @@ pub struct ProviderContext {
     pub region: Option<String>,
     /// `aws.trust.all.certificates`.
     pub trust_all_certificates: bool,
-    /// Extra trusted CA certificates (PEM) for https credential endpoints (STS, SSO,
-    /// container); when `None`, `AWS_CA_BUNDLE` from the environment source.
+    /// CA certificates (PEM) trusted instead of the bundled roots for https credential
+    /// endpoints (STS, SSO, container), as for Kinesis
+    /// ([`crate::ClientConfig::ca_bundle`]); when `None`, `AWS_CA_BUNDLE` from the
+    /// environment source.
     pub ca_bundle: Option<PathBuf>,
 }
 

@@ -526,6 +526,12 @@ impl Resolver<'_> {
             http::form_encode(&account),
             http::form_encode(&role)
         );
+        crate::insecure::warn_if_insecure(
+            "SSO",
+            &url,
+            self.provider.ctx.trust_all_certificates,
+            &[],
+        );
         let agent = http::agent(
             &self
                 .provider

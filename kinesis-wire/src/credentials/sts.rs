@@ -178,6 +178,7 @@ pub(crate) struct StsClient {
     agent: Result<ureq::Agent, String>,
     pub endpoint: String,
     signing_region: String,
+    trust_all_certificates: bool,
 }
 
 impl StsClient {
@@ -237,6 +238,7 @@ impl StsClient {
             agent,
             endpoint,
             signing_region,
+            trust_all_certificates: ctx.trust_all_certificates,
         }
     }
 
@@ -275,6 +277,7 @@ impl StsClient {
         provider: &'static str,
     ) -> Result<Credentials, StsError> {
         let url = self.url();
+        crate::insecure::warn_if_insecure("STS", &url, self.trust_all_certificates, &[]);
         let mut headers = vec![(
             "content-type".to_string(),
             "application/x-www-form-urlencoded; charset=utf-8".to_string(),
