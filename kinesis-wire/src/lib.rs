@@ -12,6 +12,7 @@ pub mod error;
 mod insecure;
 pub mod log_filter;
 pub mod model;
+mod redact;
 pub mod retry;
 pub mod sign;
 pub mod sys_props;

@@ -7,12 +7,25 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::error::{TransportError, TransportErrorKind};
+use crate::redact;
 
 /// Largest response body read (GetRecords returns up to 10 MiB of data, ~13.5 MB base64'd).
 pub const MAX_RESPONSE_BYTES: u64 = 32 << 20;
 
-/// One signed HTTP POST, ready to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One signed HTTP POST, ready to send. Its `Debug` output masks the credential headers
+/// (`Authorization`, `X-Amz-Security-Token`) and shows the body's length only.
+///
+/// ```
+/// use kinesis_wire::transport::HttpRequest;
+/// let req = HttpRequest {
+///     url: "http://127.0.0.1:4567/".into(),
+///     headers: vec![("x-amz-security-token".into(), "hunter2".into())],
+///     body: b"{\"Data\":\"c2VjcmV0\"}".to_vec(),
+/// };
+/// let shown = format!("{req:?}");
+/// assert!(!shown.contains("hunter2") && !shown.contains("c2VjcmV0"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// Full URL, e.g. `https://kinesis.us-east-1.amazonaws.com/`.
     pub url: String,
@@ -32,8 +45,8 @@ impl HttpRequest {
     }
 }
 
-/// An HTTP response, any status.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// An HTTP response, any status. Its `Debug` output shows the body's length only.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct HttpResponse {
     /// HTTP status code.
     pub status: u16,
@@ -41,6 +54,26 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// The whole body.
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("url", &self.url)
+            .field("headers", &redact::Headers(&self.headers))
+            .field("body", &redact::Body(self.body.len()))
+            .finish()
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &redact::Headers(&self.headers))
+            .field("body", &redact::Body(self.body.len()))
+            .finish()
+    }
 }
 
 impl HttpResponse {
@@ -259,6 +292,38 @@ pub fn is_loopback_endpoint(endpoint: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_masks_credential_headers_and_bodies() {
+        let resp = HttpResponse {
+            status: 200,
+            headers: vec![("x-amzn-requestid".into(), "r-1".into())],
+            body: br#"{"Records":[{"Data":"c2VjcmV0"}]}"#.to_vec(),
+        };
+        let shown = format!("{resp:?}");
+        assert!(
+            shown.contains("r-1") && !shown.contains("c2VjcmV0"),
+            "{shown}"
+        );
+        let req = HttpRequest {
+            url: "https://kinesis.us-east-1.amazonaws.com/".into(),
+            headers: vec![
+                (
+                    "authorization".into(),
+                    "AWS4-HMAC-SHA256 Signature=abc".into(),
+                ),
+                ("X-Amz-Security-Token".into(), "tok3n".into()),
+                ("x-amz-target".into(), "Kinesis_20131202.PutRecords".into()),
+            ],
+            body: b"{}".to_vec(),
+        };
+        let shown = format!("{req:?}");
+        assert!(
+            !shown.contains("Signature=abc") && !shown.contains("tok3n"),
+            "{shown}"
+        );
+        assert!(shown.contains("PutRecords"), "{shown}");
+    }
 
     #[test]
     fn loopback_detection() {

@@ -290,7 +290,7 @@ impl Provider for ContainerProvider {
             Ok(reply) => Err(failed(format!(
                 "{url} answered HTTP {}: {}",
                 reply.status,
-                http::snippet(&reply.body, 200)
+                http::snippet(&reply.body, 200, &[token.as_deref().unwrap_or("")])
             ))),
             Err(e) => Err(failed(e.to_string())),
         }

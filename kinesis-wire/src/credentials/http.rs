@@ -6,13 +6,23 @@ use std::time::Duration;
 
 use ureq::http::Uri;
 
+use crate::redact;
 use crate::retry::{RetryPolicy, RetryStop, Shutdown};
 
 /// A finished exchange: status and body text.
-#[derive(Debug)]
 pub(crate) struct HttpReply {
     pub status: u16,
     pub body: String,
+}
+
+// Manual: the body of a successful reply holds credentials.
+impl std::fmt::Debug for HttpReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpReply")
+            .field("status", &self.status)
+            .field("body", &redact::Body(self.body.len()))
+            .finish()
+    }
 }
 
 impl HttpReply {
@@ -223,10 +233,14 @@ pub(crate) fn form_body(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-/// The first `max` characters of a response body, for error messages about non-credential
-/// responses (error pages); never used on a body that carried credentials.
-pub(crate) fn snippet(body: &str, max: usize) -> String {
-    let trimmed = body.trim();
+/// The first `max` characters of a response body (or a process's stderr), for error
+/// messages about responses that did not carry credentials (error pages). Secret-looking
+/// fields are masked anyway, and so is each of `known` (the secrets the request carried):
+/// an error page or a proxy may echo the request, a process may print credentials to the
+/// wrong stream.
+pub(crate) fn snippet(body: &str, max: usize, known: &[&str]) -> String {
+    let masked = redact::mask_known(&redact::mask_secret_fields(body), known);
+    let trimmed = masked.trim();
     if trimmed.chars().count() <= max {
         trimmed.to_string()
     } else {
@@ -246,7 +260,20 @@ mod tests {
             "arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fa%20b%2Bc"
         );
         assert_eq!(form_body(&[("A", "1"), ("B", "x&y")]), "A=1&B=x%26y");
-        assert_eq!(snippet("  abcdef ", 3), "abc...");
+        assert_eq!(snippet("  abcdef ", 3, &[]), "abc...");
+        assert_eq!(
+            snippet(
+                "echo: tokenvalue1 {\"Token\":\"t2\"}",
+                200,
+                &["tokenvalue1"]
+            ),
+            "echo: ****** {\"Token\":\"******\"}"
+        );
+        let r = HttpReply {
+            status: 200,
+            body: r#"{"SecretAccessKey":"s3cr3t"}"#.into(),
+        };
+        assert!(!format!("{r:?}").contains("s3cr3t"));
     }
 
     #[test]

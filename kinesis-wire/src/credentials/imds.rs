@@ -156,7 +156,7 @@ impl ImdsProvider {
                 return Err(Self::failed(format!(
                     "fetching an IMDSv2 session token from {url} failed: HTTP {}: {}",
                     r.status,
-                    http::snippet(&r.body, 200)
+                    http::snippet(&r.body, 200, &[])
                 )))
             }
             Err(e @ HttpFailure::Unreachable(_)) => return Err(Self::unreachable(endpoint, &e)),
@@ -231,7 +231,7 @@ impl Provider for ImdsProvider {
             return Err(Self::failed(format!(
                 "{endpoint}{ROLE_PATH} answered HTTP {}: {}",
                 reply.status,
-                http::snippet(&reply.body, 200)
+                http::snippet(&reply.body, 200, &[])
             )));
         }
         let role = reply.body.lines().next().unwrap_or("").trim().to_string();
@@ -247,7 +247,7 @@ impl Provider for ImdsProvider {
             return Err(Self::failed(format!(
                 "{endpoint}{path} answered HTTP {}: {}",
                 reply.status,
-                http::snippet(&reply.body, 200)
+                http::snippet(&reply.body, 200, &[])
             )));
         }
         parse_json_credentials(&reply.body, NAME)

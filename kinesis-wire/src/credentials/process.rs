@@ -21,11 +21,21 @@ const STDERR_LIMIT: u64 = 64 << 10;
 const TICK: Duration = Duration::from_millis(10);
 
 /// A command that ran to its end, both output pipes read to end-of-file.
-#[derive(Debug)]
 pub(crate) struct Finished {
     pub status: ExitStatus,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
+}
+
+// Manual: stdout holds credentials (and stderr may).
+impl std::fmt::Debug for Finished {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Finished")
+            .field("status", &self.status)
+            .field("stdout", &crate::redact::Body(self.stdout.len()))
+            .field("stderr", &crate::redact::Body(self.stderr.len()))
+            .finish()
+    }
 }
 
 /// Why a command gave no [`Finished`].
@@ -169,6 +179,11 @@ mod tests {
         assert_eq!(f.stdout, b"out\n");
         assert_eq!(f.stderr, b"err\n");
         assert_eq!(f.status.code(), Some(3));
+        let shown = format!("{f:?}");
+        assert!(
+            !shown.contains("out\\n") && shown.contains("<4 bytes>"),
+            "{shown}"
+        );
     }
 
     /// The shell exits at once, but a child it left behind holds stdout open for ten

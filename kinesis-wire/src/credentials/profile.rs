@@ -20,7 +20,7 @@ const NAME: &str = "PROFILE";
 type Section = HashMap<String, String>;
 
 /// Profiles and sso-sessions read from the two files.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct ProfileFiles {
     profiles: HashMap<String, Section>,
     sso_sessions: HashMap<String, Section>,
@@ -68,6 +68,21 @@ fn parse_ini(text: &str) -> Vec<(String, Section)> {
         }
     }
     out
+}
+
+// Manual: profiles hold secret keys and session tokens; names and files only.
+impl std::fmt::Debug for ProfileFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut profiles: Vec<&String> = self.profiles.keys().collect();
+        profiles.sort();
+        let mut sessions: Vec<&String> = self.sso_sessions.keys().collect();
+        sessions.sort();
+        f.debug_struct("ProfileFiles")
+            .field("profiles", &profiles)
+            .field("sso_sessions", &sessions)
+            .field("sources", &self.sources)
+            .finish()
+    }
 }
 
 impl ProfileFiles {
@@ -548,7 +563,7 @@ impl Resolver<'_> {
             return Err(failed(format!(
                 "{login_hint} (SSO GetRoleCredentials answered HTTP {}: {})",
                 reply.status,
-                http::snippet(&reply.body, 200)
+                http::snippet(&reply.body, 200, &[token])
             )));
         }
         if !reply.is_success() {
@@ -556,7 +571,7 @@ impl Resolver<'_> {
                 "SSO GetRoleCredentials for account {account} role {role} at {endpoint} \
                  answered HTTP {}: {}",
                 reply.status,
-                http::snippet(&reply.body, 200)
+                http::snippet(&reply.body, 200, &[token])
             )));
         }
         let v: serde_json::Value = serde_json::from_str(&reply.body)
@@ -616,7 +631,7 @@ fn credential_process(
     if !status.success() {
         return Err(failed(format!(
             "credential_process of profile '{profile}' exited with {status}: {}",
-            http::snippet(&String::from_utf8_lossy(&stderr), 300)
+            http::snippet(&String::from_utf8_lossy(&stderr), 300, &[])
         )));
     }
     // Never quote stdout in errors: it is supposed to hold secrets.
@@ -741,5 +756,26 @@ mod tests {
         assert_eq!(s[0].1["s3"], "");
         assert!(!s[0].1.contains_key("max_concurrent_requests"));
         assert_eq!(s[1].0, "profile x");
+    }
+
+    #[test]
+    fn debug_of_loaded_files_shows_names_only() {
+        let dir = std::env::temp_dir().join(format!("kw-profile-debug-{}", fastrand::u64(..)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let creds = dir.join("credentials");
+        std::fs::write(
+            &creds,
+            "[dev]\naws_access_key_id = AKID\naws_secret_access_key = s3cr3tkey\n\
+             aws_session_token = t0ken\n",
+        )
+        .unwrap();
+        let files = ProfileFiles::load(None, Some(&creds)).unwrap();
+        let shown = format!("{files:?}");
+        assert!(shown.contains("dev"), "{shown}");
+        assert!(
+            !shown.contains("s3cr3tkey") && !shown.contains("t0ken"),
+            "{shown}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

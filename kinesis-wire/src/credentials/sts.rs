@@ -140,7 +140,9 @@ pub(crate) fn parse_credentials_xml(
     ))
 }
 
-fn sts_error(reply: &HttpReply) -> StsError {
+/// The error an STS reply describes; `known` are the secrets the request carried, masked
+/// should the reply echo them.
+fn sts_error(reply: &HttpReply, known: &[&str]) -> StsError {
     let code = xml_field(&reply.body, "Code");
     let message = xml_field(&reply.body, "Message");
     let transient = reply.status >= 500
@@ -149,12 +151,16 @@ fn sts_error(reply: &HttpReply) -> StsError {
             Some("Throttling" | "ThrottlingException" | "IDPCommunicationError")
         );
     let text = match (&code, &message) {
-        (Some(c), Some(m)) => format!("HTTP {}: {c}: {m}", reply.status),
+        (Some(c), Some(m)) => format!(
+            "HTTP {}: {c}: {}",
+            reply.status,
+            http::snippet(m, 500, known)
+        ),
         (Some(c), None) => format!("HTTP {}: {c}", reply.status),
         _ => format!(
             "HTTP {}: unexpected response: {}",
             reply.status,
-            http::snippet(&reply.body, 200)
+            http::snippet(&reply.body, 200, known)
         ),
     };
     StsError::new(code, text, transient)
@@ -254,12 +260,13 @@ impl StsClient {
         signer: Option<&Credentials>,
         provider: &'static str,
         shutdown: &Shutdown,
+        known: &[&str],
     ) -> Result<Credentials, StsError> {
         attempts::REMOTE
             .retry(
                 shutdown,
                 |e: &StsError| e.transient,
-                |_| self.call_once(form, signer, provider),
+                |_| self.call_once(form, signer, provider, known),
             )
             .map_err(|stop| match stop {
                 RetryStop::Fatal(e) | RetryStop::Exhausted { last: e, .. } => e,
@@ -275,6 +282,7 @@ impl StsClient {
         form: &str,
         signer: Option<&Credentials>,
         provider: &'static str,
+        known: &[&str],
     ) -> Result<Credentials, StsError> {
         let url = self.url();
         crate::insecure::warn_if_insecure("STS", &url, self.trust_all_certificates, &[]);
@@ -300,7 +308,7 @@ impl StsClient {
             )
         })?;
         if !reply.is_success() {
-            return Err(sts_error(&reply));
+            return Err(sts_error(&reply, known));
         }
         parse_credentials_xml(&reply.body, provider)
             .map_err(|text| StsError::new(None, text, false))
@@ -373,7 +381,17 @@ impl StsClient {
         if let Some(d) = &duration {
             pairs.push(("DurationSeconds", d));
         }
-        self.call(&http::form_body(&pairs), Some(source), provider, shutdown)
+        let known = [
+            source.secret_access_key.as_str(),
+            source.session_token.as_deref().unwrap_or(""),
+        ];
+        self.call(
+            &http::form_body(&pairs),
+            Some(source),
+            provider,
+            shutdown,
+            &known,
+        )
     }
 
     /// STS `AssumeRoleWithWebIdentity` (unsigned: the token is the proof).
@@ -392,7 +410,7 @@ impl StsClient {
             ("RoleSessionName", session_name),
             ("WebIdentityToken", token),
         ];
-        self.call(&http::form_body(&pairs), None, provider, shutdown)
+        self.call(&http::form_body(&pairs), None, provider, shutdown, &[token])
     }
 }
 
@@ -733,7 +751,7 @@ mod tests {
                    <Message>not &lt;allowed&gt;</Message></Error></ErrorResponse>"
                 .into(),
         };
-        let e = sts_error(&reply);
+        let e = sts_error(&reply, &[]);
         assert_eq!(e.code.as_deref(), Some("AccessDenied"));
         assert_eq!(e.text, "HTTP 403: AccessDenied: not <allowed>");
         assert!(!e.transient);
