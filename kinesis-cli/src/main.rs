@@ -52,7 +52,10 @@ pub fn exit_with(result: Result<(), CliError>) -> ! {
 }
 
 /// env_logger on stderr with a UTC timestamp; `-v`/`-q` set the default level and
-/// `RUST_LOG` (module filters) wins over them.
+/// `RUST_LOG` (module filters) wins over them. Installed behind
+/// [`kinesis_wire::log_filter::SecretSafeLog`]: the HTTP stack logs raw request and response
+/// bytes (signatures, session tokens, STS secret keys), and no filter string may let them
+/// through (a `ureq_proto` cap loses to `RUST_LOG=ureq_proto::util=trace`, the longer prefix).
 fn init_logging(verbosity: i32) {
     let level = match verbosity {
         i32::MIN..=-2 => log::LevelFilter::Off,
@@ -67,11 +70,6 @@ fn init_logging(verbosity: i32) {
     if let Ok(filters) = std::env::var("RUST_LOG") {
         builder.parse_filters(&filters);
     }
-    // The HTTP stack logs raw request and response bytes at debug/trace, which include
-    // session tokens and STS secret keys: never let it print them, whatever RUST_LOG says.
-    for target in ["ureq", "ureq_proto"] {
-        builder.filter_module(target, level.min(log::LevelFilter::Info));
-    }
     builder.format(|buf, rec| {
         writeln!(
             buf,
@@ -83,7 +81,9 @@ fn init_logging(verbosity: i32) {
         )
     });
     builder.target(env_logger::Target::Stderr);
-    let _ = builder.try_init();
+    let logger = builder.build();
+    let max = logger.filter();
+    let _ = kinesis_wire::log_filter::install(logger, max);
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {

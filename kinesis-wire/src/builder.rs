@@ -116,7 +116,9 @@ impl<C> ClientBuilder<C> {
         self.config.trust_all_certificates = yes;
         self
     }
-    /// Extra CA certificates (PEM file) besides the bundled roots.
+    /// CA certificates (PEM file) trusted instead of the bundled roots (see
+    /// [`crate::ClientConfig::ca_bundle`]); when unset, `AWS_CA_BUNDLE` from
+    /// [`ClientBuilder::env`].
     pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
         self.config.ca_bundle = Some(path.into());
         self
@@ -190,6 +192,12 @@ impl<C: ServiceClient> ClientBuilder<C> {
         } else {
             format!("{endpoint}/")
         };
+        crate::insecure::warn_if_insecure(
+            protocol.display_name,
+            &endpoint,
+            cfg.trust_all_certificates,
+            &[],
+        );
         let region = cfg.signing_region_for(protocol.endpoint_prefix);
         if cfg.region.is_none() {
             log::info!("signing region {region} derived from endpoint {endpoint} (no region set)");
@@ -240,6 +248,7 @@ impl<C: ServiceClient> ClientBuilder<C> {
             region,
             transport,
             credentials,
+            shutdown: crate::retry::Shutdown::new(),
         })))
     }
 }

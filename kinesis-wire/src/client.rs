@@ -133,6 +133,43 @@ impl KinesisClient {
         &self.conn.credentials
     }
 
+    /// A handle on the same client (connection pool, credentials cache, settings) whose
+    /// calls stop once `shutdown` is triggered: a call started after the trigger sends
+    /// nothing, and a credentials fetch in progress (STS, SSO, container or instance
+    /// metadata retries, `credential_process`) stops at once instead of finishing its
+    /// retries. Both answer [`KinesisError::Interrupted`] with no attempt made. A request
+    /// already on the wire is not cut short; it ends within the client's timeouts.
+    ///
+    /// Give each component that has a close/abort its own handle with its own
+    /// [`Shutdown`], and pass the same token to the [`RetryPolicy`] around its calls.
+    /// Other handles (and the client this was made from) are not affected.
+    ///
+    /// ```
+    /// use kinesis_wire::{KinesisClient, KinesisError, Shutdown, credentials::StaticProvider, Credentials};
+    /// use kinesis_wire::model::ListStreamsInput;
+    /// use std::sync::Arc;
+    /// let client = KinesisClient::builder()
+    ///     .endpoint("http://127.0.0.1:1")
+    ///     .credentials(Arc::new(StaticProvider::new(Credentials::new("AKID", "s", None, None, "BASIC"))))
+    ///     .build()
+    ///     .unwrap();
+    /// let shutdown = Shutdown::new();
+    /// let closing = client.with_shutdown(shutdown.clone());
+    /// shutdown.trigger();
+    /// let err = closing.list_streams(&ListStreamsInput::default()).unwrap_err();
+    /// assert!(matches!(err, KinesisError::Interrupted { attempts: 0, .. }));
+    /// ```
+    pub fn with_shutdown(&self, shutdown: Shutdown) -> KinesisClient {
+        KinesisClient {
+            conn: Arc::new(self.conn.with_shutdown(shutdown)),
+        }
+    }
+
+    /// The stop signal of this handle (see [`KinesisClient::with_shutdown`]).
+    pub fn shutdown(&self) -> &Shutdown {
+        &self.conn.shutdown
+    }
+
     /// ListShards: one page. Set `stream` for the first page and only `next_token` for later
     /// ones (AWS rejects both together).
     ///

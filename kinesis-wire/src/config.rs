@@ -158,7 +158,11 @@ pub struct ClientConfig {
     pub timeouts: Timeouts,
     /// `aws.trust.all.certificates` (decisions D11: every connection honours it).
     pub trust_all_certificates: bool,
-    /// Extra CA certificates (a PEM file, usually from `AWS_CA_BUNDLE`).
+    /// CA certificates (a PEM file, usually from `AWS_CA_BUNDLE`) trusted **instead of**
+    /// the bundled Mozilla roots, for Kinesis and the credential endpoints alike. This is
+    /// what botocore and the AWS CLI do with `AWS_CA_BUNDLE` (aws-config does not read it):
+    /// a bundle for a private CA must also hold the public roots if public endpoints (STS,
+    /// SSO) are to be reached with it.
     pub ca_bundle: Option<PathBuf>,
     /// How credentials are found.
     pub credentials: CredentialsSpec,

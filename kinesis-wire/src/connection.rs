@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::credentials::Provider;
 use crate::error::KinesisError;
+use crate::retry::Shutdown;
 use crate::sign::sign_request;
 use crate::transport::{HttpRequest, HttpResponse, Transport};
 
@@ -28,6 +29,8 @@ pub struct Protocol {
     pub content_type: &'static str,
     /// How errors name the endpoint setting, e.g. `aws.endpoint`.
     pub endpoint_setting: &'static str,
+    /// The service's name in messages, e.g. `Kinesis`.
+    pub display_name: &'static str,
 }
 
 /// Kinesis Data Streams: JSON 1.1.
@@ -37,6 +40,7 @@ pub(crate) const KINESIS: Protocol = Protocol {
     target_prefix: crate::client::TARGET_PREFIX,
     content_type: crate::client::CONTENT_TYPE,
     endpoint_setting: "aws.endpoint",
+    display_name: "Kinesis",
 };
 
 /// DynamoDB: JSON 1.0.
@@ -46,10 +50,13 @@ pub(crate) const DYNAMODB: Protocol = Protocol {
     target_prefix: crate::dynamodb::TARGET_PREFIX,
     content_type: crate::dynamodb::CONTENT_TYPE,
     endpoint_setting: "the DynamoDB endpoint",
+    display_name: "DynamoDB",
 };
 
 /// One service endpoint with everything needed to call it; shared (`Arc`) by a client and
-/// its clones.
+/// its clones. A handle made by `with_shutdown` gets its own copy (sharing the transport
+/// and credentials) with its own stop signal.
+#[derive(Clone)]
 pub struct Connection {
     pub(crate) protocol: &'static Protocol,
     /// The endpoint URL without trailing slash.
@@ -60,6 +67,9 @@ pub struct Connection {
     pub(crate) region: String,
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) credentials: Arc<dyn Provider>,
+    /// Stops this handle's calls, credential fetches included (a fresh, never triggered
+    /// token unless `with_shutdown` gave one).
+    pub(crate) shutdown: Shutdown,
 }
 
 impl fmt::Debug for Connection {
@@ -70,11 +80,36 @@ impl fmt::Debug for Connection {
             .field("region", &self.region)
             .field("transport", &self.transport)
             .field("credentials", &self.credentials)
+            .field("shut_down", &self.shutdown.is_triggered())
             .finish()
     }
 }
 
 impl Connection {
+    /// This connection with another stop signal (see `KinesisClient::with_shutdown`).
+    pub(crate) fn with_shutdown(&self, shutdown: Shutdown) -> Connection {
+        Connection {
+            shutdown,
+            ..self.clone()
+        }
+    }
+
+    /// Credentials for a call: stops when this handle's shutdown triggers.
+    fn call_credentials(&self) -> Result<crate::Credentials, KinesisError> {
+        let interrupted = || KinesisError::Interrupted {
+            attempts: 0,
+            last: None,
+        };
+        if self.shutdown.is_triggered() {
+            return Err(interrupted());
+        }
+        match self.credentials.credentials_with_shutdown(&self.shutdown) {
+            Ok(c) => Ok(c),
+            Err(e) if e.is_interrupted() => Err(interrupted()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Sends one action with a ready JSON body; returns the 2xx response or the error. An
     /// expired-credentials error invalidates the provider and re-signs once.
     pub(crate) fn execute(
@@ -112,7 +147,7 @@ impl Connection {
                 "x-amz-target".into(),
                 format!("{}{action}", self.protocol.target_prefix),
             ));
-            let creds = self.credentials.credentials()?;
+            let creds = self.call_credentials()?;
             sign_request(
                 &mut req,
                 &creds,

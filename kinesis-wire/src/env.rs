@@ -27,16 +27,26 @@ impl EnvSource for ProcessEnv {
     }
 }
 
-/// A fixed map of variables, for tests and embedding programs.
+/// A fixed map of variables, for tests and embedding programs. Its `Debug` output lists
+/// the names only: values may be secrets (`AWS_SECRET_ACCESS_KEY`, ...).
 ///
 /// ```
 /// use kinesis_wire::env::{EnvSource, MapEnv};
-/// let env = MapEnv::from_pairs([("AWS_REGION", "eu-west-1")]);
+/// let env = MapEnv::from_pairs([("AWS_REGION", "eu-west-1"), ("AWS_SECRET_ACCESS_KEY", "s3cr3t")]);
 /// assert_eq!(env.get("AWS_REGION").as_deref(), Some("eu-west-1"));
 /// assert_eq!(env.get("AWS_PROFILE"), None);
+/// assert!(!format!("{env:?}").contains("s3cr3t"));
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct MapEnv(pub HashMap<String, String>);
+
+impl std::fmt::Debug for MapEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&String> = self.0.keys().collect();
+        names.sort();
+        f.debug_tuple("MapEnv").field(&names).finish()
+    }
+}
 
 impl MapEnv {
     /// Builds a map from `(key, value)` pairs.

@@ -13,8 +13,11 @@ pub mod credentials;
 pub mod dynamodb;
 pub mod env;
 pub mod error;
+mod insecure;
+pub mod log_filter;
 pub mod model;
 pub mod paging;
+mod redact;
 pub mod retry;
 #[cfg(test)]
 mod scripted;
@@ -33,4 +36,4 @@ pub use model::{
     HashKeyRange, PutRecordsEntry, Record, SequenceNumberRange, Shard, StartingPosition, StreamRef,
     StreamStatus,
 };
-pub use retry::{Backoff, RetryPolicy, Shutdown};
+pub use retry::{Backoff, RetryPolicy, RetryStop, Shutdown};

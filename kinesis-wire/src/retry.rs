@@ -1,5 +1,6 @@
 //! Full-jitter backoff, bounded retries, and the shutdown token that interrupts them.
 
+use std::fmt;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -136,13 +137,51 @@ impl RetryPolicy {
         &self,
         shutdown: &Shutdown,
         retryable: impl Fn(&KinesisError) -> bool,
-        mut op: impl FnMut(u32) -> Result<T, KinesisError>,
+        op: impl FnMut(u32) -> Result<T, KinesisError>,
     ) -> Result<T, KinesisError> {
+        self.retry(shutdown, retryable, op)
+            .map_err(|stop| match stop {
+                RetryStop::Fatal(e) => e,
+                RetryStop::Exhausted { attempts, last } => KinesisError::RetriesExhausted {
+                    attempts,
+                    last: Box::new(last),
+                },
+                RetryStop::Interrupted { attempts, last } => KinesisError::Interrupted {
+                    attempts,
+                    last: last.map(Box::new),
+                },
+            })
+    }
+
+    /// The retry loop for any error type: calls `op(attempt)` (0-based) until it succeeds,
+    /// fails with an error `retryable` refuses ([`RetryStop::Fatal`]), or `max_attempts`
+    /// calls have failed ([`RetryStop::Exhausted`]); sleeps `backoff.delay(attempt)` between
+    /// calls. A triggered `shutdown` stops before the next call and ends a sleep at once
+    /// ([`RetryStop::Interrupted`]). The credential providers retry through this.
+    ///
+    /// ```
+    /// use kinesis_wire::{Backoff, RetryPolicy, Shutdown};
+    /// use kinesis_wire::retry::RetryStop;
+    /// use std::time::Duration;
+    /// let policy = RetryPolicy::new(3, Backoff::new(Duration::ZERO, Duration::ZERO, 2.0));
+    /// let mut calls = 0;
+    /// let out: Result<(), _> = policy.retry(&Shutdown::new(), |e: &&str| *e == "busy", |_| {
+    ///     calls += 1;
+    ///     Err("busy")
+    /// });
+    /// assert!(matches!(out, Err(RetryStop::Exhausted { attempts: 3, last: "busy" })));
+    /// ```
+    pub fn retry<T, E: fmt::Display>(
+        &self,
+        shutdown: &Shutdown,
+        retryable: impl Fn(&E) -> bool,
+        mut op: impl FnMut(u32) -> Result<T, E>,
+    ) -> Result<T, RetryStop<E>> {
         let max = self.max_attempts.max(1);
         let mut attempt = 0u32;
         loop {
             if shutdown.is_triggered() {
-                return Err(KinesisError::Interrupted {
+                return Err(RetryStop::Interrupted {
                     attempts: attempt,
                     last: None,
                 });
@@ -153,24 +192,45 @@ impl RetryPolicy {
             };
             attempt += 1;
             if !retryable(&err) {
-                return Err(err);
+                return Err(RetryStop::Fatal(err));
             }
             if attempt >= max {
-                return Err(KinesisError::RetriesExhausted {
+                return Err(RetryStop::Exhausted {
                     attempts: attempt,
-                    last: Box::new(err),
+                    last: err,
                 });
             }
             let delay = self.backoff.delay(attempt - 1);
             log::debug!("attempt {attempt}/{max} failed, retrying in {delay:?}: {err}");
             if !shutdown.sleep(delay) {
-                return Err(KinesisError::Interrupted {
+                return Err(RetryStop::Interrupted {
                     attempts: attempt,
-                    last: Some(Box::new(err)),
+                    last: Some(err),
                 });
             }
         }
     }
+}
+
+/// Why [`RetryPolicy::retry`] gave up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetryStop<E> {
+    /// A call failed with an error that is not retried.
+    Fatal(E),
+    /// Every allowed call failed with a retryable error.
+    Exhausted {
+        /// How many calls were made.
+        attempts: u32,
+        /// The error of the last call.
+        last: E,
+    },
+    /// The shutdown was triggered.
+    Interrupted {
+        /// How many calls were made before stopping.
+        attempts: u32,
+        /// The error of the last call, if one was made.
+        last: Option<E>,
+    },
 }
 
 /// A shared stop signal: `trigger()` once, every clone sees it, and every

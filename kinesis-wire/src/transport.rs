@@ -7,12 +7,25 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::error::{TransportError, TransportErrorKind};
+use crate::redact;
 
 /// Largest response body read (GetRecords returns up to 10 MiB of data, ~13.5 MB base64'd).
 pub const MAX_RESPONSE_BYTES: u64 = 32 << 20;
 
-/// One signed HTTP POST, ready to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One signed HTTP POST, ready to send. Its `Debug` output masks the credential headers
+/// (`Authorization`, `X-Amz-Security-Token`) and shows the body's length only.
+///
+/// ```
+/// use kinesis_wire::transport::HttpRequest;
+/// let req = HttpRequest {
+///     url: "http://127.0.0.1:4567/".into(),
+///     headers: vec![("x-amz-security-token".into(), "hunter2".into())],
+///     body: b"{\"Data\":\"c2VjcmV0\"}".to_vec(),
+/// };
+/// let shown = format!("{req:?}");
+/// assert!(!shown.contains("hunter2") && !shown.contains("c2VjcmV0"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// Full URL, e.g. `https://kinesis.us-east-1.amazonaws.com/`.
     pub url: String,
@@ -32,8 +45,8 @@ impl HttpRequest {
     }
 }
 
-/// An HTTP response, any status.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// An HTTP response, any status. Its `Debug` output shows the body's length only.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct HttpResponse {
     /// HTTP status code.
     pub status: u16,
@@ -41,6 +54,26 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// The whole body.
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("url", &self.url)
+            .field("headers", &redact::Headers(&self.headers))
+            .field("body", &redact::Body(self.body.len()))
+            .finish()
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &redact::Headers(&self.headers))
+            .field("body", &redact::Body(self.body.len()))
+            .finish()
+    }
 }
 
 impl HttpResponse {
@@ -85,7 +118,7 @@ pub struct UreqSettings {
     pub max_connections: usize,
     /// Skip certificate verification (`aws.trust.all.certificates`).
     pub trust_all_certificates: bool,
-    /// Extra CA certificates (PEM), trusted besides the bundled Mozilla roots.
+    /// CA certificates (PEM) trusted instead of the bundled Mozilla roots.
     pub ca_bundle: Option<std::path::PathBuf>,
     /// Ignore `HTTP(S)_PROXY`/`ALL_PROXY` (always done for loopback endpoints).
     pub no_proxy: bool,
@@ -109,6 +142,7 @@ impl fmt::Debug for UreqTransport {
     }
 }
 
+/// Reads the certificates of a PEM CA bundle; errors name the file.
 fn load_ca_bundle(path: &Path) -> Result<Vec<ureq::tls::Certificate<'static>>, TransportError> {
     let pem = std::fs::read(path).map_err(|e| {
         TransportError::new(
@@ -138,21 +172,26 @@ fn load_ca_bundle(path: &Path) -> Result<Vec<ureq::tls::Certificate<'static>>, T
     Ok(certs)
 }
 
+/// The TLS settings of every connection this crate makes (Kinesis, STS, SSO, container):
+/// certificates checked against the bundled Mozilla roots, or, with a CA bundle, against
+/// the bundle's certificates **only** (the bundle replaces the roots, as `AWS_CA_BUNDLE`
+/// does in botocore and the AWS CLI; aws-config does not read `AWS_CA_BUNDLE`); not
+/// checked at all with `trust_all_certificates`. Fails only when the bundle cannot be read.
+pub(crate) fn tls_config(
+    trust_all_certificates: bool,
+    ca_bundle: Option<&Path>,
+) -> Result<ureq::tls::TlsConfig, TransportError> {
+    let mut tls = ureq::tls::TlsConfig::builder().disable_verification(trust_all_certificates);
+    if let Some(path) = ca_bundle {
+        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&load_ca_bundle(path)?));
+    }
+    Ok(tls.build())
+}
+
 impl UreqTransport {
     /// Builds the agent. Fails only when the CA bundle cannot be read.
     pub fn new(s: &UreqSettings) -> Result<Self, TransportError> {
-        let mut tls =
-            ureq::tls::TlsConfig::builder().disable_verification(s.trust_all_certificates);
-        if let Some(path) = &s.ca_bundle {
-            // ureq takes either its bundled roots or a specific list: give it both.
-            let mut roots: Vec<ureq::tls::Certificate<'static>> =
-                webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                    .iter()
-                    .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
-                    .collect();
-            roots.extend(load_ca_bundle(path)?);
-            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
-        }
+        let tls = tls_config(s.trust_all_certificates, s.ca_bundle.as_deref())?;
         let pool = s.max_connections.max(1);
         let mut cfg = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -166,7 +205,7 @@ impl UreqTransport {
             .max_idle_age(Duration::from_secs(50))
             .max_redirects(0)
             .user_agent(s.user_agent.as_str())
-            .tls_config(tls.build());
+            .tls_config(tls);
         if s.no_proxy {
             cfg = cfg.proxy(None);
         }
@@ -339,6 +378,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn debug_masks_credential_headers_and_bodies() {
+        let resp = HttpResponse {
+            status: 200,
+            headers: vec![("x-amzn-requestid".into(), "r-1".into())],
+            body: br#"{"Records":[{"Data":"c2VjcmV0"}]}"#.to_vec(),
+        };
+        let shown = format!("{resp:?}");
+        assert!(
+            shown.contains("r-1") && !shown.contains("c2VjcmV0"),
+            "{shown}"
+        );
+        let req = HttpRequest {
+            url: "https://kinesis.us-east-1.amazonaws.com/".into(),
+            headers: vec![
+                (
+                    "authorization".into(),
+                    "AWS4-HMAC-SHA256 Signature=abc".into(),
+                ),
+                ("X-Amz-Security-Token".into(), "tok3n".into()),
+                ("x-amz-target".into(), "Kinesis_20131202.PutRecords".into()),
+            ],
+            body: b"{}".to_vec(),
+        };
+        let shown = format!("{req:?}");
+        assert!(
+            !shown.contains("Signature=abc") && !shown.contains("tok3n"),
+            "{shown}"
+        );
+        assert!(shown.contains("PutRecords"), "{shown}");
+    }
+
+    #[test]
     fn loopback_detection() {
         assert!(is_loopback_endpoint("http://127.0.0.1:4567"));
         assert!(is_loopback_endpoint("http://localhost:4567/"));
@@ -362,6 +433,19 @@ mod tests {
             map_io(&io::Error::from(io::ErrorKind::TimedOut)),
             TransportErrorKind::Timeout
         );
+    }
+
+    #[test]
+    fn a_ca_bundle_replaces_the_bundled_roots() {
+        let ca = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ca.pem");
+        let with_bundle = tls_config(false, Some(&ca)).unwrap();
+        match with_bundle.root_certs() {
+            ureq::tls::RootCerts::Specific(certs) => assert_eq!(certs.len(), 1),
+            other => panic!("expected the bundle's certificate only, got {other:?}"),
+        }
+        let without = tls_config(false, None).unwrap();
+        assert!(matches!(without.root_certs(), ureq::tls::RootCerts::WebPki));
+        assert!(tls_config(true, None).unwrap().disable_verification());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! TLS settings against a loopback HTTPS responder whose certificate (SAN 127.0.0.1) is
 //! signed by a test CA (`tests/fixtures/ca.pem`): unknown CA fails as a TLS error, the CA
-//! bundle (from the config or `AWS_CA_BUNDLE`) is trusted besides the bundled roots, and
+//! bundle (from the config or `AWS_CA_BUNDLE`) is trusted (instead of the bundled roots), and
 //! `trust_all_certificates` skips verification.
 
 use std::io::{BufRead, BufReader, Read, Write};

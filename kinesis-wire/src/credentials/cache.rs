@@ -5,6 +5,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use super::{Credentials, CredentialsError, Provider};
+use crate::retry::Shutdown;
 
 /// How long before expiry credentials are refreshed, at most (the AWS SDKs use 5 minutes).
 pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(5 * 60);
@@ -124,8 +125,18 @@ fn still_valid(c: &Credentials, now: SystemTime) -> bool {
     c.expiry.is_none_or(|e| now < e)
 }
 
+/// How often a caller waiting for another thread's fetch looks at its own shutdown.
+const SHUTDOWN_POLL: Duration = Duration::from_millis(50);
+
 impl Provider for CachingProvider {
     fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        self.credentials_with_shutdown(&Shutdown::new())
+    }
+
+    fn credentials_with_shutdown(
+        &self,
+        shutdown: &Shutdown,
+    ) -> Result<Credentials, CredentialsError> {
         let mut st = self.lock();
         loop {
             let now = SystemTime::now();
@@ -141,7 +152,14 @@ impl Provider for CachingProvider {
             // Someone else is fetching and we have nothing valid: wait for that fetch.
             let seen = st.fetches_done;
             while st.refreshing && st.fetches_done == seen {
-                st = self.changed.wait(st).unwrap_or_else(|e| e.into_inner());
+                if shutdown.is_triggered() {
+                    return Err(CredentialsError::Interrupted { provider: "cache" });
+                }
+                st = self
+                    .changed
+                    .wait_timeout(st, SHUTDOWN_POLL)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
             }
             if let Some(err) = &st.last_error {
                 if st.fetches_done == seen + 1 && st.cached.is_none() {
@@ -155,7 +173,7 @@ impl Provider for CachingProvider {
             owner: self,
             done: false,
         };
-        let fetched = self.inner.credentials();
+        let fetched = self.inner.credentials_with_shutdown(shutdown);
         let mut st = self.lock();
         guard.done = true;
         st.refreshing = false;
@@ -167,6 +185,15 @@ impl Provider for CachingProvider {
                 st.cached = Some(c.clone());
                 st.last_error = None;
                 Ok(c)
+            }
+            // This caller is shutting down; the fetch did not fail. Callers waiting for it
+            // fetch themselves (no error handed on), the next refresh is not postponed.
+            Err(e @ CredentialsError::Interrupted { .. }) => {
+                st.last_error = None;
+                match st.cached.clone() {
+                    Some(old) if still_valid(&old, now) => Ok(old),
+                    _ => Err(e),
+                }
             }
             Err(e) => match st.cached.clone() {
                 Some(old) if still_valid(&old, now) => {

@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use super::{Credentials, CredentialsError, Provider};
+use crate::retry::Shutdown;
 
 /// Tries each provider in order. A provider that has nothing to offer
 /// ([`CredentialsError::NotFound`]) passes to the next one; one that is configured but fails
@@ -41,12 +42,22 @@ impl ChainProvider {
 
 impl Provider for ChainProvider {
     fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        self.credentials_with_shutdown(&Shutdown::new())
+    }
+
+    fn credentials_with_shutdown(
+        &self,
+        shutdown: &Shutdown,
+    ) -> Result<Credentials, CredentialsError> {
         let last = *self.winner.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(i) = last {
-            match self.providers[i].credentials() {
+            match self.providers[i].credentials_with_shutdown(shutdown) {
                 Ok(c) => return Ok(c),
-                // Set up but failing (e.g. STS unreachable): report it, keep the winner.
-                Err(e @ CredentialsError::Failed { .. }) => return Err(e),
+                // Set up but failing (e.g. STS unreachable), or stopped: report it, keep
+                // the winner.
+                Err(
+                    e @ (CredentialsError::Failed { .. } | CredentialsError::Interrupted { .. }),
+                ) => return Err(e),
                 // Its source went away (env changed, file removed): search again.
                 Err(CredentialsError::NotFound { .. }) => {
                     *self.winner.lock().unwrap_or_else(|e| e.into_inner()) = None;
@@ -55,12 +66,16 @@ impl Provider for ChainProvider {
         }
         let mut said = Vec::new();
         for (i, p) in self.providers.iter().enumerate() {
-            match p.credentials() {
+            if shutdown.is_triggered() {
+                return Err(CredentialsError::Interrupted { provider: "AUTO" });
+            }
+            match p.credentials_with_shutdown(shutdown) {
                 Ok(c) => {
                     *self.winner.lock().unwrap_or_else(|e| e.into_inner()) = Some(i);
                     return Ok(c);
                 }
                 Err(e @ CredentialsError::NotFound { .. }) => said.push(e.to_string()),
+                Err(e @ CredentialsError::Interrupted { .. }) => return Err(e),
                 Err(e) => {
                     said.push(e.to_string());
                     return Err(CredentialsError::Failed {

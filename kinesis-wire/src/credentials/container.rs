@@ -1,11 +1,15 @@
 //! The container credentials endpoint (ECS task roles, EKS Pod Identity).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs};
 use std::time::Duration;
 
-use super::http::{self, HttpFailure};
+use ureq::http::Uri;
+
+use super::attempts;
+use super::http;
 use super::{parse_timestamp, Credentials, CredentialsError, Provider, ProviderContext};
 use crate::env::SharedEnv;
+use crate::retry::Shutdown;
 
 const NAME: &str = "CONTAINER";
 
@@ -33,6 +37,8 @@ pub struct ContainerProvider {
     /// from the environment: whoever can set environment variables could otherwise send
     /// the authorization token to a host of their choice.
     relative_uri_host: String,
+    /// `aws.trust.all.certificates`, for the warning about an unverified https endpoint.
+    trust_all_certificates: bool,
 }
 
 // Manual: the environment source holds the authorization token.
@@ -42,39 +48,70 @@ impl std::fmt::Debug for ContainerProvider {
     }
 }
 
-/// Whether `host` (from a URL; IPv6 in brackets) may be reached over plain http.
-fn allowed_http_host(host: &str) -> bool {
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    match bare.parse::<IpAddr>() {
-        Ok(ip) => {
-            ip.is_loopback()
-                || bare == "169.254.170.2"
-                || bare == "169.254.170.23"
-                || bare.eq_ignore_ascii_case("fd00:ec2::23")
-        }
-        Err(_) => false,
-    }
+/// The addresses a host name resolves to; the system resolver in production.
+pub(crate) type Resolve = dyn Fn(&str, u16) -> std::io::Result<Vec<IpAddr>> + Send + Sync;
+
+fn system_resolve(host: &str, port: u16) -> std::io::Result<Vec<IpAddr>> {
+    Ok((host, port).to_socket_addrs()?.map(|a| a.ip()).collect())
 }
 
-/// The host part of `url` (`http://host:port/path`), IPv6 kept in brackets.
-fn url_host(url: &str) -> &str {
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    let authority = rest.split(['/', '?']).next().unwrap_or("");
-    let authority = authority
-        .rsplit_once('@')
-        .map(|(_, h)| h)
-        .unwrap_or(authority);
-    if authority.starts_with('[') {
-        match authority.find(']') {
-            Some(i) => &authority[..=i],
-            None => authority,
-        }
-    } else {
-        authority.split(':').next().unwrap_or("")
+/// Whether plain http may go to `ip`: a loopback address or the ECS/EKS container agent
+/// (`169.254.170.2`, `169.254.170.23`, `fd00:ec2::23`), as in the AWS SDKs.
+fn allowed_http_ip(ip: IpAddr) -> bool {
+    ip.is_loopback() || AGENT_ADDRESSES.contains(&ip)
+}
+
+/// The ECS and EKS container credential agents' link-local addresses.
+const AGENT_ADDRESSES: [IpAddr; 3] = [
+    IpAddr::V4(Ipv4Addr::new(169, 254, 170, 2)),
+    IpAddr::V4(Ipv4Addr::new(169, 254, 170, 23)),
+    IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23)),
+];
+
+/// Parses `AWS_CONTAINER_CREDENTIALS_FULL_URI` once, with the parser the request itself
+/// uses (`http::Uri`, under ureq), and checks the host of that parse: https goes anywhere;
+/// plain http only to a loopback or container-agent address, or to a host name that
+/// resolves to loopback addresses only (as aws-config requires). Checking a host cut out
+/// of the string by other rules than the request's let
+/// `http://attacker:80#@169.254.170.2/` through while the request went to `attacker`.
+/// The returned URI is the one to request. (A name is resolved again when connecting; as in
+/// aws-config, a resolver that changes its answer in between is not defended against.)
+pub(crate) fn checked_full_uri(full: &str, resolve: &Resolve) -> Result<Uri, String> {
+    let rule = "AWS_CONTAINER_CREDENTIALS_FULL_URI must use https, or http to a loopback \
+                address (127.0.0.0/8, ::1, or a name resolving only to them, such as \
+                localhost) or the ECS/EKS container endpoint (169.254.170.2, \
+                169.254.170.23, fd00:ec2::23)";
+    let uri: Uri = full.parse().map_err(|e| {
+        format!("AWS_CONTAINER_CREDENTIALS_FULL_URI '{full}' is not a valid URI: {e}")
+    })?;
+    let host = uri.host().filter(|h| !h.is_empty()).ok_or_else(|| {
+        format!("AWS_CONTAINER_CREDENTIALS_FULL_URI '{full}' has no host; {rule}")
+    })?;
+    let scheme = uri.scheme_str().unwrap_or("");
+    if scheme.eq_ignore_ascii_case("https") {
+        return Ok(uri);
     }
+    if !scheme.eq_ignore_ascii_case("http") {
+        return Err(format!("'{full}': {rule}"));
+    }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return if allowed_http_ip(ip) {
+            Ok(uri)
+        } else {
+            Err(format!("'{full}' names host {host}; {rule}"))
+        };
+    }
+    let addrs = resolve(bare, uri.port_u16().unwrap_or(80))
+        .map_err(|e| format!("'{full}': cannot resolve host {host} ({e}); {rule}"))?;
+    if addrs.is_empty() || !addrs.iter().all(|ip| ip.is_loopback()) {
+        let list: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+        return Err(format!(
+            "'{full}' names host {host}, which resolves to [{}]; {rule}",
+            list.join(", ")
+        ));
+    }
+    Ok(uri)
 }
 
 /// Parses the JSON the container and instance-metadata endpoints return.
@@ -121,6 +158,7 @@ impl ContainerProvider {
             env,
             agent,
             relative_uri_host: ECS_CREDENTIALS_HOST.to_string(),
+            trust_all_certificates: ctx.trust_all_certificates,
         }
     }
 
@@ -150,10 +188,34 @@ impl ContainerProvider {
             .filter(|s| !s.is_empty())
     }
 
-    fn url(&self) -> Result<String, CredentialsError> {
+    /// The URI to request, parsed once: the request goes to exactly what was checked.
+    fn url(&self) -> Result<Uri, CredentialsError> {
+        self.url_with(&system_resolve)
+    }
+
+    fn url_with(&self, resolve: &Resolve) -> Result<Uri, CredentialsError> {
+        let failed = |reason: String| CredentialsError::Failed {
+            provider: NAME,
+            reason,
+        };
         if let Some(rel) = self.get_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
             let sep = if rel.starts_with('/') { "" } else { "/" };
-            return Ok(format!("{}{sep}{rel}", self.relative_uri_host));
+            let full = format!("{}{sep}{rel}", self.relative_uri_host);
+            let uri: Uri = full.parse().map_err(|e| {
+                failed(format!(
+                    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI '{rel}' does not make a valid URI \
+                     ({full}): {e}"
+                ))
+            })?;
+            // The relative part cannot move the request to another host.
+            let base: Option<Uri> = self.relative_uri_host.parse().ok();
+            if uri.authority() != base.as_ref().and_then(|b| b.authority()) {
+                return Err(failed(format!(
+                    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI '{rel}' would leave {}",
+                    self.relative_uri_host
+                )));
+            }
+            return Ok(uri);
         }
         let Some(full) = self.get_env("AWS_CONTAINER_CREDENTIALS_FULL_URI") else {
             return Err(CredentialsError::NotFound {
@@ -163,20 +225,7 @@ impl ContainerProvider {
                     .into(),
             });
         };
-        let lower = full.to_ascii_lowercase();
-        let ok = lower.starts_with("https://")
-            || (lower.starts_with("http://") && allowed_http_host(url_host(&full)));
-        if !ok {
-            return Err(CredentialsError::Failed {
-                provider: NAME,
-                reason: format!(
-                    "AWS_CONTAINER_CREDENTIALS_FULL_URI '{full}' must use https, or http to a \
-                     loopback address (127.0.0.0/8, ::1, localhost) or the ECS/EKS container \
-                     endpoint (169.254.170.2, 169.254.170.23, fd00:ec2::23)"
-                ),
-            });
-        }
-        Ok(full)
+        checked_full_uri(&full, resolve).map_err(failed)
     }
 
     fn auth_token(&self) -> Result<Option<String>, CredentialsError> {
@@ -205,37 +254,45 @@ impl ContainerProvider {
 
 impl Provider for ContainerProvider {
     fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        self.credentials_with_shutdown(&Shutdown::new())
+    }
+
+    fn credentials_with_shutdown(
+        &self,
+        shutdown: &Shutdown,
+    ) -> Result<Credentials, CredentialsError> {
         let url = self.url()?;
+        // Plain http to the agent's link-local addresses is how ECS and EKS work.
+        crate::insecure::warn_if_insecure(
+            "container credentials",
+            &url.to_string(),
+            self.trust_all_certificates,
+            &AGENT_ADDRESSES,
+        );
         let token = self.auth_token()?;
         let failed = |reason: String| CredentialsError::Failed {
             provider: NAME,
             reason,
         };
         let agent = self.agent.as_ref().map_err(|e| failed(e.clone()))?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let headers: Vec<(&str, &str)> = token
-                .as_deref()
-                .map(|t| vec![("Authorization", t)])
-                .unwrap_or_default();
-            match http::get(agent, &url, &headers) {
-                Ok(reply) if reply.is_success() => {
-                    return parse_json_credentials(&reply.body, NAME)
-                        .map_err(|e| failed(format!("{url}: {e}")))
-                }
-                Ok(reply) if reply.status >= 500 && attempt < 3 => {}
-                Ok(reply) => {
-                    return Err(failed(format!(
-                        "{url} answered HTTP {}: {}",
-                        reply.status,
-                        http::snippet(&reply.body, 200)
-                    )))
-                }
-                Err(HttpFailure::Unreachable(_)) if attempt < 2 => {}
-                Err(e) => return Err(failed(e.to_string())),
+        let headers: Vec<(&str, &str)> = token
+            .as_deref()
+            .map(|t| vec![("Authorization", t)])
+            .unwrap_or_default();
+        let sent = http::send_retrying(&attempts::CONTAINER, shutdown, true, || {
+            http::get_uri(agent, &url, &headers)
+        })
+        .map_err(|_| CredentialsError::Interrupted { provider: NAME })?;
+        match sent {
+            Ok(reply) if reply.is_success() => {
+                parse_json_credentials(&reply.body, NAME).map_err(|e| failed(format!("{url}: {e}")))
             }
-            std::thread::sleep(Duration::from_millis(50 * attempt));
+            Ok(reply) => Err(failed(format!(
+                "{url} answered HTTP {}: {}",
+                reply.status,
+                http::snippet(&reply.body, 200, &[token.as_deref().unwrap_or("")])
+            ))),
+            Err(e) => Err(failed(e.to_string())),
         }
     }
 }
@@ -259,34 +316,79 @@ mod tests {
         assert_eq!(p.url().unwrap(), "http://169.254.170.2/v2/creds/abc");
     }
 
+    /// A resolver without DNS: `localhost` and `local.test` are loopback, `mixed.test` is
+    /// loopback and not, `attacker` is not, anything else does not resolve.
+    fn fake_resolve(host: &str, _port: u16) -> std::io::Result<Vec<IpAddr>> {
+        let ips: &[&str] = match host {
+            "localhost" => &["127.0.0.1", "::1"],
+            "local.test" => &["127.0.0.1"],
+            "mixed.test" => &["127.0.0.1", "10.0.0.1"],
+            "attacker" => &["203.0.113.7"],
+            _ => return Err(std::io::Error::other("no such host")),
+        };
+        Ok(ips.iter().map(|s| s.parse().unwrap()).collect())
+    }
+
+    fn full_uri(uri: &str) -> Result<Uri, CredentialsError> {
+        provider(&[("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri)]).url_with(&fake_resolve)
+    }
+
     #[test]
     fn full_uri_must_be_https_or_loopback() {
-        for ok in [
-            "https://example.com/creds",
-            "http://127.0.0.1:8080/creds",
-            "http://127.1.2.3/x",
-            "http://localhost/x",
-            "http://[::1]:80/x",
-            "http://169.254.170.23/v1/credentials",
-            "http://[fd00:ec2::23]/v1/credentials",
+        for (ok, host) in [
+            ("https://example.com/creds", "example.com"),
+            ("http://127.0.0.1:8080/creds", "127.0.0.1"),
+            ("http://127.1.2.3/x", "127.1.2.3"),
+            ("http://localhost/x", "localhost"),
+            ("http://local.test:9/x", "local.test"),
+            ("HTTP://[::1]:80/x", "[::1]"),
+            ("http://169.254.170.2/v2/creds", "169.254.170.2"),
+            ("http://169.254.170.23/v1/credentials", "169.254.170.23"),
+            ("http://[fd00:ec2::23]/v1/credentials", "[fd00:ec2::23]"),
+            ("http://user@127.0.0.1/x", "127.0.0.1"),
         ] {
-            assert!(
-                provider(&[("AWS_CONTAINER_CREDENTIALS_FULL_URI", ok)])
-                    .url()
-                    .is_ok(),
-                "{ok}"
-            );
+            let uri = full_uri(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            // The URI handed to the request names the host that was checked.
+            assert_eq!(uri.host(), Some(host), "{ok}");
         }
         for bad in [
             "http://10.0.0.1/x",
             "http://example.com/x",
             "http://127.0.0.1.evil.com/x",
+            "http://mixed.test/x",
+            "http://[::ffff:10.0.0.1]/x",
+            "ftp://127.0.0.1/x",
+            // The host as the request sees it is `attacker`, whatever follows.
+            "http://attacker:80#@169.254.170.2/creds",
+            "http://attacker#@127.0.0.1/creds",
+            "http://attacker?@127.0.0.1/creds",
+            "http://127.0.0.1@attacker/creds",
+            "http://169.254.170.2:80@attacker/creds",
         ] {
-            let err = provider(&[("AWS_CONTAINER_CREDENTIALS_FULL_URI", bad)])
-                .url()
+            let err = full_uri(bad)
+                .map(|u| format!("accepted, host {:?}", u.host()))
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("must use https"), "{bad}: {err}");
         }
+        for unparsable in ["http://attacker\\@127.0.0.1/", "http://", "not a uri"] {
+            assert!(full_uri(unparsable).is_err(), "{unparsable}");
+        }
+    }
+
+    #[test]
+    fn names_are_resolved_by_the_system_resolver() {
+        let p = provider(&[("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://localhost:1/x")]);
+        assert_eq!(p.url().unwrap().host(), Some("localhost"));
+    }
+
+    #[test]
+    fn relative_uri_cannot_leave_the_agent() {
+        for rel in ["/v2/x", "v2/x", "/@attacker/x", "?a=b"] {
+            let p = provider(&[("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", rel)]);
+            assert_eq!(p.url().unwrap().host(), Some("169.254.170.2"), "{rel}");
+        }
+        let p = provider(&[("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/x y")]);
+        assert!(p.url().is_err());
     }
 }

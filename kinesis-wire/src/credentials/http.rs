@@ -1,14 +1,28 @@
 //! The small HTTP layer the credential providers share: one blocking ureq agent per
 //! provider, no proxy, no redirects, short timeouts, bodies read whatever the status.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
+use ureq::http::Uri;
+
+use crate::redact;
+use crate::retry::{RetryPolicy, RetryStop, Shutdown};
+
 /// A finished exchange: status and body text.
-#[derive(Debug)]
 pub(crate) struct HttpReply {
     pub status: u16,
     pub body: String,
+}
+
+// Manual: the body of a successful reply holds credentials.
+impl std::fmt::Debug for HttpReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpReply")
+            .field("status", &self.status)
+            .field("body", &redact::Body(self.body.len()))
+            .finish()
+    }
 }
 
 impl HttpReply {
@@ -40,43 +54,17 @@ pub(crate) struct HttpSettings {
     pub connect: Duration,
     pub overall: Duration,
     pub trust_all_certificates: bool,
-    /// Extra trusted CA certificates (PEM), on top of the bundled roots.
+    /// CA certificates (PEM) trusted instead of the bundled roots.
     pub ca_bundle: Option<PathBuf>,
-}
-
-fn load_ca_bundle(path: &Path) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
-    let pem = std::fs::read(path)
-        .map_err(|e| format!("cannot read CA bundle {}: {e}", path.display()))?;
-    let mut certs = Vec::new();
-    for item in ureq::tls::parse_pem(&pem) {
-        match item {
-            Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
-            Ok(_) => {}
-            Err(e) => return Err(format!("bad PEM in CA bundle {}: {e}", path.display())),
-        }
-    }
-    if certs.is_empty() {
-        return Err(format!("CA bundle {} holds no certificate", path.display()));
-    }
-    Ok(certs)
 }
 
 /// Builds an agent; fails only when the CA bundle cannot be read. Proxies from the
 /// environment are ignored on purpose: credential endpoints are link-local or loopback
-/// (IMDS, containers), and STS/SSO go the same direct way as the Kinesis traffic.
+/// (IMDS, containers), and STS/SSO go the same direct way as the Kinesis traffic. TLS is
+/// set up exactly as for Kinesis ([`crate::transport::tls_config`]).
 pub(crate) fn agent(s: &HttpSettings) -> Result<ureq::Agent, String> {
-    let mut tls = ureq::tls::TlsConfig::builder().disable_verification(s.trust_all_certificates);
-    if let Some(path) = &s.ca_bundle {
-        // ureq takes either its bundled roots or an explicit list: give it both.
-        let mut roots: Vec<ureq::tls::Certificate<'static>> =
-            webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                .iter()
-                .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
-                .collect();
-        roots.extend(load_ca_bundle(path)?);
-        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
-    }
-    let tls = tls.build();
+    let tls = crate::transport::tls_config(s.trust_all_certificates, s.ca_bundle.as_deref())
+        .map_err(|e| e.message)?;
     Ok(ureq::Agent::config_builder()
         .http_status_as_error(false)
         .proxy(None)
@@ -124,11 +112,24 @@ pub(crate) fn get(
     url: &str,
     headers: &[(&str, &str)],
 ) -> Result<HttpReply, HttpFailure> {
-    let mut rb = agent.get(url);
+    let uri: Uri = url
+        .parse()
+        .map_err(|e| HttpFailure::Other(format!("bad URL {url}: {e}")))?;
+    get_uri(agent, &uri, headers)
+}
+
+/// `GET uri` with extra headers: for a URI already parsed (and checked) by the caller, so
+/// the request goes exactly where the check looked.
+pub(crate) fn get_uri(
+    agent: &ureq::Agent,
+    uri: &Uri,
+    headers: &[(&str, &str)],
+) -> Result<HttpReply, HttpFailure> {
+    let mut rb = agent.get(uri.clone());
     for (k, v) in headers {
         rb = rb.header(*k, *v);
     }
-    finish(rb.call(), url)
+    finish(rb.call(), &uri.to_string())
 }
 
 /// `PUT url` with an empty body and extra headers.
@@ -158,6 +159,57 @@ pub(crate) fn post(
     finish(rb.send(body), url)
 }
 
+/// An attempt of [`send_retrying`] that may be retried: a server error (5xx, 429) or a
+/// failure to exchange at all.
+#[derive(Debug)]
+enum Attempt {
+    Status(HttpReply),
+    Failed(HttpFailure),
+}
+
+impl std::fmt::Display for Attempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // Only the status: this goes to debug logs, and bodies are not for logs.
+            Attempt::Status(r) => write!(f, "HTTP {}", r.status),
+            Attempt::Failed(e) => e.fmt(f),
+        }
+    }
+}
+
+/// The caller's shutdown stopped [`send_retrying`].
+#[derive(Debug)]
+pub(crate) struct Interrupted;
+
+/// Calls `send` until it gives a reply that is not a server error (5xx or 429), retrying
+/// server errors and (when `retry_unreachable`) unreachable endpoints as `policy` allows,
+/// and stopping when `shutdown` triggers. Returns the last reply (any status) or failure.
+pub(crate) fn send_retrying(
+    policy: &RetryPolicy,
+    shutdown: &Shutdown,
+    retry_unreachable: bool,
+    mut send: impl FnMut() -> Result<HttpReply, HttpFailure>,
+) -> Result<Result<HttpReply, HttpFailure>, Interrupted> {
+    let retryable = |a: &Attempt| match a {
+        Attempt::Status(_) => true,
+        Attempt::Failed(HttpFailure::Unreachable(_)) => retry_unreachable,
+        Attempt::Failed(HttpFailure::Other(_)) => false,
+    };
+    let out = policy.retry(shutdown, retryable, |_| match send() {
+        Ok(r) if r.status >= 500 || r.status == 429 => Err(Attempt::Status(r)),
+        Ok(r) => Ok(r),
+        Err(f) => Err(Attempt::Failed(f)),
+    });
+    match out {
+        Ok(r) => Ok(Ok(r)),
+        Err(RetryStop::Fatal(a) | RetryStop::Exhausted { last: a, .. }) => Ok(match a {
+            Attempt::Status(r) => Ok(r),
+            Attempt::Failed(f) => Err(f),
+        }),
+        Err(RetryStop::Interrupted { .. }) => Err(Interrupted),
+    }
+}
+
 /// Percent-encodes a form value (RFC 3986 unreserved characters stay as they are).
 pub(crate) fn form_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -181,10 +233,14 @@ pub(crate) fn form_body(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-/// The first `max` characters of a response body, for error messages about non-credential
-/// responses (error pages); never used on a body that carried credentials.
-pub(crate) fn snippet(body: &str, max: usize) -> String {
-    let trimmed = body.trim();
+/// The first `max` characters of a response body (or a process's stderr), for error
+/// messages about responses that did not carry credentials (error pages). Secret-looking
+/// fields are masked anyway, and so is each of `known` (the secrets the request carried):
+/// an error page or a proxy may echo the request, a process may print credentials to the
+/// wrong stream.
+pub(crate) fn snippet(body: &str, max: usize, known: &[&str]) -> String {
+    let masked = redact::mask_known(&redact::mask_secret_fields(body), known);
+    let trimmed = masked.trim();
     if trimmed.chars().count() <= max {
         trimmed.to_string()
     } else {
@@ -204,7 +260,20 @@ mod tests {
             "arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fa%20b%2Bc"
         );
         assert_eq!(form_body(&[("A", "1"), ("B", "x&y")]), "A=1&B=x%26y");
-        assert_eq!(snippet("  abcdef ", 3), "abc...");
+        assert_eq!(snippet("  abcdef ", 3, &[]), "abc...");
+        assert_eq!(
+            snippet(
+                "echo: tokenvalue1 {\"Token\":\"t2\"}",
+                200,
+                &["tokenvalue1"]
+            ),
+            "echo: ****** {\"Token\":\"******\"}"
+        );
+        let r = HttpReply {
+            status: 200,
+            body: r#"{"SecretAccessKey":"s3cr3t"}"#.into(),
+        };
+        assert!(!format!("{r:?}").contains("s3cr3t"));
     }
 
     #[test]

@@ -3,10 +3,12 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::attempts;
 use super::container::parse_json_credentials;
 use super::http::{self, HttpFailure, HttpReply, HttpSettings};
 use super::{Credentials, CredentialsError, Provider, ProviderContext};
 use crate::env::SharedEnv;
+use crate::retry::Shutdown;
 
 const NAME: &str = "INSTANCE_METADATA";
 const DEFAULT_ENDPOINT: &str = "http://169.254.169.254";
@@ -116,7 +118,11 @@ impl ImdsProvider {
     }
 
     /// A valid session token: the cached one, or a fresh one when it is close to its TTL.
-    fn session_token(&self, endpoint: &str) -> Result<String, CredentialsError> {
+    fn session_token(
+        &self,
+        endpoint: &str,
+        shutdown: &Shutdown,
+    ) -> Result<String, CredentialsError> {
         let mut slot = self.token.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((tok, use_until)) = slot.as_ref() {
             if Instant::now() < *use_until {
@@ -127,36 +133,34 @@ impl ImdsProvider {
         let ttl_secs = self.token_ttl.as_secs().max(1);
         let ttl_header = ttl_secs.to_string();
         let started = Instant::now();
-        let mut attempt = 0u32;
-        let reply = loop {
-            attempt += 1;
-            match http::put_empty(
-                self.agent()?,
+        // Server errors are retried; an unreachable service is not (off EC2 the AUTO
+        // chain must move on fast).
+        let agent = self.agent()?;
+        let sent = http::send_retrying(&attempts::IMDS_TOKEN, shutdown, false, || {
+            http::put_empty(
+                agent,
                 &url,
                 &[("x-aws-ec2-metadata-token-ttl-seconds", &ttl_header)],
-            ) {
-                Ok(r) if r.is_success() => break r,
-                Ok(r) if r.status >= 500 && attempt < 3 => {
-                    std::thread::sleep(Duration::from_millis(100 << attempt));
-                }
-                Ok(r) if r.status == 403 => {
-                    return Err(Self::failed(format!(
-                        "{url} answered HTTP 403: the instance metadata service is disabled \
-                         on this instance"
-                    )))
-                }
-                Ok(r) => {
-                    return Err(Self::failed(format!(
-                        "fetching an IMDSv2 session token from {url} failed: HTTP {}: {}",
-                        r.status,
-                        http::snippet(&r.body, 200)
-                    )))
-                }
-                Err(e @ HttpFailure::Unreachable(_)) => {
-                    return Err(Self::unreachable(endpoint, &e))
-                }
-                Err(e) => return Err(Self::failed(e.to_string())),
+            )
+        })
+        .map_err(|_| CredentialsError::Interrupted { provider: NAME })?;
+        let reply = match sent {
+            Ok(r) if r.is_success() => r,
+            Ok(r) if r.status == 403 => {
+                return Err(Self::failed(format!(
+                    "{url} answered HTTP 403: the instance metadata service is disabled on \
+                     this instance"
+                )))
             }
+            Ok(r) => {
+                return Err(Self::failed(format!(
+                    "fetching an IMDSv2 session token from {url} failed: HTTP {}: {}",
+                    r.status,
+                    http::snippet(&r.body, 200, &[])
+                )))
+            }
+            Err(e @ HttpFailure::Unreachable(_)) => return Err(Self::unreachable(endpoint, &e)),
+            Err(e) => return Err(Self::failed(e.to_string())),
         };
         let tok = reply.body.trim().to_string();
         if tok.is_empty() || tok.contains(['\r', '\n']) {
@@ -172,11 +176,16 @@ impl ImdsProvider {
         Ok(tok)
     }
 
-    fn get(&self, endpoint: &str, path: &str) -> Result<HttpReply, CredentialsError> {
+    fn get(
+        &self,
+        endpoint: &str,
+        path: &str,
+        shutdown: &Shutdown,
+    ) -> Result<HttpReply, CredentialsError> {
         let url = format!("{endpoint}{path}");
         let mut retried_token = false;
         loop {
-            let token = self.session_token(endpoint)?;
+            let token = self.session_token(endpoint, shutdown)?;
             let reply = http::get(self.agent()?, &url, &[("x-aws-ec2-metadata-token", &token)])
                 .map_err(|e| match e {
                     HttpFailure::Unreachable(_) => Self::unreachable(endpoint, &e),
@@ -195,6 +204,13 @@ impl ImdsProvider {
 
 impl Provider for ImdsProvider {
     fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        self.credentials_with_shutdown(&Shutdown::new())
+    }
+
+    fn credentials_with_shutdown(
+        &self,
+        shutdown: &Shutdown,
+    ) -> Result<Credentials, CredentialsError> {
         if let Some(v) = self.env.get("AWS_EC2_METADATA_DISABLED") {
             if v.trim().eq_ignore_ascii_case("true") {
                 return Err(CredentialsError::NotFound {
@@ -204,7 +220,7 @@ impl Provider for ImdsProvider {
             }
         }
         let endpoint = self.endpoint();
-        let reply = self.get(&endpoint, ROLE_PATH)?;
+        let reply = self.get(&endpoint, ROLE_PATH, shutdown)?;
         if reply.status == 404 {
             return Err(CredentialsError::NotFound {
                 provider: NAME,
@@ -215,7 +231,7 @@ impl Provider for ImdsProvider {
             return Err(Self::failed(format!(
                 "{endpoint}{ROLE_PATH} answered HTTP {}: {}",
                 reply.status,
-                http::snippet(&reply.body, 200)
+                http::snippet(&reply.body, 200, &[])
             )));
         }
         let role = reply.body.lines().next().unwrap_or("").trim().to_string();
@@ -226,12 +242,12 @@ impl Provider for ImdsProvider {
             });
         }
         let path = format!("{ROLE_PATH}{}", http::form_encode(&role));
-        let reply = self.get(&endpoint, &path)?;
+        let reply = self.get(&endpoint, &path, shutdown)?;
         if !reply.is_success() {
             return Err(Self::failed(format!(
                 "{endpoint}{path} answered HTTP {}: {}",
                 reply.status,
-                http::snippet(&reply.body, 200)
+                http::snippet(&reply.body, 200, &[])
             )));
         }
         parse_json_credentials(&reply.body, NAME)

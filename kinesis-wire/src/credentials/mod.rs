@@ -39,8 +39,18 @@
 //! `credential_process` output never appear in `Debug` or `Display` output, in errors or in
 //! this crate's log lines. One thing is outside this crate's hands: the HTTP library logs
 //! every byte it sends and receives at `TRACE` level under the log target `ureq_proto`
-//! (STS responses and `x-amz-security-token` headers included). Keep that target at
-//! `DEBUG` or below in production, e.g. `RUST_LOG=trace,ureq_proto=debug`.
+//! (STS responses and `x-amz-security-token` headers included). A program that installs a
+//! logger must drop those records whatever its filter says: see [`crate::log_filter`].
+//!
+//! ## Retries and shutdown
+//!
+//! Providers that call a service (STS, the SSO portal, the container agent, the instance
+//! metadata service) retry transient failures through [`crate::RetryPolicy`] with
+//! full-jitter [`crate::Backoff`]. [`Provider::credentials_with_shutdown`] makes a fetch
+//! stop when a [`Shutdown`] triggers: no further attempt, no further wait, and a running
+//! `credential_process` is killed; it answers [`CredentialsError::Interrupted`]. An HTTP
+//! request already in flight is not cut short: it ends within its timeouts. A
+//! [`crate::KinesisClient`] passes its shutdown (see `KinesisClient::with_shutdown`).
 //!
 //! Environment variables come from an injectable [`SharedEnv`]; HTTP goes through ureq with
 //! no proxy and short timeouts; STS endpoints can be overridden with
@@ -55,13 +65,16 @@ use std::time::{Duration, SystemTime};
 
 use crate::config::CredentialsSpec;
 use crate::env::SharedEnv;
+use crate::retry::Shutdown;
 use http::HttpSettings;
 
+mod attempts;
 mod cache;
 mod chain;
 mod container;
 mod http;
 mod imds;
+mod process;
 mod profile;
 mod static_keys;
 mod sts;
@@ -88,8 +101,10 @@ pub struct ProviderContext {
     pub region: Option<String>,
     /// `aws.trust.all.certificates`.
     pub trust_all_certificates: bool,
-    /// Extra trusted CA certificates (PEM) for https credential endpoints (STS, SSO,
-    /// container); when `None`, `AWS_CA_BUNDLE` from the environment source.
+    /// CA certificates (PEM) trusted instead of the bundled roots for https credential
+    /// endpoints (STS, SSO, container), as for Kinesis
+    /// ([`crate::ClientConfig::ca_bundle`]); when `None`, `AWS_CA_BUNDLE` from the
+    /// environment source.
     pub ca_bundle: Option<PathBuf>,
 }
 
@@ -172,6 +187,21 @@ pub enum CredentialsError {
         provider: &'static str,
         reason: String,
     },
+    /// The fetch stopped because the caller's [`Shutdown`] was triggered
+    /// ([`Provider::credentials_with_shutdown`]).
+    Interrupted { provider: &'static str },
+}
+
+impl CredentialsError {
+    /// Whether this is [`CredentialsError::Interrupted`].
+    ///
+    /// ```
+    /// use kinesis_wire::CredentialsError;
+    /// assert!(CredentialsError::Interrupted { provider: "STS" }.is_interrupted());
+    /// ```
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, CredentialsError::Interrupted { .. })
+    }
 }
 
 impl fmt::Display for CredentialsError {
@@ -182,6 +212,9 @@ impl fmt::Display for CredentialsError {
             }
             CredentialsError::Failed { provider, reason } => {
                 write!(f, "{provider}: failed to load credentials: {reason}")
+            }
+            CredentialsError::Interrupted { provider } => {
+                write!(f, "{provider}: stopped loading credentials: shutting down")
             }
         }
     }
@@ -194,6 +227,37 @@ impl std::error::Error for CredentialsError {}
 pub trait Provider: Send + Sync + fmt::Debug {
     /// Current credentials.
     fn credentials(&self) -> Result<Credentials, CredentialsError>;
+
+    /// Current credentials, giving up as soon as `shutdown` is triggered: no further
+    /// attempt is made, a retry wait ends at once, a running `credential_process` is
+    /// killed, and the answer is [`CredentialsError::Interrupted`]. An HTTP request in
+    /// flight is not cut short (it ends within its timeouts).
+    ///
+    /// Every provider of this crate implements it, and its [`Provider::credentials`] is
+    /// this with a shutdown that never triggers. The default, for providers that never
+    /// wait, calls [`Provider::credentials`]. A provider that waits or wraps other
+    /// providers should override it and pass `shutdown` on; one that does not still works,
+    /// it just cannot be interrupted.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use kinesis_wire::credentials::{CachingProvider, Provider, StaticProvider};
+    /// use kinesis_wire::{Credentials, Shutdown};
+    /// let cache = CachingProvider::new(Arc::new(StaticProvider::new(
+    ///     Credentials::new("AKID", "s", None, None, "BASIC"))));
+    /// let shutdown = Shutdown::new();
+    /// assert!(cache.credentials_with_shutdown(&shutdown).is_ok());
+    /// shutdown.trigger();
+    /// // A cached value is still handed out; a fetch would stop.
+    /// assert!(cache.credentials_with_shutdown(&shutdown).is_ok());
+    /// ```
+    fn credentials_with_shutdown(
+        &self,
+        shutdown: &Shutdown,
+    ) -> Result<Credentials, CredentialsError> {
+        let _ = shutdown;
+        self.credentials()
+    }
     /// Forget cached credentials (called after `ExpiredTokenException`); the next call to
     /// [`Provider::credentials`] fetches fresh ones.
     fn invalidate(&self) {}

@@ -1,25 +1,26 @@
 //! `PROFILE`: the shared `credentials` and `config` files of the AWS CLI and SDKs.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::attempts;
 use super::container::ContainerProvider;
 use super::http;
 use super::imds::ImdsProvider;
+use super::process;
 use super::static_keys::EnvVarProvider;
 use super::sts::{effective_region, generated_session_name, StsClient, WebIdentityProvider};
 use super::{parse_timestamp, Credentials, CredentialsError, Provider, ProviderContext};
 use crate::env::SharedEnv;
+use crate::retry::Shutdown;
 
 const NAME: &str = "PROFILE";
 
 type Section = HashMap<String, String>;
 
 /// Profiles and sso-sessions read from the two files.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct ProfileFiles {
     profiles: HashMap<String, Section>,
     sso_sessions: HashMap<String, Section>,
@@ -67,6 +68,21 @@ fn parse_ini(text: &str) -> Vec<(String, Section)> {
         }
     }
     out
+}
+
+// Manual: profiles hold secret keys and session tokens; names and files only.
+impl std::fmt::Debug for ProfileFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut profiles: Vec<&String> = self.profiles.keys().collect();
+        profiles.sort();
+        let mut sessions: Vec<&String> = self.sso_sessions.keys().collect();
+        sessions.sort();
+        f.debug_struct("ProfileFiles")
+            .field("profiles", &profiles)
+            .field("sso_sessions", &sessions)
+            .field("sources", &self.sources)
+            .finish()
+    }
 }
 
 impl ProfileFiles {
@@ -229,6 +245,13 @@ fn failed(reason: String) -> CredentialsError {
 
 impl Provider for ProfileProvider {
     fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        self.credentials_with_shutdown(&Shutdown::new())
+    }
+
+    fn credentials_with_shutdown(
+        &self,
+        shutdown: &Shutdown,
+    ) -> Result<Credentials, CredentialsError> {
         let cred_path = self.credentials_path();
         let config_path = self.config_path();
         let files =
@@ -268,6 +291,7 @@ impl Provider for ProfileProvider {
         let resolver = Resolver {
             files: &files,
             provider: self,
+            shutdown,
         };
         resolver.resolve(&name, &mut Vec::new())
     }
@@ -276,6 +300,8 @@ impl Provider for ProfileProvider {
 struct Resolver<'a> {
     files: &'a ProfileFiles,
     provider: &'a ProfileProvider,
+    /// Stops STS and SSO retries and `credential_process`.
+    shutdown: &'a Shutdown,
 }
 
 impl Resolver<'_> {
@@ -334,7 +360,7 @@ impl Resolver<'_> {
             return self.sso(name, p);
         }
         if let Some(cmd) = get("credential_process") {
-            return credential_process(name, &cmd);
+            return credential_process(name, &cmd, self.shutdown);
         }
         if let Some(c) = self.static_keys(name, p)? {
             return Ok(c);
@@ -381,7 +407,7 @@ impl Resolver<'_> {
                 Some(PathBuf::from(token_file)),
                 NAME,
             );
-            return wi.credentials();
+            return wi.credentials_with_shutdown(self.shutdown);
         }
         let source = if let Some(sp) = get("source_profile") {
             if sp == name {
@@ -407,8 +433,11 @@ impl Resolver<'_> {
                 }
             };
             provider
-                .credentials()
-                .map_err(|e| failed(format!("credential_source {cs} of profile '{name}': {e}")))?
+                .credentials_with_shutdown(self.shutdown)
+                .map_err(|e| match e {
+                    CredentialsError::Interrupted { .. } => e,
+                    e => failed(format!("credential_source {cs} of profile '{name}': {e}")),
+                })?
         } else {
             return Err(failed(format!(
                 "profile '{name}' has role_arn but neither source_profile, credential_source \
@@ -430,12 +459,15 @@ impl Resolver<'_> {
             get("external_id").as_deref(),
             duration,
             NAME,
+            self.shutdown,
         )
         .map_err(|e| {
-            failed(format!(
-                "profile '{name}': STS AssumeRole of {role_arn} at {} failed: {}",
-                sts.endpoint, e.text
-            ))
+            e.into_credentials_error(NAME, |text| {
+                format!(
+                    "profile '{name}': STS AssumeRole of {role_arn} at {} failed: {text}",
+                    sts.endpoint
+                )
+            })
         })
     }
 
@@ -509,6 +541,12 @@ impl Resolver<'_> {
             http::form_encode(&account),
             http::form_encode(&role)
         );
+        crate::insecure::warn_if_insecure(
+            "SSO",
+            &url,
+            self.provider.ctx.trust_all_certificates,
+            &[],
+        );
         let agent = http::agent(
             &self
                 .provider
@@ -516,13 +554,16 @@ impl Resolver<'_> {
                 .http_settings(Duration::from_secs(5), Duration::from_secs(30)),
         )
         .map_err(failed)?;
-        let reply = http::get(&agent, &url, &[("x-amz-sso_bearer_token", token)])
-            .map_err(|e| failed(format!("SSO GetRoleCredentials: {e}")))?;
+        let reply = http::send_retrying(&attempts::REMOTE, self.shutdown, true, || {
+            http::get(&agent, &url, &[("x-amz-sso_bearer_token", token)])
+        })
+        .map_err(|_| CredentialsError::Interrupted { provider: NAME })?
+        .map_err(|e| failed(format!("SSO GetRoleCredentials: {e}")))?;
         if reply.status == 401 || reply.status == 403 {
             return Err(failed(format!(
                 "{login_hint} (SSO GetRoleCredentials answered HTTP {}: {})",
                 reply.status,
-                http::snippet(&reply.body, 200)
+                http::snippet(&reply.body, 200, &[token])
             )));
         }
         if !reply.is_success() {
@@ -530,7 +571,7 @@ impl Resolver<'_> {
                 "SSO GetRoleCredentials for account {account} role {role} at {endpoint} \
                  answered HTTP {}: {}",
                 reply.status,
-                http::snippet(&reply.body, 200)
+                http::snippet(&reply.body, 200, &[token])
             )));
         }
         let v: serde_json::Value = serde_json::from_str(&reply.body)
@@ -559,74 +600,38 @@ impl Resolver<'_> {
     }
 }
 
-/// How long `credential_process` may run.
+/// How long `credential_process` may run, until it has exited and closed its output.
 const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs a `credential_process` command through the shell and parses its JSON
 /// (`Version` 1, `AccessKeyId`, `SecretAccessKey`, optional `SessionToken` and `Expiration`).
-fn credential_process(profile: &str, command: &str) -> Result<Credentials, CredentialsError> {
-    let mut cmd = if cfg!(windows) {
-        let mut c = Command::new("cmd");
-        c.arg("/C").arg(command);
-        c
-    } else {
-        let mut c = Command::new("sh");
-        c.arg("-c").arg(command);
-        c
-    };
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            failed(format!(
-                "could not start credential_process of profile '{profile}': {e}"
-            ))
-        })?;
-    // Read both pipes on their own threads so a chatty process cannot block on a full pipe.
-    let mut out_pipe = child.stdout.take();
-    let mut err_pipe = child.stderr.take();
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(p) = out_pipe.as_mut() {
-            let _ = p.take(1 << 20).read_to_end(&mut buf);
-        }
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(p) = err_pipe.as_mut() {
-            let _ = p.take(64 << 10).read_to_end(&mut buf);
-        }
-        buf
-    });
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break s,
-            Ok(None) if started.elapsed() > PROCESS_TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(failed(format!(
-                    "credential_process of profile '{profile}' did not finish within {} s",
-                    PROCESS_TIMEOUT.as_secs()
-                )));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => {
-                return Err(failed(format!(
-                    "waiting for credential_process of profile '{profile}': {e}"
-                )))
-            }
-        }
-    };
-    let stdout = out_reader.join().unwrap_or_default();
-    let stderr = err_reader.join().unwrap_or_default();
+/// The command, and whatever it starts, is killed at [`PROCESS_TIMEOUT`] or when
+/// `shutdown` triggers (see [`process`]).
+fn credential_process(
+    profile: &str,
+    command: &str,
+    shutdown: &Shutdown,
+) -> Result<Credentials, CredentialsError> {
+    let finished = process::run(command, PROCESS_TIMEOUT, shutdown).map_err(|e| match e {
+        process::Stopped::Start(e) => failed(format!(
+            "could not start credential_process of profile '{profile}': {e}"
+        )),
+        process::Stopped::Wait(e) => failed(format!(
+            "waiting for credential_process of profile '{profile}': {e}"
+        )),
+        process::Stopped::TimedOut => failed(format!(
+            "credential_process of profile '{profile}' did not finish within {} s (it, and \
+             what it started, was killed; a process it starts in the background must not \
+             keep its output open)",
+            PROCESS_TIMEOUT.as_secs()
+        )),
+        process::Stopped::Interrupted => CredentialsError::Interrupted { provider: NAME },
+    })?;
+    let (status, stdout, stderr) = (finished.status, finished.stdout, finished.stderr);
     if !status.success() {
         return Err(failed(format!(
             "credential_process of profile '{profile}' exited with {status}: {}",
-            http::snippet(&String::from_utf8_lossy(&stderr), 300)
+            http::snippet(&String::from_utf8_lossy(&stderr), 300, &[])
         )));
     }
     // Never quote stdout in errors: it is supposed to hold secrets.
@@ -751,5 +756,26 @@ mod tests {
         assert_eq!(s[0].1["s3"], "");
         assert!(!s[0].1.contains_key("max_concurrent_requests"));
         assert_eq!(s[1].0, "profile x");
+    }
+
+    #[test]
+    fn debug_of_loaded_files_shows_names_only() {
+        let dir = std::env::temp_dir().join(format!("kw-profile-debug-{}", fastrand::u64(..)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let creds = dir.join("credentials");
+        std::fs::write(
+            &creds,
+            "[dev]\naws_access_key_id = AKID\naws_secret_access_key = s3cr3tkey\n\
+             aws_session_token = t0ken\n",
+        )
+        .unwrap();
+        let files = ProfileFiles::load(None, Some(&creds)).unwrap();
+        let shown = format!("{files:?}");
+        assert!(shown.contains("dev"), "{shown}");
+        assert!(
+            !shown.contains("s3cr3tkey") && !shown.contains("t0ken"),
+            "{shown}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

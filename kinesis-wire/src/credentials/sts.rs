@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::attempts;
 use super::http::{self, HttpFailure, HttpReply};
 use super::{parse_timestamp, Credentials, CredentialsError, Provider, ProviderContext};
 use crate::env::SharedEnv;
+use crate::retry::{RetryStop, Shutdown};
 use crate::sys_props;
 
 /// The raw content of the first `<tag>...</tag>` element in `xml`.
@@ -73,6 +75,42 @@ pub(crate) struct StsError {
     pub text: String,
     /// Worth another attempt (5xx, throttling, identity provider hiccup, no answer).
     pub transient: bool,
+    /// The caller's shutdown stopped the retries.
+    pub interrupted: bool,
+}
+
+impl StsError {
+    fn new(code: Option<String>, text: String, transient: bool) -> Self {
+        StsError {
+            code,
+            text,
+            transient,
+            interrupted: false,
+        }
+    }
+
+    /// The provider's error: [`CredentialsError::Interrupted`], or `Failed` with the reason
+    /// `reason` makes of the text.
+    pub fn into_credentials_error(
+        self,
+        provider: &'static str,
+        reason: impl FnOnce(&str) -> String,
+    ) -> CredentialsError {
+        if self.interrupted {
+            CredentialsError::Interrupted { provider }
+        } else {
+            CredentialsError::Failed {
+                provider,
+                reason: reason(&self.text),
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for StsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 /// Parses a successful STS response's `<Credentials>` element.
@@ -102,7 +140,9 @@ pub(crate) fn parse_credentials_xml(
     ))
 }
 
-fn sts_error(reply: &HttpReply) -> StsError {
+/// The error an STS reply describes; `known` are the secrets the request carried, masked
+/// should the reply echo them.
+fn sts_error(reply: &HttpReply, known: &[&str]) -> StsError {
     let code = xml_field(&reply.body, "Code");
     let message = xml_field(&reply.body, "Message");
     let transient = reply.status >= 500
@@ -111,19 +151,19 @@ fn sts_error(reply: &HttpReply) -> StsError {
             Some("Throttling" | "ThrottlingException" | "IDPCommunicationError")
         );
     let text = match (&code, &message) {
-        (Some(c), Some(m)) => format!("HTTP {}: {c}: {m}", reply.status),
+        (Some(c), Some(m)) => format!(
+            "HTTP {}: {c}: {}",
+            reply.status,
+            http::snippet(m, 500, known)
+        ),
         (Some(c), None) => format!("HTTP {}: {c}", reply.status),
         _ => format!(
             "HTTP {}: unexpected response: {}",
             reply.status,
-            http::snippet(&reply.body, 200)
+            http::snippet(&reply.body, 200, known)
         ),
     };
-    StsError {
-        code,
-        text,
-        transient,
-    }
+    StsError::new(code, text, transient)
 }
 
 /// The region credential calls use: the client's region, else `AWS_REGION`,
@@ -144,6 +184,7 @@ pub(crate) struct StsClient {
     agent: Result<ureq::Agent, String>,
     pub endpoint: String,
     signing_region: String,
+    trust_all_certificates: bool,
 }
 
 impl StsClient {
@@ -203,6 +244,7 @@ impl StsClient {
             agent,
             endpoint,
             signing_region,
+            trust_all_certificates: ctx.trust_all_certificates,
         }
     }
 
@@ -210,25 +252,29 @@ impl StsClient {
         format!("{}/", self.endpoint)
     }
 
-    /// Sends a form body, signed with `signer` when given, retrying transient failures twice.
+    /// Sends a form body, signed with `signer` when given, retrying transient failures
+    /// ([`attempts::REMOTE`]) until `shutdown` triggers.
     fn call(
         &self,
         form: &str,
         signer: Option<&Credentials>,
         provider: &'static str,
+        shutdown: &Shutdown,
+        known: &[&str],
     ) -> Result<Credentials, StsError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let result = self.call_once(form, signer, provider);
-            match result {
-                Err(e) if e.transient && attempt < 3 => {
-                    log::debug!("STS call failed ({}), retrying", e.text);
-                    std::thread::sleep(Duration::from_millis(100 * (1 << attempt)));
-                }
-                other => return other,
-            }
-        }
+        attempts::REMOTE
+            .retry(
+                shutdown,
+                |e: &StsError| e.transient,
+                |_| self.call_once(form, signer, provider, known),
+            )
+            .map_err(|stop| match stop {
+                RetryStop::Fatal(e) | RetryStop::Exhausted { last: e, .. } => e,
+                RetryStop::Interrupted { .. } => StsError {
+                    interrupted: true,
+                    ..StsError::new(None, "interrupted by shutdown".into(), false)
+                },
+            })
     }
 
     fn call_once(
@@ -236,8 +282,10 @@ impl StsClient {
         form: &str,
         signer: Option<&Credentials>,
         provider: &'static str,
+        known: &[&str],
     ) -> Result<Credentials, StsError> {
         let url = self.url();
+        crate::insecure::warn_if_insecure("STS", &url, self.trust_all_certificates, &[]);
         let mut headers = vec![(
             "content-type".to_string(),
             "application/x-www-form-urlencoded; charset=utf-8".to_string(),
@@ -245,31 +293,25 @@ impl StsClient {
         if let Some(creds) = signer {
             headers.extend(
                 self.sign(&url, &headers, form, creds)
-                    .map_err(|text| StsError {
-                        code: None,
-                        text,
-                        transient: false,
-                    })?,
+                    .map_err(|text| StsError::new(None, text, false))?,
             );
         }
-        let agent = self.agent.as_ref().map_err(|e| StsError {
-            code: None,
-            text: e.clone(),
-            transient: false,
-        })?;
-        let reply = http::post(agent, &url, &headers, form.as_bytes()).map_err(|f| StsError {
-            code: None,
-            transient: matches!(f, HttpFailure::Unreachable(_)),
-            text: f.to_string(),
+        let agent = self
+            .agent
+            .as_ref()
+            .map_err(|e| StsError::new(None, e.clone(), false))?;
+        let reply = http::post(agent, &url, &headers, form.as_bytes()).map_err(|f| {
+            StsError::new(
+                None,
+                f.to_string(),
+                matches!(f, HttpFailure::Unreachable(_)),
+            )
         })?;
         if !reply.is_success() {
-            return Err(sts_error(&reply));
+            return Err(sts_error(&reply, known));
         }
-        parse_credentials_xml(&reply.body, provider).map_err(|text| StsError {
-            code: None,
-            text,
-            transient: false,
-        })
+        parse_credentials_xml(&reply.body, provider)
+            .map_err(|text| StsError::new(None, text, false))
     }
 
     fn sign(
@@ -324,6 +366,7 @@ impl StsClient {
         external_id: Option<&str>,
         duration_seconds: Option<u32>,
         provider: &'static str,
+        shutdown: &Shutdown,
     ) -> Result<Credentials, StsError> {
         let duration = duration_seconds.map(|d| d.to_string());
         let mut pairs = vec![
@@ -338,7 +381,17 @@ impl StsClient {
         if let Some(d) = &duration {
             pairs.push(("DurationSeconds", d));
         }
-        self.call(&http::form_body(&pairs), Some(source), provider)
+        let known = [
+            source.secret_access_key.as_str(),
+            source.session_token.as_deref().unwrap_or(""),
+        ];
+        self.call(
+            &http::form_body(&pairs),
+            Some(source),
+            provider,
+            shutdown,
+            &known,
+        )
     }
 
     /// STS `AssumeRoleWithWebIdentity` (unsigned: the token is the proof).
@@ -348,6 +401,7 @@ impl StsClient {
         session_name: &str,
         token: &str,
         provider: &'static str,
+        shutdown: &Shutdown,
     ) -> Result<Credentials, StsError> {
         let pairs = [
             ("Action", "AssumeRoleWithWebIdentity"),
@@ -356,7 +410,7 @@ impl StsClient {
             ("RoleSessionName", session_name),
             ("WebIdentityToken", token),
         ];
-        self.call(&http::form_body(&pairs), None, provider)
+        self.call(&http::form_body(&pairs), None, provider, shutdown, &[token])
     }
 }
 
@@ -442,6 +496,13 @@ impl AssumeRoleProvider {
 
 impl Provider for AssumeRoleProvider {
     fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        self.credentials_with_shutdown(&Shutdown::new())
+    }
+
+    fn credentials_with_shutdown(
+        &self,
+        shutdown: &Shutdown,
+    ) -> Result<Credentials, CredentialsError> {
         let name = self.provider_name;
         if self.role_arn.trim().is_empty() || self.session_name.trim().is_empty() {
             return Err(CredentialsError::Failed {
@@ -455,13 +516,17 @@ impl Provider for AssumeRoleProvider {
         loop {
             let source = self
                 .source
-                .credentials()
-                .map_err(|e| CredentialsError::Failed {
-                    provider: name,
-                    reason: format!(
-                        "could not get the credentials to call STS AssumeRole for {} with: {e}",
-                        self.role_arn
-                    ),
+                .credentials_with_shutdown(shutdown)
+                .map_err(|e| match e {
+                    CredentialsError::Interrupted { .. } => e,
+                    e => CredentialsError::Failed {
+                        provider: name,
+                        reason: format!(
+                            "could not get the credentials to call STS AssumeRole for {} \
+                             with: {e}",
+                            self.role_arn
+                        ),
+                    },
                 })?;
             match self.sts.assume_role(
                 &source,
@@ -470,6 +535,7 @@ impl Provider for AssumeRoleProvider {
                 self.external_id.as_deref(),
                 self.duration_seconds,
                 name,
+                shutdown,
             ) {
                 Ok(c) => return Ok(c),
                 // The source's cached session expired under us: fetch fresh ones once.
@@ -484,13 +550,12 @@ impl Provider for AssumeRoleProvider {
                     self.source.invalidate_rejected(&source);
                 }
                 Err(e) => {
-                    return Err(CredentialsError::Failed {
-                        provider: name,
-                        reason: format!(
-                            "STS AssumeRole of {} at {} failed: {}",
-                            self.role_arn, self.sts.endpoint, e.text
-                        ),
-                    })
+                    return Err(e.into_credentials_error(name, |text| {
+                        format!(
+                            "STS AssumeRole of {} at {} failed: {text}",
+                            self.role_arn, self.sts.endpoint
+                        )
+                    }))
                 }
             }
         }
@@ -582,6 +647,13 @@ impl WebIdentityProvider {
 
 impl Provider for WebIdentityProvider {
     fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        self.credentials_with_shutdown(&Shutdown::new())
+    }
+
+    fn credentials_with_shutdown(
+        &self,
+        shutdown: &Shutdown,
+    ) -> Result<Credentials, CredentialsError> {
         let name = self.provider_name;
         let token_file = self
             .token_file
@@ -627,13 +699,14 @@ impl Provider for WebIdentityProvider {
             });
         }
         self.sts
-            .assume_role_with_web_identity(&role_arn, &session, token, name)
-            .map_err(|e| CredentialsError::Failed {
-                provider: name,
-                reason: format!(
-                    "STS AssumeRoleWithWebIdentity of {role_arn} at {} failed: {}",
-                    self.sts.endpoint, e.text
-                ),
+            .assume_role_with_web_identity(&role_arn, &session, token, name, shutdown)
+            .map_err(|e| {
+                e.into_credentials_error(name, |text| {
+                    format!(
+                        "STS AssumeRoleWithWebIdentity of {role_arn} at {} failed: {text}",
+                        self.sts.endpoint
+                    )
+                })
             })
     }
 }
@@ -678,7 +751,7 @@ mod tests {
                    <Message>not &lt;allowed&gt;</Message></Error></ErrorResponse>"
                 .into(),
         };
-        let e = sts_error(&reply);
+        let e = sts_error(&reply, &[]);
         assert_eq!(e.code.as_deref(), Some("AccessDenied"));
         assert_eq!(e.text, "HTTP 403: AccessDenied: not <allowed>");
         assert!(!e.transient);
