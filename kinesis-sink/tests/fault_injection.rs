@@ -1023,3 +1023,63 @@ fn the_failure_carries_the_request_error_that_stopped_the_sink() {
     assert!(!failure.is_transport(), "{failure:?}");
     assert_eq!(failure.cause_error(), None);
 }
+
+/// Credentials that take forever unless the call's shutdown stops them.
+#[derive(Debug, Default)]
+struct SlowCredentials {
+    interrupted: std::sync::atomic::AtomicBool,
+}
+
+impl kinesis_wire::Provider for SlowCredentials {
+    fn credentials(&self) -> Result<kinesis_wire::Credentials, kinesis_wire::CredentialsError> {
+        std::thread::sleep(Duration::from_secs(60));
+        Err(kinesis_wire::CredentialsError::Interrupted { provider: "slow" })
+    }
+    fn credentials_with_shutdown(
+        &self,
+        shutdown: &kinesis_wire::Shutdown,
+    ) -> Result<kinesis_wire::Credentials, kinesis_wire::CredentialsError> {
+        if !shutdown.sleep(Duration::from_secs(60)) {
+            self.interrupted
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        Err(kinesis_wire::CredentialsError::Interrupted { provider: "slow" })
+    }
+}
+
+#[test]
+fn abort_stops_a_credentials_fetch_in_progress_and_hands_every_record_back() {
+    let r = Responder::start(|_, entries| Reply::ack_all(entries.len()));
+    let creds = Arc::new(SlowCredentials::default());
+    let client = kinesis_wire::KinesisClient::builder()
+        .endpoint(&r.url)
+        .region("us-east-1")
+        .credentials(creds.clone())
+        .build()
+        .unwrap();
+    let sink = RecordSink::open(client, "s", fast_config()).unwrap();
+    let input = records(30, "slow");
+    sink.send_all(input.clone()).unwrap();
+    // Let a sender get stuck in the credentials fetch.
+    std::thread::sleep(Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let err = sink.abort().unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut back = err.into_records();
+    back.sort_by(|a, b| a.data.cmp(&b.data));
+    let mut want = input;
+    want.sort_by(|a, b| a.data.cmp(&b.data));
+    assert_eq!(back, want, "every record handed back");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !creds.interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fetch in progress was not stopped"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

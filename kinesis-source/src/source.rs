@@ -420,7 +420,9 @@ impl KinesisSource {
         let (close_tx, close_rx) = bounded::<()>(0);
         let (events_tx, events_rx) = unbounded();
         let readers_shared = Arc::new(ReaderShared {
-            client: client.clone(),
+            // The readers' and discovery's calls (credential fetches included) stop at close;
+            // the source's own handle stays usable for deregistering a LAZY consumer.
+            client: client.with_shutdown(shutdown.clone()),
             stream: Arc::from(stream.as_str()),
             max_record_count: options.get_records_max_record_count,
             interval: options.get_records_interval,
@@ -486,7 +488,7 @@ impl KinesisSource {
                         error: Box::new(e),
                     })?;
                 if let Some(r) = Arc::get_mut(&mut discovery.readers) {
-                    r.client = sized.clone();
+                    r.client = sized.with_shutdown(source.shutdown.clone());
                     source.client = sized;
                 }
             }
