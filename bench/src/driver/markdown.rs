@@ -266,7 +266,9 @@ fn limit_get(out: &mut String, samples: &[Sample]) {
          a one-shard backlog of 100-byte records from TRIM_HORIZON; the shard allows 5 \
          GetRecords/s and 2 MiB/s (a call over the byte budget puts the shard in debt: later \
          calls are refused until it is repaid), answering `ProvisionedThroughputExceededException` \
-         beyond. Read ÷ limit: bytes returned per second ÷ 2 MiB/s.\n"
+         beyond. Read ÷ limit: bytes (data + partition key) returned per second ÷ 2 MiB/s; the \
+         shard's buckets start full (one second's worth), so a run can end slightly above \
+         1.00.\n"
     );
     let _ = writeln!(
         out,
@@ -426,7 +428,7 @@ pub fn render(cfg: &Config, samples: &[Sample], q: &Quietness) -> String {
     let _ = writeln!(
         out,
         "- Quietness: the run took {:.0} s; other processes used {:.2} of a core on average \
-         (machine busy {:.0} CPU-s, of which the endpoint, the peers and the driver {:.0}); \
+         (machine busy {:.1} CPU-s, of which the endpoint, the peers and the driver {:.1}); \
          load average {:.2} before, {:.2} after.",
         q.wall_s,
         q.others_cores(),
