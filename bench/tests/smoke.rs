@@ -44,7 +44,9 @@ fn every_kinesis_rs_path_runs_and_counts_its_records() {
     let dir = std::env::temp_dir().join(format!("kinesis-bench-smoke-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let cfg = config(dir.join("BENCHMARKS.md"));
-    let (samples, quiet) = driver::run(&cfg).unwrap();
+    let outcome = driver::run(&cfg).unwrap();
+    assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
+    let samples = &outcome.samples;
     let find = |path: &str, label: &str, peer: Peer| {
         samples
             .iter()
@@ -93,7 +95,7 @@ fn every_kinesis_rs_path_runs_and_counts_its_records() {
     assert_eq!(lat.report.records, 3);
     assert!(extra(lat, "p50_ms") > 0.0 && extra(lat, "p99_ms") >= extra(lat, "p50_ms"));
 
-    let md = markdown::render(&cfg, &samples, &quiet);
+    let md = markdown::render(&cfg, &outcome);
     for heading in [
         "## Records per CPU-second against the floor",
         "## The sink at the write limit",

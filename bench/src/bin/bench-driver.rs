@@ -121,14 +121,24 @@ fn main() {
         eprintln!("bench-driver: {e}");
         std::process::exit(2)
     });
-    let (samples, quiet) = driver::run(&cfg).unwrap_or_else(|e| {
+    let outcome = driver::run(&cfg).unwrap_or_else(|e| {
         eprintln!("bench-driver: {e}");
         std::process::exit(1)
     });
-    let md = driver::markdown::render(&cfg, &samples, &quiet);
+    let md = driver::markdown::render(&cfg, &outcome);
     std::fs::write(&cfg.out, md).unwrap_or_else(|e| {
         eprintln!("bench-driver: writing {}: {e}", cfg.out.display());
         std::process::exit(1)
     });
     eprintln!("bench-driver: wrote {}", cfg.out.display());
+    if !outcome.failures.is_empty() {
+        eprintln!(
+            "bench-driver: {} case(s) failed (listed in the report):",
+            outcome.failures.len()
+        );
+        for f in &outcome.failures {
+            eprintln!("  {f}");
+        }
+        std::process::exit(1)
+    }
 }

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use crate::measure::Spread;
 
 use super::plan::{Peer, Section};
-use super::{Config, Quietness, Sample};
+use super::{Config, Outcome, Sample};
 
 /// `median (min-max)` with `d` decimals, or `–`.
 ///
@@ -272,13 +272,23 @@ fn limit_get(out: &mut String, samples: &[Sample]) {
     );
     let _ = writeln!(
         out,
-        "| run | records/s | read ÷ limit | GetRecords calls | throttled calls | wall s |"
+        "| run | source stopped | records/s | read ÷ limit | GetRecords calls | throttled calls | wall s |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    let mut errors = Vec::new();
     for ((_, label, _), v) in g {
+        let stopped: Vec<&str> = v
+            .iter()
+            .filter_map(|s| s.report.extra.get("stopped")?.as_str())
+            .collect();
+        if let Some(e) = stopped.first() {
+            errors.push(format!("{label}: {e}"));
+        }
         let _ = writeln!(
             out,
-            "| {label} | {} | {} | {} | {} | {} |",
+            "| {label} | {} of {} runs | {} | {} | {} | {} | {} |",
+            stopped.len(),
+            v.len(),
             spread(Spread::of(v.iter().map(|s| extra(s, "records_per_s"))), 0),
             spread(Spread::of(v.iter().map(|s| extra(s, "read_of_limit"))), 2),
             spread(Spread::of(v.iter().map(|s| extra(s, "get_calls"))), 0),
@@ -290,6 +300,18 @@ fn limit_get(out: &mut String, samples: &[Sample]) {
         );
     }
     let _ = writeln!(out);
+    if !errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "A stopped source ended with an error: its GetRecords retries \
+             (`scan.shard.getrecords.maxretries`, full-jitter backoff) were all throttled. Its \
+             figures cover the records received until then. The first error of each:\n"
+        );
+        for e in errors {
+            let _ = writeln!(out, "- {e}");
+        }
+        let _ = writeln!(out);
+    }
 }
 
 fn idle(out: &mut String, samples: &[Sample], cfg: &Config) {
@@ -375,7 +397,8 @@ fn cpu_model() -> String {
 }
 
 /// The whole BENCHMARKS.md.
-pub fn render(cfg: &Config, samples: &[Sample], q: &Quietness) -> String {
+pub fn render(cfg: &Config, outcome: &Outcome) -> String {
+    let (samples, q) = (&outcome.samples[..], &outcome.quiet);
     let mut out = String::new();
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let online = std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap_or_default();
@@ -403,7 +426,9 @@ pub fn render(cfg: &Config, samples: &[Sample], q: &Quietness) -> String {
          by their user id): the floor (`bench-floor`: the thinnest serde_json + aws-sigv4 + \
          ureq loop, one request in flight, no retries); kinesis-rs (`bench-rs`, public API \
          only: `RecordSink::open_for_table` for raw records, `KinesisSink::open` for csv rows \
-         `PARTITIONED BY (user_id)`, `KinesisSource::open` for reads); aws-sdk-kinesis + \
+         `PARTITIONED BY (user_id)`, `KinesisSource::open` for reads; each builds its own \
+         client from the table, as the source has no `open_with_client` and no option sizes \
+         the connection pool yet); aws-sdk-kinesis + \
          aws-config (`bench-sdk`, tokio multi-thread runtime via `#[tokio::main]`); boto3 \
          (`bench/boto3_peer.py`, in a virtual environment `scripts/bench` makes).\n\
          - Put paths: {} records, PutRecords of 500, one request in flight \
@@ -446,6 +471,17 @@ pub fn render(cfg: &Config, samples: &[Sample], q: &Quietness) -> String {
     limit_get(&mut out, samples);
     idle(&mut out, samples, cfg);
     latency(&mut out, samples, cfg);
+    if !outcome.failures.is_empty() {
+        let _ = writeln!(out, "## Failed cases\n");
+        let _ = writeln!(
+            out,
+            "These peer runs failed; the tables above are without them.\n"
+        );
+        for f in &outcome.failures {
+            let _ = writeln!(out, "- {}", f.replace('\n', " "));
+        }
+        let _ = writeln!(out);
+    }
     let _ = writeln!(out, "## Scale-out across processes: not yet run\n");
     let _ = writeln!(
         out,

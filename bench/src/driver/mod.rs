@@ -256,14 +256,24 @@ fn run_case(
     Ok((report, share))
 }
 
-/// Runs the plan; every sample and how quiet the machine was.
-pub fn run(cfg: &Config) -> Result<(Vec<Sample>, Quietness), String> {
+/// What a run produced.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub samples: Vec<Sample>,
+    /// Cases whose peer failed (the run goes on without them).
+    pub failures: Vec<String>,
+    pub quiet: Quietness,
+}
+
+/// Runs the plan: every sample, the failed cases, and how quiet the machine was. Errors
+/// only when the endpoint cannot be started or controlled.
+pub fn run(cfg: &Config) -> Result<Outcome, String> {
     let t0 = Instant::now();
     let (busy0, _) = machine_cpu();
     let (children0, self0) = (children_cpu(), crate::measure::cpu_now().as_secs_f64());
     let load_before = loadavg();
     let cases = plan::cases(cfg);
-    let mut samples = Vec::new();
+    let (mut samples, mut failures) = (Vec::new(), Vec::new());
     let mut results = match &cfg.results {
         Some(p) => Some(std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?),
         None => None,
@@ -307,7 +317,22 @@ pub fn run(cfg: &Config) -> Result<(Vec<Sample>, Quietness), String> {
                 case.label,
                 case.peer.name()
             );
-            let (report, share) = run_case(cfg, &control, &endpoint.url, &case, &stream)?;
+            let (report, share) = match run_case(cfg, &control, &endpoint.url, &case, &stream) {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("FAILED: {e}");
+                    failures.push(format!(
+                        "run {}, {} {}: {e}",
+                        run + 1,
+                        case.path,
+                        case.label
+                    ));
+                    if !case.setup.shared {
+                        control.delete_stream(&stream)?;
+                    }
+                    continue;
+                }
+            };
             eprintln!(
                 "{} records, {:.3} CPU-s, {:.2} s{}",
                 report.records,
@@ -338,5 +363,9 @@ pub fn run(cfg: &Config) -> Result<(Vec<Sample>, Quietness), String> {
         load_before,
         load_after: loadavg(),
     };
-    Ok((samples, q))
+    Ok(Outcome {
+        samples,
+        failures,
+        quiet: q,
+    })
 }
