@@ -16,13 +16,23 @@ use super::{Config, Outcome, Sample};
 /// use kinesis_bench::{driver::markdown::spread, measure::Spread};
 /// assert_eq!(spread(Spread::of([1.0, 2.0, 4.0]), 1), "2.0 (1.0–4.0)");
 /// assert_eq!(spread(Spread::of([3.0]), 0), "3");
+/// assert_eq!(spread(Spread::of([0.1, 0.3]), 0), "0");
 /// assert_eq!(spread(None, 2), "–");
 /// ```
 pub fn spread(s: Option<Spread>, d: usize) -> String {
-    match s {
-        None => "–".into(),
-        Some(s) if s.n == 1 || (s.min - s.max).abs() < f64::EPSILON => format!("{:.d$}", s.median),
-        Some(s) => format!("{:.d$} ({:.d$}–{:.d$})", s.median, s.min, s.max),
+    let Some(s) = s else {
+        return "–".into();
+    };
+    let (median, min, max) = (
+        format!("{:.d$}", s.median),
+        format!("{:.d$}", s.min),
+        format!("{:.d$}", s.max),
+    );
+    // No range when it would show one number three times.
+    if min == max {
+        median
+    } else {
+        format!("{median} ({min}–{max})")
     }
 }
 

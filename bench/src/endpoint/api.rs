@@ -7,7 +7,6 @@
 //! `Prefill: {Records, Size}`), `KinesisBench.Stats` ([`super::stats::Stats`]).
 
 use std::borrow::Cow;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use serde::Deserialize;
@@ -446,17 +445,6 @@ impl Api {
                 "ConsumerCount": 0,
             }
         })))
-    }
-
-    /// Records accepted so far in a stream's shards (tests and the smoke run).
-    pub fn accepted(&self, stream: &str) -> Option<u64> {
-        let s = self.store.get(stream)?;
-        Some(
-            s.shards
-                .iter()
-                .map(|x| x.counters.put_accepted.load(Ordering::Relaxed))
-                .sum(),
-        )
     }
 }
 
