@@ -436,9 +436,8 @@ pub fn render(cfg: &Config, outcome: &Outcome) -> String {
          by their user id): the floor (`bench-floor`: the thinnest serde_json + aws-sigv4 + \
          ureq loop, one request in flight, no retries); kinesis-rs (`bench-rs`, public API \
          only: `RecordSink::open_for_table` for raw records, `KinesisSink::open` for csv rows \
-         `PARTITIONED BY (user_id)`, `KinesisSource::open` for reads; each builds its own \
-         client from the table, as the source has no `open_with_client` and no option sizes \
-         the connection pool yet); aws-sdk-kinesis + \
+         `PARTITIONED BY (user_id)`, `KinesisSource::open` for reads; each opens its table's \
+         own client, as an application configured only by a table does); aws-sdk-kinesis + \
          aws-config (`bench-sdk`, tokio multi-thread runtime via `#[tokio::main]`); boto3 \
          (`bench/boto3_peer.py`, in a virtual environment `scripts/bench` makes).\n\
          - Put paths: {} records, PutRecords of 500, one request in flight \
