@@ -379,13 +379,16 @@ fn finish(
     let interrupted = interrupts.is_set();
     let mut handed_back = Vec::new();
     for e in [closed.err(), st.aborted.take()].into_iter().flatten() {
-        if matches!(
-            e,
+        // Already reported (with its records) when it first came back: not again.
+        let reported = match &e {
             SinkError::Aborted {
-                handed_back_earlier: true,
+                handed_back_earlier,
                 ..
-            }
-        ) {
+            } => *handed_back_earlier,
+            SinkError::Failed(f) => f.records_handed_back_earlier,
+            _ => false,
+        };
+        if reported {
             continue;
         }
         let message = sink_error(&spec.table, &e);

@@ -402,6 +402,11 @@ fn an_auth_refusal_stops_put_at_the_first_answer_with_the_code_named() {
             "{code}: {stderr}"
         );
         assert!(stderr.contains(hint), "{code}: {stderr}");
+        assert_eq!(
+            stderr.matches("PutRecords to stream s failed").count(),
+            1,
+            "{code}: the cause is said once: {stderr}"
+        );
         let saved = input.with_extension("txt.unwritten");
         assert_eq!(
             sorted_lines(&saved),
