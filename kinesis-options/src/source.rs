@@ -102,6 +102,9 @@ pub struct SourceOptions {
     /// GetRecords retries and `scan.shard.getrecords.maxrecordcount` (the `Limit`).
     pub get_records: RetryOptions,
     pub get_records_max_record_count: u32,
+    /// `scan.shard.getrecords.idle-intervalmillis` (decisions D22): the longest period of an
+    /// idle shard's loop; `None` keeps Flink's fixed period.
+    pub get_records_idle_interval: Option<Duration>,
     /// `scan.shard.getrecords.intervalmillis`.
     pub get_records_interval: Duration,
     pub get_shard_iterator: RetryOptions,
@@ -439,6 +442,26 @@ pub(crate) fn build(o: &Effective, stream: &str) -> Result<SourceOptions, Option
             "Invalid value given for getRecords sleep interval in milliseconds. Must be lower than 300000 milliseconds.",
         ));
     }
+    // D22: checked like V45, and never below the normal period.
+    let gr_idle_interval = match o.get("scan.shard.getrecords.idle-intervalmillis") {
+        None => None,
+        Some(_) => {
+            let idle = long_nonneg(
+                o,
+                "scan.shard.getrecords.idle-intervalmillis",
+                &nonneg_long_msg("getRecords idle sleep interval in milliseconds"),
+            )?;
+            if idle >= 300_000 || idle < gr_interval {
+                return Err(OptionsError::invalid(
+                    "scan.shard.getrecords.idle-intervalmillis",
+                    format!(
+                        "Invalid value given for getRecords idle sleep interval in milliseconds. Must be at least scan.shard.getrecords.intervalmillis ({gr_interval}) and lower than 300000 milliseconds."
+                    ),
+                ));
+            }
+            Some(Duration::from_millis(idle))
+        }
+    };
     // V46.
     let efo_max_concurrency = int_nonneg(
         o,
@@ -510,6 +533,7 @@ pub(crate) fn build(o: &Effective, stream: &str) -> Result<SourceOptions, Option
         get_records: retry(gr_base, gr_max, gr_exp, gr_retries),
         get_records_max_record_count: max_record_count,
         get_records_interval: ms(gr_interval),
+        get_records_idle_interval: gr_idle_interval,
         get_shard_iterator: retry(gi_base, gi_max, gi_exp, gi_retries),
         list_shards: retry(
             ls_base,

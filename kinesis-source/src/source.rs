@@ -426,6 +426,7 @@ impl KinesisSource {
             stream: Arc::from(stream.as_str()),
             max_record_count: options.get_records_max_record_count,
             interval: options.get_records_interval,
+            idle_interval: options.get_records_idle_interval,
             adaptive_reads: options.adaptive_reads,
             get_records: reader::policy(&options.get_records),
             get_iterator: reader::policy(&options.get_shard_iterator),
