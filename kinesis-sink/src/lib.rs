@@ -65,6 +65,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[allow(dead_code)] // used by the aggregating sink (D23), next
+mod aggregate;
 pub mod config;
 pub mod engine;
 pub mod error;
