@@ -41,8 +41,9 @@
 //!
 //! Every form Flink writes is read back, and the lenient forms Flink reads are accepted.
 //! Decoding is bounded: memory within a constant factor of the payload (an avro record holds
-//! at most one collection item per byte plus [`AVRO_ITEM_ALLOWANCE`]) and nesting at most 512
-//! levels.
+//! at most one collection item per byte plus [`AVRO_ITEM_ALLOWANCE`]), nesting at most 512
+//! levels, and the work per json object key constant (repeated keys are found through an
+//! index, not a scan).
 //!
 //! Errors are [`FormatError`] values naming the option, column and byte offset at fault.
 //!

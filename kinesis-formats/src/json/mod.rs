@@ -8,6 +8,7 @@
 
 mod decode;
 mod encode;
+mod entries;
 mod jackson_text;
 mod lexer;
 mod options;
