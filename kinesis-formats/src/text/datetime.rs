@@ -90,6 +90,9 @@ fn put_2(buf: &mut [u8], i: usize, v: u32) {
 }
 
 /// `yyyy-MM-dd<sep>HH:mm:ss[.f]` plus a literal `Z` when `zulu`.
+// `#[inline]`: called once per value from encoders in other modules (other codegen
+// units); as a call, json encoding was 9% slower in the bench.
+#[inline]
 pub(crate) fn write_timestamp(out: &mut Vec<u8>, ts: &NaiveDateTime, sep: u8, zulu: bool) {
     let date = ts.date();
     let year = date.year();

@@ -349,6 +349,9 @@ pub(super) const DIGIT_PAIRS: &[u8; 200] = b"00010203040506070809101112131415161
 8081828384858687888990919293949596979899";
 
 /// Appends the decimal digits of `v` (two digits per step, as itoa does).
+// `#[inline]`: called once per value from encoders in other modules (other codegen
+// units); as a call, json encoding was 9% slower in the bench.
+#[inline]
 pub(crate) fn write_i64(out: &mut Vec<u8>, v: i64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();

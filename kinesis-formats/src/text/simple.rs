@@ -23,6 +23,9 @@ fn as_i64(v: &Value) -> Option<i64> {
 }
 
 /// Writes an integer of a column type, range-checked.
+// `#[inline]`: called once per value from encoders in other modules (other codegen
+// units); as a call, json encoding was 9% slower in the bench.
+#[inline]
 pub(crate) fn write_int(out: &mut Vec<u8>, t: &LogicalType, v: &Value) -> Result<(), String> {
     let x = as_i64(v).ok_or_else(|| format!("expected a {t} value, got {v:?}"))?;
     let ok = match t {
