@@ -13,6 +13,9 @@ pub mod credentials;
 pub mod dynamodb;
 pub mod env;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod insecure;
 pub mod log_filter;
 pub mod model;

@@ -1483,8 +1483,23 @@ pub fn parse_get_records_page(body: &[u8], reuse: RecordBatch) -> Result<GetReco
     parse_get_records_page_serde(body, records)
 }
 
+/// [`parse_get_records_page`]'s fast parser alone: `None` when it leaves the body to
+/// serde_json (for the tests and the fuzz harness, which compare the two).
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn parse_get_records_page_fast(body: &[u8]) -> Option<GetRecordsPage> {
+    let mut records = RecordBatch::default();
+    let (next_shard_iterator, millis_behind_latest, child_shards) =
+        fast::parse(body, &mut records)?;
+    Some(GetRecordsPage {
+        records,
+        next_shard_iterator,
+        millis_behind_latest,
+        child_shards,
+    })
+}
+
 /// [`parse_get_records_page`] by serde_json alone (the fast parser's fallback).
-fn parse_get_records_page_serde(
+pub(crate) fn parse_get_records_page_serde(
     body: &[u8],
     mut records: RecordBatch,
 ) -> Result<GetRecordsPage, String> {
@@ -2260,15 +2275,7 @@ mod tests {
 
     /// The fast parser's answer, if it gives one (`None`: it leaves the body to serde_json).
     fn fast_page(body: &[u8]) -> Option<GetRecordsPage> {
-        let mut records = RecordBatch::new();
-        let (next_shard_iterator, millis_behind_latest, child_shards) =
-            fast::parse(body, &mut records)?;
-        Some(GetRecordsPage {
-            records,
-            next_shard_iterator,
-            millis_behind_latest,
-            child_shards,
-        })
+        parse_get_records_page_fast(body)
     }
 
     #[test]

@@ -86,6 +86,13 @@ pub use imds::ImdsProvider;
 pub use profile::ProfileProvider;
 pub use static_keys::{EnvVarProvider, StaticProvider, SysPropProvider};
 pub use sts::{AssumeRoleProvider, WebIdentityProvider};
+// The response and file parsers, for the `fuzzing` feature's wrappers (crate::fuzzing).
+#[cfg(feature = "fuzzing")]
+pub(crate) use container::parse_json_credentials;
+#[cfg(feature = "fuzzing")]
+pub(crate) use profile::{parse_ini, parse_role_credentials};
+#[cfg(feature = "fuzzing")]
+pub(crate) use sts::parse_credentials_xml;
 
 /// Settings of the client that credential providers share: the region (for the regional
 /// STS endpoint) and whether TLS certificates are checked (decisions D11).

@@ -31,7 +31,7 @@ pub(crate) struct ProfileFiles {
 /// Parses INI text into `(section header, properties)` pairs. Keys are lower-cased;
 /// indented lines under a key with an empty value (nested properties such as `s3 =`) are
 /// skipped; `#` and `;` start comments at the start of a line or after whitespace.
-fn parse_ini(text: &str) -> Vec<(String, Section)> {
+pub(crate) fn parse_ini(text: &str) -> Vec<(String, Section)> {
     let mut out: Vec<(String, Section)> = Vec::new();
     for raw in text.lines() {
         let line = raw.trim_end();
@@ -574,30 +574,36 @@ impl Resolver<'_> {
                 http::snippet(&reply.body, 200, &[token])
             )));
         }
-        let v: serde_json::Value = serde_json::from_str(&reply.body)
-            .map_err(|e| failed(format!("SSO GetRoleCredentials returned no JSON: {e}")))?;
-        let rc = v
-            .get("roleCredentials")
-            .ok_or_else(|| failed("SSO GetRoleCredentials returned no roleCredentials".into()))?;
-        let field = |k: &str| {
-            rc.get(k)
-                .and_then(|x| x.as_str())
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .ok_or_else(|| failed(format!("SSO GetRoleCredentials returned no {k}")))
-        };
-        let expiry = rc
-            .get("expiration")
-            .and_then(|x| x.as_u64())
-            .map(|ms| UNIX_EPOCH + Duration::from_millis(ms));
-        Ok(Credentials::new(
-            field("accessKeyId")?,
-            field("secretAccessKey")?,
-            Some(field("sessionToken")?),
-            expiry,
-            NAME,
-        ))
+        parse_role_credentials(&reply.body).map_err(failed)
     }
+}
+
+/// Parses an SSO GetRoleCredentials answer: `roleCredentials` with `accessKeyId`,
+/// `secretAccessKey`, `sessionToken` and `expiration` (epoch milliseconds).
+pub(crate) fn parse_role_credentials(body: &str) -> Result<Credentials, String> {
+    let v: serde_json::Value = serde_json::from_str(body)
+        .map_err(|e| format!("SSO GetRoleCredentials returned no JSON: {e}"))?;
+    let rc = v
+        .get("roleCredentials")
+        .ok_or_else(|| "SSO GetRoleCredentials returned no roleCredentials".to_string())?;
+    let field = |k: &str| {
+        rc.get(k)
+            .and_then(|x| x.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| format!("SSO GetRoleCredentials returned no {k}"))
+    };
+    let expiry = rc
+        .get("expiration")
+        .and_then(|x| x.as_u64())
+        .map(|ms| UNIX_EPOCH + Duration::from_millis(ms));
+    Ok(Credentials::new(
+        field("accessKeyId")?,
+        field("secretAccessKey")?,
+        Some(field("sessionToken")?),
+        expiry,
+        NAME,
+    ))
 }
 
 /// How long `credential_process` may run, until it has exited and closed its output.
