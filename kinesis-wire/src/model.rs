@@ -1128,7 +1128,11 @@ mod fast {
             Some(key)
         }
 
-        /// A number as f64, correctly rounded as serde_json's `float_roundtrip` and `str::parse`.
+        /// A number as f64, read exactly as serde_json (the fallback) reads it: the usual
+        /// short decimals by one exact division (serde_json's own fast path), anything else
+        /// by serde_json itself. (Its default reading of a number with more significant
+        /// digits than an f64 holds may be one unit in the last place off `str::parse`;
+        /// the two parsers must agree.)
         fn float(&mut self) -> Option<f64> {
             const POW10: [f64; 16] = [
                 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
@@ -1157,9 +1161,9 @@ mod fast {
             }
             let v = match exact {
                 Some(v) => v,
-                None => std::str::from_utf8(t).ok()?.parse::<f64>().ok()?,
+                // An out-of-range number is an error there.
+                None => serde_json::from_slice::<f64>(t).ok()?,
             };
-            // serde_json rejects out-of-range numbers.
             v.is_finite().then_some(v)
         }
 
@@ -2276,6 +2280,37 @@ mod tests {
     /// The fast parser's answer, if it gives one (`None`: it leaves the body to serde_json).
     fn fast_page(body: &[u8]) -> Option<GetRecordsPage> {
         parse_get_records_page_fast(body)
+    }
+
+    /// Found by the fuzz harness (fuzz/regressions/get-records/): numbers with more
+    /// significant digits than an f64 holds were read with `str::parse` (correctly
+    /// rounded) by the fast parser and with serde_json's default reading (which may be one
+    /// unit in the last place off) by the fallback, so the same page gave two arrival
+    /// times. The fast parser now reads them as serde_json does.
+    #[test]
+    fn fast_parser_reads_long_numbers_as_serde_json_does() {
+        for ts in [
+            "2.2207385850720118",
+            "2.2250738585072011e-308",
+            "1700000000.1234567891234",
+            "1.7000000001234567e9",
+            "9007199254740993",
+            "0.30000000000000004441",
+        ] {
+            let body = format!(
+                r#"{{"Records":[{{"SequenceNumber":"1","Data":"","PartitionKey":"k","ApproximateArrivalTimestamp":{ts}}}]}}"#
+            );
+            let fast = fast_page(body.as_bytes()).expect("the fast parser reads it");
+            let slow = parse_get_records_page_serde(body.as_bytes(), RecordBatch::new()).unwrap();
+            let bits = |p: &GetRecordsPage| {
+                p.records
+                    .get(0)
+                    .unwrap()
+                    .approximate_arrival_timestamp
+                    .map(f64::to_bits)
+            };
+            assert_eq!(bits(&fast), bits(&slow), "{ts}");
+        }
     }
 
     #[test]
