@@ -121,7 +121,11 @@ pub(crate) fn parse_credentials_xml(
     let creds = xml_raw(body, "Credentials")
         .ok_or_else(|| "the STS response has no <Credentials> element".to_string())?;
     let need = |tag: &str| {
-        xml_field(creds, tag)
+        // A text element holds no markup: in a malformed answer an element whose closing
+        // tag is damaged would run into the next ones (the secret key among them).
+        xml_raw(creds, tag)
+            .filter(|raw| !raw.contains('<'))
+            .map(xml_unescape)
             .filter(|v| !v.is_empty())
             .ok_or_else(|| format!("the STS response has no <{tag}> in <Credentials>"))
     };
@@ -741,6 +745,20 @@ mod tests {
         assert!(parse_credentials_xml("<x/>", "A")
             .unwrap_err()
             .contains("<Credentials>"));
+    }
+
+    /// Found by the fuzz harness (fuzz/regressions/sts-xml/): an `<AccessKeyId>` whose
+    /// closing tag is damaged ran up to the next `</AccessKeyId>`, so the access key id
+    /// (shown in logs and `Debug`) held the `<SecretAccessKey>` element.
+    #[test]
+    fn an_element_running_into_the_next_is_refused() {
+        let xml = "<Credentials><AccessKeyId>ASIA1</AccessKeyIdx><SecretAccessKey>S3CRETqZ                   </SecretAccessKey><SessionToken>t</SessionToken><Expiration>                   2030-01-02T03:04:05Z</Expiration><AccessKeyId>ASIA2</AccessKeyId></Credentials>";
+        let e = parse_credentials_xml(xml, "ASSUME_ROLE").unwrap_err();
+        assert_eq!(e, "the STS response has no <AccessKeyId> in <Credentials>");
+        // Entities still decode to markup characters.
+        let xml = xml.replace("</AccessKeyIdx>", "&lt;x&gt;</AccessKeyId>");
+        let c = parse_credentials_xml(&xml, "ASSUME_ROLE").unwrap();
+        assert_eq!(c.access_key_id, "ASIA1<x>");
     }
 
     #[test]
