@@ -480,6 +480,10 @@ fn secret_ranges(src: &str) -> Vec<(usize, usize)> {
     let mut key_position = true;
     // Whether `WITH (` was seen: unquoted words there are (misspelt) option keys.
     let mut in_with = false;
+    // Where the dotted name the last word ends (`aws.credentials.basic`) starts, and
+    // whether a `.` continues it.
+    let mut dotted_start: Option<usize> = None;
+    let mut after_dot = false;
     loop {
         let before = lexer.pos;
         let Ok(t) = lexer.next() else {
@@ -506,12 +510,26 @@ fn secret_ranges(src: &str) -> Vec<(usize, usize)> {
         let Some(mask) = masking.as_mut() else {
             let next = lexer.peek();
             let sensitive_key = match &t.tok {
-                Tok::Str(text) => key_position && spec::is_sensitive(text),
+                // A string where a key goes, or any string followed by `=` or `:`
+                // (`'k' = 'aws.credentials.basic.secretkey' = ...`: a key lost its value).
+                Tok::Str(text) => {
+                    spec::is_sensitive(text)
+                        && (key_position
+                            || next
+                                .as_ref()
+                                .is_ok_and(|n| n.is_punct('=') || n.is_punct(':')))
+                }
                 // An unquoted key (`aws.credentials.basic.secretkey = ...`) ends in a
                 // sensitive word, or has a secret glued to it.
                 Tok::Ident { text, .. } => {
+                    let name_start = dotted_start.filter(|_| after_dot).unwrap_or(t.start);
                     spec::is_sensitive(text)
                         && (spec::display_key(text) != text.as_str()
+                            // A dotted name that is a sensitive option's key, wherever it
+                            // stands: a string left open earlier turns the text inside
+                            // out, making the key a bare name and its value a bare word.
+                            || (!next.as_ref().is_ok_and(|n| n.is_punct('.'))
+                                && spec::find(&src[name_start..lexer.prev_end]).is_some())
                             || match &next {
                                 Ok(n) => {
                                     n.is_punct('=')
@@ -542,7 +560,18 @@ fn secret_ranges(src: &str) -> Vec<(usize, usize)> {
                 }
             }
             in_with |= t.is_kw("WITH") && next.as_ref().is_ok_and(|n| n.is_punct('('));
-            key_position = !matches!(t.tok, Tok::Punct('=' | ':') | Tok::Ident { .. });
+            (dotted_start, after_dot) = match &t.tok {
+                Tok::Ident { .. } if after_dot => (dotted_start, false),
+                Tok::Ident { .. } => (Some(t.start), false),
+                Tok::Punct('.') => (dotted_start, dotted_start.is_some()),
+                _ => (None, false),
+            };
+            // After `=` / `:` a string is a value, after COMMENT / FROM a comment or a
+            // metadata key; after any other word it may still be an option key (a stray
+            // word before one, `, x 'aws.credentials.basic.secretkey' = ...`, must not
+            // unmask its value).
+            key_position =
+                !(matches!(t.tok, Tok::Punct('=' | ':')) || t.is_kw("COMMENT") || t.is_kw("FROM"));
             continue;
         };
         match t.tok {

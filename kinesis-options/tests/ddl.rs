@@ -599,6 +599,26 @@ fn every_literal_after_a_secret_key_is_masked() {
     let text = format!("{head}'format' = 'csv' 'aws.credentials.basic.secretkey' = 'S3CR')");
     let e = TableDef::from_ddl(&text).unwrap_err();
     assert!(!format!("{e}{e:?}").contains("S3CR"), "{e}");
+    // A stray word before the sensitive key (found by the fuzz harness,
+    // fuzz/regressions/ddl/): the syntax error is at the word, and its excerpt showed the
+    // rest of the line, the secret included.
+    for stray in ["N ", "'format' = 'csv',N  ", "'format' = 'csv' x ", "WITH "] {
+        let text = format!("{head}{stray}'aws.credentials.basic.secretkey' = 'S3CR')");
+        let e = TableDef::from_ddl(&text).unwrap_err();
+        assert!(!format!("{e}{e:?}").contains("S3CR"), "{text}\n{e}");
+    }
+    // A string left open before the options turns the text inside out: the sensitive key
+    // is then an unquoted dotted name and its value a bare word (found by the fuzz
+    // harness, fuzz/regressions/ddl/).
+    for text in [
+        "CREATE TABLE t (a INT COMMENT 'mine, b INT)\n\
+         WITH ('stream' = 's', 'aws.credentials.basic.secretkey' = 'S3CR')",
+        "CREATE TABLE t (a INT COMMENT 'mine, b INT)\n\
+         WITH ('stream' = 's', 'aws.credentials.role.provider.basic.sessiontoken' = 'S3CR')",
+    ] {
+        let e = TableDef::from_ddl(text).unwrap_err();
+        assert!(!format!("{e}{e:?}").contains("S3CR"), "{text}\n{e}");
+    }
     // `= 'a' 'S3CR'`: the message names the option just read (not the last one in
     // alphabetical order) and hides the value.
     let text = format!("{head}'aws.credentials.basic.secretkey' = 'a' 'S3CR')");
