@@ -1,0 +1,1 @@
+='aws.credentials.basic.secretkey' = 'S3CRETqZ

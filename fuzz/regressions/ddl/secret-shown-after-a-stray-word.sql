@@ -1,0 +1,1 @@
+N'aws.credentials.basic.secretkey' = 'S3CRETqZ

@@ -1,0 +1,1 @@
+CREATE TABLE t(``TIMESTAMP_LTZ(3),m VARCHAR(8)NOT NULL METADATA,WATERMARK FOR t AS''''aws.credentials.basic.secretkey' = 'S3CRETqZ'
