@@ -127,15 +127,14 @@ pub fn restorable(
             mine[0].shard_id
         ));
     }
-    Ok(Checkpoint {
-        shards: mine,
-        consumer_arns: file
-            .consumer_arns
-            .iter()
-            .filter(|(k, _)| k.as_str() == stream)
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    })
+    let mut restored = Checkpoint::new(mine);
+    restored.consumer_arns = file
+        .consumer_arns
+        .iter()
+        .filter(|(k, _)| k.as_str() == stream)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(restored)
 }
 
 /// Decides when every shard is caught up (`-e`). A shard is caught up when it was read to
@@ -521,14 +520,13 @@ mod tests {
     }
 
     fn m(id: &str, calls: u64, records: u64, behind: Option<u64>, finished: bool) -> ShardMetrics {
-        ShardMetrics {
-            shard_id: id.into(),
-            records,
-            millis_behind_latest: behind,
-            get_records_calls: calls,
-            finished,
-            ..Default::default()
-        }
+        let mut m = ShardMetrics::default();
+        m.shard_id = id.into();
+        m.records = records;
+        m.millis_behind_latest = behind;
+        m.get_records_calls = calls;
+        m.finished = finished;
+        m
     }
 
     #[test]
