@@ -8,6 +8,9 @@ use std::fmt;
 pub enum CliError {
     /// The command line is wrong (unknown flag, missing value, bad number).
     Usage(String),
+    /// The command line is wrong, as clap words it (with its suggestions and usage line);
+    /// printed as it is.
+    Clap(String),
     /// The table definition or an option is invalid.
     Invalid(String),
     /// The command ran and failed: network, missing stream, records not written.
@@ -21,7 +24,7 @@ impl CliError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Usage(_) | CliError::Invalid(_) => 2,
+            CliError::Usage(_) | CliError::Clap(_) | CliError::Invalid(_) => 2,
             CliError::Runtime(_) => 1,
             CliError::Interrupted { code, .. } => *code,
         }
@@ -47,6 +50,7 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::Usage(m) => write!(f, "{m}\n(run `kinesis --help` for usage)"),
+            CliError::Clap(m) => f.write_str(m.trim_end()),
             CliError::Invalid(m) | CliError::Runtime(m) => f.write_str(m),
             CliError::Interrupted { message, .. } => f.write_str(message),
         }

@@ -13,7 +13,7 @@ use kinesis_formats::Format;
 use kinesis_options::TableDef;
 use kinesis_sink::{KinesisSink, SinkContext, SinkError, SinkMetrics, SinkRecord};
 
-use crate::args::{Global, Input, InputFormat};
+use crate::args::{Global, Input, InputFormat, PutArgs};
 use crate::error::{describe_kinesis_error, CliError};
 use crate::files;
 use crate::input::{LineInput, Next};
@@ -202,13 +202,11 @@ static FINISHING: AtomicBool = AtomicBool::new(false);
 /// Runs `put`. On the first SIGINT/SIGTERM it stops reading, sends what the sink holds for
 /// up to `drain_timeout`, then saves what was not acknowledged; a second signal does that
 /// at once (see the README).
-pub fn run(
-    global: &Global,
-    input: &Input,
-    input_format: Option<InputFormat>,
-    drain_timeout: Duration,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
+pub fn run(global: &Global, args: &PutArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let (input, input_format, drain_timeout) = (&args.input, args.input_format, args.drain_timeout);
+    if args.key_delimiter.is_some() || args.key_column.is_some() {
+        return Err(CliError::usage("-K and --key-column are not supported yet"));
+    }
     let table = table::load(global, &[])?;
     let format = input_format.unwrap_or_else(|| default_input_format(&table));
     let codec = input_codec(&table, format)?;
@@ -219,16 +217,21 @@ pub fn run(
     };
     let stream = table.stream().to_string();
     let started = Instant::now();
-    let sink = Arc::new(KinesisSink::open(&table, SinkContext::default()).map_err(
-        |e| match e {
-            SinkError::Options(o) => CliError::invalid(table::options_error(&o)),
-            SinkError::Config { .. } => CliError::invalid(e.to_string()),
-            other => CliError::runtime(format!(
-                "cannot open the sink: {}",
-                sink_error(&table, &other)
-            )),
+    let context = match args.subtask {
+        Some(s) => SinkContext {
+            subtask_index: s.index,
+            parallelism: s.count,
         },
-    )?);
+        None => SinkContext::default(),
+    };
+    let sink = Arc::new(KinesisSink::open(&table, context).map_err(|e| match e {
+        SinkError::Options(o) => CliError::invalid(table::options_error(&o)),
+        SinkError::Config { .. } => CliError::invalid(e.to_string()),
+        other => CliError::runtime(format!(
+            "cannot open the sink: {}",
+            sink_error(&table, &other)
+        )),
+    })?);
     let state = Arc::new(Mutex::new(RunState {
         input: lines,
         unwritten: Unwritten {
@@ -249,6 +252,7 @@ pub fn run(
         input: input.clone(),
         stream: stream.clone(),
         started,
+        quiet: global.quiet(),
     });
     let interrupts = Interrupts::install()?;
     {
@@ -290,6 +294,8 @@ struct FinishSpec {
     input: Input,
     stream: String,
     started: Instant,
+    /// `-q`: no summary line.
+    quiet: bool,
 }
 
 fn lock(state: &Mutex<RunState>) -> std::sync::MutexGuard<'_, RunState> {
@@ -329,7 +335,7 @@ fn on_interrupt(
                 }
             });
     } else if n == 2 {
-        abort(&sink, &state, &spec, &interrupts);
+        abort(sink, state, spec, interrupts);
     }
 }
 
@@ -439,10 +445,12 @@ fn finish(
             }
         }
     }
-    let text = summary(&metrics, &spec.stream, spec.started.elapsed());
-    out.write_all(format!("{text}\n").as_bytes())
-        .and_then(|_| out.flush())
-        .map_err(|e| CliError::runtime(format!("cannot write to stdout: {e}")))?;
+    if !spec.quiet {
+        let text = summary(&metrics, &spec.stream, spec.started.elapsed());
+        out.write_all(format!("{text}\n").as_bytes())
+            .and_then(|_| out.flush())
+            .map_err(|e| CliError::runtime(format!("cannot write to stdout: {e}")))?;
+    }
     if let Some(f) = st.unwritten.file.as_mut() {
         f.sync_all().map_err(|e| {
             CliError::runtime(format!(

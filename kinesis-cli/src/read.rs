@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use kinesis_options::TableDef;
 use kinesis_source::{Checkpoint, KinesisSource, ShardMetrics, SourceContext, SourceError};
 
-use crate::args::{Global, Offset, ReadArgs};
+use crate::args::{Global, Offset, Output, ReadArgs};
 use crate::error::{describe_kinesis_error, CliError};
 use crate::output::{Printer, RecordView};
 use crate::signals::Interrupts;
@@ -20,11 +20,14 @@ const POLL: Duration = Duration::from_millis(100);
 /// How long `close` may take.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The `scan.stream.initpos*` options an `-o` value stands for.
+/// The `scan.stream.initpos*` options an `-o` value stands for (`seq:`/`after:`: the
+/// shards other than the one the sequence number belongs to start at TRIM_HORIZON).
 pub fn offset_options(offset: &Offset) -> Vec<(String, String)> {
     let pos = |v: &str| ("scan.stream.initpos".to_string(), v.to_string());
     match offset {
-        Offset::Beginning => vec![pos("TRIM_HORIZON")],
+        Offset::Beginning | Offset::AtSequence(_) | Offset::AfterSequence(_) => {
+            vec![pos("TRIM_HORIZON")]
+        }
         Offset::End => vec![pos("LATEST")],
         Offset::AtMillis(ms) => vec![
             pos("AT_TIMESTAMP"),
@@ -264,16 +267,119 @@ fn start_position_text(table: &TableDef, offset: Option<&Offset>) -> String {
         StartPosition::AtTimestamp(t) => format!("AT_TIMESTAMP {}", t.to_rfc3339()),
     };
     match offset {
+        Some(Offset::AtSequence(n)) => {
+            format!("sequence number {n} in its shard, TRIM_HORIZON in the others (from -o)")
+        }
+        Some(Offset::AfterSequence(n)) => {
+            format!("after sequence number {n} in its shard, TRIM_HORIZON in the others (from -o)")
+        }
         Some(_) => format!("{pos} (from -o)"),
         None => format!("{pos} (scan.stream.initpos)"),
     }
 }
 
-/// The shard ids the stream has now (one ListShards listing), to check a checkpoint file.
-fn shard_ids(table: &TableDef) -> Result<BTreeSet<String>, CliError> {
+/// Compares two decimal sequence numbers (up to 128 digits) as numbers.
+fn cmp_sequence(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// The shard `sequence_number` belongs to. Its sequence number range must hold it; ranges
+/// of open shards are open-ended and so overlap, so when several do, the server is asked
+/// (GetShardIterator AT_SEQUENCE_NUMBER is refused for another shard's number), and among
+/// those it accepts the one whose range starts last (a shard's numbers are issued after
+/// its start).
+fn owning_shard_of_sequence<'a>(
+    client: &kinesis_wire::KinesisClient,
+    stream: &str,
+    shards: &'a [kinesis_wire::Shard],
+    sequence_number: &str,
+) -> Option<&'a kinesis_wire::Shard> {
+    use std::cmp::Ordering::*;
+    let mut candidates: Vec<&kinesis_wire::Shard> = shards
+        .iter()
+        .filter(|s| {
+            let r = &s.sequence_number_range;
+            cmp_sequence(&r.starting_sequence_number, sequence_number) != Greater
+                && r.ending_sequence_number
+                    .as_deref()
+                    .is_none_or(|end| cmp_sequence(sequence_number, end) != Greater)
+        })
+        .collect();
+    if candidates.len() > 1 {
+        let accepted: Vec<&kinesis_wire::Shard> = candidates
+            .iter()
+            .copied()
+            .filter(|s| {
+                client
+                    .get_shard_iterator(&kinesis_wire::model::GetShardIteratorInput {
+                        stream: stream.into(),
+                        shard_id: s.shard_id.clone(),
+                        position: kinesis_wire::StartingPosition::AtSequenceNumber(
+                            sequence_number.to_string(),
+                        ),
+                    })
+                    .is_ok()
+            })
+            .collect();
+        if !accepted.is_empty() {
+            candidates = accepted;
+        }
+    }
+    candidates.into_iter().max_by(|a, b| {
+        cmp_sequence(
+            &a.sequence_number_range.starting_sequence_number,
+            &b.sequence_number_range.starting_sequence_number,
+        )
+    })
+}
+
+/// The checkpoint that starts `-o seq:N` (`at`) or `-o after:N` in the shard N belongs to;
+/// every other shard is missing from it, so it starts at TRIM_HORIZON.
+fn sequence_start(
+    table: &TableDef,
+    shards: &[kinesis_wire::Shard],
+    sequence_number: &str,
+    at: bool,
+) -> Result<Checkpoint, CliError> {
+    use kinesis_source::{ShardPosition, ShardState};
+    let client = table::client(table.client_config())?;
+    let shard = owning_shard_of_sequence(&client, table.stream(), shards, sequence_number)
+        .ok_or_else(|| {
+            CliError::runtime(format!(
+                "no shard of stream {} holds sequence number {sequence_number} (it is outside every shard's sequence number range)",
+                table.stream()
+            ))
+        })?;
+    log::info!(
+        "sequence number {sequence_number} belongs to {}; other shards start at TRIM_HORIZON",
+        shard.shard_id
+    );
+    Ok(Checkpoint {
+        shards: vec![ShardState {
+            stream: table.stream().to_string(),
+            shard_id: shard.shard_id.clone(),
+            parent_shard_ids: Vec::new(),
+            position: if at {
+                ShardPosition::AtSequence {
+                    sequence_number: sequence_number.to_string(),
+                }
+            } else {
+                ShardPosition::Sequence {
+                    sequence_number: sequence_number.to_string(),
+                    sub_sequence_number: -1,
+                }
+            },
+        }],
+        ..Checkpoint::default()
+    })
+}
+
+/// The shards the stream has now (one ListShards listing).
+fn list_shards(table: &TableDef) -> Result<Vec<kinesis_wire::Shard>, CliError> {
     use kinesis_wire::model::ListShardsInput;
     let client = table::client(table.client_config())?;
-    let shards = client
+    client
         .list_all_shards(
             &ListShardsInput::for_stream(table.stream().to_string()),
             &kinesis_wire::RetryPolicy::default(),
@@ -289,8 +395,7 @@ fn shard_ids(table: &TableDef) -> Result<BTreeSet<String>, CliError> {
                     &e
                 )
             ))
-        })?;
-    Ok(shards.into_iter().map(|s| s.shard_id).collect())
+        })
 }
 
 /// Runs `read`. Returns the number of rows printed.
@@ -303,7 +408,8 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
     let extra = args.offset.as_ref().map(offset_options).unwrap_or_default();
     let table: TableDef = table::load(global, &extra)?;
     let stream = table.stream().to_string();
-    let mut printer = Printer::new(table.columns(), args.output, args.format.as_deref())?;
+    let output = args.output.unwrap_or(Output::Json);
+    let mut printer = Printer::new(table.columns(), output, args.format.as_deref())?;
 
     // A second signal quits at once: the checkpoint file never covers rows that were not
     // printed, so the next run prints them again (nothing is lost).
@@ -321,11 +427,18 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
         });
     }
 
-    let mut ctx = SourceContext::default();
+    let mut ctx = match args.subtask {
+        Some(s) => SourceContext::new(s.index, s.count),
+        None => SourceContext::default(),
+    };
     let mut file_checkpoint: Option<Checkpoint> = None;
+    let mut shards: Option<Vec<kinesis_wire::Shard>> = None;
+    let mut restored = false;
     if let Some(path) = &args.checkpoint {
         if let Some(cp) = load_checkpoint(path)? {
-            match restorable(&cp, &stream, &shard_ids(&table)?) {
+            let listed = shards.insert(list_shards(&table)?);
+            let ids: BTreeSet<String> = listed.iter().map(|s| s.shard_id.clone()).collect();
+            match restorable(&cp, &stream, &ids) {
                 Ok(mine) => {
                     log::info!(
                         "resuming from {} ({} shards of stream {stream})",
@@ -333,6 +446,7 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
                         mine.shards.len()
                     );
                     ctx = ctx.restore(mine);
+                    restored = true;
                 }
                 Err(why) => log::warn!(
                     "--checkpoint {} {why}: every shard starts at {}",
@@ -342,6 +456,16 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
             }
             file_checkpoint = Some(cp);
         }
+    }
+    if let (false, Some(Offset::AtSequence(seq) | Offset::AfterSequence(seq))) =
+        (restored, &args.offset)
+    {
+        let listed = match shards.take() {
+            Some(s) => s,
+            None => list_shards(&table)?,
+        };
+        let at = matches!(args.offset, Some(Offset::AtSequence(_)));
+        ctx = ctx.restore(sequence_start(&table, &listed, seq, at)?);
     }
 
     let source = KinesisSource::open(&table, ctx).map_err(|e| source_error(&table, e))?;

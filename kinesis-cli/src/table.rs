@@ -89,6 +89,22 @@ pub fn client_config(global: &Global) -> Result<ClientConfig, CliError> {
     Ok(table.client_config().clone())
 }
 
+/// The client configuration and stream of `describe [NAME]` and `find-shard`: `name`
+/// when given (the client from the command line's `aws.*` options, or `--table`'s),
+/// else the table's stream.
+pub fn client_and_stream(
+    global: &Global,
+    name: Option<String>,
+) -> Result<(ClientConfig, String), CliError> {
+    match name {
+        Some(n) => Ok((client_config(global)?, n)),
+        None => {
+            let t = load(global, &[])?;
+            Ok((t.client_config().clone(), t.stream().to_string()))
+        }
+    }
+}
+
 /// An options error in Flink's words, followed by the option at fault when Flink's
 /// message does not name it (e.g. "Invalid option batch size").
 pub fn options_error(e: &OptionsError) -> String {

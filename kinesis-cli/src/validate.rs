@@ -1,7 +1,20 @@
 //! `validate`: the table as one JSON object.
 
+use std::io::Write;
+
 use kinesis_options::{ColumnKind, TableDef};
 use serde_json::{json, Value as Json};
+
+use crate::args::Global;
+use crate::error::CliError;
+use crate::table;
+
+/// Runs `validate`: the table's document on `out`, or every problem of the table.
+pub fn run(global: &Global, out: &mut dyn Write) -> Result<(), CliError> {
+    let t = table::load(global, &[])?;
+    out.write_all(document(&t).as_bytes())
+        .map_err(|e| CliError::runtime(format!("cannot write to stdout: {e}")))
+}
 
 /// The `validate` document: `{"table", "columns": [{"name", "type", "metadata", "virtual"}],
 /// "partition_keys", "options": {key: value-as-string}, "warnings"}`, keys in that order,

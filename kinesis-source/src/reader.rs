@@ -116,6 +116,9 @@ pub(crate) fn run(s: Arc<ReaderShared>, task: ShardTask) {
 fn iterator_position(pos: &ShardPosition) -> Option<StartingPosition> {
     Some(match pos {
         ShardPosition::TrimHorizon => StartingPosition::TrimHorizon,
+        ShardPosition::AtSequence { sequence_number } => {
+            StartingPosition::AtSequenceNumber(sequence_number.clone())
+        }
         ShardPosition::AtTimestamp { epoch_millis } => {
             StartingPosition::AtTimestamp(*epoch_millis as f64 / 1000.0)
         }
