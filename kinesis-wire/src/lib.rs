@@ -12,6 +12,7 @@ pub mod error;
 pub mod model;
 pub mod paging;
 pub mod retry;
+pub mod shared_config;
 pub mod sign;
 pub mod sys_props;
 pub mod transport;

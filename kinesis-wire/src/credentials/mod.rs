@@ -62,7 +62,7 @@ mod chain;
 mod container;
 mod http;
 mod imds;
-mod profile;
+pub(crate) mod profile;
 mod static_keys;
 mod sts;
 
