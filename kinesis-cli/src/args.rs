@@ -288,7 +288,6 @@ impl Global {
     }
 
     /// The last value the command line gave `key`.
-    #[cfg(test)]
     pub fn option(&self, key: &str) -> Option<&str> {
         self.options
             .iter()

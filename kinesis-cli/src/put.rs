@@ -225,7 +225,7 @@ pub fn run(global: &Global, args: &PutArgs, out: &mut dyn Write) -> Result<(), C
         None => SinkContext::default(),
     };
     let sink = Arc::new(KinesisSink::open(&table, context).map_err(|e| match e {
-        SinkError::Options(o) => CliError::invalid(table::options_error(&o)),
+        SinkError::Options(o) => CliError::invalid(table::options_error(&o, global.verbosity > 0)),
         SinkError::Config { .. } => CliError::invalid(e.to_string()),
         other => CliError::runtime(format!(
             "cannot open the sink: {}",

@@ -408,7 +408,15 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
     let extra = args.offset.as_ref().map(offset_options).unwrap_or_default();
     let table: TableDef = table::load(global, &extra)?;
     let stream = table.stream().to_string();
-    let output = args.output.unwrap_or(Output::Json);
+    // A raw table's default is its payloads as they are, one per line (kcat's); any other
+    // table's is JSON lines.
+    let output = args
+        .output
+        .unwrap_or(if table.format_options().name == "raw" {
+            Output::Raw
+        } else {
+            Output::Json
+        });
     let mut printer = Printer::new(table.columns(), output, args.format.as_deref())?;
 
     // A second signal quits at once: the checkpoint file never covers rows that were not
