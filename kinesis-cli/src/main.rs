@@ -9,6 +9,7 @@ mod args;
 mod error;
 mod files;
 mod input;
+mod keying;
 mod output;
 mod put;
 mod read;
