@@ -72,6 +72,9 @@ pub fn describe_kinesis_error(
         KinesisError::RetriesExhausted { last, .. } => last.as_ref(),
         other => other,
     };
+    if let Some(reason) = missing_credentials(e) {
+        return no_credentials_message(reason);
+    }
     if root.is_code(codes::RESOURCE_NOT_FOUND) {
         if let Some(s) = stream {
             return format!("stream '{s}' not found: {e}");
@@ -85,6 +88,46 @@ pub fn describe_kinesis_error(
     e.to_string()
 }
 
+/// What to do when no credentials were found, as the first line; why each provider found
+/// none after it under `-v` (one provider per line), else a pointer to `-v`.
+pub const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any values for a local server), AWS_PROFILE, or aws.credentials.provider";
+
+/// The providers' reasons when `e` (or the last error it retried) is "no credentials".
+pub fn missing_credentials(e: &kinesis_wire::KinesisError) -> Option<&str> {
+    use kinesis_wire::{CredentialsError, KinesisError};
+    let root = match e {
+        KinesisError::RetriesExhausted { last, .. } => last.as_ref(),
+        other => other,
+    };
+    match root {
+        KinesisError::Credentials(CredentialsError::NotFound { provider, reason }) => {
+            Some(if *provider == "AUTO" {
+                reason
+            } else {
+                provider
+            })
+        }
+        _ => None,
+    }
+}
+
+fn no_credentials_message(reason: &str) -> String {
+    if log::max_level() < log::LevelFilter::Info {
+        return format!("{NO_CREDENTIALS}\n  (-v shows why each provider found none)");
+    }
+    // The default chain lists its providers' reasons in brackets, separated by "; ".
+    let detail = reason
+        .split_once('[')
+        .and_then(|(_, rest)| rest.strip_suffix(']'))
+        .unwrap_or(reason);
+    let mut text = format!("{NO_CREDENTIALS}\n  why each provider found none:");
+    for part in detail.split("; ") {
+        text.push_str("\n    ");
+        text.push_str(part);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +137,29 @@ mod tests {
         assert_eq!(CliError::usage("x").exit_code(), 2);
         assert_eq!(CliError::invalid("x").exit_code(), 2);
         assert_eq!(CliError::runtime("x").exit_code(), 1);
+    }
+
+    #[test]
+    fn missing_credentials_lead_with_what_to_do() {
+        let e = kinesis_wire::KinesisError::Credentials(kinesis_wire::CredentialsError::NotFound {
+            provider: "AUTO",
+            reason: "no provider yielded credentials: [ENV_VAR: no credentials: x; PROFILE: no credentials: y]".into(),
+        });
+        let m = describe_kinesis_error(Some("s"), "http://127.0.0.1:9", &e);
+        assert!(m.starts_with(&format!("{NO_CREDENTIALS}\n")), "{m}");
+        assert_eq!(
+            missing_credentials(&e).map(|r| r.starts_with("no provider")),
+            Some(true)
+        );
+        let text = no_credentials_message("chain: [A: x; B: y]");
+        // Which of the two forms depends on the test process's log level; both lead alike.
+        assert!(text.starts_with(NO_CREDENTIALS), "{text}");
+        let failed =
+            kinesis_wire::KinesisError::Credentials(kinesis_wire::CredentialsError::Failed {
+                provider: "PROFILE",
+                reason: "bad file".into(),
+            });
+        assert_eq!(missing_credentials(&failed), None);
     }
 
     #[test]

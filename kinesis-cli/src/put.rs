@@ -285,6 +285,10 @@ pub fn run(global: &Global, args: &PutArgs, out: &mut dyn Write) -> Result<(), C
     let sink = Arc::new(KinesisSink::open(&table, context).map_err(|e| match e {
         SinkError::Options(o) => CliError::invalid(table::options_error(&o, global.verbosity > 0)),
         SinkError::Config { .. } => CliError::invalid(e.to_string()),
+        // Missing credentials lead with what to do.
+        SinkError::Client(k) if crate::error::missing_credentials(&k).is_some() => {
+            CliError::runtime(sink_error(&table, &SinkError::Client(k)))
+        }
         other => CliError::runtime(format!(
             "cannot open the sink: {}",
             sink_error(&table, &other)

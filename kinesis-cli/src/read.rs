@@ -616,6 +616,16 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
 
 fn source_error(table: &TableDef, e: SourceError) -> CliError {
     match e {
+        // Missing credentials lead with what to do, whatever call found out.
+        SourceError::Kinesis { error, .. }
+            if crate::error::missing_credentials(&error).is_some() =>
+        {
+            CliError::runtime(describe_kinesis_error(
+                Some(table.stream()),
+                &table.client_config().endpoint_url(),
+                &error,
+            ))
+        }
         SourceError::Kinesis { context, error } => CliError::runtime(format!(
             "{context}: {}",
             describe_kinesis_error(

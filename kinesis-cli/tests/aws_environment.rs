@@ -282,3 +282,62 @@ fn put_read_and_list_streams_take_region_and_endpoint_from_the_environment() {
         "{run:?}"
     );
 }
+
+/// Issue #14, point 5: no credentials anywhere leads with one line saying what to do; the
+/// providers' reasons follow under -v. (The request never leaves: credentials come first.)
+#[test]
+fn missing_credentials_lead_with_what_to_do() {
+    let home = TempDir::new("cli-env-nocreds");
+    let port = common::closed_port().to_string();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let first = "kinesis: error: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any values for a local server), AWS_PROFILE, or aws.credentials.provider\n";
+    let env = [("AWS_EC2_METADATA_DISABLED", "true")];
+    for args in [
+        vec!["--endpoint", endpoint.as_str(), "list-streams"],
+        vec![
+            "--endpoint",
+            endpoint.as_str(),
+            "--region",
+            "us-east-1",
+            "-t",
+            "s",
+            "read",
+            "-e",
+        ],
+        vec![
+            "--endpoint",
+            endpoint.as_str(),
+            "--region",
+            "us-east-1",
+            "-t",
+            "s",
+            "put",
+        ],
+    ] {
+        let run = kinesis_env(&home, &env, &args, Some(b"x\n"));
+        assert_eq!(run.code, 1, "{args:?}\n{run:?}");
+        assert!(run.stderr.starts_with(first), "{args:?}\n{run:?}");
+        assert!(
+            run.stderr
+                .contains("(-v shows why each provider found none)"),
+            "{run:?}"
+        );
+        assert!(!run.stderr.contains("ENV_VAR"), "{run:?}");
+    }
+    let run = kinesis_env(
+        &home,
+        &env,
+        &["-v", "--endpoint", &endpoint, "list-streams"],
+        None,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    let tail = run.stderr.split(first).nth(1).expect("the lead line");
+    assert!(
+        tail.starts_with("  why each provider found none:\n    ENV_VAR: "),
+        "{run:?}"
+    );
+    assert!(
+        tail.contains("\n    PROFILE: no credentials: no profile file found"),
+        "{run:?}"
+    );
+}
