@@ -92,7 +92,8 @@ pub fn describe_kinesis_error(
 /// none after it under `-v` (one provider per line), else a pointer to `-v`.
 pub const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any values for a local server), AWS_PROFILE, or aws.credentials.provider";
 
-/// The providers' reasons when `e` (or the last error it retried) is "no credentials".
+/// The providers' reasons when `e` (or the last error it retried) is "the default chain
+/// found no credentials" (a provider the table names says itself what it lacks).
 pub fn missing_credentials(e: &kinesis_wire::KinesisError) -> Option<&str> {
     use kinesis_wire::{CredentialsError, KinesisError};
     let root = match e {
@@ -100,19 +101,17 @@ pub fn missing_credentials(e: &kinesis_wire::KinesisError) -> Option<&str> {
         other => other,
     };
     match root {
-        KinesisError::Credentials(CredentialsError::NotFound { provider, reason }) => {
-            Some(if *provider == "AUTO" {
-                reason
-            } else {
-                provider
-            })
+        KinesisError::Credentials(CredentialsError::NotFound { provider, reason })
+            if *provider == "AUTO" =>
+        {
+            Some(reason)
         }
         _ => None,
     }
 }
 
 fn no_credentials_message(reason: &str) -> String {
-    if log::max_level() < log::LevelFilter::Info {
+    if !crate::logging::verbose() {
         return format!("{NO_CREDENTIALS}\n  (-v shows why each provider found none)");
     }
     // The default chain lists its providers' reasons in brackets, separated by "; ".

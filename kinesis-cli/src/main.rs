@@ -10,6 +10,7 @@ mod error;
 mod files;
 mod input;
 mod keying;
+mod logging;
 mod output;
 mod put;
 mod read;
@@ -28,7 +29,7 @@ fn main() {
         Ok(cli) => cli,
         Err(e) => exit_with(Err(e)),
     };
-    init_logging(cli.global.verbosity);
+    logging::init(cli.global.verbosity);
     if let Err(e) = run(cli) {
         exit_with(Err(e));
     }
@@ -51,41 +52,6 @@ pub fn exit_with(result: Result<(), CliError>) -> ! {
             std::process::exit(e.exit_code());
         }
     }
-}
-
-/// env_logger on stderr with a UTC timestamp; `-v`/`-q` set the default level and
-/// `RUST_LOG` (module filters) wins over them.
-fn init_logging(verbosity: i32) {
-    let level = match verbosity {
-        i32::MIN..=-2 => log::LevelFilter::Off,
-        -1 => log::LevelFilter::Error,
-        0 => log::LevelFilter::Warn,
-        1 => log::LevelFilter::Info,
-        2 => log::LevelFilter::Debug,
-        _ => log::LevelFilter::Trace,
-    };
-    let mut builder = env_logger::Builder::new();
-    builder.filter_level(level);
-    if let Ok(filters) = std::env::var("RUST_LOG") {
-        builder.parse_filters(&filters);
-    }
-    // The HTTP stack logs raw request and response bytes at debug/trace, which include
-    // session tokens and STS secret keys: never let it print them, whatever RUST_LOG says.
-    for target in ["ureq", "ureq_proto"] {
-        builder.filter_module(target, level.min(log::LevelFilter::Info));
-    }
-    builder.format(|buf, rec| {
-        writeln!(
-            buf,
-            "{} {:<5} {}: {}",
-            chrono::Utc::now().format("%FT%T%.3fZ"),
-            rec.level(),
-            rec.target(),
-            rec.args()
-        )
-    });
-    builder.target(env_logger::Target::Stderr);
-    let _ = builder.try_init();
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
