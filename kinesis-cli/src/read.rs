@@ -203,6 +203,52 @@ impl CaughtUp {
     }
 }
 
+/// How often skipped records are reported per shard while reading.
+const SKIP_REPORT_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Records skipped under `*.ignore-parse-errors`, reported per shard once per interval
+/// instead of once per record.
+struct SkipReport {
+    reported: BTreeMap<String, u64>,
+    last: Instant,
+}
+
+impl Default for SkipReport {
+    fn default() -> Self {
+        SkipReport {
+            reported: BTreeMap::new(),
+            last: Instant::now(),
+        }
+    }
+}
+
+impl SkipReport {
+    fn tick(&mut self, source: &KinesisSource) {
+        if self.last.elapsed() >= SKIP_REPORT_INTERVAL {
+            self.report(&source.metrics());
+        }
+    }
+
+    /// One warning per shard that skipped records since the last report.
+    fn report(&mut self, metrics: &BTreeMap<String, ShardMetrics>) {
+        let since = self.last.elapsed();
+        self.last = Instant::now();
+        for (id, m) in metrics {
+            let before = self
+                .reported
+                .insert(id.clone(), m.skipped_records)
+                .unwrap_or(0);
+            if m.skipped_records > before {
+                log::warn!(
+                    "shard {id}: {} records skipped as not decodable in the last {} (*.ignore-parse-errors; -vv shows each)",
+                    m.skipped_records - before,
+                    crate::output::human_duration(Duration::from_secs(since.as_secs().max(1)))
+                );
+            }
+        }
+    }
+}
+
 /// Why the read loop ended.
 enum End {
     Count,
@@ -481,7 +527,7 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
     // Progress goes to stderr only when it is a terminal. When stdout is that terminal too,
     // the line is drawn only while no row is coming and wiped before the next row, so rows
     // and progress never share a line.
-    let progress = std::io::stderr().is_terminal();
+    let progress = std::io::stderr().is_terminal() && !global.quiet();
     let stdout_tty = std::io::stdout().is_terminal();
     let mut progress_shown = false;
     let started = Instant::now();
@@ -500,10 +546,12 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
         save_checkpoint(path, &cp)
     };
 
+    let mut skips = SkipReport::default();
     let result: Result<End, CliError> = (|| loop {
         if interrupts.is_set() {
             return Ok(End::Interrupted);
         }
+        skips.tick(&source);
         if last_save.elapsed() >= args.checkpoint_interval {
             save(&mut printer, out, &source)?;
             last_save = Instant::now();
@@ -556,10 +604,27 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
         }
     })();
 
+    let metrics = source.metrics();
+    skips.report(&metrics);
+    let skipped: u64 = metrics.values().map(|m| m.skipped_records).sum();
+    let skipped_text = if skipped > 0 {
+        format!(
+            "; {skipped} records skipped as not decodable ({}.ignore-parse-errors)",
+            table.format_options().name
+        )
+    } else {
+        String::new()
+    };
     if progress_shown {
         eprint!("\r\x1b[K");
     } else if progress && !stdout_tty {
-        eprintln!("{}", progress_line(rows, started, &source.metrics()));
+        eprintln!("{}{skipped_text}", progress_line(rows, started, &metrics));
+    } else if skipped > 0 && !global.quiet() {
+        // Piped: no progress, but skipped records are never silent.
+        eprintln!(
+            "read {rows} rows from {stream} in {:.2} s{skipped_text}",
+            started.elapsed().as_secs_f64()
+        );
     }
     // Print what is held back before the checkpoint moves past it: a saved position must
     // never cover a row that did not reach the output.
