@@ -7,7 +7,7 @@ mod common;
 
 use common::{endpoint, kinesis, TempDir, TempStream};
 
-fn base<'a>(stream: &'a TempStream) -> Vec<&'a str> {
+fn base(stream: &TempStream) -> Vec<&str> {
     vec![
         "--endpoint",
         &stream.endpoint,
