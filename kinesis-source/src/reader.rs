@@ -156,7 +156,7 @@ fn get_iterator(
         return Ok(None);
     };
     let input = GetShardIteratorInput {
-        stream: StreamRef::Name(s.stream.to_string()),
+        stream: StreamRef::from(s.stream.to_string()),
         shard_id: task.shard_id.to_string(),
         position,
     };
