@@ -38,10 +38,11 @@ fn always(_: &BTreeMap<String, String>) -> bool {
     true
 }
 
-/// STS is called for `ASSUME_ROLE` credentials, whose endpoint option this is.
+/// STS is called for `ASSUME_ROLE` and `WEB_IDENTITY_TOKEN` credentials, whose endpoint
+/// option this is.
 fn assumes_role(o: &BTreeMap<String, String>) -> bool {
     o.get("aws.credentials.provider")
-        .is_some_and(|p| p.trim() == "ASSUME_ROLE")
+        .is_some_and(|p| matches!(p.trim(), "ASSUME_ROLE" | "WEB_IDENTITY_TOKEN"))
 }
 
 /// The services whose endpoints are resolved. DynamoDB (the lease table of consumer
@@ -377,6 +378,12 @@ mod tests {
         // STS is not resolved for a table that does not call it.
         let (o, _) = resolve(&[all], &[]);
         assert!(!o.contains_key("aws.credentials.role.stsEndpoint"));
+        let (o, _) = resolve(
+            &[("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:12"), all],
+            &[("aws.credentials.provider", "WEB_IDENTITY_TOKEN")],
+        );
+        assert_eq!(o["aws.credentials.role.stsEndpoint"], "http://127.0.0.1:12");
+        assert_eq!(o["aws.endpoint"], "http://127.0.0.1:11");
         for off in ["true", "TRUE"] {
             let (o, r) = resolve(
                 &[
