@@ -37,6 +37,13 @@ pub enum ShardPosition {
         /// Milliseconds since the epoch.
         epoch_millis: i64,
     },
+    /// Nothing handed out yet; start at the record with this sequence number
+    /// (`AT_SEQUENCE_NUMBER`, every sub-record of an aggregate included): the CLI's
+    /// `read -o seq:N`.
+    AtSequence {
+        /// The first record's sequence number.
+        sequence_number: String,
+    },
     /// The last record handed out.
     Sequence {
         /// Its sequence number.
