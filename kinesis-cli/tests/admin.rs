@@ -133,7 +133,11 @@ fn validate_errors_go_to_stderr_with_exit_2() {
     let run = kinesis(&["read", "--output", "xml"], None);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
-        run.stderr.contains("--output must be json, csv or table"),
+        run.stderr
+            .contains("invalid value 'xml' for '--output <FORMAT>'")
+            && run
+                .stderr
+                .contains("[possible values: json, csv, table, raw]"),
         "{run:?}"
     );
     let run = kinesis(&["no-such-command"], None);

@@ -394,6 +394,10 @@ fn covered(cp: Option<&Checkpoint>, stream: &str, at: &Landed) -> bool {
         ShardPosition::Sequence {
             sequence_number, ..
         } => seq_le(&at.seq, sequence_number),
+        // AT_SEQUENCE: nothing handed out yet, the record at it is still to be read.
+        ShardPosition::AtSequence { sequence_number } => {
+            seq_le(&at.seq, sequence_number) && at.seq != *sequence_number
+        }
         ShardPosition::TrimHorizon | ShardPosition::AtTimestamp { .. } => false,
     }
 }

@@ -259,9 +259,19 @@ fn binary_payloads_are_never_printed_lossily() {
         }
     }
 
-    // JSON output: BYTES in the json format's form (base64), exact.
+    // A raw table's default output (issue #14, point 2) is kcat's: each payload as it is
+    // and a newline, exactly what `-f '%s\n'` prints (binary payloads marked, never lossy).
     let mut args = base.to_vec();
     args.extend(["read", "-o", "beginning", "-e"]);
+    let default = kinesis(&args, None);
+    assert_eq!(default.code, 0, "{default:?}");
+    assert_eq!(default.stdout, run.stdout);
+    args.extend(["--output", "raw"]);
+    assert_eq!(kinesis(&args, None).stdout, run.stdout);
+
+    // JSON output: BYTES in the json format's form (base64), exact.
+    let mut args = base.to_vec();
+    args.extend(["read", "-o", "beginning", "-e", "--output", "json"]);
     let run = kinesis(&args, None);
     assert_eq!(run.code, 0, "{run:?}");
     let got: Vec<Vec<u8>> = run

@@ -118,6 +118,9 @@ pub(crate) fn run(s: Arc<ReaderShared>, task: ShardTask) {
 fn iterator_position(pos: &ShardPosition) -> Option<StartingPosition> {
     Some(match pos {
         ShardPosition::TrimHorizon => StartingPosition::TrimHorizon,
+        ShardPosition::AtSequence { sequence_number } => {
+            StartingPosition::AtSequenceNumber(sequence_number.clone())
+        }
         ShardPosition::AtTimestamp { epoch_millis } => {
             StartingPosition::AtTimestamp(*epoch_millis as f64 / 1000.0)
         }
@@ -155,7 +158,7 @@ fn get_iterator(
         return Ok(None);
     };
     let input = GetShardIteratorInput {
-        stream: StreamRef::Name(s.stream.to_string()),
+        stream: StreamRef::from(s.stream.to_string()),
         shard_id: task.shard_id.to_string(),
         position,
     };

@@ -47,6 +47,7 @@ const CHANNEL_CAPACITY: usize = 4;
 /// assert_eq!(SourceContext::default().parallelism, 1);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SourceContext {
     /// This subtask, `0..parallelism`.
     pub subtask_index: usize,
@@ -84,6 +85,7 @@ impl SourceContext {
 
 /// One record handed out by the source.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SourceRecord {
     /// The table's declared columns in order: physical ones decoded by the format, metadata
     /// ones (`timestamp`, `shard-id`, `sequence-number`) from the record.

@@ -24,6 +24,7 @@ mod redact;
 pub mod retry;
 #[cfg(test)]
 mod scripted;
+pub mod shared_config;
 pub mod sign;
 pub mod sys_props;
 pub mod transport;

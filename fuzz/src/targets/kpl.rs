@@ -1,4 +1,4 @@
-//! KPL de-aggregation (`kinesis_source::deaggregate::deaggregate`).
+//! KPL de-aggregation (`deaggregate`, reached through kinesis-source's `fuzzing` feature).
 //!
 //! An input is the `AggregatedRecord` protobuf; the target frames it as the KPL does (magic,
 //! body, MD5 of the body), so every input reaches the protobuf parser, and also passes the
@@ -10,12 +10,15 @@
 //! truncated field make the record plain); a shard hash range drops the aggregate exactly
 //! when a user record's hash key lies outside it.
 
-use kinesis_source::deaggregate::{deaggregate, effective_hash_key, Deaggregated, KPL_MAGIC};
+use kinesis_source::fuzzing::{deaggregate, effective_hash_key, Deaggregated};
 use md5::{Digest, Md5};
 
 use crate::driver::{Target, Verdict};
 use crate::mutate::varint;
 use crate::rng::Rng;
+
+/// The four bytes every KPL aggregate starts with.
+const KPL_MAGIC: [u8; 4] = [0xF3, 0x89, 0x9A, 0xC2];
 
 /// `deaggregate` on framed and unframed aggregates.
 pub struct Kpl;
