@@ -495,14 +495,13 @@ fn secret_ranges(src: &str) -> Vec<(usize, usize)> {
             }
             break;
         };
-        if masking.is_some() {
-            // A comment inside the value (or after it, at the end) is hidden too.
-            let gap = &src[before..t.start];
-            if !gap.trim().is_empty() {
-                let lead = gap.len() - gap.trim_start().len();
-                let trail = gap.len() - gap.trim_end().len();
-                ranges.push((before + lead, t.start - trail));
-            }
+        // A comment inside the value (or after it, at the end) is hidden too, and so is a
+        // comment naming a sensitive option (a commented-out secret).
+        let gap = &src[before..t.start];
+        if (masking.is_some() || spec::is_sensitive(gap)) && !gap.trim().is_empty() {
+            let lead = gap.len() - gap.trim_start().len();
+            let trail = gap.len() - gap.trim_end().len();
+            ranges.push((before + lead, t.start - trail));
         }
         if t.tok == Tok::Eof {
             break;

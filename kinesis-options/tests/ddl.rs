@@ -619,6 +619,14 @@ fn every_literal_after_a_secret_key_is_masked() {
         let e = TableDef::from_ddl(text).unwrap_err();
         assert!(!format!("{e}{e:?}").contains("S3CR"), "{text}\n{e}");
     }
+    // A commented-out secret on the line of an error (found by the fuzz harness).
+    for text in [
+        "CREATE TABLE t (a TIMESTAMP_LTZ -- 'aws.credentials.basic.secretkey' = 'S3CR'",
+        "CREATE TABLE t (a INT) WITH ('stream' = 's' junk /* basic.secretkey = S3CR */)",
+    ] {
+        let e = TableDef::from_ddl(text).unwrap_err();
+        assert!(!format!("{e}{e:?}").contains("S3CR"), "{text}\n{e}");
+    }
     // `= 'a' 'S3CR'`: the message names the option just read (not the last one in
     // alphabetical order) and hides the value.
     let text = format!("{head}'aws.credentials.basic.secretkey' = 'a' 'S3CR')");
