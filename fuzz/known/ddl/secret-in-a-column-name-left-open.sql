@@ -1,0 +1,2 @@
+CREATE TABLE t(`x yGINT NOT NULL
+'aws.credentials.basic.secretkey' = 'S3CRETqZ`

@@ -1,0 +1,1 @@
+CREATE TABLE t(``TIMESTAMP_LTZ--'aws.credentials.basic.secretkey' = 'S3CRETqZ
