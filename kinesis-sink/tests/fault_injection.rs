@@ -647,18 +647,9 @@ fn dropping_without_close_flushes() {
 
 #[test]
 fn connection_refused_is_fatal_and_hands_everything_back() {
-    // A port with nothing listening (Flink's SdkClientException class: not retried).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let sink = RecordSink::open(
-        client(&format!("http://127.0.0.1:{port}")),
-        "s",
-        fast_config(),
-    )
-    .unwrap();
+    // A port that refuses connections (Flink's SdkClientException class: not retried).
+    let refusing = kinesis_tests::RefusingPort::bind();
+    let sink = RecordSink::open(client(&refusing.url()), "s", fast_config()).unwrap();
     let input = records(120, "r");
     let err = match sink.send_all(input.clone()) {
         Err(e) => e,
@@ -954,18 +945,9 @@ fn the_failure_carries_the_request_error_that_stopped_the_sink() {
     // No answer at all: the transport error itself, and it is not logged at error level
     // (the caller gets it returned; logging it too made the CLI print it twice).
     logged_errors();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let refusing = kinesis_tests::RefusingPort::bind();
     let stream = "refused-cause-stream";
-    let sink = RecordSink::open(
-        client(&format!("http://127.0.0.1:{port}")),
-        stream,
-        fast_config(),
-    )
-    .unwrap();
+    let sink = RecordSink::open(client(&refusing.url()), stream, fast_config()).unwrap();
     let err = match sink.send_all(records(3, "c")) {
         Err(e) => e,
         Ok(()) => sink.flush().unwrap_err(),

@@ -2,6 +2,11 @@
 //! 5xx, connections reset mid-response, validation errors, exhaustion, refused connections
 //! and timeouts. Neither test server can produce these faults.
 
+// kinesis-tests' RefusingPort (kinesis-wire's tests cannot depend on kinesis-tests).
+#[allow(dead_code)]
+#[path = "../../tests/src/refusing_port.rs"]
+mod refusing_port;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,6 +20,7 @@ use kinesis_wire::{
     codes, Backoff, Credentials, KinesisClient, KinesisError, RetryPolicy, Shutdown,
     StartingPosition, Timeouts, TransportErrorKind,
 };
+use refusing_port::RefusingPort;
 
 /// What the responder does with one request.
 #[derive(Debug, Clone)]
@@ -281,13 +287,9 @@ fn retries_stop_at_the_maximum_and_say_how_many_attempts() {
 
 #[test]
 fn refused_connection_and_read_timeout_are_distinguished() {
-    // A port nobody listens on: bind, note it, close.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let c = client_for(&format!("http://127.0.0.1:{port}"), Timeouts::default());
+    // A port reserved for the test that refuses connections.
+    let refusing = RefusingPort::bind();
+    let c = client_for(&refusing.url(), Timeouts::default());
     let e = get_records(&c).unwrap_err();
     assert_eq!(
         e.transport_kind(),
