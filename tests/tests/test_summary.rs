@@ -27,7 +27,8 @@ fn summary(log: &str, status: i32) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-const OK_LIB: &str = "     Running unittests src/lib.rs (target/debug/deps/a-1)\n\nrunning 12 tests\n\
+const OK_LIB: &str =
+    "     Running unittests src/lib.rs (target/debug/deps/a-1)\n\nrunning 12 tests\n\
 test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s\n\n";
 
 const FAILED_TEST: &str = "     Running tests/b.rs (target/debug/deps/b-2)\n\nrunning 3 tests\n\
@@ -79,7 +80,10 @@ running 5 tests\ntest result: \x1b[32mok\x1b[0m. 5 passed; 0 failed; 0 ignored; 
 #[test]
 fn a_failed_build_is_said() {
     assert_eq!(
-        summary("error[E0425]: cannot find value `x`\nerror: could not compile `a`\n", 101),
+        summary(
+            "error[E0425]: cannot find value `x`\nerror: could not compile `a`\n",
+            101
+        ),
         "0 passed, 0 failed (cargo test exited with status 101 before every test ran)\n"
     );
 }
