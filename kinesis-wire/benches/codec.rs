@@ -180,14 +180,12 @@ fn main() {
     // SigV4 over the PutRecords body.
     let creds = Credentials::new("AKIDEXAMPLE", "secret", Some("token".into()), None, "BENCH");
     let t = best_of(budget, || {
-        let mut req = HttpRequest {
-            url: "https://kinesis.us-east-1.amazonaws.com/".into(),
-            headers: vec![
-                ("content-type".into(), "application/x-amz-json-1.1".into()),
-                ("x-amz-target".into(), "Kinesis_20131202.PutRecords".into()),
-            ],
-            body: std::mem::take(&mut body),
-        };
+        let mut req = HttpRequest::post(
+            "https://kinesis.us-east-1.amazonaws.com/",
+            std::mem::take(&mut body),
+        )
+        .with_header("content-type", "application/x-amz-json-1.1")
+        .with_header("x-amz-target", "Kinesis_20131202.PutRecords");
         sign_request(&mut req, &creds, "us-east-1", "kinesis", SystemTime::now()).unwrap();
         body = black_box(req).body;
     });

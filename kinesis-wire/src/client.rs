@@ -716,6 +716,8 @@ impl KinesisClient {
         timeout: Duration,
     ) -> Result<StreamDescriptionSummary, KinesisError> {
         poll_until(
+            &*self.conn.clock,
+            &self.conn.shutdown,
             || format!("stream {stream} to become ACTIVE"),
             timeout,
             || match self.describe_stream_summary(stream) {
@@ -748,6 +750,8 @@ impl KinesisClient {
         timeout: Duration,
     ) -> Result<ConsumerDescription, KinesisError> {
         poll_until(
+            &*self.conn.clock,
+            &self.conn.shutdown,
             || {
                 format!(
                     "consumer {} to become ACTIVE",
@@ -778,7 +782,7 @@ mod tests {
     use super::*;
     use crate::credentials::{Credentials, CredentialsError, StaticProvider};
     use crate::error::{TransportError, TransportErrorKind};
-    use crate::scripted::{err, ok, Scripted};
+    use crate::test_util::{err, ok, ScriptedTransport as Scripted};
     use crate::transport::HttpResponse;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -811,7 +815,7 @@ mod tests {
         input.max_results = Some(3);
         let out = c.list_shards(&input).unwrap();
         assert!(out.shards.is_empty() && out.next_token.is_none());
-        let reqs = t.requests.lock().unwrap();
+        let reqs = t.requests();
         let r = &reqs[0];
         assert_eq!(r.url, "http://127.0.0.1:1/");
         assert_eq!(
@@ -826,6 +830,33 @@ mod tests {
             "{auth}"
         );
         assert_eq!(r.body, br#"{"StreamName":"s","MaxResults":3}"#);
+    }
+
+    #[test]
+    fn requests_are_signed_at_the_clock_s_time() {
+        use crate::test_util::ManualClock;
+        let t = Scripted::new(vec![ok("{}"), ok("{}")]);
+        // 2015-08-30T12:36:00Z
+        let at = std::time::UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+        let clock = ManualClock::starting_at(at);
+        let c = KinesisClient::builder()
+            .endpoint("http://127.0.0.1:1")
+            .credentials(Arc::new(StaticProvider::new(Credentials::new(
+                "AKID", "secret", None, None, "BASIC",
+            ))))
+            .transport(t.clone())
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        c.list_streams(&ListStreamsInput::default()).unwrap();
+        clock.advance(Duration::from_secs(86_400));
+        c.list_streams(&ListStreamsInput::default()).unwrap();
+        let dates: Vec<_> = t
+            .requests()
+            .iter()
+            .map(|r| r.header("x-amz-date").unwrap().to_string())
+            .collect();
+        assert_eq!(dates, ["20150830T123600Z", "20150831T123600Z"]);
     }
 
     #[test]
@@ -921,7 +952,7 @@ mod tests {
         assert_eq!(out.stream_names, vec!["a"]);
         assert_eq!(p.invalidations.load(Ordering::SeqCst), 1);
         {
-            let reqs = t.requests.lock().unwrap();
+            let reqs = t.requests();
             // Re-signed with the fresh credentials, same body.
             assert!(reqs[0].header("authorization").unwrap().contains("AKID0/"));
             assert!(reqs[1].header("authorization").unwrap().contains("AKID1/"));
@@ -940,7 +971,7 @@ mod tests {
         let e = c.list_streams(&ListStreamsInput::default()).unwrap_err();
         assert!(e.is_code(codes::EXPIRED_TOKEN));
         assert_eq!(p.invalidations.load(Ordering::SeqCst), 2);
-        assert_eq!(t.requests.lock().unwrap().len(), 4);
+        assert_eq!(t.requests().len(), 4);
     }
 
     #[test]
@@ -989,7 +1020,7 @@ mod tests {
             })
             .unwrap();
         assert_eq!(it, "AAA");
-        assert_eq!(t.requests.lock().unwrap().len(), 3);
+        assert_eq!(t.requests().len(), 3);
     }
 
     #[test]
@@ -1021,7 +1052,7 @@ mod tests {
             .unwrap();
         let ids: Vec<_> = all.iter().map(|s| s.shard_id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c"]);
-        let reqs = t.requests.lock().unwrap();
+        let reqs = t.requests();
         assert_eq!(reqs[1].body, br#"{"NextToken":"t1","MaxResults":1}"#);
         assert_eq!(reqs[2].body, br#"{"NextToken":"t2","MaxResults":1}"#);
     }
@@ -1051,7 +1082,7 @@ mod tests {
             enforce_consumer_deletion: None,
         })
         .unwrap();
-        let reqs = t.requests.lock().unwrap();
+        let reqs = t.requests();
         assert_eq!(
             reqs[0].body,
             br#"{"Records":[{"Data":"aGVsbG8=","PartitionKey":"pk"}],"StreamName":"s"}"#
@@ -1117,7 +1148,7 @@ mod tests {
             .wait_for_stream_active(&"s".into(), Duration::from_secs(5))
             .unwrap();
         assert_eq!(s.open_shard_count, Some(2));
-        assert_eq!(t.requests.lock().unwrap().len(), 3);
+        assert_eq!(t.requests().len(), 3);
 
         let t = Scripted::new(vec![
             summary("CREATING"),

@@ -7,6 +7,7 @@
 
 pub mod builder;
 pub mod client;
+mod clock;
 pub mod config;
 mod connection;
 pub mod credentials;
@@ -19,15 +20,16 @@ pub mod model;
 pub mod paging;
 mod redact;
 pub mod retry;
-#[cfg(test)]
-mod scripted;
 pub mod sign;
 pub mod sys_props;
+#[cfg(any(test, feature = "test-util"))]
+pub mod test_util;
 pub mod transport;
 mod wait;
 
 pub use builder::{ClientBuilder, ServiceClient};
 pub use client::KinesisClient;
+pub use clock::{Clock, SystemClock};
 pub use config::{ClientConfig, CredentialsSpec, Timeouts};
 pub use credentials::{Credentials, CredentialsError, Provider};
 pub use env::{EnvSource, MapEnv, ProcessEnv};

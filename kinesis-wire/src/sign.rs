@@ -16,9 +16,8 @@ use crate::transport::HttpRequest;
 /// use kinesis_wire::{sign::sign_request, transport::HttpRequest, Credentials};
 /// let creds = Credentials { access_key_id: "AKID".into(), secret_access_key: "secret".into(),
 ///     session_token: None, expiry: None, provider_name: "BASIC" };
-/// let mut req = HttpRequest { url: "https://kinesis.us-east-1.amazonaws.com/".into(),
-///     headers: vec![("x-amz-target".into(), "Kinesis_20131202.ListStreams".into())],
-///     body: b"{}".to_vec() };
+/// let mut req = HttpRequest::post("https://kinesis.us-east-1.amazonaws.com/", b"{}".to_vec())
+///     .with_header("x-amz-target", "Kinesis_20131202.ListStreams");
 /// sign_request(&mut req, &creds, "us-east-1", "kinesis", std::time::SystemTime::now()).unwrap();
 /// assert!(req.header("authorization").unwrap().starts_with("AWS4-HMAC-SHA256 Credential=AKID/"));
 /// ```
@@ -64,7 +63,7 @@ pub fn sign_request_with(
         .map_err(|e| format!("signing parameters: {e}"))?
         .into();
     let signable = SignableRequest::new(
-        "POST",
+        req.method.as_str(),
         req.url.as_str(),
         req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         SignableBody::Bytes(&req.body),
@@ -97,6 +96,7 @@ mod tests {
 
     fn list_streams_request() -> HttpRequest {
         HttpRequest {
+            method: crate::transport::Method::Post,
             url: "https://kinesis.us-east-1.amazonaws.com/".into(),
             headers: vec![
                 ("content-type".into(), "application/x-amz-json-1.1".into()),

@@ -94,11 +94,9 @@ fn kinesis_endpoints_warn_once_each() {
 #[test]
 fn credential_endpoints_warn_when_certificates_are_not_checked() {
     warnings();
-    let ctx = ProviderContext {
-        region: Some("us-east-1".into()),
-        trust_all_certificates: true,
-        ca_bundle: None,
-    };
+    let ctx = ProviderContext::default()
+        .with_region("us-east-1")
+        .with_trust_all_certificates(true);
 
     // STS (ASSUME_ROLE), twice: one warning.
     let (sts, _) = https_responder(2, || {

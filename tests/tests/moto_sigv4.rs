@@ -82,14 +82,9 @@ fn signed_put(url: &str, keys: &MotoKeys, stream: &str) -> Message {
     let body = format!(
         r#"{{"StreamName":"{stream}","Records":[{{"Data":"cmF3","PartitionKey":"raw"}}]}}"#
     );
-    let mut req = HttpRequest {
-        url: format!("{url}/"),
-        headers: vec![
-            ("content-type".into(), "application/x-amz-json-1.1".into()),
-            ("x-amz-target".into(), "Kinesis_20131202.PutRecords".into()),
-        ],
-        body: body.into_bytes(),
-    };
+    let mut req = HttpRequest::post(format!("{url}/"), body.into_bytes())
+        .with_header("content-type", "application/x-amz-json-1.1")
+        .with_header("x-amz-target", "Kinesis_20131202.PutRecords");
     let creds = Credentials::new(
         keys.access_key_id.clone(),
         keys.secret_access_key.clone(),

@@ -52,8 +52,9 @@
 //! request already in flight is not cut short: it ends within its timeouts. A
 //! [`crate::KinesisClient`] passes its shutdown (see `KinesisClient::with_shutdown`).
 //!
-//! Environment variables come from an injectable [`SharedEnv`]; HTTP goes through ureq with
-//! no proxy and short timeouts; STS endpoints can be overridden with
+//! Environment variables come from an injectable [`SharedEnv`], HTTP goes through the
+//! crate's [`Transport`] (ureq with no proxy and short timeouts unless the
+//! [`ProviderContext`] brings another), and the time is read from its [`Clock`]; STS endpoints can be overridden with
 //! `aws.credentials.role.stsEndpoint`, `AWS_ENDPOINT_URL_STS` or `AWS_ENDPOINT_URL`, the SSO
 //! portal with `AWS_ENDPOINT_URL_SSO` or `AWS_ENDPOINT_URL`.
 
@@ -63,10 +64,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, SystemTime};
 
+use crate::clock::Clock;
 use crate::config::CredentialsSpec;
 use crate::env::SharedEnv;
 use crate::retry::Shutdown;
-use http::HttpSettings;
+use crate::transport::Transport;
 
 mod attempts;
 mod cache;
@@ -88,14 +90,17 @@ pub use static_keys::{EnvVarProvider, StaticProvider, SysPropProvider};
 pub use sts::{AssumeRoleProvider, WebIdentityProvider};
 
 /// Settings of the client that credential providers share: the region (for the regional
-/// STS endpoint) and whether TLS certificates are checked (decisions D11).
+/// STS endpoint), whether and how TLS certificates are checked (decisions D11), and, for
+/// tests, the [`Transport`] their HTTP calls go through and the [`Clock`] they read.
 ///
 /// ```
 /// use kinesis_wire::credentials::ProviderContext;
-/// let ctx = ProviderContext { region: Some("eu-west-1".into()), ..Default::default() };
+/// let ctx = ProviderContext::default().with_region("eu-west-1");
+/// assert_eq!(ctx.region.as_deref(), Some("eu-west-1"));
 /// assert!(!ctx.trust_all_certificates);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ProviderContext {
     /// `aws.region`; when `None`, `AWS_REGION`, `AWS_DEFAULT_REGION`, then `us-east-1`.
     pub region: Option<String>,
@@ -106,6 +111,24 @@ pub struct ProviderContext {
     /// ([`crate::ClientConfig::ca_bundle`]); when `None`, `AWS_CA_BUNDLE` from the
     /// environment source.
     pub ca_bundle: Option<PathBuf>,
+    /// Where the providers' HTTP calls (STS, SSO, container, instance metadata) go; `None`
+    /// builds one ureq transport per provider with the credential endpoints' settings (no
+    /// proxy, short timeouts, TLS as above).
+    pub transport: Option<Arc<dyn Transport>>,
+    /// The time credentials expire against, and the retries' waits.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for ProviderContext {
+    fn default() -> Self {
+        ProviderContext {
+            region: None,
+            trust_all_certificates: false,
+            ca_bundle: None,
+            transport: None,
+            clock: crate::clock::system(),
+        }
+    }
 }
 
 impl ProviderContext {
@@ -121,17 +144,40 @@ impl ProviderContext {
             region: config.region.clone(),
             trust_all_certificates: config.trust_all_certificates,
             ca_bundle: config.ca_bundle.clone(),
+            ..ProviderContext::default()
         }
     }
 
-    /// Settings of the HTTP agent a provider uses.
-    pub(crate) fn http_settings(&self, connect: Duration, overall: Duration) -> HttpSettings {
-        HttpSettings {
-            connect,
-            overall,
-            trust_all_certificates: self.trust_all_certificates,
-            ca_bundle: self.ca_bundle.clone(),
-        }
+    /// This context with `aws.region` set.
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// This context with `aws.trust.all.certificates` set.
+    pub fn with_trust_all_certificates(mut self, yes: bool) -> Self {
+        self.trust_all_certificates = yes;
+        self
+    }
+
+    /// This context trusting the certificates of the PEM file `path` instead of the
+    /// bundled roots.
+    pub fn with_ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_bundle = Some(path.into());
+        self
+    }
+
+    /// This context sending the providers' HTTP calls through `transport` (tests: a
+    /// `test_util::ScriptedTransport`).
+    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// This context reading the time from `clock` (tests: a `test_util::ManualClock`).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 }
 
@@ -415,7 +461,7 @@ pub fn from_spec(
 ///     secret_access_key: "s".into(),
 ///     session_token: None,
 /// };
-/// let ctx = ProviderContext { region: Some("eu-west-1".into()), ..Default::default() };
+/// let ctx = ProviderContext::default().with_region("eu-west-1");
 /// let p = credentials::from_spec_with(&spec, Arc::new(MapEnv::default()), &ctx).unwrap();
 /// assert_eq!(p.credentials().unwrap().provider_name, "BASIC");
 /// ```
@@ -433,7 +479,9 @@ pub fn from_spec_with(
             .map(PathBuf::from);
     }
     let inner = build_uncached(spec, env, &ctx)?;
-    Ok(Arc::new(CachingProvider::new(inner)))
+    Ok(Arc::new(
+        CachingProvider::new(inner).with_clock(ctx.clock.clone()),
+    ))
 }
 
 /// The AWS default chain, as `AUTO` builds it: environment variables, system properties,

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use super::attempts;
 use super::container::ContainerProvider;
@@ -14,6 +14,7 @@ use super::sts::{effective_region, generated_session_name, StsClient, WebIdentit
 use super::{parse_timestamp, Credentials, CredentialsError, Provider, ProviderContext};
 use crate::env::SharedEnv;
 use crate::retry::Shutdown;
+use crate::transport::HttpRequest;
 
 const NAME: &str = "PROFILE";
 
@@ -397,7 +398,8 @@ impl Resolver<'_> {
         }
         let region = effective_region(&region_ctx, env);
         let sts = StsClient::new(None, &region, env, ctx);
-        let session = get("role_session_name").unwrap_or_else(generated_session_name);
+        let session =
+            get("role_session_name").unwrap_or_else(|| generated_session_name(&*ctx.clock));
         if let Some(token_file) = get("web_identity_token_file") {
             let wi = WebIdentityProvider::with_client(
                 sts,
@@ -523,7 +525,8 @@ impl Resolver<'_> {
             .get("expiresAt")
             .and_then(|t| t.as_str())
             .and_then(parse_timestamp);
-        if token.is_empty() || expires.is_none_or(|e| e <= SystemTime::now()) {
+        let clock = &*self.provider.ctx.clock;
+        if token.is_empty() || expires.is_none_or(|e| e <= clock.now()) {
             return Err(failed(format!(
                 "{login_hint} (the cached token in {} is expired or unreadable)",
                 cache.display()
@@ -547,15 +550,16 @@ impl Resolver<'_> {
             self.provider.ctx.trust_all_certificates,
             &[],
         );
-        let agent = http::agent(
-            &self
-                .provider
-                .ctx
-                .http_settings(Duration::from_secs(5), Duration::from_secs(30)),
+        let transport = http::transport(
+            &self.provider.ctx,
+            Duration::from_secs(5),
+            Duration::from_secs(30),
+            true,
         )
         .map_err(failed)?;
-        let reply = http::send_retrying(&attempts::REMOTE, self.shutdown, true, || {
-            http::get(&agent, &url, &[("x-amz-sso_bearer_token", token)])
+        let req = HttpRequest::get(url.as_str()).with_header("x-amz-sso_bearer_token", token);
+        let reply = http::send_retrying(&attempts::REMOTE, clock, self.shutdown, true, || {
+            http::send(&*transport, &req)
         })
         .map_err(|_| CredentialsError::Interrupted { provider: NAME })?
         .map_err(|e| failed(format!("SSO GetRoleCredentials: {e}")))?;

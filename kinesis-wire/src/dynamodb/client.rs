@@ -224,6 +224,8 @@ impl DynamoDbClient {
         timeout: Duration,
     ) -> Result<TableDescription, KinesisError> {
         poll_until(
+            &*self.conn.clock,
+            &self.conn.shutdown,
             || format!("table {table} to become ACTIVE"),
             timeout,
             || match self.describe_table(table) {

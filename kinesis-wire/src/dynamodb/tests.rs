@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::credentials::{Credentials, StaticProvider};
-use crate::scripted::{err, ok, Scripted};
+use crate::test_util::{err, ok, ScriptedTransport as Scripted};
 use crate::transport::HttpRequest;
 use crate::{Backoff, KinesisClient, KinesisError, RetryPolicy, Shutdown};
 
@@ -21,7 +21,7 @@ fn client(t: Arc<Scripted>) -> DynamoDbClient {
 }
 
 fn requests(t: &Scripted) -> Vec<HttpRequest> {
-    t.requests.lock().unwrap().clone()
+    t.requests()
 }
 
 fn body(r: &HttpRequest) -> serde_json::Value {
@@ -246,7 +246,7 @@ fn wait_for_table_active_polls_through_not_found_and_creating() {
     assert_eq!(d.table_status, TableStatus::Active);
     assert_eq!(requests(&t).len(), 4);
 
-    let t = Scripted::new((0..10).map(|_| desc("CREATING")).collect());
+    let t = Scripted::new((0..10).map(|_| desc("CREATING")));
     let e = client(t)
         .wait_for_table_active("tbl", Duration::from_millis(30))
         .unwrap_err();
