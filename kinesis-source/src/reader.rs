@@ -17,10 +17,11 @@ use crate::decode::Page;
 use crate::metrics::ShardCounters;
 use crate::SourceError;
 
-/// The adaptive-reads cap (a constant in Flink, not the configured maximum).
-const ADAPTIVE_MAX_RECORDS: u32 = 10_000;
+/// The adaptive-reads cap (a constant in Flink, not the configured maximum): the GetRecords
+/// limit.
+const ADAPTIVE_MAX_RECORDS: u32 = kinesis_wire::limits::MAX_GET_RECORDS_LIMIT;
 /// Kinesis' per-shard read limit used by adaptive reads: 2 MiB/s.
-const SHARD_BYTES_PER_SECOND: f64 = 2.0 * 1024.0 * 1024.0;
+const SHARD_BYTES_PER_SECOND: f64 = kinesis_wire::limits::SHARD_READ_BYTES_PER_SECOND as f64;
 
 /// What reader threads send to the caller, in shard order.
 pub(crate) enum Item {

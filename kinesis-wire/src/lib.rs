@@ -15,6 +15,7 @@ pub mod dynamodb;
 pub mod env;
 pub mod error;
 mod insecure;
+pub mod limits;
 pub mod log_filter;
 pub mod model;
 pub mod paging;

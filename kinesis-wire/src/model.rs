@@ -10,16 +10,10 @@ use std::borrow::Cow;
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// Most entries in one PutRecords request.
-pub const MAX_PUT_RECORDS_ENTRIES: usize = 500;
-/// Most bytes (payloads plus partition keys) in one PutRecords request.
-pub const MAX_PUT_RECORDS_BYTES: usize = 5 << 20;
-/// Most bytes of one record (payload plus partition key), at the default max record size.
-pub const MAX_RECORD_BYTES: usize = 1 << 20;
-/// Most Unicode scalar values in a partition key.
-pub const MAX_PARTITION_KEY_CHARS: usize = 256;
-/// Largest `Limit` of GetRecords.
-pub const MAX_GET_RECORDS_LIMIT: u32 = 10_000;
+pub use crate::limits::{
+    MAX_GET_RECORDS_LIMIT, MAX_PARTITION_KEY_CHARS, MAX_PUT_RECORDS_BYTES, MAX_PUT_RECORDS_ENTRIES,
+    MAX_RECORD_BYTES,
+};
 
 /// Deserializes `null` or an absent field as `T::default()`.
 fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
