@@ -400,9 +400,9 @@ impl KinesisClient {
         let resp = self
             .conn
             .execute(ACTION, Connection::encode(ACTION, input)?)?;
-        parse_get_records(&resp.body).map_err(|message| KinesisError::Protocol {
+        parse_get_records(&resp.body).map_err(|e| KinesisError::Protocol {
             action: ACTION,
-            message,
+            message: e.to_string(),
         })
     }
 
@@ -431,9 +431,9 @@ impl KinesisClient {
         let resp = self
             .conn
             .execute(ACTION, Connection::encode(ACTION, input)?)?;
-        parse_get_records_page(&resp.body, reuse).map_err(|message| KinesisError::Protocol {
+        parse_get_records_page(&resp.body, reuse).map_err(|e| KinesisError::Protocol {
             action: ACTION,
-            message,
+            message: e.to_string(),
         })
     }
 
@@ -510,9 +510,9 @@ impl KinesisClient {
         let mut body = Vec::with_capacity(4096);
         encode_put_records(stream, entries, &mut body);
         let resp = self.conn.execute(ACTION, body)?;
-        parse_put_records_outcome(&resp.body).map_err(|message| KinesisError::Protocol {
+        parse_put_records_outcome(&resp.body).map_err(|e| KinesisError::Protocol {
             action: ACTION,
-            message,
+            message: e.to_string(),
         })
     }
 

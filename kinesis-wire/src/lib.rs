@@ -19,6 +19,7 @@ pub mod limits;
 pub mod log_filter;
 pub mod model;
 pub mod paging;
+mod parse;
 mod redact;
 pub mod retry;
 pub mod sign;
@@ -39,4 +40,5 @@ pub use model::{
     HashKeyRange, PutRecordsEntry, Record, SequenceNumberRange, Shard, StartingPosition, StreamRef,
     StreamStatus,
 };
+pub use parse::ParseError;
 pub use retry::{Backoff, RetryPolicy, RetryStop, Shutdown};

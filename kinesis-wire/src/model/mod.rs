@@ -1,0 +1,97 @@
+//! Typed request and response structs for the Kinesis actions, in the JSON 1.1 wire shape.
+//!
+//! Inputs serialize with PascalCase keys and omit absent fields; outputs accept absent and
+//! explicit `null` optional fields alike (kinesis-mock writes `null`). Binary data is
+//! `Vec<u8>` here and base64 only on the wire; timestamps are epoch seconds (`f64`) as the
+//! service sends them. Sequence numbers, hash keys and iterators are opaque strings.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+mod admin;
+mod consumers;
+mod put;
+mod records;
+mod shards;
+
+pub use crate::limits::{
+    MAX_GET_RECORDS_LIMIT, MAX_PARTITION_KEY_CHARS, MAX_PUT_RECORDS_BYTES, MAX_PUT_RECORDS_ENTRIES,
+    MAX_RECORD_BYTES,
+};
+pub use crate::parse::{parse_get_records, parse_get_records_page, parse_put_records_outcome};
+pub use admin::*;
+pub use consumers::*;
+pub use put::*;
+pub use records::*;
+pub(crate) use records::{span_of, RecordSpans};
+pub use shards::*;
+
+/// Deserializes `null` or an absent field as `T::default()`.
+fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Which stream a request is about: by name (the default; kinesalite accepts only names) or
+/// by ARN.
+///
+/// ```
+/// use kinesis_wire::StreamRef;
+/// let s: StreamRef = "orders".into();
+/// assert_eq!(s, StreamRef::Name("orders".into()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub enum StreamRef {
+    /// `StreamName`.
+    #[serde(rename = "StreamName")]
+    Name(String),
+    /// `StreamARN`.
+    #[serde(rename = "StreamARN")]
+    Arn(String),
+}
+
+impl StreamRef {
+    /// The name or ARN, as given.
+    pub fn as_str(&self) -> &str {
+        match self {
+            StreamRef::Name(s) | StreamRef::Arn(s) => s,
+        }
+    }
+}
+
+impl From<&str> for StreamRef {
+    fn from(s: &str) -> Self {
+        StreamRef::Name(s.to_string())
+    }
+}
+
+impl From<String> for StreamRef {
+    fn from(s: String) -> Self {
+        StreamRef::Name(s)
+    }
+}
+
+impl std::fmt::Display for StreamRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Status of a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StreamStatus {
+    /// Being created.
+    Creating,
+    /// Being deleted.
+    Deleting,
+    /// Usable.
+    Active,
+    /// Being resharded or updated; still readable and writable.
+    Updating,
+    /// A status this client does not know.
+    #[serde(other)]
+    Unknown,
+}
