@@ -226,8 +226,8 @@ pub(crate) fn parse_body<O: DeserializeOwned>(
     serde_json::from_slice(body).map_err(|e| KinesisError::Protocol {
         action,
         message: format!(
-            "invalid response: {e}; body starts with {:?}",
-            String::from_utf8_lossy(&body[..body.len().min(120)])
+            "invalid response: {e}; body starts with {}",
+            crate::parse::body_start(body)
         ),
     })
 }

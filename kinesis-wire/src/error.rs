@@ -692,8 +692,10 @@ fn bounded(mut s: String) -> String {
 
 impl KinesisError {
     /// The error of a non-2xx answer to `action`: its code ([`error_code`]), the service's
-    /// message (JSON `message`/`Message` or XML `<Message>`, at most 1,024 characters), the
-    /// status and the request id.
+    /// message (JSON `message`/`Message` or XML `<Message>`, at most 1,024 characters; the
+    /// first 200 bytes of the body when there is neither code nor message), the status and
+    /// the request id. Secret-looking fields in the quoted text (`"SessionToken": ...`,
+    /// `Authorization: ...`, `Signature=...`) are masked.
     ///
     /// ```
     /// use kinesis_wire::{KinesisError, transport::HttpResponse};
@@ -717,6 +719,9 @@ impl KinesisError {
                     String::new()
                 }
             });
+        // Whatever answered may echo the request (a proxy's error page, a broken service):
+        // secret-looking fields never reach the error (and the logs it goes to).
+        let message = crate::redact::mask_secret_fields(&message);
         let request_id = resp
             .header("x-amzn-requestid")
             .or_else(|| resp.header("x-amz-request-id"))
@@ -830,6 +835,47 @@ mod tests {
             status,
             request_id: Some("rid".into()),
         }
+    }
+
+    #[test]
+    fn quoted_answers_never_carry_secret_fields() {
+        use crate::transport::HttpResponse;
+        // A proxy's error page echoing the signed request: no code, so the body's start is
+        // quoted.
+        let echo = HttpResponse::new(
+            502,
+            b"Bad gateway for POST / Authorization: AWS4-HMAC-SHA256 Credential=AKID/x, \
+              Signature=5ecret5ig\nX-Amz-Security-Token: t0ken-echo\n"
+                .to_vec(),
+        );
+        let e = KinesisError::from_response("PutRecords", &echo);
+        let text = e.to_string();
+        assert!(text.contains("Bad gateway for POST"), "{text}");
+        for secret in ["5ecret5ig", "t0ken-echo"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+            assert!(!format!("{e:?}").contains(secret), "{secret} in {e:?}");
+        }
+        // A service message quoting credentials.
+        let json = HttpResponse::new(
+            400,
+            br#"{"__type":"ValidationException","message":"bad {"SessionToken":"t0ken-json"}"}"#
+                .to_vec(),
+        );
+        let text = KinesisError::from_response("PutRecords", &json).to_string();
+        assert!(
+            text.contains("ValidationException") && !text.contains("t0ken-json"),
+            "{text}"
+        );
+        // An ordinary message is kept as it is.
+        let plain = HttpResponse::new(
+            400,
+            br#"{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}"#.to_vec(),
+        );
+        let text = KinesisError::from_response("PutRecords", &plain).to_string();
+        assert!(
+            text.contains("The security token included in the request is invalid."),
+            "{text}"
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub mod credentials;
 pub mod dynamodb;
 pub mod env;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod insecure;
 pub mod limits;
 pub mod log_filter;

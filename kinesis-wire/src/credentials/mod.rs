@@ -81,6 +81,16 @@ mod profile;
 mod static_keys;
 mod sts;
 
+/// The parsers of credential answers, for `crate::fuzzing`.
+#[cfg(feature = "fuzzing")]
+pub(crate) mod parsers {
+    pub(crate) use super::container::parse_json_credentials;
+    pub(crate) use super::profile::{
+        parse_ini, parse_process_credentials, parse_sso_role_credentials,
+    };
+    pub(crate) use super::sts::{parse_credentials_xml, sts_error_text};
+}
+
 pub use cache::{CachingProvider, DEFAULT_REFRESH_WINDOW};
 pub use chain::ChainProvider;
 pub use container::{ContainerProvider, ECS_CREDENTIALS_HOST};

@@ -168,6 +168,20 @@ fn sts_error(reply: &HttpReply, known: &[&str]) -> StsError {
     StsError::new(code, text, transient)
 }
 
+/// [`sts_error`] of an answer with `status` and `body`: its code, text and whether it is
+/// transient.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn sts_error_text(status: u16, body: &str) -> (Option<String>, String, bool) {
+    let e = sts_error(
+        &HttpReply {
+            status,
+            body: body.to_string(),
+        },
+        &[],
+    );
+    (e.code, e.text, e.transient)
+}
+
 /// The region credential calls use: the client's region, else `AWS_REGION`,
 /// `AWS_DEFAULT_REGION`, else `us-east-1`.
 pub(crate) fn effective_region(ctx: &ProviderContext, env: &SharedEnv) -> String {

@@ -11,6 +11,8 @@ pub(crate) mod fast;
 mod get_records;
 mod put_records;
 
+#[cfg(feature = "fuzzing")]
+pub(crate) use get_records::parse_get_records_page_serde;
 pub use get_records::{parse_get_records, parse_get_records_page};
 pub use put_records::parse_put_records_outcome;
 
