@@ -5,7 +5,10 @@ use std::io::Write;
 use std::time::Duration;
 
 use kinesis_wire::model::{CreateStreamInput, DeleteStreamInput, ListShardsInput};
-use kinesis_wire::{KinesisClient, RetryPolicy, Shard, Shutdown, StreamRef};
+use kinesis_wire::{
+    model::{Shard, StreamRef},
+    KinesisClient, RetryPolicy, Shutdown,
+};
 use md5::{Digest, Md5};
 
 use crate::error::{describe_kinesis_error, CliError};
@@ -36,11 +39,7 @@ pub fn create_stream(
 ) -> Result<(), CliError> {
     RetryPolicy::default()
         .run(&Shutdown::new(), |_| {
-            client.create_stream(&CreateStreamInput {
-                stream_name: name.to_string(),
-                shard_count: Some(shards),
-                stream_mode_details: None,
-            })
+            client.create_stream(&CreateStreamInput::new(name.to_string()).shard_count(shards))
         })
         .map_err(runtime(client, Some(name)))?;
     if wait {
@@ -64,10 +63,9 @@ pub fn delete_stream(
 ) -> Result<(), CliError> {
     RetryPolicy::default()
         .run(&Shutdown::new(), |_| {
-            client.delete_stream(&DeleteStreamInput {
-                stream: StreamRef::from(name),
-                enforce_consumer_deletion: Some(true),
-            })
+            client.delete_stream(
+                &DeleteStreamInput::new(StreamRef::from(name)).enforce_consumer_deletion(true),
+            )
         })
         .map_err(runtime(client, Some(name)))?;
     write_out(out, &format!("deleting stream {name}\n"))
@@ -234,7 +232,7 @@ pub fn find_shard(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kinesis_wire::{HashKeyRange, SequenceNumberRange};
+    use kinesis_wire::model::{HashKeyRange, SequenceNumberRange};
 
     #[test]
     fn md5_hash_key_matches_known_values() {
@@ -245,19 +243,13 @@ mod tests {
     }
 
     fn shard(id: &str, lo: u128, hi: u128, closed: bool) -> Shard {
-        Shard {
-            shard_id: id.into(),
-            parent_shard_id: None,
-            adjacent_parent_shard_id: None,
-            hash_key_range: HashKeyRange {
-                starting_hash_key: lo.to_string(),
-                ending_hash_key: hi.to_string(),
-            },
-            sequence_number_range: SequenceNumberRange {
-                starting_sequence_number: "1".into(),
-                ending_sequence_number: closed.then(|| "9".to_string()),
-            },
-        }
+        let range = SequenceNumberRange::new("1");
+        let range = if closed {
+            range.ending_sequence_number("9")
+        } else {
+            range
+        };
+        Shard::new(id, HashKeyRange::new(lo.to_string(), hi.to_string()), range)
     }
 
     #[test]

@@ -516,7 +516,7 @@ pub fn shard_assigner(name: &str) -> Option<Arc<dyn ShardAssigner>> {
 /// ```
 /// use std::sync::Arc;
 /// use kinesis_wire::credentials::StaticProvider;
-/// use kinesis_wire::Credentials;
+/// use kinesis_wire::credentials::Credentials;
 /// kinesis_options::registry::register_credentials_provider("doc-vault", || {
 ///     Ok(Arc::new(StaticProvider::new(Credentials::new("AKID", "s", None, None, "vault"))))
 /// });
@@ -524,8 +524,10 @@ pub fn shard_assigner(name: &str) -> Option<Arc<dyn ShardAssigner>> {
 /// ```
 pub fn register_credentials_provider(
     name: &str,
-    factory: impl Fn() -> Result<Arc<dyn kinesis_wire::credentials::Provider>, kinesis_wire::CredentialsError>
-        + Send
+    factory: impl Fn() -> Result<
+            Arc<dyn kinesis_wire::credentials::Provider>,
+            kinesis_wire::credentials::CredentialsError,
+        > + Send
         + Sync
         + 'static,
 ) {

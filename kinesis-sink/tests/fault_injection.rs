@@ -317,11 +317,11 @@ fn request_timeout_is_retried_and_only_the_late_batch_may_repeat() {
             Reply::ack_all(entries.len())
         }
     });
-    let timeouts = Timeouts {
-        connect: Duration::from_secs(2),
-        read: Duration::from_millis(300),
-        overall: Duration::from_millis(600),
-    };
+    let timeouts = Timeouts::new(
+        Duration::from_secs(2),
+        Duration::from_millis(300),
+        Duration::from_millis(600),
+    );
     let sink =
         RecordSink::open(client_with_timeouts(&r.url, timeouts), "s", fast_config()).unwrap();
     let input = records(250, "t");
@@ -816,7 +816,8 @@ struct NoCredentials;
 impl kinesis_wire::credentials::Provider for NoCredentials {
     fn credentials(
         &self,
-    ) -> Result<kinesis_wire::Credentials, kinesis_wire::credentials::CredentialsError> {
+    ) -> Result<kinesis_wire::credentials::Credentials, kinesis_wire::credentials::CredentialsError>
+    {
         Err(kinesis_wire::credentials::CredentialsError::Failed {
             provider: "test",
             reason: "STS refused the role".into(),

@@ -8,7 +8,9 @@ use kinesis_wire::model::{
     ChildShard, GetRecordsInput, GetRecordsPage, GetShardIteratorInput, RecordBatch,
 };
 use kinesis_wire::{
-    codes, Backoff, KinesisClient, KinesisError, RetryPolicy, Shutdown, StartingPosition, StreamRef,
+    codes,
+    model::{StartingPosition, StreamRef},
+    Backoff, KinesisClient, KinesisError, RetryPolicy, Shutdown,
 };
 
 use crate::checkpoint::ShardPosition;
@@ -153,11 +155,11 @@ fn get_iterator(
     let Some(position) = iterator_position(pos) else {
         return Ok(None);
     };
-    let input = GetShardIteratorInput {
-        stream: StreamRef::Name(s.stream.to_string()),
-        shard_id: task.shard_id.to_string(),
+    let input = GetShardIteratorInput::new(
+        StreamRef::Name(s.stream.to_string()),
+        task.shard_id.to_string(),
         position,
-    };
+    );
     s.get_iterator
         .run(&s.shutdown, |_| {
             s.client.get_shard_iterator(&input).inspect_err(|e| {
@@ -189,11 +191,7 @@ fn get_records(
     limit: u32,
     spare: RecordBatch,
 ) -> Result<GetRecordsPage, KinesisError> {
-    let input = GetRecordsInput {
-        shard_iterator: iterator.to_string(),
-        limit: Some(limit),
-        stream_arn: None,
-    };
+    let input = GetRecordsInput::new(iterator.to_string()).limit(limit);
     // The spare's buffers serve the first attempt; a retry after a failure starts afresh.
     let mut spare = Some(spare);
     s.get_records.run(&s.shutdown, |_| {

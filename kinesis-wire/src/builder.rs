@@ -155,7 +155,7 @@ impl<C> ClientBuilder<C> {
     /// [`ClientBuilder::config`] and [`ClientBuilder::credentials`] instead.
     ///
     /// ```
-    /// use kinesis_wire::{dynamodb::DynamoDbClient, KinesisClient, Credentials, credentials::StaticProvider};
+    /// use kinesis_wire::{KinesisClient, credentials::{Credentials, StaticProvider}, dynamodb::DynamoDbClient};
     /// use std::sync::Arc;
     /// let kinesis = KinesisClient::builder()
     ///     .region("eu-west-1")

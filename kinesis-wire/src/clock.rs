@@ -11,7 +11,7 @@ use crate::retry::Shutdown;
 /// session token's lifetime, an SSO token's expiry, the credential providers' retry
 /// waits and the `wait_for_*_active` polls. [`SystemClock`] is the real one; tests inject
 /// `test_util::ManualClock` (feature `test-util`) through
-/// [`crate::ProviderContext::with_clock`] and [`crate::ClientBuilder::clock`].
+/// [`crate::credentials::ProviderContext::with_clock`] and [`crate::ClientBuilder::clock`].
 ///
 /// ```
 /// use kinesis_wire::{Clock, Shutdown, SystemClock};

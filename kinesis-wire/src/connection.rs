@@ -97,7 +97,7 @@ impl Connection {
     }
 
     /// Credentials for a call: stops when this handle's shutdown triggers.
-    fn call_credentials(&self) -> Result<crate::Credentials, KinesisError> {
+    fn call_credentials(&self) -> Result<crate::credentials::Credentials, KinesisError> {
         let interrupted = || KinesisError::Interrupted {
             attempts: 0,
             last: None,

@@ -211,6 +211,7 @@ impl fmt::Display for TransportErrorKind {
 
 /// A failure of the HTTP transport: no HTTP response was received (or it was unreadable).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TransportError {
     /// Which kind of failure.
     pub kind: TransportErrorKind,
@@ -601,14 +602,7 @@ const MAX_MESSAGE_CHARS: usize = 1024;
 /// The error code of an error response, as the AWS SDKs find it (decisions D19): the
 /// `x-amzn-ErrorType` header (the text before `:`), else the JSON body's `__type` (the text
 /// after `#`) or `code`, else an XML body's `<Code>`. Empty when none says.
-///
-/// ```
-/// use kinesis_wire::error::error_code;
-/// assert_eq!(error_code(&[("x-amzn-ErrorType".into(), "ThrottlingException:http://internal/".into())], b""), "ThrottlingException");
-/// assert_eq!(error_code(&[], br#"{"__type":"com.amazonaws.kinesis#ResourceNotFoundException"}"#), "ResourceNotFoundException");
-/// assert_eq!(error_code(&[], b"<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code></Error></ErrorResponse>"), "SignatureDoesNotMatch");
-/// ```
-pub fn error_code(headers: &[(String, String)], body: &[u8]) -> String {
+pub(crate) fn error_code(headers: &[(String, String)], body: &[u8]) -> String {
     let clean = |s: &str| {
         let s = s.split(':').next().unwrap_or(s);
         let s = s.rsplit('#').next().unwrap_or(s);
@@ -691,7 +685,7 @@ fn bounded(mut s: String) -> String {
 }
 
 impl KinesisError {
-    /// The error of a non-2xx answer to `action`: its code ([`error_code`]), the service's
+    /// The error of a non-2xx answer to `action`: its code (the `x-amzn-ErrorType` header, else the body's `__type`, `code` or `<Code>`), the service's
     /// message (JSON `message`/`Message` or XML `<Message>`, at most 1,024 characters; the
     /// first 200 bytes of the body when there is neither code nor message), the status and
     /// the request id. Secret-looking fields in the quoted text (`"SessionToken": ...`,
@@ -835,6 +829,30 @@ mod tests {
             status,
             request_id: Some("rid".into()),
         }
+    }
+
+    #[test]
+    fn error_codes_are_found_where_the_sdks_look() {
+        let header = [(
+            "x-amzn-ErrorType".to_string(),
+            "ThrottlingException:http://internal/".to_string(),
+        )];
+        assert_eq!(error_code(&header, b""), "ThrottlingException");
+        assert_eq!(
+            error_code(
+                &[],
+                br#"{"__type":"com.amazonaws.kinesis#ResourceNotFoundException"}"#
+            ),
+            "ResourceNotFoundException"
+        );
+        assert_eq!(
+            error_code(
+                &[],
+                b"<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code></Error></ErrorResponse>"
+            ),
+            "SignatureDoesNotMatch"
+        );
+        assert_eq!(error_code(&[], b"oops"), "");
     }
 
     #[test]

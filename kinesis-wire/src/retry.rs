@@ -20,6 +20,7 @@ use crate::error::KinesisError;
 /// assert!(b.delay(2) <= Duration::from_millis(675));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct Backoff {
     /// Base delay (attempt 0's cap).
     pub base: Duration,
@@ -87,6 +88,7 @@ impl Default for Backoff {
 /// assert_eq!(calls, 1);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Total calls allowed, first one included (Flink's `maxretries + 1`). At least 1; 0 is
     /// treated as 1.
@@ -162,7 +164,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use kinesis_wire::{Backoff, RetryPolicy, Shutdown};
-    /// use kinesis_wire::retry::RetryStop;
+    /// use kinesis_wire::RetryStop;
     /// use std::time::Duration;
     /// let policy = RetryPolicy::new(3, Backoff::new(Duration::ZERO, Duration::ZERO, 2.0));
     /// let mut calls = 0;

@@ -13,9 +13,8 @@ use crate::transport::HttpRequest;
 /// in `req` is signed (keep `user-agent` out until after signing, as botocore does).
 ///
 /// ```
-/// use kinesis_wire::{sign::sign_request, transport::HttpRequest, Credentials};
-/// let creds = Credentials { access_key_id: "AKID".into(), secret_access_key: "secret".into(),
-///     session_token: None, expiry: None, provider_name: "BASIC" };
+/// use kinesis_wire::{sign_request, credentials::Credentials, transport::HttpRequest};
+/// let creds = Credentials::new("AKID", "secret", None, None, "BASIC");
 /// let mut req = HttpRequest::post("https://kinesis.us-east-1.amazonaws.com/", b"{}".to_vec())
 ///     .with_header("x-amz-target", "Kinesis_20131202.ListStreams");
 /// sign_request(&mut req, &creds, "us-east-1", "kinesis", std::time::SystemTime::now()).unwrap();

@@ -11,7 +11,7 @@
 //! use kinesis_wire::test_util::{ok, ManualClock, ScriptedTransport};
 //! use kinesis_wire::credentials::StaticProvider;
 //! use kinesis_wire::model::ListStreamsInput;
-//! use kinesis_wire::{Credentials, KinesisClient};
+//! use kinesis_wire::{KinesisClient, credentials::Credentials};
 //!
 //! let transport = ScriptedTransport::new([ok(r#"{"StreamNames":["a"],"HasMoreStreams":false}"#)]);
 //! let clock = ManualClock::new();

@@ -499,7 +499,7 @@ impl Transport for UreqTransport {
 }
 
 /// Whether `endpoint`'s host is a loopback address (`127.x`, `localhost`, `[::1]`).
-pub fn is_loopback_endpoint(endpoint: &str) -> bool {
+pub(crate) fn is_loopback_endpoint(endpoint: &str) -> bool {
     let rest = endpoint.split("://").nth(1).unwrap_or(endpoint);
     let authority = rest.split('/').next().unwrap_or("");
     let host = if let Some(stripped) = authority.strip_prefix('[') {

@@ -14,7 +14,10 @@ use kinesis_wire::credentials::{
 };
 use kinesis_wire::env::{MapEnv, SharedEnv};
 use kinesis_wire::test_util::ManualClock;
-use kinesis_wire::{sys_props, Clock, Credentials, CredentialsError, CredentialsSpec};
+use kinesis_wire::{
+    credentials::{Credentials, CredentialsError},
+    sys_props, Clock, CredentialsSpec,
+};
 use support::{rfc3339_in, signed_akid, sts_err, sts_ok, temp_dir, Responder};
 
 /// `sys_props` is process-wide: tests that set it, or run the AUTO chain (which reads it),

@@ -37,7 +37,7 @@ struct State {
 /// ```
 /// use std::sync::Arc;
 /// use kinesis_wire::credentials::{CachingProvider, Provider, StaticProvider};
-/// use kinesis_wire::Credentials;
+/// use kinesis_wire::credentials::Credentials;
 /// let inner = Arc::new(StaticProvider::new(Credentials::new("AKID", "s", None, None, "BASIC")));
 /// let cached = CachingProvider::new(inner);
 /// assert_eq!(cached.credentials().unwrap().access_key_id, "AKID");
@@ -91,7 +91,7 @@ impl CachingProvider {
     /// ```
     /// use std::{sync::Arc, time::Duration};
     /// use kinesis_wire::credentials::{CachingProvider, StaticProvider};
-    /// use kinesis_wire::Credentials;
+    /// use kinesis_wire::credentials::Credentials;
     /// let inner = Arc::new(StaticProvider::new(Credentials::new("A", "s", None, None, "BASIC")));
     /// let _c = CachingProvider::with_refresh_window(inner, Duration::from_secs(60));
     /// ```
@@ -117,7 +117,7 @@ impl CachingProvider {
     /// ```
     /// use std::sync::Arc;
     /// use kinesis_wire::credentials::{CachingProvider, StaticProvider};
-    /// use kinesis_wire::{Credentials, SystemClock};
+    /// use kinesis_wire::{SystemClock, credentials::Credentials};
     /// let inner = Arc::new(StaticProvider::new(Credentials::new("A", "s", None, None, "BASIC")));
     /// let _c = CachingProvider::new(inner).with_clock(Arc::new(SystemClock));
     /// ```

@@ -146,7 +146,7 @@ impl ProviderContext {
     ///
     /// ```
     /// use kinesis_wire::{credentials::ProviderContext, ClientConfig};
-    /// let cfg = ClientConfig { region: Some("us-west-2".into()), ..Default::default() };
+    /// let cfg = ClientConfig::default().with_region("us-west-2");
     /// assert_eq!(ProviderContext::from_config(&cfg).region.as_deref(), Some("us-west-2"));
     /// ```
     pub fn from_config(config: &crate::config::ClientConfig) -> Self {
@@ -202,11 +202,16 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<SystemTime> {
     }
 }
 
-/// AWS credentials: access key id, secret key, optional session token and expiry.
+/// AWS credentials: access key id, secret key, optional session token and expiry. `Debug`
+/// shows the access key id only.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Credentials {
+    /// The access key id, e.g. `AKIA...` (long-lived) or `ASIA...` (temporary).
     pub access_key_id: String,
+    /// The secret access key.
     pub secret_access_key: String,
+    /// The session token of temporary credentials.
     pub session_token: Option<String>,
     /// When these credentials stop working; `None` for long-lived keys.
     pub expiry: Option<SystemTime>,
@@ -235,24 +240,31 @@ impl fmt::Debug for Credentials {
 pub enum CredentialsError {
     /// The provider has nothing to offer here (e.g. an env var is unset); a chain moves on.
     NotFound {
+        /// The provider, e.g. `ENV_VAR`.
         provider: &'static str,
+        /// Why it found nothing.
         reason: String,
     },
     /// The provider is configured but failed (bad file, STS error, ...); a chain stops.
     Failed {
+        /// The provider, e.g. `ASSUME_ROLE`.
         provider: &'static str,
+        /// What failed, naming the setting, file or endpoint at fault.
         reason: String,
     },
     /// The fetch stopped because the caller's [`Shutdown`] was triggered
     /// ([`Provider::credentials_with_shutdown`]).
-    Interrupted { provider: &'static str },
+    Interrupted {
+        /// The provider.
+        provider: &'static str,
+    },
 }
 
 impl CredentialsError {
     /// Whether this is [`CredentialsError::Interrupted`].
     ///
     /// ```
-    /// use kinesis_wire::CredentialsError;
+    /// use kinesis_wire::credentials::CredentialsError;
     /// assert!(CredentialsError::Interrupted { provider: "STS" }.is_interrupted());
     /// ```
     pub fn is_interrupted(&self) -> bool {
@@ -298,7 +310,7 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// ```
     /// use std::sync::Arc;
     /// use kinesis_wire::credentials::{CachingProvider, Provider, StaticProvider};
-    /// use kinesis_wire::{Credentials, Shutdown};
+    /// use kinesis_wire::{Shutdown, credentials::Credentials};
     /// let cache = CachingProvider::new(Arc::new(StaticProvider::new(
     ///     Credentials::new("AKID", "s", None, None, "BASIC"))));
     /// let shutdown = Shutdown::new();
@@ -327,7 +339,7 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// ```
     /// use std::sync::Arc;
     /// use kinesis_wire::credentials::{CachingProvider, Provider, StaticProvider};
-    /// use kinesis_wire::Credentials;
+    /// use kinesis_wire::credentials::Credentials;
     /// let cache = CachingProvider::new(Arc::new(StaticProvider::new(
     ///     Credentials::new("AKID", "s", None, None, "BASIC"))));
     /// let used = cache.credentials().unwrap();
@@ -344,7 +356,7 @@ impl Credentials {
     /// Credentials from their parts.
     ///
     /// ```
-    /// use kinesis_wire::Credentials;
+    /// use kinesis_wire::credentials::Credentials;
     /// let c = Credentials::new("AKID", "hunter2", None, None, "BASIC");
     /// assert!(!format!("{c:?}").contains("hunter2"));
     /// ```
@@ -381,7 +393,7 @@ fn custom_registry() -> &'static RwLock<HashMap<String, Arc<CustomFactory>>> {
 /// ```
 /// use std::sync::Arc;
 /// use kinesis_wire::credentials::{self, StaticProvider};
-/// use kinesis_wire::{Credentials, CredentialsSpec};
+/// use kinesis_wire::{CredentialsSpec, credentials::Credentials};
 /// credentials::register_custom("doc-vault", || {
 ///     Ok(Arc::new(StaticProvider::new(Credentials::new("AKID", "s", None, None, "vault"))))
 /// });

@@ -426,7 +426,7 @@ impl AssumeRoleProvider {
     /// ```
     /// use std::sync::Arc;
     /// use kinesis_wire::credentials::{AssumeRoleProvider, Provider, ProviderContext, StaticProvider};
-    /// use kinesis_wire::{env::MapEnv, Credentials};
+    /// use kinesis_wire::{credentials::Credentials, env::MapEnv};
     /// let source = Arc::new(StaticProvider::new(Credentials::new("AKID", "s", None, None, "BASIC")));
     /// let p = AssumeRoleProvider::new(source, "", "session", None, None,
     ///     Arc::new(MapEnv::default()), &ProviderContext::default());

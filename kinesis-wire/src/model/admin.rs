@@ -7,22 +7,50 @@ use super::{null_default, StreamRef, StreamStatus};
 /// `StreamModeDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct StreamModeDetails {
     /// `PROVISIONED` or `ON_DEMAND`.
     pub stream_mode: String,
 }
 
+impl StreamModeDetails {
+    /// `PROVISIONED`: a fixed number of shards.
+    pub fn provisioned() -> Self {
+        StreamModeDetails {
+            stream_mode: "PROVISIONED".into(),
+        }
+    }
+
+    /// `ON_DEMAND`: shards managed by the service.
+    pub fn on_demand() -> Self {
+        StreamModeDetails {
+            stream_mode: "ON_DEMAND".into(),
+        }
+    }
+}
+
 /// DescribeStreamSummary input.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct DescribeStreamSummaryInput {
     /// The stream, by name (default) or ARN.
     #[serde(flatten)]
     pub stream: StreamRef,
 }
 
+impl DescribeStreamSummaryInput {
+    /// The summary of `stream`.
+    pub fn new(stream: impl Into<StreamRef>) -> Self {
+        DescribeStreamSummaryInput {
+            stream: stream.into(),
+        }
+    }
+}
+
 /// The body of DescribeStreamSummary.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct StreamDescriptionSummary {
     /// The stream name.
     pub stream_name: String,
@@ -57,6 +85,7 @@ pub struct StreamDescriptionSummary {
 /// DescribeStreamSummary output.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct DescribeStreamSummaryOutput {
     /// The summary.
     pub stream_description_summary: StreamDescriptionSummary,
@@ -64,6 +93,7 @@ pub struct DescribeStreamSummaryOutput {
 /// CreateStream input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct CreateStreamInput {
     /// The stream name.
     pub stream_name: String,
@@ -75,9 +105,41 @@ pub struct CreateStreamInput {
     pub stream_mode_details: Option<StreamModeDetails>,
 }
 
+impl CreateStreamInput {
+    /// Creates `stream_name` in the service's default mode (set `shard_count` for a
+    /// provisioned stream).
+    ///
+    /// ```
+    /// use kinesis_wire::model::{CreateStreamInput, StreamModeDetails};
+    /// let a = CreateStreamInput::new("orders").shard_count(4);
+    /// let b = CreateStreamInput::new("clicks").stream_mode(StreamModeDetails::on_demand());
+    /// assert_eq!((a.shard_count, b.shard_count), (Some(4), None));
+    /// ```
+    pub fn new(stream_name: impl Into<String>) -> Self {
+        CreateStreamInput {
+            stream_name: stream_name.into(),
+            shard_count: None,
+            stream_mode_details: None,
+        }
+    }
+
+    /// This input creating `n` shards.
+    pub fn shard_count(mut self, n: u32) -> Self {
+        self.shard_count = Some(n);
+        self
+    }
+
+    /// This input creating a stream in `mode`.
+    pub fn stream_mode(mut self, mode: StreamModeDetails) -> Self {
+        self.stream_mode_details = Some(mode);
+        self
+    }
+}
+
 /// DeleteStream input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct DeleteStreamInput {
     /// The stream, by name (default) or ARN.
     #[serde(flatten)]
@@ -87,9 +149,26 @@ pub struct DeleteStreamInput {
     pub enforce_consumer_deletion: Option<bool>,
 }
 
+impl DeleteStreamInput {
+    /// Deletes `stream` (refused while consumers are registered).
+    pub fn new(stream: impl Into<StreamRef>) -> Self {
+        DeleteStreamInput {
+            stream: stream.into(),
+            enforce_consumer_deletion: None,
+        }
+    }
+
+    /// This input deleting the stream even with consumers registered.
+    pub fn enforce_consumer_deletion(mut self, yes: bool) -> Self {
+        self.enforce_consumer_deletion = Some(yes);
+        self
+    }
+}
+
 /// ListStreams input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct ListStreamsInput {
     /// Page size limit.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,9 +181,30 @@ pub struct ListStreamsInput {
     pub next_token: Option<String>,
 }
 
+impl ListStreamsInput {
+    /// This input with a page size limit.
+    pub fn limit(mut self, n: u32) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// This input listing the streams after `name`.
+    pub fn exclusive_start_stream_name(mut self, name: impl Into<String>) -> Self {
+        self.exclusive_start_stream_name = Some(name.into());
+        self
+    }
+
+    /// This input asking for the page after `next_token`.
+    pub fn next_token(mut self, next_token: impl Into<String>) -> Self {
+        self.next_token = Some(next_token.into());
+        self
+    }
+}
+
 /// ListStreams output.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct ListStreamsOutput {
     /// Stream names of this page.
     #[serde(default, deserialize_with = "null_default")]
@@ -120,6 +220,7 @@ pub struct ListStreamsOutput {
 /// SplitShard input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct SplitShardInput {
     /// The stream, by name (default) or ARN.
     #[serde(flatten)]
@@ -130,9 +231,26 @@ pub struct SplitShardInput {
     pub new_starting_hash_key: String,
 }
 
+impl SplitShardInput {
+    /// Splits `shard_to_split` of `stream`; the second child starts at
+    /// `new_starting_hash_key` (decimal).
+    pub fn new(
+        stream: impl Into<StreamRef>,
+        shard_to_split: impl Into<String>,
+        new_starting_hash_key: impl Into<String>,
+    ) -> Self {
+        SplitShardInput {
+            stream: stream.into(),
+            shard_to_split: shard_to_split.into(),
+            new_starting_hash_key: new_starting_hash_key.into(),
+        }
+    }
+}
+
 /// MergeShards input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct MergeShardsInput {
     /// The stream, by name (default) or ARN.
     #[serde(flatten)]
@@ -143,9 +261,25 @@ pub struct MergeShardsInput {
     pub adjacent_shard_to_merge: String,
 }
 
+impl MergeShardsInput {
+    /// Merges `shard_to_merge` of `stream` with the shard whose range follows on.
+    pub fn new(
+        stream: impl Into<StreamRef>,
+        shard_to_merge: impl Into<String>,
+        adjacent_shard_to_merge: impl Into<String>,
+    ) -> Self {
+        MergeShardsInput {
+            stream: stream.into(),
+            shard_to_merge: shard_to_merge.into(),
+            adjacent_shard_to_merge: adjacent_shard_to_merge.into(),
+        }
+    }
+}
+
 /// UpdateShardCount input (scaling type is always `UNIFORM_SCALING`, the only one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct UpdateShardCountInput {
     /// The stream, by name (default) or ARN.
     #[serde(flatten)]
@@ -156,9 +290,21 @@ pub struct UpdateShardCountInput {
     pub scaling_type: ScalingType,
 }
 
+impl UpdateShardCountInput {
+    /// Scales `stream` uniformly to `target_shard_count` open shards.
+    pub fn new(stream: impl Into<StreamRef>, target_shard_count: u32) -> Self {
+        UpdateShardCountInput {
+            stream: stream.into(),
+            target_shard_count,
+            scaling_type: ScalingType::UniformScaling,
+        }
+    }
+}
+
 /// UpdateShardCount `ScalingType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
 pub enum ScalingType {
     /// `UNIFORM_SCALING`.
     #[default]
@@ -168,6 +314,7 @@ pub enum ScalingType {
 /// UpdateShardCount output.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct UpdateShardCountOutput {
     /// The stream name.
     #[serde(default)]

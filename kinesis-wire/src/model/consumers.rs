@@ -7,6 +7,7 @@ use super::null_default;
 /// Status of an enhanced fan-out consumer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
 pub enum ConsumerStatus {
     /// Being created.
     Creating,
@@ -21,6 +22,7 @@ pub enum ConsumerStatus {
 /// An enhanced fan-out consumer (RegisterStreamConsumer, ListStreamConsumers).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct Consumer {
     /// The consumer name.
     pub consumer_name: String,
@@ -37,6 +39,7 @@ pub struct Consumer {
 /// RegisterStreamConsumer input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct RegisterStreamConsumerInput {
     /// The stream ARN.
     #[serde(rename = "StreamARN")]
@@ -45,9 +48,20 @@ pub struct RegisterStreamConsumerInput {
     pub consumer_name: String,
 }
 
+impl RegisterStreamConsumerInput {
+    /// Registers `consumer_name` on the stream `stream_arn`.
+    pub fn new(stream_arn: impl Into<String>, consumer_name: impl Into<String>) -> Self {
+        RegisterStreamConsumerInput {
+            stream_arn: stream_arn.into(),
+            consumer_name: consumer_name.into(),
+        }
+    }
+}
+
 /// RegisterStreamConsumer output.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct RegisterStreamConsumerOutput {
     /// The consumer.
     pub consumer: Consumer,
@@ -57,6 +71,7 @@ pub struct RegisterStreamConsumerOutput {
 /// plus consumer name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct ConsumerRef {
     /// The stream ARN.
     #[serde(rename = "StreamARN", skip_serializing_if = "Option::is_none")]
@@ -69,9 +84,36 @@ pub struct ConsumerRef {
     pub consumer_arn: Option<String>,
 }
 
+impl ConsumerRef {
+    /// The consumer with this ARN.
+    ///
+    /// ```
+    /// use kinesis_wire::model::ConsumerRef;
+    /// let a = ConsumerRef::by_arn("arn:aws:kinesis:...:consumer/app:1");
+    /// let b = ConsumerRef::by_name("arn:aws:kinesis:...:stream/orders", "app");
+    /// assert!(a.consumer_name.is_none() && b.consumer_arn.is_none());
+    /// ```
+    pub fn by_arn(consumer_arn: impl Into<String>) -> Self {
+        ConsumerRef {
+            consumer_arn: Some(consumer_arn.into()),
+            ..Default::default()
+        }
+    }
+
+    /// The consumer named `consumer_name` on the stream `stream_arn`.
+    pub fn by_name(stream_arn: impl Into<String>, consumer_name: impl Into<String>) -> Self {
+        ConsumerRef {
+            stream_arn: Some(stream_arn.into()),
+            consumer_name: Some(consumer_name.into()),
+            consumer_arn: None,
+        }
+    }
+}
+
 /// The body of DescribeStreamConsumer.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct ConsumerDescription {
     /// The consumer name.
     pub consumer_name: String,
@@ -91,6 +133,7 @@ pub struct ConsumerDescription {
 /// DescribeStreamConsumer output.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct DescribeStreamConsumerOutput {
     /// The description.
     pub consumer_description: ConsumerDescription,
@@ -99,6 +142,7 @@ pub struct DescribeStreamConsumerOutput {
 /// ListStreamConsumers input.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct ListStreamConsumersInput {
     /// The stream ARN.
     #[serde(rename = "StreamARN")]
@@ -114,9 +158,32 @@ pub struct ListStreamConsumersInput {
     pub stream_creation_timestamp: Option<f64>,
 }
 
+impl ListStreamConsumersInput {
+    /// The first page of consumers of the stream `stream_arn`.
+    pub fn new(stream_arn: impl Into<String>) -> Self {
+        ListStreamConsumersInput {
+            stream_arn: stream_arn.into(),
+            ..Default::default()
+        }
+    }
+
+    /// This input asking for the page after `next_token`.
+    pub fn next_token(mut self, next_token: impl Into<String>) -> Self {
+        self.next_token = Some(next_token.into());
+        self
+    }
+
+    /// This input with a page size limit.
+    pub fn max_results(mut self, n: u32) -> Self {
+        self.max_results = Some(n);
+        self
+    }
+}
+
 /// ListStreamConsumers output.
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct ListStreamConsumersOutput {
     /// Consumers of this page.
     #[serde(default, deserialize_with = "null_default")]

@@ -13,17 +13,30 @@ mod put;
 mod records;
 mod shards;
 
-pub use crate::limits::{
-    MAX_GET_RECORDS_LIMIT, MAX_PARTITION_KEY_CHARS, MAX_PUT_RECORDS_BYTES, MAX_PUT_RECORDS_ENTRIES,
-    MAX_RECORD_BYTES,
-};
 pub use crate::parse::{parse_get_records, parse_get_records_page, parse_put_records_outcome};
-pub use admin::*;
-pub use consumers::*;
-pub use put::*;
-pub use records::*;
+pub use admin::{
+    CreateStreamInput, DeleteStreamInput, DescribeStreamSummaryInput, DescribeStreamSummaryOutput,
+    ListStreamsInput, ListStreamsOutput, MergeShardsInput, ScalingType, SplitShardInput,
+    StreamDescriptionSummary, StreamModeDetails, UpdateShardCountInput, UpdateShardCountOutput,
+};
+pub use consumers::{
+    Consumer, ConsumerDescription, ConsumerRef, ConsumerStatus, DescribeStreamConsumerOutput,
+    ListStreamConsumersInput, ListStreamConsumersOutput, RegisterStreamConsumerInput,
+    RegisterStreamConsumerOutput,
+};
+pub use put::{
+    encode_put_records, PutRecordInput, PutRecordOutput, PutRecordsEntry, PutRecordsEntryRef,
+    PutRecordsFailure, PutRecordsInput, PutRecordsOutcome, PutRecordsOutput, PutRecordsResultEntry,
+};
 pub(crate) use records::{span_of, RecordSpans};
-pub use shards::*;
+pub use records::{
+    GetRecordsInput, GetRecordsOutput, GetRecordsPage, Record, RecordBatch, RecordRef,
+};
+pub use shards::{
+    ChildShard, DescribeStreamInput, DescribeStreamOutput, GetShardIteratorInput,
+    GetShardIteratorOutput, HashKeyRange, ListShardsInput, ListShardsOutput, SequenceNumberRange,
+    Shard, ShardFilter, ShardFilterType, StartingPosition, StreamDescription,
+};
 
 /// Deserializes `null` or an absent field as `T::default()`.
 fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
@@ -38,7 +51,7 @@ where
 /// by ARN.
 ///
 /// ```
-/// use kinesis_wire::StreamRef;
+/// use kinesis_wire::model::StreamRef;
 /// let s: StreamRef = "orders".into();
 /// assert_eq!(s, StreamRef::Name("orders".into()));
 /// ```
@@ -82,6 +95,7 @@ impl std::fmt::Display for StreamRef {
 /// Status of a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
 pub enum StreamStatus {
     /// Being created.
     Creating,

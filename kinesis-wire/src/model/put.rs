@@ -7,6 +7,7 @@ use super::{null_default, StreamRef};
 
 /// One entry of a PutRecords request.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct PutRecordsEntry {
     /// The payload (raw bytes; base64 only on the wire).
     pub data: Vec<u8>,
@@ -16,8 +17,26 @@ pub struct PutRecordsEntry {
     pub explicit_hash_key: Option<String>,
 }
 
+impl PutRecordsEntry {
+    /// An entry routed by its partition key's MD5.
+    pub fn new(data: Vec<u8>, partition_key: impl Into<String>) -> Self {
+        PutRecordsEntry {
+            data,
+            partition_key: partition_key.into(),
+            explicit_hash_key: None,
+        }
+    }
+
+    /// This entry routed by an explicit hash key (decimal) instead.
+    pub fn explicit_hash_key(mut self, hash_key: impl Into<String>) -> Self {
+        self.explicit_hash_key = Some(hash_key.into());
+        self
+    }
+}
+
 /// PutRecords input (at most 500 entries, 5 MiB).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PutRecordsInput {
     /// The stream, by name (default) or ARN.
     pub stream: StreamRef,
@@ -25,8 +44,25 @@ pub struct PutRecordsInput {
     pub records: Vec<PutRecordsEntry>,
 }
 
+impl PutRecordsInput {
+    /// A PutRecords call writing `records` to `stream` (at most 500 entries, 5 MiB).
+    ///
+    /// ```
+    /// use kinesis_wire::model::{PutRecordsEntry, PutRecordsInput};
+    /// let i = PutRecordsInput::new("orders", vec![PutRecordsEntry::new(b"{}".to_vec(), "k")]);
+    /// assert_eq!(i.records.len(), 1);
+    /// ```
+    pub fn new(stream: impl Into<StreamRef>, records: Vec<PutRecordsEntry>) -> Self {
+        PutRecordsInput {
+            stream: stream.into(),
+            records,
+        }
+    }
+}
+
 /// A borrowed view of one PutRecords entry, for encoding without copying payloads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PutRecordsEntryRef<'a> {
     /// The payload bytes (base64 only on the wire).
     pub data: &'a [u8],
@@ -34,6 +70,23 @@ pub struct PutRecordsEntryRef<'a> {
     pub partition_key: &'a str,
     /// Explicit hash key (decimal) that overrides the partition key's MD5 for routing.
     pub explicit_hash_key: Option<&'a str>,
+}
+
+impl<'a> PutRecordsEntryRef<'a> {
+    /// A view of an entry routed by its partition key's MD5.
+    pub fn new(data: &'a [u8], partition_key: &'a str) -> Self {
+        PutRecordsEntryRef {
+            data,
+            partition_key,
+            explicit_hash_key: None,
+        }
+    }
+
+    /// This view routed by an explicit hash key (decimal) instead.
+    pub fn explicit_hash_key(mut self, hash_key: &'a str) -> Self {
+        self.explicit_hash_key = Some(hash_key);
+        self
+    }
 }
 
 impl<'a> From<&'a PutRecordsEntry> for PutRecordsEntryRef<'a> {
@@ -67,10 +120,9 @@ fn push_base64_str(out: &mut Vec<u8>, data: &[u8]) {
 /// straight into the buffer (no intermediate strings).
 ///
 /// ```
-/// use kinesis_wire::model::{encode_put_records, PutRecordsEntryRef};
-/// use kinesis_wire::StreamRef;
+/// use kinesis_wire::model::{encode_put_records, PutRecordsEntryRef, StreamRef};
 /// let mut body = Vec::new();
-/// let e = PutRecordsEntryRef { data: b"hi", partition_key: "k", explicit_hash_key: None };
+/// let e = PutRecordsEntryRef::new(b"hi", "k");
 /// encode_put_records(&StreamRef::Name("s".into()), [e], &mut body);
 /// assert_eq!(body, br#"{"Records":[{"Data":"aGk=","PartitionKey":"k"}],"StreamName":"s"}"#);
 /// ```
@@ -111,6 +163,7 @@ pub fn encode_put_records<'a>(
 /// The outcome of one PutRecords entry: a sequence number and shard, or an error code.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct PutRecordsResultEntry {
     /// Sequence number (opaque decimal string; compare by length, then text).
     #[serde(default)]
@@ -138,13 +191,11 @@ impl PutRecordsResultEntry {
     ///
     /// ```
     /// use kinesis_wire::model::PutRecordsResultEntry;
-    /// let throttled = PutRecordsResultEntry {
-    ///     error_code: Some("ProvisionedThroughputExceededException".into()),
-    ///     ..Default::default()
-    /// };
-    /// assert!(!throttled.is_success() && throttled.is_retryable_failure());
-    /// let kms = PutRecordsResultEntry { error_code: Some("KMSDisabledException".into()), ..Default::default() };
-    /// assert!(!kms.is_retryable_failure());
+    /// let mut entry = PutRecordsResultEntry::default();
+    /// entry.error_code = Some("ProvisionedThroughputExceededException".into());
+    /// assert!(!entry.is_success() && entry.is_retryable_failure());
+    /// entry.error_code = Some("KMSDisabledException".into());
+    /// assert!(!entry.is_retryable_failure());
     /// ```
     pub fn is_retryable_failure(&self) -> bool {
         matches!(
@@ -158,6 +209,7 @@ impl PutRecordsResultEntry {
 /// PutRecords output; `records[i]` answers request entry `i`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct PutRecordsOutput {
     /// Number of entries that failed (see each entry's `error_code`).
     #[serde(default, deserialize_with = "null_default")]
@@ -172,6 +224,7 @@ pub struct PutRecordsOutput {
 
 /// A failed entry of a PutRecords response, as [`PutRecordsOutcome`] reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PutRecordsFailure {
     /// The request entry it answers (`records[index]` of the request).
     pub index: usize,
@@ -182,6 +235,15 @@ pub struct PutRecordsFailure {
 }
 
 impl PutRecordsFailure {
+    /// The failure of request entry `index` with `error_code`.
+    pub fn new(index: usize, error_code: impl Into<String>, error_message: Option<String>) -> Self {
+        PutRecordsFailure {
+            index,
+            error_code: error_code.into(),
+            error_message,
+        }
+    }
+
     /// Whether the entry is worth sending again (decisions D7), as
     /// [`PutRecordsResultEntry::is_retryable_failure`].
     pub fn is_retryable(&self) -> bool {
@@ -198,6 +260,7 @@ impl PutRecordsFailure {
 /// while parsing, so nothing is allocated for them (use [`PutRecordsOutput`] when they are
 /// wanted).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct PutRecordsOutcome {
     /// `FailedRecordCount` as the service sent it.
     pub failed_record_count: u32,
@@ -210,6 +273,23 @@ pub struct PutRecordsOutcome {
 }
 
 impl PutRecordsOutcome {
+    /// The outcome of a request of `entries` entries of which `failures` failed
+    /// (`failed_record_count` is their number, no encryption type).
+    ///
+    /// ```
+    /// use kinesis_wire::model::{PutRecordsFailure, PutRecordsOutcome};
+    /// let o = PutRecordsOutcome::new(3, vec![PutRecordsFailure::new(1, "InternalFailure", None)]);
+    /// assert_eq!((o.failed_record_count, o.all_succeeded()), (1, false));
+    /// ```
+    pub fn new(entries: usize, failures: Vec<PutRecordsFailure>) -> Self {
+        PutRecordsOutcome {
+            failed_record_count: failures.len() as u32,
+            entries,
+            failures,
+            encryption_type: None,
+        }
+    }
+
     /// Whether every entry was written.
     pub fn all_succeeded(&self) -> bool {
         self.failed_record_count == 0 && self.failures.is_empty()
@@ -222,6 +302,7 @@ fn serialize_base64<S: serde::Serializer>(data: &[u8], s: S) -> Result<S::Ok, S:
 /// PutRecord input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct PutRecordInput {
     /// The stream, by name (default) or ARN.
     #[serde(flatten)]
@@ -239,9 +320,39 @@ pub struct PutRecordInput {
     pub sequence_number_for_ordering: Option<String>,
 }
 
+impl PutRecordInput {
+    /// A PutRecord call writing `data` under `partition_key`.
+    pub fn new(
+        stream: impl Into<StreamRef>,
+        data: Vec<u8>,
+        partition_key: impl Into<String>,
+    ) -> Self {
+        PutRecordInput {
+            stream: stream.into(),
+            data,
+            partition_key: partition_key.into(),
+            explicit_hash_key: None,
+            sequence_number_for_ordering: None,
+        }
+    }
+
+    /// This call routed by an explicit hash key (decimal).
+    pub fn explicit_hash_key(mut self, hash_key: impl Into<String>) -> Self {
+        self.explicit_hash_key = Some(hash_key.into());
+        self
+    }
+
+    /// This call ordered after `sequence_number` for the same partition key.
+    pub fn sequence_number_for_ordering(mut self, sequence_number: impl Into<String>) -> Self {
+        self.sequence_number_for_ordering = Some(sequence_number.into());
+        self
+    }
+}
+
 /// PutRecord output.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct PutRecordOutput {
     /// Shard id, e.g. `shardId-000000000000`.
     pub shard_id: String,

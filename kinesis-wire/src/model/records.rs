@@ -11,6 +11,7 @@ use super::ChildShard;
 /// GetRecords input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct GetRecordsInput {
     /// A shard iterator (opaque; valid for 300 s).
     pub shard_iterator: String,
@@ -22,8 +23,37 @@ pub struct GetRecordsInput {
     pub stream_arn: Option<String>,
 }
 
+impl GetRecordsInput {
+    /// A call reading from `shard_iterator`, at most 10,000 records (the service's limit).
+    ///
+    /// ```
+    /// let i = kinesis_wire::model::GetRecordsInput::new("AAAA").limit(1000);
+    /// assert_eq!(i.limit, Some(1000));
+    /// ```
+    pub fn new(shard_iterator: impl Into<String>) -> Self {
+        GetRecordsInput {
+            shard_iterator: shard_iterator.into(),
+            limit: None,
+            stream_arn: None,
+        }
+    }
+
+    /// This call returning at most `n` records.
+    pub fn limit(mut self, n: u32) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// This call naming the stream's ARN (cross-account access).
+    pub fn stream_arn(mut self, arn: impl Into<String>) -> Self {
+        self.stream_arn = Some(arn.into());
+        self
+    }
+}
+
 /// One record from GetRecords.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Record {
     /// Sequence number (opaque decimal string; compare by length, then text).
     pub sequence_number: String,
@@ -36,8 +66,44 @@ pub struct Record {
     /// `NONE` or `KMS`.
     pub encryption_type: Option<String>,
 }
+
+impl Record {
+    /// A record with no arrival time and no encryption type.
+    ///
+    /// ```
+    /// let r = kinesis_wire::model::Record::new("49", b"hi".to_vec(), "k")
+    ///     .approximate_arrival_timestamp(1.5);
+    /// assert_eq!(r.approximate_arrival_timestamp, Some(1.5));
+    /// ```
+    pub fn new(
+        sequence_number: impl Into<String>,
+        data: Vec<u8>,
+        partition_key: impl Into<String>,
+    ) -> Self {
+        Record {
+            sequence_number: sequence_number.into(),
+            approximate_arrival_timestamp: None,
+            data,
+            partition_key: partition_key.into(),
+            encryption_type: None,
+        }
+    }
+
+    /// This record with an arrival time (epoch seconds).
+    pub fn approximate_arrival_timestamp(mut self, epoch_seconds: f64) -> Self {
+        self.approximate_arrival_timestamp = Some(epoch_seconds);
+        self
+    }
+
+    /// This record with an encryption type (`NONE`, `KMS`).
+    pub fn encryption_type(mut self, encryption_type: impl Into<String>) -> Self {
+        self.encryption_type = Some(encryption_type.into());
+        self
+    }
+}
 /// GetRecords output. `next_shard_iterator == None` means the shard is closed and fully read.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct GetRecordsOutput {
     /// The records / entries, in order.
     pub records: Vec<Record>,
@@ -66,15 +132,13 @@ pub(crate) struct RecordSpans {
 /// ```
 /// use kinesis_wire::model::{RecordBatch, RecordRef};
 /// let mut batch = RecordBatch::new();
-/// batch.push(RecordRef {
-///     sequence_number: "49", approximate_arrival_timestamp: Some(1.5),
-///     data: b"hi", partition_key: "k", encryption_type: None,
-/// });
+/// batch.push(RecordRef::new("49", b"hi", "k").approximate_arrival_timestamp(1.5));
 /// let r = batch.get(0).unwrap();
 /// assert_eq!((r.sequence_number, r.data, r.partition_key), ("49", &b"hi"[..], "k"));
 /// assert_eq!(r.to_record().data, b"hi");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct RecordRef<'a> {
     /// Sequence number (opaque decimal string; compare by length, then text).
     pub sequence_number: &'a str,
@@ -88,7 +152,30 @@ pub struct RecordRef<'a> {
     pub encryption_type: Option<&'a str>,
 }
 
-impl RecordRef<'_> {
+impl<'a> RecordRef<'a> {
+    /// A view of a record with no arrival time and no encryption type.
+    pub fn new(sequence_number: &'a str, data: &'a [u8], partition_key: &'a str) -> Self {
+        RecordRef {
+            sequence_number,
+            approximate_arrival_timestamp: None,
+            data,
+            partition_key,
+            encryption_type: None,
+        }
+    }
+
+    /// This view with an arrival time (epoch seconds).
+    pub fn approximate_arrival_timestamp(mut self, epoch_seconds: f64) -> Self {
+        self.approximate_arrival_timestamp = Some(epoch_seconds);
+        self
+    }
+
+    /// This view with an encryption type (`NONE`, `KMS`).
+    pub fn encryption_type(mut self, encryption_type: &'a str) -> Self {
+        self.encryption_type = Some(encryption_type);
+        self
+    }
+
     /// An owned copy.
     pub fn to_record(&self) -> Record {
         Record {
@@ -121,10 +208,7 @@ impl<'a> From<&'a Record> for RecordRef<'a> {
 ///
 /// ```
 /// use kinesis_wire::model::{Record, RecordBatch, RecordRef};
-/// let owned = Record {
-///     sequence_number: "1".into(), approximate_arrival_timestamp: None,
-///     data: b"payload".to_vec(), partition_key: "pk".into(), encryption_type: Some("KMS".into()),
-/// };
+/// let owned = Record::new("1", b"payload".to_vec(), "pk").encryption_type("KMS");
 /// let mut batch = RecordBatch::new();
 /// batch.push(RecordRef::from(&owned));
 /// assert_eq!(batch.len(), 1);
@@ -255,6 +339,7 @@ impl<'a> FromIterator<RecordRef<'a>> for RecordBatch {
 /// [`parse_get_records_page`]). `next_shard_iterator == None` means the shard is closed and
 /// fully read.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct GetRecordsPage {
     /// The records, in order.
     pub records: RecordBatch,

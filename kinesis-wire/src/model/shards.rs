@@ -8,6 +8,7 @@ use super::{null_default, StreamModeDetails, StreamRef, StreamStatus};
 /// A shard's range of hash keys (decimal strings of 128-bit numbers).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct HashKeyRange {
     /// First hash key (decimal).
     pub starting_hash_key: String,
@@ -16,11 +17,19 @@ pub struct HashKeyRange {
 }
 
 impl HashKeyRange {
+    /// The range from `starting_hash_key` to `ending_hash_key` (decimal, inclusive).
+    pub fn new(starting_hash_key: impl Into<String>, ending_hash_key: impl Into<String>) -> Self {
+        HashKeyRange {
+            starting_hash_key: starting_hash_key.into(),
+            ending_hash_key: ending_hash_key.into(),
+        }
+    }
+
     /// The range as numbers, or `None` if a bound is not a decimal u128.
     ///
     /// ```
-    /// use kinesis_wire::HashKeyRange;
-    /// let r = HashKeyRange { starting_hash_key: "0".into(), ending_hash_key: "99".into() };
+    /// use kinesis_wire::model::HashKeyRange;
+    /// let r = HashKeyRange::new("0", "99");
     /// assert_eq!(r.bounds(), Some((0, 99)));
     /// assert!(r.contains(42) && !r.contains(100));
     /// ```
@@ -40,6 +49,7 @@ impl HashKeyRange {
 /// A shard's sequence number range; `ending_sequence_number` is set once the shard is closed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct SequenceNumberRange {
     /// First sequence number of the shard.
     pub starting_sequence_number: String,
@@ -48,9 +58,26 @@ pub struct SequenceNumberRange {
     pub ending_sequence_number: Option<String>,
 }
 
+impl SequenceNumberRange {
+    /// The range of an open shard starting at `starting_sequence_number`.
+    pub fn new(starting_sequence_number: impl Into<String>) -> Self {
+        SequenceNumberRange {
+            starting_sequence_number: starting_sequence_number.into(),
+            ending_sequence_number: None,
+        }
+    }
+
+    /// This range ending at `ending` (a closed shard).
+    pub fn ending_sequence_number(mut self, ending: impl Into<String>) -> Self {
+        self.ending_sequence_number = Some(ending.into());
+        self
+    }
+}
+
 /// A shard as ListShards / DescribeStream describe it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct Shard {
     /// Shard id, e.g. `shardId-000000000000`.
     pub shard_id: String,
@@ -67,6 +94,41 @@ pub struct Shard {
 }
 
 impl Shard {
+    /// A shard with no parent.
+    ///
+    /// ```
+    /// use kinesis_wire::model::{HashKeyRange, SequenceNumberRange, Shard};
+    /// let s = Shard::new("shardId-000000000002", HashKeyRange::new("0", "9"),
+    ///     SequenceNumberRange::new("1").ending_sequence_number("5"))
+    ///     .parent_shard_id("shardId-000000000000");
+    /// assert!(s.is_closed());
+    /// ```
+    pub fn new(
+        shard_id: impl Into<String>,
+        hash_key_range: HashKeyRange,
+        sequence_number_range: SequenceNumberRange,
+    ) -> Self {
+        Shard {
+            shard_id: shard_id.into(),
+            parent_shard_id: None,
+            adjacent_parent_shard_id: None,
+            hash_key_range,
+            sequence_number_range,
+        }
+    }
+
+    /// This shard with a parent (a split's or a merge's first parent).
+    pub fn parent_shard_id(mut self, id: impl Into<String>) -> Self {
+        self.parent_shard_id = Some(id.into());
+        self
+    }
+
+    /// This shard with a merge's second parent.
+    pub fn adjacent_parent_shard_id(mut self, id: impl Into<String>) -> Self {
+        self.adjacent_parent_shard_id = Some(id.into());
+        self
+    }
+
     /// Whether the shard is closed (has an ending sequence number).
     pub fn is_closed(&self) -> bool {
         self.sequence_number_range.ending_sequence_number.is_some()
@@ -76,6 +138,7 @@ impl Shard {
 /// ListShards `ShardFilter.Type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
 pub enum ShardFilterType {
     /// Shards after `shard_id`.
     AfterShardId,
@@ -94,6 +157,7 @@ pub enum ShardFilterType {
 /// ListShards `ShardFilter`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct ShardFilter {
     /// The filter `Type`.
     #[serde(rename = "Type")]
@@ -106,10 +170,34 @@ pub struct ShardFilter {
     pub timestamp: Option<f64>,
 }
 
+impl ShardFilter {
+    /// A filter of this type (set `shard_id` or `timestamp` for the types that need one).
+    pub fn new(filter_type: ShardFilterType) -> Self {
+        ShardFilter {
+            filter_type,
+            shard_id: None,
+            timestamp: None,
+        }
+    }
+
+    /// This filter with the shard id of `AFTER_SHARD_ID`.
+    pub fn shard_id(mut self, id: impl Into<String>) -> Self {
+        self.shard_id = Some(id.into());
+        self
+    }
+
+    /// This filter with the time (epoch seconds) of `AT_TIMESTAMP` / `FROM_TIMESTAMP`.
+    pub fn timestamp(mut self, epoch_seconds: f64) -> Self {
+        self.timestamp = Some(epoch_seconds);
+        self
+    }
+}
+
 /// ListShards input. Either `stream` (first page) or `next_token` (later pages) is set; AWS
 /// rejects both together.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct ListShardsInput {
     /// The stream, by name (default) or ARN.
     #[serde(flatten)]
@@ -133,17 +221,53 @@ pub struct ListShardsInput {
 
 impl ListShardsInput {
     /// The first page for `stream`, no filter.
+    ///
+    /// ```
+    /// use kinesis_wire::model::{ListShardsInput, ShardFilter, ShardFilterType};
+    /// let first = ListShardsInput::for_stream("orders")
+    ///     .max_results(100)
+    ///     .shard_filter(ShardFilter::new(ShardFilterType::AtLatest));
+    /// let next = ListShardsInput::next_page("token").max_results(100);
+    /// assert!(first.next_token.is_none() && next.stream.is_none());
+    /// ```
     pub fn for_stream(stream: impl Into<StreamRef>) -> Self {
         ListShardsInput {
             stream: Some(stream.into()),
             ..Default::default()
         }
     }
+
+    /// A later page: only the token of the page before (AWS rejects a stream with it).
+    pub fn next_page(next_token: impl Into<String>) -> Self {
+        ListShardsInput {
+            next_token: Some(next_token.into()),
+            ..Default::default()
+        }
+    }
+
+    /// This input listing shards after `shard_id`.
+    pub fn exclusive_start_shard_id(mut self, shard_id: impl Into<String>) -> Self {
+        self.exclusive_start_shard_id = Some(shard_id.into());
+        self
+    }
+
+    /// This input with a page size limit.
+    pub fn max_results(mut self, n: u32) -> Self {
+        self.max_results = Some(n);
+        self
+    }
+
+    /// This input listing only the shards `filter` selects.
+    pub fn shard_filter(mut self, filter: ShardFilter) -> Self {
+        self.shard_filter = Some(filter);
+        self
+    }
 }
 
 /// ListShards output.
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct ListShardsOutput {
     /// Shards of this page.
     #[serde(default, deserialize_with = "null_default")]
@@ -155,6 +279,7 @@ pub struct ListShardsOutput {
 /// DescribeStream input.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct DescribeStreamInput {
     /// The stream, by name (default) or ARN.
     #[serde(flatten)]
@@ -167,9 +292,33 @@ pub struct DescribeStreamInput {
     pub exclusive_start_shard_id: Option<String>,
 }
 
+impl DescribeStreamInput {
+    /// The first page of shards of `stream`.
+    pub fn new(stream: impl Into<StreamRef>) -> Self {
+        DescribeStreamInput {
+            stream: stream.into(),
+            limit: None,
+            exclusive_start_shard_id: None,
+        }
+    }
+
+    /// This input with a page size limit.
+    pub fn limit(mut self, n: u32) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// This input describing shards after `shard_id`.
+    pub fn exclusive_start_shard_id(mut self, shard_id: impl Into<String>) -> Self {
+        self.exclusive_start_shard_id = Some(shard_id.into());
+        self
+    }
+}
+
 /// The body of DescribeStream.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct StreamDescription {
     /// The stream name.
     pub stream_name: String,
@@ -204,6 +353,7 @@ pub struct StreamDescription {
 /// DescribeStream output.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct DescribeStreamOutput {
     /// The description.
     pub stream_description: StreamDescription,
@@ -239,6 +389,7 @@ impl StartingPosition {
 
 /// GetShardIterator input.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct GetShardIteratorInput {
     /// The stream, by name (default) or ARN.
     pub stream: StreamRef,
@@ -246,6 +397,27 @@ pub struct GetShardIteratorInput {
     pub shard_id: String,
     /// Where the iterator starts.
     pub position: StartingPosition,
+}
+
+impl GetShardIteratorInput {
+    /// An iterator over `shard_id` of `stream` starting at `position`.
+    ///
+    /// ```
+    /// use kinesis_wire::model::{GetShardIteratorInput, StartingPosition};
+    /// let i = GetShardIteratorInput::new("orders", "shardId-000000000000", StartingPosition::TrimHorizon);
+    /// assert_eq!(i.position.iterator_type(), "TRIM_HORIZON");
+    /// ```
+    pub fn new(
+        stream: impl Into<StreamRef>,
+        shard_id: impl Into<String>,
+        position: StartingPosition,
+    ) -> Self {
+        GetShardIteratorInput {
+            stream: stream.into(),
+            shard_id: shard_id.into(),
+            position,
+        }
+    }
 }
 
 impl Serialize for GetShardIteratorInput {
@@ -283,6 +455,7 @@ impl Serialize for GetShardIteratorInput {
 /// GetShardIterator output.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct GetShardIteratorOutput {
     /// A shard iterator (opaque; valid for 300 s).
     pub shard_iterator: String,
@@ -290,6 +463,7 @@ pub struct GetShardIteratorOutput {
 /// A child of a closed shard, reported by GetRecords at the shard's end.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct ChildShard {
     /// Shard id, e.g. `shardId-000000000000`.
     pub shard_id: String,
@@ -298,6 +472,21 @@ pub struct ChildShard {
     pub parent_shards: Vec<String>,
     /// The hash-key range.
     pub hash_key_range: HashKeyRange,
+}
+
+impl ChildShard {
+    /// A child shard with its parents and hash-key range.
+    pub fn new(
+        shard_id: impl Into<String>,
+        parent_shards: Vec<String>,
+        hash_key_range: HashKeyRange,
+    ) -> Self {
+        ChildShard {
+            shard_id: shard_id.into(),
+            parent_shards,
+            hash_key_range,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -90,7 +90,7 @@ impl<'de> serde::de::Visitor<'de> for OutcomeVisitor {
 }
 
 /// Parses a PutRecords response body into a [`PutRecordsOutcome`]: only failed entries are
-/// materialised. An empty body reads as no entries, as for [`PutRecordsOutput`].
+/// materialised. An empty body reads as no entries, as for [`crate::model::PutRecordsOutput`].
 ///
 /// ```
 /// use kinesis_wire::model::parse_put_records_outcome;
