@@ -158,7 +158,10 @@ impl Connection {
                 self.protocol.signing_name,
                 self.clock.now(),
             )
-            .map_err(|message| KinesisError::Protocol { action, message })?;
+            .map_err(|e| KinesisError::Protocol {
+                action,
+                message: e.to_string(),
+            })?;
             let resp = self
                 .transport
                 .send(&req)

@@ -94,4 +94,4 @@ pub use config::{ClientConfig, CredentialsSpec, Timeouts};
 pub use error::{codes, KinesisError, TransportError, TransportErrorKind};
 pub use parse::ParseError;
 pub use retry::{Backoff, RetryPolicy, RetryStop, Shutdown};
-pub use sign::sign_request;
+pub use sign::{sign_request, SignError};

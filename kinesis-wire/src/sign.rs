@@ -8,6 +8,41 @@ use aws_sigv4::sign::v4;
 use crate::credentials::Credentials;
 use crate::transport::HttpRequest;
 
+/// Why a request could not be signed: its URL or a header cannot be signed (not valid
+/// HTTP), or the signing parameters are incomplete.
+///
+/// ```
+/// use kinesis_wire::{sign_request, credentials::Credentials, transport::HttpRequest};
+/// let creds = Credentials::new("AKID", "secret", None, None, "BASIC");
+/// let mut req = HttpRequest::post("not a url", Vec::new());
+/// let e = sign_request(&mut req, &creds, "us-east-1", "kinesis", std::time::SystemTime::now())
+///     .unwrap_err();
+/// assert!(e.to_string().starts_with("cannot sign the request: "), "{e}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignError {
+    message: String,
+}
+
+impl SignError {
+    /// What could not be signed.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl std::fmt::Display for SignError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot sign the request: {}", self.message)
+    }
+}
+
+impl std::error::Error for SignError {}
+
+fn sign_error(message: String) -> SignError {
+    SignError { message }
+}
+
 /// Signs `req` in place for `service` in `region` at `time`: adds `x-amz-date`,
 /// `authorization` and, with a session token, `x-amz-security-token`. Every header already
 /// in `req` is signed (keep `user-agent` out until after signing, as botocore does).
@@ -26,7 +61,7 @@ pub fn sign_request(
     region: &str,
     service: &str,
     time: SystemTime,
-) -> Result<(), String> {
+) -> Result<(), SignError> {
     sign_request_with(req, creds, region, service, time, false)
 }
 
@@ -39,7 +74,7 @@ pub fn sign_request_with(
     service: &str,
     time: SystemTime,
     content_sha256_header: bool,
-) -> Result<(), String> {
+) -> Result<(), SignError> {
     let mut settings = SigningSettings::default();
     if content_sha256_header {
         settings.payload_checksum_kind = aws_sigv4::http_request::PayloadChecksumKind::XAmzSha256;
@@ -59,7 +94,7 @@ pub fn sign_request_with(
         .time(time)
         .settings(settings)
         .build()
-        .map_err(|e| format!("signing parameters: {e}"))?
+        .map_err(|e| sign_error(format!("signing parameters: {e}")))?
         .into();
     let signable = SignableRequest::new(
         req.method.as_str(),
@@ -67,9 +102,9 @@ pub fn sign_request_with(
         req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         SignableBody::Bytes(&req.body),
     )
-    .map_err(|e| format!("cannot sign request: {e}"))?;
+    .map_err(|e| sign_error(e.to_string()))?;
     let (instructions, _signature) = sign(signable, &params)
-        .map_err(|e| format!("cannot sign request: {e}"))?
+        .map_err(|e| sign_error(e.to_string()))?
         .into_parts();
     let (headers, _params) = instructions.into_parts();
     for h in headers {

@@ -316,7 +316,11 @@ impl StsClient {
                 self.clock.now(),
             )
             .map_err(|e| {
-                StsError::new(None, format!("could not sign the STS request: {e}"), false)
+                StsError::new(
+                    None,
+                    format!("could not sign the STS request: {}", e.message()),
+                    false,
+                )
             })?;
         }
         let transport = self
