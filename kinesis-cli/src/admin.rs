@@ -4,13 +4,15 @@
 use std::io::Write;
 use std::time::Duration;
 
-use kinesis_wire::model::{CreateStreamInput, DeleteStreamInput, ListShardsInput};
-use kinesis_wire::{
-    model::{Shard, StreamRef},
-    KinesisClient, RetryPolicy, Shutdown,
+use kinesis_wire::model::{
+    CreateStreamInput, DeleteStreamInput, ListShardsInput, StreamModeDetails,
 };
+use kinesis_wire::model::{Shard, StreamRef};
+use kinesis_wire::{KinesisClient, RetryPolicy, Shutdown};
 use md5::{Digest, Md5};
+use serde_json::json;
 
+use crate::args::AdminOutput;
 use crate::error::{describe_kinesis_error, CliError};
 
 /// How long `create-stream --wait` waits for ACTIVE.
@@ -29,29 +31,32 @@ fn write_out(out: &mut dyn Write, text: &str) -> Result<(), CliError> {
         .map_err(|e| CliError::runtime(format!("cannot write to stdout: {e}")))
 }
 
-/// `create-stream NAME --shards N [--wait]`.
+/// `create-stream NAME --shards N | --on-demand [--wait]` (`shards` `None`: on-demand).
 pub fn create_stream(
     client: &KinesisClient,
     name: &str,
-    shards: u32,
+    shards: Option<u32>,
     wait: bool,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    let input = match shards {
+        Some(n) => CreateStreamInput::new(name).shard_count(n),
+        None => CreateStreamInput::new(name).stream_mode(StreamModeDetails::on_demand()),
+    };
     RetryPolicy::default()
-        .run(&Shutdown::new(), |_| {
-            client.create_stream(&CreateStreamInput::new(name.to_string()).shard_count(shards))
-        })
+        .run(&Shutdown::new(), |_| client.create_stream(&input))
         .map_err(runtime(client, Some(name)))?;
+    let what = match shards {
+        Some(n) => format!("{n} shards"),
+        None => "on-demand".to_string(),
+    };
     if wait {
         client
             .wait_for_stream_active(&StreamRef::from(name), CREATE_WAIT)
             .map_err(runtime(client, Some(name)))?;
-        write_out(
-            out,
-            &format!("created stream {name} ({shards} shards), ACTIVE\n"),
-        )
+        write_out(out, &format!("created stream {name} ({what}), ACTIVE\n"))
     } else {
-        write_out(out, &format!("creating stream {name} ({shards} shards)\n"))
+        write_out(out, &format!("creating stream {name} ({what})\n"))
     }
 }
 
@@ -71,11 +76,18 @@ pub fn delete_stream(
     write_out(out, &format!("deleting stream {name}\n"))
 }
 
-/// `list-streams`: one name per line.
-pub fn list_streams(client: &KinesisClient, out: &mut dyn Write) -> Result<(), CliError> {
+/// `list-streams`: one name per line, or `{"streams": [...]}`.
+pub fn list_streams(
+    client: &KinesisClient,
+    output: AdminOutput,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     let names = client
         .list_all_streams(&RetryPolicy::default(), &Shutdown::new())
         .map_err(runtime(client, None))?;
+    if output == AdminOutput::Json {
+        return write_json(out, &json!({ "streams": names }));
+    }
     let mut text = String::new();
     for n in names {
         text.push_str(&n);
@@ -95,8 +107,14 @@ fn all_shards(client: &KinesisClient, stream: &str) -> Result<Vec<Shard>, CliErr
 }
 
 /// `describe NAME`: the stream summary, every shard (open/closed, parents, hash and
-/// sequence ranges) and the registered EFO consumers.
-pub fn describe(client: &KinesisClient, stream: &str, out: &mut dyn Write) -> Result<(), CliError> {
+/// sequence ranges) and the registered EFO consumers; as text or one JSON document
+/// ([`describe_json`]).
+pub fn describe(
+    client: &KinesisClient,
+    stream: &str,
+    output: AdminOutput,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     let policy = RetryPolicy::default();
     let shutdown = Shutdown::new();
     let summary = policy
@@ -105,15 +123,15 @@ pub fn describe(client: &KinesisClient, stream: &str, out: &mut dyn Write) -> Re
         })
         .map_err(runtime(client, Some(stream)))?;
     let shards = all_shards(client, stream)?;
+    let consumers = list_consumers(client, &summary.stream_arn);
+    if output == AdminOutput::Json {
+        return write_json(out, &describe_json(&summary, &shards, &consumers));
+    }
     let mut t = String::new();
     use std::fmt::Write as _;
     let _ = writeln!(t, "stream:      {}", summary.stream_name);
     let _ = writeln!(t, "arn:         {}", summary.stream_arn);
-    let _ = writeln!(
-        t,
-        "status:      {}",
-        format!("{:?}", summary.stream_status).to_uppercase()
-    );
+    let _ = writeln!(t, "status:      {}", status_text(summary.stream_status));
     if let Some(m) = &summary.stream_mode_details {
         let _ = writeln!(t, "mode:        {}", m.stream_mode);
     }
@@ -152,7 +170,7 @@ pub fn describe(client: &KinesisClient, stream: &str, out: &mut dyn Write) -> Re
                 .unwrap_or("(open)"),
         );
     }
-    match list_consumers(client, &summary.stream_arn) {
+    match consumers {
         Ok(consumers) if consumers.is_empty() => {
             let _ = writeln!(t, "consumers:   none (no EFO consumer registered)");
         }
@@ -163,7 +181,7 @@ pub fn describe(client: &KinesisClient, stream: &str, out: &mut dyn Write) -> Re
                     t,
                     "  {}  {}  {}",
                     c.consumer_name,
-                    format!("{:?}", c.consumer_status).to_uppercase(),
+                    status_text(c.consumer_status),
                     c.consumer_arn
                 );
             }
@@ -174,6 +192,76 @@ pub fn describe(client: &KinesisClient, stream: &str, out: &mut dyn Write) -> Re
         }
     }
     write_out(out, &t)
+}
+
+fn status_text(status: impl std::fmt::Debug) -> String {
+    format!("{status:?}").to_uppercase()
+}
+
+/// The `describe --output json` document: `{"stream", "arn", "status", "mode",
+/// "retention_hours", "encryption", "open_shards", "shards": [{"shard_id", "open",
+/// "parent_shard_id", "adjacent_parent_shard_id", "hash_key_range": {"start", "end"},
+/// "sequence_number_range": {"start", "end"}}], "consumers": [{"name", "status", "arn"}]
+/// or null when they could not be listed, "consumers_error"}`. Hash keys and sequence
+/// numbers are strings (they exceed a JSON number's precision).
+pub fn describe_json(
+    summary: &kinesis_wire::model::StreamDescriptionSummary,
+    shards: &[Shard],
+    consumers: &Result<Vec<kinesis_wire::model::Consumer>, kinesis_wire::KinesisError>,
+) -> serde_json::Value {
+    let shards: Vec<serde_json::Value> = shards
+        .iter()
+        .map(|s| {
+            json!({
+                "shard_id": s.shard_id,
+                "open": !s.is_closed(),
+                "parent_shard_id": s.parent_shard_id,
+                "adjacent_parent_shard_id": s.adjacent_parent_shard_id,
+                "hash_key_range": {
+                    "start": s.hash_key_range.starting_hash_key,
+                    "end": s.hash_key_range.ending_hash_key,
+                },
+                "sequence_number_range": {
+                    "start": s.sequence_number_range.starting_sequence_number,
+                    "end": s.sequence_number_range.ending_sequence_number,
+                },
+            })
+        })
+        .collect();
+    let open = shards.iter().filter(|s| s["open"] == true).count();
+    let (consumers, consumers_error) = match consumers {
+        Ok(list) => (
+            json!(list
+                .iter()
+                .map(|c| json!({
+                    "name": c.consumer_name,
+                    "status": status_text(c.consumer_status),
+                    "arn": c.consumer_arn,
+                }))
+                .collect::<Vec<_>>()),
+            serde_json::Value::Null,
+        ),
+        Err(e) => (serde_json::Value::Null, json!(e.to_string())),
+    };
+    json!({
+        "stream": summary.stream_name,
+        "arn": summary.stream_arn,
+        "status": status_text(summary.stream_status),
+        "mode": summary.stream_mode_details.as_ref().map(|m| m.stream_mode.clone()),
+        "retention_hours": summary.retention_period_hours,
+        "encryption": summary.encryption_type,
+        "open_shards": open,
+        "shards": shards,
+        "consumers": consumers,
+        "consumers_error": consumers_error,
+    })
+}
+
+/// Writes one pretty-printed JSON document and a newline.
+fn write_json(out: &mut dyn Write, doc: &serde_json::Value) -> Result<(), CliError> {
+    let mut text = serde_json::to_string_pretty(doc).expect("a JSON value serializes");
+    text.push('\n');
+    write_out(out, &text)
 }
 
 fn list_consumers(
@@ -200,12 +288,14 @@ pub fn owning_shard(shards: &[Shard], hash: u128) -> Option<&Shard> {
         .find(|s| s.hash_key_range.contains(hash))
 }
 
-/// `find-shard KEY`: prints the owning shard's id on stdout; the hash key and range at
-/// info level (`-v`).
+/// `find-shard KEY`: prints the owning shard's id on stdout (the hash key and range at
+/// info level, `-v`), or `{"partition_key", "hash_key", "shard_id", "hash_key_range":
+/// {"start", "end"}}`.
 pub fn find_shard(
     client: &KinesisClient,
     stream: &str,
     key: &str,
+    output: AdminOutput,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     if key.is_empty() || key.chars().count() > 256 {
@@ -226,6 +316,20 @@ pub fn find_shard(
         shard.hash_key_range.ending_hash_key,
         shard.shard_id
     );
+    if output == AdminOutput::Json {
+        return write_json(
+            out,
+            &json!({
+                "partition_key": key,
+                "hash_key": hash.to_string(),
+                "shard_id": shard.shard_id,
+                "hash_key_range": {
+                    "start": shard.hash_key_range.starting_hash_key,
+                    "end": shard.hash_key_range.ending_hash_key,
+                },
+            }),
+        );
+    }
     write_out(out, &format!("{}\n", shard.shard_id))
 }
 

@@ -1,67 +1,300 @@
-//! The command line: a small hand-written parser (the dependency set has no argument
-//! parser). Global flags may appear before or after the command; command flags after it.
-//! Values follow their flag as the next argument (`-X k=v`, `--table t.sql`) or are attached
-//! (`-Xk=v`, `--table=t.sql`); a value may start with `-` (`-o -5m`).
+//! The command line, parsed by clap (derive): per-command help with examples, did-you-mean
+//! for commands, flags and values, `--version`, shell completions and a man page.
+//!
+//! Global flags may appear before or after the command. `-X`, `-t`, `--endpoint` and
+//! `--region` keep their command-line order (a later one wins): clap keeps each flag's values
+//! apart, so they are put back in order by their argument indices.
+//!
+//! No error ever echoes an argument that may hold a secret (issue #13): `-X`/`-D` values are
+//! checked before clap sees the command line, and a clap error that would quote such an
+//! argument is replaced by one naming the argument by its position.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
 use crate::error::CliError;
 
-/// The usage text printed by `kinesis --help`.
-pub const USAGE: &str = "\
-kinesis — kcat for Amazon Kinesis Data Streams, configured with Flink's connector options
+/// What `kinesis` is, first line of `--help`.
+const ABOUT: &str =
+    "kcat for Amazon Kinesis Data Streams, configured with Flink's connector options";
 
-usage: kinesis [GLOBAL FLAGS] <command> [COMMAND FLAGS]
+/// Said after the global help.
+const AFTER_HELP: &str = "\
+Without --table, `-t NAME` (or -X stream=NAME) is enough: the table is one BYTES column `data`
+in the raw format. Region and endpoint resolve as the AWS CLI's do: the command line, then the
+table's WITH, then AWS_REGION / AWS_DEFAULT_REGION / the profile's region (AWS_PROFILE,
+~/.aws/config), and AWS_ENDPOINT_URL_KINESIS / AWS_ENDPOINT_URL / the profile's endpoint_url.
 
-global flags:
-  --table FILE            a CREATE TABLE statement (Flink SQL) describing the stream's rows
-  -X key=value            any connector option; repeatable; overrides the DDL's WITH (...)
-  --endpoint URL          shorthand for -X aws.endpoint=URL
-  --region REGION         shorthand for -X aws.region=REGION
-  -D prop=value           a system property (e.g. aws.accessKeyId for SYS_PROP credentials)
-  -v, -vv / -q            more / less logging on stderr (RUST_LOG overrides)
-  -h, --help              this text
-  -V, --version           the version
+Examples:
+  kinesis --endpoint http://127.0.0.1:4567 --region us-east-1 list-streams
+  kinesis -t events read -o beginning -e
+  kinesis --table orders.sql put --input orders.csv
+  kinesis help read
 
-commands:
-  validate                parse + validate the table; print it as one JSON object
-  create-stream NAME --shards N [--wait]
-  delete-stream NAME
-  list-streams
-  describe [NAME]         shards (parents, hash and sequence ranges, open/closed), EFO consumers
-  find-shard KEY [--stream NAME]
-                          which open shard owns a partition key (MD5 -> hash key range)
-  put [--input FILE|-] [--input-format csv|json|raw] [--drain-timeout 10s]
-                          rows in (one per line), through the sink, to the table's stream;
-                          on Ctrl-C, sends what is buffered for up to --drain-timeout, then
-                          saves what was not acknowledged (a second Ctrl-C: at once)
-  read [-o beginning|end|@<epoch-ms>|<ISO-8601>|-5m] [-c COUNT] [-e] [--checkpoint FILE]
-       [--checkpoint-interval 1s] [--output json|csv|table] [-f FORMAT]
-                          rows out, with metadata columns
-    -o   start position (default: the table's scan.stream.initpos)
-    -c   stop after COUNT rows        -e   exit once every shard is caught up
-    --checkpoint FILE     resume from FILE if it exists; save to it (atomically) every
-                          --checkpoint-interval (default 1s) and on exit
-    -f   kcat-like format: %s payload, %k partition key, %p shard id, %o sequence number,
-         %T arrival (epoch ms), %t stream, %% a percent sign; \\n \\t \\\\ escapes
+Exit codes: 0 success, 2 bad usage or invalid table/options, 1 runtime failure,
+130/143 interrupted by SIGINT/SIGTERM with nothing lost.";
 
-Without --table, `-X stream=NAME` is enough: the table is one BYTES column `data`
-in the raw format.
-exit codes: 0 success, 2 bad usage or invalid table/options, 1 runtime failure,
-130/143 interrupted by SIGINT/SIGTERM with nothing lost";
+/// The clap definition of the whole command line.
+#[derive(Parser, Debug)]
+#[command(
+    name = "kinesis",
+    version,
+    about = ABOUT,
+    after_help = AFTER_HELP,
+    subcommand_required = true,
+    arg_required_else_help = true,
+    max_term_width = 100
+)]
+struct RawCli {
+    #[command(flatten)]
+    global: RawGlobal,
+    #[command(subcommand)]
+    command: RawCommand,
+}
+
+/// Flags of every command. clap checks them and writes the help; the values of `-X`, `-t`,
+/// `--endpoint`, `--region` and `-D` are read in command-line order by
+/// [`Argv::flag_values`] instead.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Global options")]
+#[allow(dead_code)]
+struct RawGlobal {
+    /// A CREATE TABLE statement (Flink SQL) describing the stream's rows
+    #[arg(long, value_name = "FILE", global = true)]
+    table: Option<PathBuf>,
+    /// Any connector or format option; repeatable; overrides the DDL's WITH (...)
+    #[arg(short = 'X', value_name = "KEY=VALUE", global = true, action = ArgAction::Append)]
+    option: Vec<String>,
+    /// The stream (a name or a stream ARN): shorthand for -X stream=NAME
+    #[arg(short = 't', long = "stream", value_name = "NAME|ARN", global = true, action = ArgAction::Append)]
+    stream: Vec<String>,
+    /// Shorthand for -X aws.endpoint=URL
+    #[arg(long, value_name = "URL", global = true, action = ArgAction::Append)]
+    endpoint: Vec<String>,
+    /// Shorthand for -X aws.region=REGION
+    #[arg(long, value_name = "REGION", global = true, action = ArgAction::Append)]
+    region: Vec<String>,
+    /// A system property (e.g. aws.accessKeyId for SYS_PROP credentials)
+    #[arg(short = 'D', value_name = "PROP=VALUE", global = true, action = ArgAction::Append)]
+    property: Vec<String>,
+    /// More logging on stderr (-vv: debug); RUST_LOG overrides
+    #[arg(short = 'v', action = ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Less: errors only, and no summary
+    #[arg(short = 'q', action = ArgAction::Count, global = true)]
+    quiet: u8,
+}
+
+#[derive(Subcommand, Debug)]
+enum RawCommand {
+    /// Parse and validate the table; print it as one JSON object
+    #[command(after_help = "\
+Every problem of the table is reported (on stderr, exit 2), not only the first.
+The document: {\"table\", \"columns\", \"partition_keys\", \"options\", \"warnings\", \"resolved\"};
+\"resolved\" names where each value not taken from the table came from.
+
+Examples:
+  kinesis --table orders.sql validate
+  kinesis -t events --region us-east-1 validate")]
+    Validate,
+    /// Create a stream: provisioned (--shards N) or on-demand
+    #[command(after_help = "\
+Examples:
+  kinesis create-stream events --shards 4 --wait
+  kinesis create-stream clicks --on-demand")]
+    CreateStream {
+        /// The stream's name
+        name: String,
+        /// Provisioned with N shards
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..),
+              required_unless_present = "on_demand", conflicts_with = "on_demand")]
+        shards: Option<u32>,
+        /// On-demand capacity mode (no shard count)
+        #[arg(long)]
+        on_demand: bool,
+        /// Wait until the stream is ACTIVE
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Delete a stream (and its EFO consumers)
+    #[command(after_help = "Example:\n  kinesis delete-stream events")]
+    DeleteStream {
+        /// The stream's name
+        name: String,
+    },
+    /// List the streams, one name per line
+    #[command(
+        after_help = "Examples:\n  kinesis list-streams\n  kinesis list-streams --output json"
+    )]
+    ListStreams {
+        #[command(flatten)]
+        output: RawAdminOutput,
+    },
+    /// Describe a stream: mode, shards (parents, hash and sequence ranges, open/closed), EFO consumers
+    #[command(after_help = "\
+NAME defaults to the table's stream (-t, -X stream=, --table).
+
+Examples:
+  kinesis describe events
+  kinesis -t events describe --output json")]
+    Describe {
+        /// The stream (a name or ARN); default: the table's
+        name: Option<String>,
+        #[command(flatten)]
+        output: RawAdminOutput,
+    },
+    /// Which open shard owns a partition key (MD5 -> hash key range)
+    #[command(after_help = "\
+For a PARTITIONED BY table the key is the partition values joined by '|', e.g. 42|7.
+
+Examples:
+  kinesis -t events find-shard user-42
+  kinesis --table orders.sql find-shard '42|7' --output json")]
+    FindShard {
+        /// The partition key
+        key: String,
+        #[command(flatten)]
+        output: RawAdminOutput,
+    },
+    /// Rows in, one per line, through the sink to the table's stream
+    #[command(after_help = "\
+On Ctrl-C: sends what is buffered for up to --drain-timeout, then saves what was not
+acknowledged (a second Ctrl-C: at once). Rows not written are saved to FILE.unwritten.
+
+Examples:
+  printf 'hello\\nworld\\n' | kinesis -t events put
+  kinesis --table orders.sql put --input orders.csv
+  kinesis -t events put -K : --input keyed.txt")]
+    Put(RawPut),
+    /// Rows out of the table's stream, with metadata columns
+    #[command(after_help = "\
+-f tokens: %s payload, %S payload size, %k partition key, %K key size, %p shard id,
+%o sequence number, %T arrival (epoch ms), %t stream, %% a percent sign; \\n \\t \\r \\\\ escapes.
+
+Examples:
+  kinesis -t events read -o beginning -e
+  kinesis -t events read -o -5m -f '%p %k %s\\n'
+  kinesis --table orders.sql read --checkpoint orders.ckpt -e --output json")]
+    Read(RawRead),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    #[command(after_help = "\
+Examples:
+  kinesis completions bash > /etc/bash_completion.d/kinesis
+  kinesis completions zsh > \"${fpath[1]}/_kinesis\"
+  kinesis completions fish > ~/.config/fish/completions/kinesis.fish")]
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    #[command(after_help = "Example:\n  kinesis man > kinesis.1 && man ./kinesis.1")]
+    Man,
+}
+
+#[derive(Args, Debug)]
+struct RawAdminOutput {
+    /// text, or json: one JSON document with stable keys
+    #[arg(long, value_enum, default_value_t = AdminOutput::Text)]
+    output: AdminOutput,
+}
+
+#[derive(Args, Debug)]
+struct RawPut {
+    /// Rows from FILE, or - for stdin (the default)
+    #[arg(short = 'i', long, value_name = "FILE|-")]
+    input: Option<String>,
+    /// How lines are parsed (default: from the file's extension .csv .json .jsonl .ndjson,
+    /// else each line is a payload in the table's format)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    input_format: Option<InputFormat>,
+    /// On Ctrl-C, how long buffered rows may still be sent (500ms, 10s, 1m)
+    #[arg(long, value_name = "DURATION", value_parser = duration_value, default_value = "10s")]
+    drain_timeout: Duration,
+    /// kcat's -K: each line is KEY DELIM VALUE; KEY is the partition key
+    #[arg(short = 'K', value_name = "DELIM", conflicts_with = "key_column")]
+    key_delimiter: Option<String>,
+    /// The partition key is this column's text
+    #[arg(long, value_name = "NAME")]
+    key_column: Option<String>,
+    /// This writer's index among N (the `fixed` partitioner's subtask)
+    #[arg(long, value_name = "I/N", value_parser = subtask_value)]
+    subtask: Option<Subtask>,
+}
+
+#[derive(Args, Debug)]
+struct RawRead {
+    /// Start: beginning, end, @EPOCH_MS, an ISO-8601 time, -5m, seq:SEQ or after:SEQ
+    #[arg(
+        short = 'o',
+        long = "offset",
+        value_name = "OFFSET",
+        allow_hyphen_values = true
+    )]
+    offset: Option<String>,
+    /// Stop after COUNT rows
+    #[arg(short = 'c', long = "count", value_name = "COUNT",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    count: Option<u64>,
+    /// Exit once every shard is caught up
+    #[arg(short = 'e', long = "exit")]
+    exit: bool,
+    /// Resume from FILE if it exists; save to it (atomically) while reading and on exit
+    #[arg(long, value_name = "FILE")]
+    checkpoint: Option<PathBuf>,
+    /// How often --checkpoint is saved (500ms, 1s, 1m)
+    #[arg(long, value_name = "DURATION", value_parser = positive_duration_value,
+          default_value = "1s")]
+    checkpoint_interval: Duration,
+    /// json, csv, table, or raw (each payload and a newline: the default for raw tables)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    output: Option<Output>,
+    /// A kcat-like template per record (see below)
+    #[arg(
+        short = 'f',
+        long = "format",
+        value_name = "FORMAT",
+        conflicts_with = "output",
+        allow_hyphen_values = true
+    )]
+    format: Option<String>,
+    /// Read as subtask I of N: the shards Flink would give that subtask
+    #[arg(long, value_name = "I/N", value_parser = subtask_value)]
+    subtask: Option<Subtask>,
+}
 
 /// Flags that apply to every command.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Global {
     /// `--table FILE`.
     pub table_file: Option<PathBuf>,
-    /// `-X key=value`, `--endpoint`, `--region` in command-line order (a later one wins).
+    /// `-X key=value`, `-t`, `--endpoint`, `--region` in command-line order (a later one wins).
     pub options: Vec<(String, String)>,
+    /// For each key of `options`, the flag that set its last value (`-X`, `-t`,
+    /// `--endpoint`, `--region`): `validate` names it.
+    pub origins: BTreeMap<String, &'static str>,
     /// `-D prop=value`.
     pub sys_props: Vec<(String, String)>,
     /// `-v` counts up, `-q` down.
     pub verbosity: i32,
+}
+
+impl Global {
+    /// `-q` was given: no summary lines.
+    pub fn quiet(&self) -> bool {
+        self.verbosity < 0
+    }
+
+    /// The last value the command line gave `key`.
+    pub fn option(&self, key: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// Where `put` reads rows from.
@@ -72,7 +305,7 @@ pub enum Input {
 }
 
 /// How `put` parses its input lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InputFormat {
     Csv,
     Json,
@@ -89,14 +322,36 @@ pub enum Offset {
     End,
     /// `@<epoch-ms>`, an ISO-8601 instant, or a relative `-5m`: AT_TIMESTAMP.
     AtMillis(i64),
+    /// `seq:N`: AT_SEQUENCE_NUMBER in the shard N belongs to (others at TRIM_HORIZON).
+    AtSequence(String),
+    /// `after:N`: AFTER_SEQUENCE_NUMBER in the shard N belongs to (others at TRIM_HORIZON).
+    AfterSequence(String),
 }
 
 /// How `read` prints rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {
     Json,
     Csv,
     Table,
+    /// Each payload's bytes and a newline (kcat's default; `-f '%s\n'`).
+    Raw,
+}
+
+/// How admin commands print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AdminOutput {
+    #[default]
+    Text,
+    /// One JSON document with stable keys.
+    Json,
+}
+
+/// `--subtask I/N`: subtask `index` of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subtask {
+    pub index: usize,
+    pub count: usize,
 }
 
 /// `read`'s flags.
@@ -108,39 +363,56 @@ pub struct ReadArgs {
     pub checkpoint: Option<PathBuf>,
     /// `--checkpoint-interval`: how often the checkpoint file is saved while reading.
     pub checkpoint_interval: Duration,
-    pub output: Output,
+    /// `None`: raw for raw tables, else json.
+    pub output: Option<Output>,
     pub format: Option<String>,
+    pub subtask: Option<Subtask>,
+}
+
+/// `put`'s flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutArgs {
+    pub input: Input,
+    pub input_format: Option<InputFormat>,
+    /// `--drain-timeout`: how long the first Ctrl-C lets buffered rows be sent.
+    pub drain_timeout: Duration,
+    /// `-K DELIM`: each line is `KEY DELIM VALUE`.
+    pub key_delimiter: Option<String>,
+    /// `--key-column NAME`.
+    pub key_column: Option<String>,
+    pub subtask: Option<Subtask>,
 }
 
 /// The command to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Help,
-    Version,
+    /// Print this text on stdout and exit 0 (help, version).
+    Print(String),
     Validate,
     CreateStream {
         name: String,
-        shards: u32,
+        /// `None`: on-demand.
+        shards: Option<u32>,
         wait: bool,
     },
     DeleteStream {
         name: String,
     },
-    ListStreams,
+    ListStreams {
+        output: AdminOutput,
+    },
     Describe {
         name: Option<String>,
+        output: AdminOutput,
     },
     FindShard {
         key: String,
-        stream: Option<String>,
+        output: AdminOutput,
     },
-    Put {
-        input: Input,
-        input_format: Option<InputFormat>,
-        /// `--drain-timeout`: how long the first Ctrl-C lets buffered rows be sent.
-        drain_timeout: Duration,
-    },
+    Put(PutArgs),
     Read(ReadArgs),
+    Completions(clap_complete::Shell),
+    Man,
 }
 
 /// A parsed command line.
@@ -150,29 +422,19 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Splits `key=value`; the key must not be empty. `shown` names the argument in an error
-/// ([`Tokens::name`]).
-fn key_value(flag: &str, text: &str, shown: &str) -> Result<(String, String), CliError> {
-    match text.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-        _ => Err(CliError::usage(format!(
-            "{flag} takes key=value, not {shown}"
-        ))),
-    }
+/// The clap command (for completions and the man page).
+pub fn command() -> clap::Command {
+    RawCli::command()
 }
 
 /// The default `put --drain-timeout`.
+#[cfg(test)]
 pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
-/// The default `read --checkpoint-interval`.
-pub const DEFAULT_CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Parses a duration with a unit: `500ms`, `1s`, `1.5s`, `2m`, `1h`.
-pub fn parse_duration(flag: &str, text: &str) -> Result<Duration, CliError> {
-    let bad = |why: &str| {
-        CliError::usage(format!(
-            "{flag} '{text}': {why}; expected a number with a unit, like 500ms, 1s, 2m or 1h"
-        ))
-    };
+/// Parses a duration with a unit: `500ms`, `1s`, `1.5s`, `2m`, `1h` (clap's value parser:
+/// the error is the reason alone, clap quotes the value and the flag).
+pub fn duration_value(text: &str) -> Result<Duration, String> {
+    let bad = |why: &str| format!("{why}; expected a number with a unit, like 500ms, 1s, 2m or 1h");
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .ok_or_else(|| bad("no unit"))?;
@@ -188,17 +450,49 @@ pub fn parse_duration(flag: &str, text: &str) -> Result<Duration, CliError> {
     Duration::try_from_secs_f64(n * unit_secs).map_err(|_| bad("out of range"))
 }
 
+fn positive_duration_value(text: &str) -> Result<Duration, String> {
+    match duration_value(text)? {
+        d if d.is_zero() => Err("must be more than 0".into()),
+        d => Ok(d),
+    }
+}
+
+/// clap's value parser for `--subtask I/N`.
+fn subtask_value(text: &str) -> Result<Subtask, String> {
+    let bad = || "expected I/N with 0 <= I < N, like 0/3".to_string();
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let index: usize = i.trim().parse().map_err(|_| bad())?;
+    let count: usize = n.trim().parse().map_err(|_| bad())?;
+    if count == 0 || index >= count {
+        return Err(bad());
+    }
+    Ok(Subtask { index, count })
+}
+
 /// Parses an `-o` value relative to `now_ms` (epoch milliseconds).
 pub fn parse_offset(text: &str, now_ms: i64) -> Result<Offset, CliError> {
     let bad = |why: &str| {
         CliError::usage(format!(
-            "-o '{text}': {why}; expected beginning, end, @<epoch-ms>, an ISO-8601 time (2024-01-01T10:00:00Z) or a relative time like -5m"
+            "-o '{text}': {why}; expected beginning, end, @<epoch-ms>, an ISO-8601 time (2024-01-01T10:00:00Z), a relative time like -5m, seq:SEQUENCE_NUMBER or after:SEQUENCE_NUMBER"
         ))
     };
     match text {
         "beginning" | "trim_horizon" | "TRIM_HORIZON" => return Ok(Offset::Beginning),
         "end" | "latest" | "LATEST" => return Ok(Offset::End),
         _ => {}
+    }
+    for (prefix, at) in [("seq:", true), ("after:", false)] {
+        if let Some(seq) = text.strip_prefix(prefix) {
+            if seq.is_empty() || !seq.bytes().all(|b| b.is_ascii_digit()) || seq.len() > 128 {
+                return Err(bad("a sequence number is 1 to 128 digits"));
+            }
+            let seq = seq.to_string();
+            return Ok(if at {
+                Offset::AtSequence(seq)
+            } else {
+                Offset::AfterSequence(seq)
+            });
+        }
     }
     if let Some(ms) = text.strip_prefix('@') {
         let ms: i64 = ms
@@ -248,9 +542,9 @@ pub fn parse_offset(text: &str, now_ms: i64) -> Result<Offset, CliError> {
     Err(bad("not understood"))
 }
 
-struct Tokens {
+/// The command-line arguments and which of them no message may show.
+struct Argv {
     args: Vec<String>,
-    pos: usize,
     /// Arguments no error may echo (see [`hidden_arguments`]).
     hidden: Vec<bool>,
 }
@@ -283,19 +577,10 @@ fn hidden_arguments(args: &[String]) -> Vec<bool> {
     hidden
 }
 
-impl Tokens {
-    /// The value of `flag`: attached (`attached`, part of the argument before `self.pos`)
-    /// or the next argument; with the index of the argument that holds it.
-    fn value(&mut self, flag: &str, attached: Option<String>) -> Result<(String, usize), CliError> {
-        if let Some(v) = attached {
-            return Ok((v, self.pos - 1));
-        }
-        if self.pos < self.args.len() {
-            self.pos += 1;
-            Ok((self.args[self.pos - 1].clone(), self.pos - 1))
-        } else {
-            Err(CliError::usage(format!("{flag} needs a value")))
-        }
+impl Argv {
+    fn new(args: Vec<String>) -> Argv {
+        let hidden = hidden_arguments(&args);
+        Argv { args, hidden }
     }
 
     /// How argument `i` is named in an error: quoted, or by its position when it may hold
@@ -311,310 +596,253 @@ impl Tokens {
         }
     }
 
-    /// `parsed` (argument `i` read as `flag`'s value), with an error that does not echo
-    /// the argument when it may hold a secret.
-    fn checked<T>(&self, flag: &str, i: usize, parsed: Result<T, CliError>) -> Result<T, CliError> {
-        match parsed {
-            Err(_) if self.hidden[i] => Err(CliError::usage(format!(
-                "{flag} does not take {}",
-                self.name(i)
-            ))),
-            other => other,
+    /// The argument that holds `value` (as a whole, or attached to its flag).
+    fn position_of(&self, value: &str) -> Option<usize> {
+        (0..self.args.len())
+            .find(|&i| self.args[i] == value)
+            .or_else(|| (0..self.args.len()).find(|&i| self.args[i].ends_with(value)))
+    }
+
+    /// Every value given to a flag that takes one, in command-line order: `(argument index,
+    /// flag, value)` with the flag as `-X` or `--region`. clap keeps the values of each
+    /// flag apart and, for a global flag given both before and after the command, keeps
+    /// only the later side's: the order of `-X`, `-t`, `--endpoint` and `--region` and the
+    /// `-X`/`-D` values come from here (clap still checks the whole command line).
+    fn flag_values(&self, cmd: &clap::Command) -> Vec<(usize, String, String)> {
+        let (shorts, longs) = value_flags(cmd);
+        let mut found = Vec::new();
+        let mut i = 0;
+        while i < self.args.len() {
+            let arg = &self.args[i];
+            if arg == "--" {
+                break;
+            }
+            if let Some(long) = arg.strip_prefix("--") {
+                match long.split_once('=') {
+                    Some((name, value)) if longs.iter().any(|l| l == name) => {
+                        found.push((i, format!("--{name}"), value.to_string()));
+                    }
+                    None if longs.iter().any(|l| l == long) => {
+                        if let Some(value) = self.args.get(i + 1) {
+                            found.push((i + 1, arg.clone(), value.clone()));
+                        }
+                        i += 1;
+                    }
+                    _ => {}
+                }
+            } else if arg.len() > 1 && arg.starts_with('-') {
+                for (pos, c) in arg.char_indices().skip(1) {
+                    if !shorts.contains(&c) {
+                        continue;
+                    }
+                    let rest = &arg[pos + c.len_utf8()..];
+                    let rest = rest.strip_prefix('=').unwrap_or(rest);
+                    if rest.is_empty() {
+                        if let Some(value) = self.args.get(i + 1) {
+                            found.push((i + 1, format!("-{c}"), value.clone()));
+                        }
+                        i += 1;
+                    } else {
+                        found.push((i, format!("-{c}"), rest.to_string()));
+                    }
+                    break;
+                }
+            }
+            i += 1;
         }
+        found
     }
-}
 
-/// Splits `--name=value` and `-Xvalue` into flag and attached value. Short flags that take a
-/// value may have it attached; `-vv` is two `-v`.
-fn split_flag(arg: &str) -> (String, Option<String>) {
-    if let Some(rest) = arg.strip_prefix("--") {
-        return match rest.split_once('=') {
-            Some((n, v)) => (format!("--{n}"), Some(v.to_string())),
-            None => (arg.to_string(), None),
+    /// A clap error as it is printed, unless it quotes an argument that may hold a secret:
+    /// then an error of ours that names that argument by position.
+    fn clap_error(&self, e: &clap::Error) -> CliError {
+        let text = e.render().to_string();
+        let Some(i) =
+            (0..self.args.len()).find(|&i| self.hidden[i] && quotes(&text, &self.args[i]))
+        else {
+            return CliError::Clap(text);
         };
+        use clap::error::{ContextKind, ContextValue, ErrorKind};
+        let flag = match e.get(ContextKind::InvalidArg) {
+            Some(ContextValue::String(s)) if !quotes(s, &self.args[i]) => s.clone(),
+            _ => "a flag".to_string(),
+        };
+        let name = self.name(i);
+        CliError::usage(match e.kind() {
+            ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+                format!("{flag} does not take {name}")
+            }
+            ErrorKind::InvalidSubcommand => format!("unknown command {name}"),
+            ErrorKind::UnknownArgument => format!("unexpected {name}"),
+            _ => format!("the command line is wrong at {name}"),
+        })
     }
-    if arg.len() > 2 && arg.starts_with('-') && !arg.starts_with("-v") && !arg.starts_with("-q") {
-        let (flag, value) = arg.split_at(2);
-        return (flag.to_string(), Some(value.to_string()));
-    }
-    (arg.to_string(), None)
 }
 
-fn parse_number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, CliError> {
-    text.trim().parse().map_err(|_| {
-        CliError::usage(format!(
-            "{flag} takes a positive whole number, not '{text}'"
-        ))
-    })
+/// Whether `text` shows `arg` or a part of it that may be a secret: the whole argument,
+/// what follows a flag's first two characters (`-Xvalue`), or either side of an `=`.
+fn quotes(text: &str, arg: &str) -> bool {
+    let mut parts = vec![arg];
+    if arg.starts_with('-') && arg.len() > 2 {
+        parts.push(&arg[2..]);
+    }
+    if let Some((k, v)) = arg.split_once('=') {
+        parts.extend([k, v]);
+    }
+    if let Some((_, v)) = arg.rsplit_once('=') {
+        parts.push(v);
+    }
+    parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .any(|p| text.contains(p))
+}
+
+/// The short and long flags (of any command) that take a value.
+fn value_flags(cmd: &clap::Command) -> (Vec<char>, Vec<String>) {
+    let mut shorts = Vec::new();
+    let mut longs = Vec::new();
+    let mut stack = vec![cmd];
+    while let Some(c) = stack.pop() {
+        for a in c.get_arguments() {
+            if a.get_action().takes_values() {
+                shorts.extend(a.get_short());
+                longs.extend(a.get_long().map(str::to_string));
+            }
+        }
+        stack.extend(c.get_subcommands());
+    }
+    (shorts, longs)
+}
+
+/// Splits `key=value`; the key must not be empty. `shown` names the argument in an error
+/// ([`Argv::name`]).
+fn key_value(
+    flag: &str,
+    text: &str,
+    shown: impl FnOnce() -> String,
+) -> Result<(String, String), CliError> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(CliError::usage(format!(
+            "{flag} takes key=value, not {}",
+            shown()
+        ))),
+    }
 }
 
 /// Parses the arguments after the program name.
 pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
-    let hidden = hidden_arguments(&args);
-    let mut t = Tokens {
-        args,
-        pos: 0,
-        hidden,
-    };
-    let mut global = Global::default();
-    // With the index of its argument, for errors.
-    let mut command_name: Option<(String, usize)> = None;
-    let mut positional: Vec<(String, usize)> = Vec::new();
-    // Command flags, collected generically and checked against the command afterwards.
-    let mut shards: Option<u32> = None;
-    let mut wait = false;
-    let mut stream: Option<String> = None;
-    let mut input: Option<Input> = None;
-    let mut input_format: Option<InputFormat> = None;
-    let mut offset: Option<Offset> = None;
-    let mut count: Option<u64> = None;
-    let mut exit_at_end = false;
-    let mut checkpoint: Option<PathBuf> = None;
-    let mut checkpoint_interval = DEFAULT_CHECKPOINT_INTERVAL;
-    let mut drain_timeout = DEFAULT_DRAIN_TIMEOUT;
-    let mut output: Option<Output> = None;
-    let mut format: Option<String> = None;
-    let mut help = false;
-    let mut version = false;
-    let mut used: Vec<&'static str> = Vec::new();
-
-    while t.pos < t.args.len() {
-        let arg = t.args[t.pos].clone();
-        t.pos += 1;
-        let index = t.pos - 1;
-        if arg == "--" {
-            positional.extend(t.args[t.pos..].iter().cloned().zip(t.pos..));
-            break;
-        }
-        if !arg.starts_with('-') || arg == "-" {
-            if command_name.is_none() {
-                command_name = Some((arg, index));
-            } else {
-                positional.push((arg, index));
-            }
-            continue;
-        }
-        if arg.starts_with("-v") && arg[1..].chars().all(|c| c == 'v') {
-            global.verbosity += (arg.len() - 1) as i32;
-            continue;
-        }
-        if arg.starts_with("-q") && arg[1..].chars().all(|c| c == 'q') {
-            global.verbosity -= (arg.len() - 1) as i32;
-            continue;
-        }
-        let (flag, attached) = split_flag(&arg);
-        match flag.as_str() {
-            "-h" | "--help" => help = true,
-            "-V" | "--version" => version = true,
-            "--table" => global.table_file = Some(PathBuf::from(t.value(&flag, attached)?.0)),
-            "-X" => {
-                let (v, i) = t.value(&flag, attached)?;
-                global.options.push(key_value("-X", &v, &t.name(i))?);
-            }
-            "--endpoint" => {
-                let (v, _) = t.value(&flag, attached)?;
-                global.options.push(("aws.endpoint".into(), v));
-            }
-            "--region" => {
-                let (v, _) = t.value(&flag, attached)?;
-                global.options.push(("aws.region".into(), v));
-            }
-            "-D" => {
-                let (v, i) = t.value(&flag, attached)?;
-                global.sys_props.push(key_value("-D", &v, &t.name(i))?);
-            }
-            "--shards" => {
-                used.push("--shards");
-                let (v, i) = t.value(&flag, attached)?;
-                shards = Some(t.checked(&flag, i, parse_number("--shards", &v))?);
-            }
-            "--wait" => {
-                used.push("--wait");
-                wait = true;
-            }
-            "--stream" => {
-                used.push("--stream");
-                stream = Some(t.value(&flag, attached)?.0);
-            }
-            "--input" | "-i" => {
-                used.push("--input");
-                let (v, _) = t.value(&flag, attached)?;
-                input = Some(if v == "-" {
-                    Input::Stdin
-                } else {
-                    Input::File(PathBuf::from(v))
-                });
-            }
-            "--input-format" => {
-                used.push("--input-format");
-                let (v, i) = t.value(&flag, attached)?;
-                input_format = Some(match v.as_str() {
-                    "csv" => InputFormat::Csv,
-                    "json" => InputFormat::Json,
-                    "raw" => InputFormat::Raw,
-                    _ => {
-                        return Err(CliError::usage(format!(
-                            "--input-format must be csv, json or raw, not {}",
-                            t.name(i)
-                        )))
-                    }
-                });
-            }
-            "-o" | "--offset" => {
-                used.push("-o");
-                let (v, i) = t.value(&flag, attached)?;
-                offset = Some(t.checked(&flag, i, parse_offset(&v, now_ms))?);
-            }
-            "-c" | "--count" => {
-                used.push("-c");
-                let (v, i) = t.value(&flag, attached)?;
-                count = Some(t.checked(&flag, i, parse_number("-c", &v))?);
-            }
-            "-e" | "--exit" => {
-                used.push("-e");
-                exit_at_end = true;
-            }
-            "--checkpoint" => {
-                used.push("--checkpoint");
-                checkpoint = Some(PathBuf::from(t.value(&flag, attached)?.0));
-            }
-            "--checkpoint-interval" => {
-                used.push("--checkpoint-interval");
-                let (v, i) = t.value(&flag, attached)?;
-                checkpoint_interval = t.checked(&flag, i, parse_duration(&flag, &v))?;
-                if checkpoint_interval.is_zero() {
-                    return Err(CliError::usage("--checkpoint-interval must be more than 0"));
+    let argv = Argv::new(args);
+    let cmd = RawCli::command();
+    // -X and -D are checked first: a malformed one explains what clap would say about the
+    // arguments after it, and is named by position when it may hold a secret.
+    let flag_values = argv.flag_values(&cmd);
+    let mut options = Vec::new();
+    let mut sys_props = Vec::new();
+    for (i, flag, value) in &flag_values {
+        let (key, value, origin) = match flag.as_str() {
+            "-X" | "-D" => {
+                let (k, v) = key_value(flag, value, || argv.name(*i))?;
+                if flag == "-D" {
+                    sys_props.push((k, v));
+                    continue;
                 }
+                (k, v, "-X")
             }
-            "--drain-timeout" => {
-                used.push("--drain-timeout");
-                let (v, i) = t.value(&flag, attached)?;
-                drain_timeout = t.checked(&flag, i, parse_duration(&flag, &v))?;
-            }
-            "--output" => {
-                used.push("--output");
-                let (v, i) = t.value(&flag, attached)?;
-                output = Some(match v.as_str() {
-                    "json" => Output::Json,
-                    "csv" => Output::Csv,
-                    "table" => Output::Table,
-                    _ => {
-                        return Err(CliError::usage(format!(
-                            "--output must be json, csv or table, not {}",
-                            t.name(i)
-                        )))
-                    }
-                });
-            }
-            "-f" | "--format" => {
-                used.push("-f");
-                format = Some(t.value(&flag, attached)?.0);
-            }
-            _ => return Err(CliError::usage(format!("unknown flag {}", t.name(index)))),
+            "-t" | "--stream" => ("stream".to_string(), value.clone(), "-t"),
+            "--endpoint" => ("aws.endpoint".to_string(), value.clone(), "--endpoint"),
+            "--region" => ("aws.region".to_string(), value.clone(), "--region"),
+            _ => continue,
+        };
+        options.push((key, value, origin));
+    }
+    let matches = match cmd.try_get_matches_from(
+        std::iter::once("kinesis".to_string()).chain(argv.args.iter().cloned()),
+    ) {
+        Ok(m) => m,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Ok(Cli {
+                    global: Global::default(),
+                    command: Command::Print(e.render().to_string()),
+                }),
+                _ => Err(argv.clap_error(&e)),
+            };
         }
+    };
+    let raw = RawCli::from_arg_matches(&matches).map_err(|e| argv.clap_error(&e))?;
+
+    let mut global = Global {
+        table_file: raw.global.table,
+        verbosity: i32::from(raw.global.verbose) - i32::from(raw.global.quiet),
+        sys_props,
+        ..Global::default()
+    };
+    for (k, v, origin) in options {
+        global.origins.insert(k.clone(), origin);
+        global.options.push((k, v));
     }
 
-    if help {
-        return Ok(Cli {
-            global,
-            command: Command::Help,
-        });
-    }
-    if version {
-        return Ok(Cli {
-            global,
-            command: Command::Version,
-        });
-    }
-    let Some((name, name_index)) = command_name else {
-        return Err(CliError::usage("no command given"));
-    };
-    let shown_name = t.name(name_index);
-    let allowed: &[&str] = match name.as_str() {
-        "create-stream" => &["--shards", "--wait"],
-        "find-shard" => &["--stream"],
-        "put" => &["--input", "--input-format", "--drain-timeout"],
-        "read" => &[
-            "-o",
-            "-c",
-            "-e",
-            "--checkpoint",
-            "--checkpoint-interval",
-            "--output",
-            "-f",
-        ],
-        _ => &[],
-    };
-    if let Some(bad) = used.iter().find(|f| !allowed.contains(f)) {
-        return Err(CliError::usage(format!(
-            "{bad} does not apply to the {shown_name} command"
-        )));
-    }
-    let max_positional = match name.as_str() {
-        "create-stream" | "delete-stream" | "find-shard" | "describe" => 1,
-        _ => 0,
-    };
-    if positional.len() > max_positional {
-        return Err(CliError::usage(format!(
-            "unexpected argument {} for {shown_name}",
-            t.name(positional[max_positional].1)
-        )));
-    }
-    let mut positional = positional.into_iter().map(|(text, _)| text);
-    let mut required = |what: &str| {
-        positional
-            .next()
-            .ok_or_else(|| CliError::usage(format!("{shown_name} needs {what}")))
-    };
-    let command = match name.as_str() {
-        "help" => Command::Help,
-        "validate" => Command::Validate,
-        "create-stream" => {
-            let stream_name = required("a stream NAME")?;
-            let shards = shards.ok_or_else(|| CliError::usage("create-stream needs --shards N"))?;
-            if shards == 0 {
-                return Err(CliError::usage("--shards must be at least 1"));
-            }
-            Command::CreateStream {
-                name: stream_name,
-                shards,
-                wait,
-            }
-        }
-        "delete-stream" => Command::DeleteStream {
-            name: required("a stream NAME")?,
+    let command = match raw.command {
+        RawCommand::Validate => Command::Validate,
+        RawCommand::CreateStream {
+            name,
+            shards,
+            on_demand: _,
+            wait,
+        } => Command::CreateStream { name, shards, wait },
+        RawCommand::DeleteStream { name } => Command::DeleteStream { name },
+        RawCommand::ListStreams { output } => Command::ListStreams {
+            output: output.output,
         },
-        "list-streams" => Command::ListStreams,
-        "describe" => Command::Describe {
-            name: positional.next(),
+        RawCommand::Describe { name, output } => Command::Describe {
+            name,
+            output: output.output,
         },
-        "find-shard" => Command::FindShard {
-            key: required("a partition KEY")?,
-            stream,
+        RawCommand::FindShard { key, output } => Command::FindShard {
+            key,
+            output: output.output,
         },
-        "put" => Command::Put {
-            input: input.unwrap_or(Input::Stdin),
-            input_format,
-            drain_timeout,
-        },
-        "read" => {
-            if count == Some(0) {
-                return Err(CliError::usage("-c must be at least 1"));
-            }
-            if format.is_some() && output.is_some() {
-                return Err(CliError::usage("-f and --output exclude each other"));
-            }
+        RawCommand::Put(p) => Command::Put(PutArgs {
+            input: match p.input.as_deref() {
+                None | Some("-") => Input::Stdin,
+                Some(f) => Input::File(PathBuf::from(f)),
+            },
+            input_format: p.input_format,
+            drain_timeout: p.drain_timeout,
+            key_delimiter: p.key_delimiter,
+            key_column: p.key_column,
+            subtask: p.subtask,
+        }),
+        RawCommand::Read(r) => {
+            let offset = match &r.offset {
+                None => None,
+                Some(text) => {
+                    Some(
+                        parse_offset(text, now_ms).map_err(|e| match argv.position_of(text) {
+                            Some(i) if argv.hidden[i] => {
+                                CliError::usage(format!("-o does not take {}", argv.name(i)))
+                            }
+                            _ => e,
+                        })?,
+                    )
+                }
+            };
             Command::Read(ReadArgs {
                 offset,
-                count,
-                exit_at_end,
-                checkpoint,
-                checkpoint_interval,
-                output: output.unwrap_or(Output::Json),
-                format,
+                count: r.count,
+                exit_at_end: r.exit,
+                checkpoint: r.checkpoint,
+                checkpoint_interval: r.checkpoint_interval,
+                output: r.output,
+                format: r.format,
+                subtask: r.subtask,
             })
         }
-        _ => return Err(CliError::usage(format!("unknown command {shown_name}"))),
+        RawCommand::Completions { shell } => Command::Completions(shell),
+        RawCommand::Man => Command::Man,
     };
     Ok(Cli { global, command })
 }
@@ -624,33 +852,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_clap_definition_is_consistent() {
+        RawCli::command().debug_assert();
+    }
+
+    #[test]
     fn durations_need_a_unit() {
+        let ms = Duration::from_millis;
+        for (text, want) in [
+            ("500ms", ms(500)),
+            ("1s", ms(1000)),
+            ("1.5s", ms(1500)),
+            ("2m", ms(120_000)),
+            ("1h", ms(3_600_000)),
+        ] {
+            assert_eq!(duration_value(text), Ok(want), "{text}");
+        }
         assert_eq!(
-            parse_duration("--x", "500ms").unwrap(),
-            Duration::from_millis(500)
+            p(&["read", "--checkpoint-interval", "-1s"])
+                .unwrap_err()
+                .exit_code(),
+            2
         );
-        assert_eq!(parse_duration("--x", "1s").unwrap(), Duration::from_secs(1));
-        assert_eq!(
-            parse_duration("--x", "1.5s").unwrap(),
-            Duration::from_millis(1500)
-        );
-        assert_eq!(
-            parse_duration("--x", "2m").unwrap(),
-            Duration::from_secs(120)
-        );
-        assert_eq!(
-            parse_duration("--x", "1h").unwrap(),
-            Duration::from_secs(3600)
-        );
-        for bad in ["1", "s", "1 s", "1d", "-1s", "1e400s"] {
-            let e = parse_duration("--checkpoint-interval", bad).unwrap_err();
+        for bad in ["1", "s", "1 s", "1d", "1e400s"] {
+            let e = p(&["read", "--checkpoint-interval", bad]).unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            let e = e.to_string();
             assert!(
-                e.to_string()
-                    .starts_with(&format!("--checkpoint-interval '{bad}'")),
+                e.contains(&format!(
+                    "invalid value '{bad}' for '--checkpoint-interval <DURATION>'"
+                )),
                 "{e}"
             );
-            assert_eq!(e.exit_code(), 2);
         }
+        let e = p(&["read", "--checkpoint-interval", "0s"]).unwrap_err();
+        assert!(e.to_string().contains("must be more than 0"), "{e}");
+        let e = p(&["put", "--drain-timeout", "5"]).unwrap_err();
+        assert!(
+            e.to_string().contains("expected a number with a unit"),
+            "{e}"
+        );
     }
 
     fn p(args: &[&str]) -> Result<Cli, CliError> {
@@ -667,12 +908,21 @@ mod tests {
             "list-streams",
             "--region=eu-west-1",
             "-Xformat=raw",
+            "-t",
+            "b",
             "-D",
             "aws.accessKeyId=AK",
             "-vv",
+            "-X",
+            "stream=c",
         ])
         .unwrap();
-        assert_eq!(cli.command, Command::ListStreams);
+        assert_eq!(
+            cli.command,
+            Command::ListStreams {
+                output: AdminOutput::Text
+            }
+        );
         assert_eq!(
             cli.global.options,
             vec![
@@ -680,13 +930,51 @@ mod tests {
                 ("aws.endpoint".into(), "http://h:1".into()),
                 ("aws.region".into(), "eu-west-1".into()),
                 ("format".into(), "raw".into()),
+                ("stream".into(), "b".into()),
+                ("stream".into(), "c".into()),
             ]
         );
+        assert_eq!(cli.global.option("stream"), Some("c"));
+        assert_eq!(cli.global.origins["stream"], "-X");
+        assert_eq!(cli.global.origins["aws.region"], "--region");
         assert_eq!(
             cli.global.sys_props,
             vec![("aws.accessKeyId".into(), "AK".into())]
         );
         assert_eq!(cli.global.verbosity, 2);
+    }
+
+    /// A later flag wins whichever side of the command each stands on, and whichever of
+    /// the four flags set the key.
+    #[test]
+    fn region_flags_keep_their_order_across_the_command() {
+        for (args, want) in [
+            (
+                &["--region", "r1", "validate", "-X", "aws.region=r2"][..],
+                "r2",
+            ),
+            (&["-X", "aws.region=r2", "validate", "--region", "r1"], "r1"),
+            (
+                &[
+                    "--region",
+                    "r1",
+                    "-X",
+                    "aws.region=r2",
+                    "validate",
+                    "--region",
+                    "r3",
+                ],
+                "r3",
+            ),
+            (&["validate", "--region", "r1", "-X", "aws.region=r2"], "r2"),
+            (&["-X", "aws.region=r2", "--region", "r1", "validate"], "r1"),
+        ] {
+            let cli = p(args).unwrap();
+            assert_eq!(cli.global.option("aws.region"), Some(want), "{args:?}");
+        }
+        let cli = p(&["-t", "s1", "validate", "-X", "stream=s2", "--stream", "s3"]).unwrap();
+        assert_eq!(cli.global.option("stream"), Some("s3"));
+        assert_eq!(cli.global.origins["stream"], "-t");
     }
 
     #[test]
@@ -702,6 +990,8 @@ mod tests {
             "cp.json",
             "-f",
             "%s\\n",
+            "--subtask",
+            "1/3",
         ])
         .unwrap();
         let Command::Read(r) = cli.command else {
@@ -712,6 +1002,13 @@ mod tests {
         assert!(r.exit_at_end);
         assert_eq!(r.checkpoint, Some(PathBuf::from("cp.json")));
         assert_eq!(r.format.as_deref(), Some("%s\\n"));
+        assert_eq!(r.subtask, Some(Subtask { index: 1, count: 3 }));
+        assert_eq!(r.output, None);
+        for bad in ["3/3", "1", "a/2", "0/0"] {
+            let e = p(&["read", "--subtask", bad]).unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            assert!(e.to_string().contains("expected I/N"), "{e}");
+        }
     }
 
     #[test]
@@ -738,6 +1035,16 @@ mod tests {
             parse_offset("-2h", 10_000_000).unwrap(),
             Offset::AtMillis(2_800_000)
         );
+        assert_eq!(
+            parse_offset("seq:4960", 0).unwrap(),
+            Offset::AtSequence("4960".into())
+        );
+        assert_eq!(
+            parse_offset("after:4960", 0).unwrap(),
+            Offset::AfterSequence("4960".into())
+        );
+        assert!(parse_offset("seq:", 0).is_err());
+        assert!(parse_offset("after:12x", 0).is_err());
         assert!(parse_offset("-5", 0).is_err());
         assert!(parse_offset("2024-13-01", 0).is_err());
         assert!(parse_offset("@x", 0).is_err());
@@ -748,27 +1055,66 @@ mod tests {
         let e = p(&["create-stream", "s"]).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("--shards"), "{e}");
-        assert!(p(&["frobnicate"])
-            .unwrap_err()
-            .to_string()
-            .contains("unknown command 'frobnicate'"));
-        assert!(p(&["list-streams", "--bogus"])
-            .unwrap_err()
-            .to_string()
-            .contains("unknown flag '--bogus'"));
-        assert!(p(&["list-streams", "-c", "3"])
-            .unwrap_err()
-            .to_string()
-            .contains("-c does not apply"));
+        let e = p(&["create-stream", "s", "--shards", "2", "--on-demand"]).unwrap_err();
+        assert!(e.to_string().contains("cannot be used with"), "{e}");
+        let e = p(&["frobnicate"]).unwrap_err().to_string();
+        assert!(e.contains("unrecognized subcommand 'frobnicate'"), "{e}");
+        let e = p(&["list-streams", "--bogus"]).unwrap_err().to_string();
+        assert!(e.contains("unexpected argument '--bogus'"), "{e}");
+        let e = p(&["list-streams", "-c", "3"]).unwrap_err().to_string();
+        assert!(e.contains("unexpected argument '-c'"), "{e}");
         assert!(p(&["-X", "novalue", "validate"])
             .unwrap_err()
             .to_string()
             .contains("key=value"));
-        assert!(p(&["read", "-c"])
-            .unwrap_err()
-            .to_string()
-            .contains("-c needs a value"));
+        let e = p(&["read", "-c"]).unwrap_err().to_string();
+        assert!(
+            e.contains("a value is required for '--count <COUNT>'"),
+            "{e}"
+        );
+        let e = p(&["read", "-c", "0"]).unwrap_err().to_string();
+        assert!(e.contains("invalid value '0'"), "{e}");
+        let e = p(&["read", "-f", "%s", "--output", "csv"]).unwrap_err();
+        assert!(e.to_string().contains("cannot be used with"), "{e}");
         assert!(p(&[]).is_err());
+    }
+
+    #[test]
+    fn typos_get_suggestions() {
+        for (args, want) in [
+            (&["list-stream"][..], "'list-streams'"),
+            (&["create-stream", "s", "--shard-count", "2"], "'--shards'"),
+            (
+                &["--tabel", "t.sql", "validate"],
+                "similar argument exists: '--table'",
+            ),
+            (&["read", "--output", "jsn"], "similar value exists: 'json'"),
+        ] {
+            let e = p(args).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+            assert!(e.to_string().contains(want), "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn help_and_version_are_printed() {
+        let Command::Print(text) = p(&["read", "--help"]).unwrap().command else {
+            panic!("help")
+        };
+        assert!(text.contains("Usage: kinesis read [OPTIONS]"), "{text}");
+        assert!(text.contains("--checkpoint-interval"), "{text}");
+        assert!(text.contains("Examples:"), "{text}");
+        let Command::Print(text) = p(&["help", "read"]).unwrap().command else {
+            panic!("help read")
+        };
+        assert!(text.contains("Usage: kinesis read [OPTIONS]"), "{text}");
+        let Command::Print(text) = p(&["-V"]).unwrap().command else {
+            panic!("version")
+        };
+        assert_eq!(
+            text.trim(),
+            format!("kinesis {}", env!("CARGO_PKG_VERSION"))
+        );
     }
 
     /// Issue #13 finding 5: `-X aws.credentials.basic.secretkeyVALUE` (no `=`) was echoed
@@ -791,11 +1137,13 @@ mod tests {
             &["-X", "aws.credentials.basic.sessiontoken:S3CR", "validate"],
             &["-D", "aws.secretAccessKeyS3CR", "validate"],
             &["--aws.credentials.basic.secretkey=S3CR", "validate"],
+            &["--aws.credentials.basic.secretkeyS3CR", "validate"],
             &["aws.credentials.basic.secretkey=S3CR"],
             &["validate", "aws.credentials.basic.secretkey=S3CR"],
             &["read", "-c", "aws.credentials.basic.secretkey=S3CR"],
             &["read", "-o", "aws.credentials.basic.secretkey=S3CR"],
             &["read", "--output", "aws.credentials.basic.secretkey=S3CR"],
+            &["read", "--subtask", "aws.credentials.basic.secretkey=S3CR"],
             &[
                 "put",
                 "--input-format",
@@ -807,6 +1155,7 @@ mod tests {
                 "--shards",
                 "aws.credentials.basic.secretkey=S3CR",
             ],
+            &["--aws.credentials.basic.secretkey", "S3CR", "validate"],
         ];
         for args in cases {
             let e = p(args).unwrap_err().to_string();
@@ -821,12 +1170,30 @@ mod tests {
             e.starts_with("-X takes key=value, not argument 2 (not shown"),
             "{e}"
         );
-        // Other arguments are still quoted, and a complete secret option parses.
-        let e = p(&["validate", "extra"]).unwrap_err().to_string();
+        let e = p(&["-X", "aws.credentials.basic.secretkey", "S3CR", "validate"])
+            .unwrap_err()
+            .to_string();
         assert!(
-            e.contains("unexpected argument 'extra' for 'validate'"),
+            e.starts_with("-X takes key=value, not argument 2 (not shown"),
             "{e}"
         );
+        let e = p(&["validate", "-X", "aws.credentials.basic.secretkey=", "S3CR"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("unexpected argument 4 (not shown"), "{e}");
+        // Other arguments are still quoted, and a complete secret option parses.
+        let e = p(&["validate", "extra"]).unwrap_err().to_string();
+        assert!(e.contains("unexpected argument 'extra' found"), "{e}");
+        let e = p(&[
+            "-X",
+            "aws.credentials.basic.secretkey=S3CR",
+            "validate",
+            "extra",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("unexpected argument 'extra' found"), "{e}");
+        assert!(!e.contains("S3CR"), "{e}");
         let cli = p(&["-X", "aws.credentials.basic.secretkey=S3CR", "validate"]).unwrap();
         assert_eq!(
             cli.global.options,
@@ -842,30 +1209,43 @@ mod tests {
                 .command,
             Command::CreateStream {
                 name: "s".into(),
-                shards: 4,
+                shards: Some(4),
                 wait: true
             }
         );
         assert_eq!(
-            p(&["put", "--input", "-", "--input-format", "json"])
-                .unwrap()
-                .command,
-            Command::Put {
-                input: Input::Stdin,
-                input_format: Some(InputFormat::Json),
-                drain_timeout: DEFAULT_DRAIN_TIMEOUT,
+            p(&["create-stream", "s", "--on-demand"]).unwrap().command,
+            Command::CreateStream {
+                name: "s".into(),
+                shards: None,
+                wait: false
             }
         );
-        assert_eq!(
-            p(&["put", "--input=rows.csv", "--drain-timeout", "250ms"])
-                .unwrap()
-                .command,
-            Command::Put {
-                input: Input::File("rows.csv".into()),
-                input_format: None,
-                drain_timeout: Duration::from_millis(250),
-            }
-        );
+        let put = |args: &[&str]| match p(args).unwrap().command {
+            Command::Put(a) => a,
+            other => panic!("{other:?}"),
+        };
+        let a = put(&["put", "--input", "-", "--input-format", "json"]);
+        assert_eq!(a.input, Input::Stdin);
+        assert_eq!(a.input_format, Some(InputFormat::Json));
+        assert_eq!(a.drain_timeout, DEFAULT_DRAIN_TIMEOUT);
+        let a = put(&[
+            "put",
+            "--input=rows.csv",
+            "--drain-timeout",
+            "250ms",
+            "-K",
+            ":",
+            "--subtask",
+            "2/4",
+        ]);
+        assert_eq!(a.input, Input::File("rows.csv".into()));
+        assert_eq!(a.input_format, None);
+        assert_eq!(a.drain_timeout, Duration::from_millis(250));
+        assert_eq!(a.key_delimiter.as_deref(), Some(":"));
+        assert_eq!(a.subtask, Some(Subtask { index: 2, count: 4 }));
+        let e = p(&["put", "-K", ":", "--key-column", "id"]).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{e}");
         let e = p(&["read", "--drain-timeout", "1s"]).unwrap_err();
         assert_eq!(e.exit_code(), 2, "{e}");
     }

@@ -49,6 +49,7 @@ pub fn replace_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    remove_stale_temporaries(dir, file_name);
     // `.NAME.tmp-PID`, or when something already sits there (a leftover, or a symlink
     // someone planted), a name with a random suffix.
     let tmp_path = |suffix: Option<u64>| {
@@ -83,6 +84,41 @@ pub fn replace_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         log::debug!("cannot sync directory {}: {e}", dir.display());
     }
     Ok(())
+}
+
+/// Removes `.NAME.tmp-PID[-SUFFIX]` files left in `dir` by processes that no longer run (a
+/// kill during a save). Best effort; a file of a live process is left alone. A symlink is
+/// removed itself, never followed.
+fn remove_stale_temporaries(dir: &Path, file_name: &std::ffi::OsStr) {
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(file_name);
+    prefix.push(".tmp-");
+    let Some(prefix) = prefix.to_str() else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+            continue;
+        };
+        let pid = rest.split('-').next().unwrap_or("");
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists() {
+            continue;
+        }
+        match std::fs::remove_file(entry.path()) {
+            Ok(()) => log::debug!(
+                "removed {} (left by a process that ended)",
+                entry.path().display()
+            ),
+            Err(e) => log::debug!("cannot remove {}: {e}", entry.path().display()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -148,6 +184,12 @@ mod tests {
         std::fs::remove_file(&planted).unwrap();
         std::fs::remove_file(&victim).unwrap();
         replace_atomically(&target, b"two").unwrap();
+        // A temporary left by a process that no longer runs is cleaned up; one of a live
+        // process (ours) is not touched.
+        let dead = d.join(".cp.json.tmp-4194304999");
+        std::fs::write(&dead, b"half").unwrap();
+        replace_atomically(&target, b"two").unwrap();
+        assert!(!dead.exists(), "stale temporary removed");
         // A missing directory: a clear error.
         let e = replace_atomically(&d.join("no-such-dir/cp.json"), b"x").unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::NotFound);

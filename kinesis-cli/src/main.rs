@@ -9,6 +9,8 @@ mod args;
 mod error;
 mod files;
 mod input;
+mod keying;
+mod logging;
 mod output;
 mod put;
 mod read;
@@ -25,12 +27,9 @@ fn main() {
     let now_ms = chrono::Utc::now().timestamp_millis();
     let cli = match args::parse(std::env::args().skip(1).collect(), now_ms) {
         Ok(cli) => cli,
-        Err(e) => {
-            eprintln!("kinesis: error: {e}");
-            std::process::exit(e.exit_code());
-        }
+        Err(e) => exit_with(Err(e)),
     };
-    init_logging(cli.global.verbosity);
+    logging::init(cli.global.verbosity);
     if let Err(e) = run(cli) {
         exit_with(Err(e));
     }
@@ -40,6 +39,10 @@ fn main() {
 pub fn exit_with(result: Result<(), CliError>) -> ! {
     match result {
         Ok(()) => std::process::exit(0),
+        Err(e @ CliError::Clap(_)) => {
+            eprintln!("{e}");
+            std::process::exit(e.exit_code());
+        }
         Err(e @ CliError::Interrupted { .. }) => {
             eprintln!("kinesis: {e}");
             std::process::exit(e.exit_code());
@@ -51,41 +54,6 @@ pub fn exit_with(result: Result<(), CliError>) -> ! {
     }
 }
 
-/// env_logger on stderr with a UTC timestamp; `-v`/`-q` set the default level and
-/// `RUST_LOG` (module filters) wins over them. Installed behind
-/// [`kinesis_wire::log_filter::SecretSafeLog`]: the HTTP stack logs raw request and response
-/// bytes (signatures, session tokens, STS secret keys), and no filter string may let them
-/// through (a `ureq_proto` cap loses to `RUST_LOG=ureq_proto::util=trace`, the longer prefix).
-fn init_logging(verbosity: i32) {
-    let level = match verbosity {
-        i32::MIN..=-2 => log::LevelFilter::Off,
-        -1 => log::LevelFilter::Error,
-        0 => log::LevelFilter::Warn,
-        1 => log::LevelFilter::Info,
-        2 => log::LevelFilter::Debug,
-        _ => log::LevelFilter::Trace,
-    };
-    let mut builder = env_logger::Builder::new();
-    builder.filter_level(level);
-    if let Ok(filters) = std::env::var("RUST_LOG") {
-        builder.parse_filters(&filters);
-    }
-    builder.format(|buf, rec| {
-        writeln!(
-            buf,
-            "{} {:<5} {}: {}",
-            chrono::Utc::now().format("%FT%T%.3fZ"),
-            rec.level(),
-            rec.target(),
-            rec.args()
-        )
-    });
-    builder.target(env_logger::Target::Stderr);
-    let logger = builder.build();
-    let max = logger.filter();
-    let _ = kinesis_wire::log_filter::install(logger, max);
-}
-
 fn run(cli: Cli) -> Result<(), CliError> {
     // -D: system properties (decisions D14), set before any credentials provider is built.
     for (k, v) in &cli.global.sys_props {
@@ -94,20 +62,17 @@ fn run(cli: Cli) -> Result<(), CliError> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let g = &cli.global;
+    let write_err = |e: std::io::Error| CliError::runtime(format!("cannot write to stdout: {e}"));
     match cli.command {
-        Command::Help => {
-            println!("{}", args::USAGE);
+        Command::Print(text) => out.write_all(text.as_bytes()).map_err(write_err),
+        Command::Completions(shell) => {
+            clap_complete::generate(shell, &mut args::command(), "kinesis", &mut out);
             Ok(())
         }
-        Command::Version => {
-            println!("kinesis {}", env!("CARGO_PKG_VERSION"));
-            Ok(())
-        }
-        Command::Validate => {
-            let t = table::load(g, &[])?;
-            out.write_all(validate::document(&t).as_bytes())
-                .map_err(|e| CliError::runtime(format!("cannot write to stdout: {e}")))
-        }
+        Command::Man => clap_mangen::Man::new(args::command())
+            .render(&mut out)
+            .map_err(write_err),
+        Command::Validate => validate::run(g, &mut out),
         Command::CreateStream { name, shards, wait } => {
             let client = table::client(&table::client_config(g)?)?;
             admin::create_stream(&client, &name, shards, wait, &mut out)
@@ -116,35 +81,19 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let client = table::client(&table::client_config(g)?)?;
             admin::delete_stream(&client, &name, &mut out)
         }
-        Command::ListStreams => {
+        Command::ListStreams { output } => {
             let client = table::client(&table::client_config(g)?)?;
-            admin::list_streams(&client, &mut out)
+            admin::list_streams(&client, output, &mut out)
         }
-        Command::Describe { name } => {
-            let (config, stream) = match name {
-                Some(n) => (table::client_config(g)?, n),
-                None => {
-                    let t = table::load(g, &[])?;
-                    (t.client_config().clone(), t.stream().to_string())
-                }
-            };
-            admin::describe(&table::client(&config)?, &stream, &mut out)
+        Command::Describe { name, output } => {
+            let (config, stream) = table::client_and_stream(g, name)?;
+            admin::describe(&table::client(&config)?, &stream, output, &mut out)
         }
-        Command::FindShard { key, stream } => {
-            let (config, stream) = match stream {
-                Some(s) => (table::client_config(g)?, s),
-                None => {
-                    let t = table::load(g, &[])?;
-                    (t.client_config().clone(), t.stream().to_string())
-                }
-            };
-            admin::find_shard(&table::client(&config)?, &stream, &key, &mut out)
+        Command::FindShard { key, output } => {
+            let (config, stream) = table::client_and_stream(g, None)?;
+            admin::find_shard(&table::client(&config)?, &stream, &key, output, &mut out)
         }
-        Command::Put {
-            input,
-            input_format,
-            drain_timeout,
-        } => put::run(g, &input, input_format, drain_timeout, &mut out),
+        Command::Put(put_args) => put::run(g, &put_args, &mut out),
         Command::Read(read_args) => {
             drop(out);
             let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());

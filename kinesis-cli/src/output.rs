@@ -35,14 +35,17 @@ pub struct RecordView<'a> {
 pub enum Token {
     Literal(Vec<u8>),
     Payload,
+    /// `%S`: the payload's size in bytes.
+    PayloadSize,
     PartitionKey,
+    /// `%K`: the partition key's size in bytes (UTF-8).
+    KeySize,
     ShardId,
     SequenceNumber,
     ArrivalMs,
     Stream,
 }
 
-/// Parses a kcat-like template: `%s %k %p %o %T %t %%` and `\n \t \r \\` escapes.
 /// A duration for people: `500 ms`, `10 s`, `1.5 s`, `2 min`.
 pub fn human_duration(d: std::time::Duration) -> String {
     let ms = d.as_millis();
@@ -57,6 +60,7 @@ pub fn human_duration(d: std::time::Duration) -> String {
     }
 }
 
+/// Parses a kcat-like template: `%s %S %k %K %p %o %T %t %%` and `\n \t \r \\` escapes.
 pub fn parse_template(text: &str) -> Result<Vec<Token>, CliError> {
     let mut tokens = Vec::new();
     let mut lit = Vec::new();
@@ -66,7 +70,9 @@ pub fn parse_template(text: &str) -> Result<Vec<Token>, CliError> {
             '%' => {
                 let t = match chars.next() {
                     Some('s') => Token::Payload,
+                    Some('S') => Token::PayloadSize,
                     Some('k') => Token::PartitionKey,
+                    Some('K') => Token::KeySize,
                     Some('p') => Token::ShardId,
                     Some('o') => Token::SequenceNumber,
                     Some('T') => Token::ArrivalMs,
@@ -77,7 +83,7 @@ pub fn parse_template(text: &str) -> Result<Vec<Token>, CliError> {
                     }
                     Some(other) => {
                         return Err(CliError::usage(format!(
-                            "-f: unknown token '%{other}' (use %s %k %p %o %T %t or %%)"
+                            "-f: unknown token '%{other}' (use %s %S %k %K %p %o %T %t or %%)"
                         )))
                     }
                     None => return Err(CliError::usage("-f: '%' at the end of the format")),
@@ -173,6 +179,8 @@ impl Printer {
                 })?,
                 buf: Vec::new(),
             },
+            // kcat's default: the payload as stored, and a newline (`-f '%s\n'`).
+            Output::Raw => Printer::Template(vec![Token::Payload, Token::Literal(b"\n".to_vec())]),
             Output::Table => Printer::Table(TablePrinter {
                 json: json_format(columns)?,
                 names: columns.iter().map(|c| c.name.clone()).collect(),
@@ -213,7 +221,13 @@ impl Printer {
                     match t {
                         Token::Literal(b) => out.write_all(b),
                         Token::Payload => write_payload(out, rec.payload),
+                        Token::PayloadSize => {
+                            out.write_all(rec.payload.len().to_string().as_bytes())
+                        }
                         Token::PartitionKey => out.write_all(rec.partition_key.as_bytes()),
+                        Token::KeySize => {
+                            out.write_all(rec.partition_key.len().to_string().as_bytes())
+                        }
                         Token::ShardId => out.write_all(rec.shard_id.as_bytes()),
                         Token::SequenceNumber => out.write_all(rec.sequence_number.as_bytes()),
                         Token::ArrivalMs => out.write_all(rec.arrival_ms.to_string().as_bytes()),
@@ -415,6 +429,13 @@ mod tests {
     #[test]
     fn templates() {
         let t = parse_template("%t/%p/%o %k %T: %s\\n100%%").unwrap();
+        let sizes = parse_template("%S %K|").unwrap();
+        let mut out = Vec::new();
+        let v = values();
+        Printer::Template(sizes)
+            .print(&record(&v, "héllo".as_bytes()), &mut out)
+            .unwrap();
+        assert_eq!(out, b"6 2|", "bytes, not characters");
         let v = values();
         let mut out = Vec::new();
         let mut p = Printer::Template(t);

@@ -13,10 +13,11 @@ use kinesis_formats::Format;
 use kinesis_options::TableDef;
 use kinesis_sink::{KinesisSink, SinkContext, SinkError, SinkMetrics, SinkRecord};
 
-use crate::args::{Global, Input, InputFormat};
+use crate::args::{Global, Input, InputFormat, PutArgs};
 use crate::error::{describe_kinesis_error, CliError};
 use crate::files;
 use crate::input::{LineInput, Next};
+use crate::keying::Keying;
 use crate::signals::Interrupts;
 use crate::table;
 
@@ -30,6 +31,59 @@ pub fn default_input_format(table: &TableDef) -> InputFormat {
         InputFormat::Json
     } else {
         InputFormat::Raw
+    }
+}
+
+/// The input format a file's extension names: `.csv`; `.json`, `.jsonl`, `.ndjson`.
+pub fn format_of_extension(path: &std::path::Path) -> Option<InputFormat> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" => Some(InputFormat::Csv),
+        "json" | "jsonl" | "ndjson" => Some(InputFormat::Json),
+        _ => None,
+    }
+}
+
+/// The input format: `--input-format`; else, for a table that is not raw (whose lines are
+/// payloads whatever the file is called), the input file's extension; else
+/// [`default_input_format`].
+pub fn choose_input_format(table: &TableDef, args: &PutArgs) -> InputFormat {
+    if let Some(f) = args.input_format {
+        return f;
+    }
+    if let (Input::File(path), false) = (&args.input, table.format_options().name == "raw") {
+        if let Some(f) = format_of_extension(path) {
+            log::info!(
+                "--input-format {f:?} from the extension of {}",
+                path.display()
+            );
+            return f;
+        }
+    }
+    default_input_format(table)
+}
+
+/// How many input lines that do not parse, with none parsed before them, stop `put`
+/// early: the input is most likely in another format.
+const EARLY_STOP_LINES: u64 = 10;
+
+/// The format an input line looks like, for the hint when nothing parses.
+fn sniff(line: &[u8]) -> Option<InputFormat> {
+    let t = line.trim_ascii();
+    if t.starts_with(b"{") && t.ends_with(b"}") {
+        Some(InputFormat::Json)
+    } else if t.contains(&b',') || t.contains(&b';') || t.contains(&b'\t') {
+        Some(InputFormat::Csv)
+    } else {
+        None
+    }
+}
+
+fn format_name(f: InputFormat) -> &'static str {
+    match f {
+        InputFormat::Csv => "csv",
+        InputFormat::Json => "json",
+        InputFormat::Raw => "raw",
     }
 }
 
@@ -112,29 +166,27 @@ fn unwritten_path(input: &Input) -> PathBuf {
 }
 
 /// Turns records handed back by the sink into input lines: the payload itself for raw
-/// input; else the payload decoded by the table's format and encoded in the input format.
-fn record_lines(
-    records: Vec<SinkRecord>,
-    table: &TableDef,
-    input: InputFormat,
-    codec: &Format,
-) -> Vec<Vec<u8>> {
+/// input; else the payload decoded by the table's format and encoded in the input format;
+/// with `-K`, the key and the delimiter before it.
+fn record_lines(records: Vec<SinkRecord>, spec: &FinishSpec) -> Vec<Vec<u8>> {
     records
         .into_iter()
         .map(|r| {
-            if input == InputFormat::Raw {
-                return r.data;
-            }
-            match table.format().decode(&r.data) {
-                Ok(Some(row)) => {
-                    let mut line = Vec::new();
-                    match codec.encode(&row, &mut line) {
-                        Ok(()) => line,
-                        Err(_) => r.data,
+            let payload = if spec.format == InputFormat::Raw {
+                r.data
+            } else {
+                match spec.table.format().decode(&r.data) {
+                    Ok(Some(row)) => {
+                        let mut line = Vec::new();
+                        match spec.codec.encode(&row, &mut line) {
+                            Ok(()) => line,
+                            Err(_) => r.data,
+                        }
                     }
+                    _ => r.data,
                 }
-                _ => r.data,
-            }
+            };
+            spec.keying.line(&r.partition_key, payload)
         })
         .collect()
 }
@@ -194,6 +246,10 @@ struct RunState {
     returned: u64,
     /// What `abort` handed back (from the signal thread).
     aborted: Option<SinkError>,
+    /// Lines that parsed, and lines that did not (the first of which is kept for the hint).
+    parsed: u64,
+    unparsed: u64,
+    first_unparsed: Option<Vec<u8>>,
 }
 
 /// Set by whichever thread finishes the run first (prints the summary and exits).
@@ -202,15 +258,15 @@ static FINISHING: AtomicBool = AtomicBool::new(false);
 /// Runs `put`. On the first SIGINT/SIGTERM it stops reading, sends what the sink holds for
 /// up to `drain_timeout`, then saves what was not acknowledged; a second signal does that
 /// at once (see the README).
-pub fn run(
-    global: &Global,
-    input: &Input,
-    input_format: Option<InputFormat>,
-    drain_timeout: Duration,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
+pub fn run(global: &Global, args: &PutArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let (input, drain_timeout) = (&args.input, args.drain_timeout);
     let table = table::load(global, &[])?;
-    let format = input_format.unwrap_or_else(|| default_input_format(&table));
+    let keying = Keying::new(
+        &table,
+        args.key_delimiter.as_deref(),
+        args.key_column.as_deref(),
+    )?;
+    let format = choose_input_format(&table, args);
     let codec = input_codec(&table, format)?;
     let lines = match input {
         Input::Stdin => LineInput::stdin(),
@@ -219,16 +275,25 @@ pub fn run(
     };
     let stream = table.stream().to_string();
     let started = Instant::now();
-    let sink = Arc::new(KinesisSink::open(&table, SinkContext::default()).map_err(
-        |e| match e {
-            SinkError::Options(o) => CliError::invalid(table::options_error(&o)),
-            SinkError::Config { .. } => CliError::invalid(e.to_string()),
-            other => CliError::runtime(format!(
-                "cannot open the sink: {}",
-                sink_error(&table, &other)
-            )),
+    let context = match args.subtask {
+        Some(s) => SinkContext {
+            subtask_index: s.index,
+            parallelism: s.count,
         },
-    )?);
+        None => SinkContext::default(),
+    };
+    let sink = Arc::new(KinesisSink::open(&table, context).map_err(|e| match e {
+        SinkError::Options(o) => CliError::invalid(table::options_error(&o, global.verbosity > 0)),
+        SinkError::Config { .. } => CliError::invalid(e.to_string()),
+        // Missing credentials lead with what to do.
+        SinkError::Client(k) if crate::error::missing_credentials(&k).is_some() => {
+            CliError::runtime(sink_error(&table, &SinkError::Client(k)))
+        }
+        other => CliError::runtime(format!(
+            "cannot open the sink: {}",
+            sink_error(&table, &other)
+        )),
+    })?);
     let state = Arc::new(Mutex::new(RunState {
         input: lines,
         unwritten: Unwritten {
@@ -241,6 +306,9 @@ pub fn run(
         given: 0,
         returned: 0,
         aborted: None,
+        parsed: 0,
+        unparsed: 0,
+        first_unparsed: None,
     }));
     let spec = Arc::new(FinishSpec {
         table: table.clone(),
@@ -249,6 +317,8 @@ pub fn run(
         input: input.clone(),
         stream: stream.clone(),
         started,
+        quiet: global.quiet(),
+        keying,
     });
     let interrupts = Interrupts::install()?;
     {
@@ -262,10 +332,16 @@ pub fn run(
             .on_signal(move |n| on_interrupt(n, &sink, &state, &spec, &interrupts2, drain_timeout));
     }
 
-    let mut stats = FeedStats::new(
-        std::io::stderr().is_terminal()
-            && !matches!(input, Input::Stdin if std::io::stdin().is_terminal()),
-    );
+    // Typing at a terminal: no progress line drawn over the text being typed, but one line
+    // saying when typed rows leave.
+    let typing = matches!(input, Input::Stdin) && std::io::stdin().is_terminal();
+    if typing && !global.quiet() {
+        eprintln!(
+            "kinesis: type one row per line; each is sent within {} (sink.flush-buffer.timeout); Ctrl-D ends, Ctrl-C stops",
+            crate::output::human_duration(table.sink_options().flush_buffer_timeout)
+        );
+    }
+    let mut stats = FeedStats::new(std::io::stderr().is_terminal() && !typing);
     let outcome = feed(&interrupts, &sink, &state, &spec, &mut stats);
     stats.clear_progress();
     let no_row_lines = stats.no_row_lines;
@@ -290,6 +366,9 @@ struct FinishSpec {
     input: Input,
     stream: String,
     started: Instant,
+    /// `-q`: no summary line.
+    quiet: bool,
+    keying: Keying,
 }
 
 fn lock(state: &Mutex<RunState>) -> std::sync::MutexGuard<'_, RunState> {
@@ -379,13 +458,16 @@ fn finish(
     let interrupted = interrupts.is_set();
     let mut handed_back = Vec::new();
     for e in [closed.err(), st.aborted.take()].into_iter().flatten() {
-        if matches!(
-            e,
+        // Already reported (with its records) when it first came back: not again.
+        let reported = match &e {
             SinkError::Aborted {
-                handed_back_earlier: true,
+                handed_back_earlier,
                 ..
-            }
-        ) {
+            } => *handed_back_earlier,
+            SinkError::Failed(f) => f.records_handed_back_earlier,
+            _ => false,
+        };
+        if reported {
             continue;
         }
         let message = sink_error(&spec.table, &e);
@@ -406,7 +488,7 @@ fn finish(
             st.given - accounted
         ));
     }
-    for line in record_lines(handed_back, &spec.table, spec.format, &spec.codec) {
+    for line in record_lines(handed_back, spec) {
         st.unwritten.add(&line)?;
     }
     // Stdin input that was read (or can be read without waiting) but never sent: saved, as
@@ -439,10 +521,12 @@ fn finish(
             }
         }
     }
-    let text = summary(&metrics, &spec.stream, spec.started.elapsed());
-    out.write_all(format!("{text}\n").as_bytes())
-        .and_then(|_| out.flush())
-        .map_err(|e| CliError::runtime(format!("cannot write to stdout: {e}")))?;
+    if !spec.quiet {
+        let text = summary(&metrics, &spec.stream, spec.started.elapsed());
+        out.write_all(format!("{text}\n").as_bytes())
+            .and_then(|_| out.flush())
+            .map_err(|e| CliError::runtime(format!("cannot write to stdout: {e}")))?;
+    }
     if let Some(f) = st.unwritten.file.as_mut() {
         f.sync_all().map_err(|e| {
             CliError::runtime(format!(
@@ -469,17 +553,29 @@ fn finish(
         return Ok(());
     }
     let mut message = String::new();
+    if let (Input::File(p), true) = (&spec.input, st.unparsed > 0) {
+        message.push_str(&format!(
+            "{} input lines of {} did not parse and were not sent (they stay in the file; the lines are named below){}",
+            st.unparsed,
+            p.display(),
+            format_hint(st, spec)
+        ));
+    } else if st.unparsed > 0 {
+        let hint = format_hint(st, spec);
+        if !hint.is_empty() {
+            message.push_str(&format!("no input line parsed{hint}"));
+        }
+    }
     if st.unwritten.lines > 0 {
+        if !message.is_empty() {
+            message.push_str("\n  ");
+        }
         message.push_str(&format!(
             "{} rows not written; saved to {} (send them again with: kinesis put --input {}{})",
             st.unwritten.lines,
             st.unwritten.path.display(),
             st.unwritten.path.display(),
-            match spec.format {
-                InputFormat::Raw => String::new(),
-                InputFormat::Csv => " --input-format csv".into(),
-                InputFormat::Json => " --input-format json".into(),
-            }
+            resend_flags(spec)
         ));
     }
     if interrupted {
@@ -498,6 +594,94 @@ fn finish(
         message.push_str(&format!("\n  ... and {} more", st.problems.len() - 5));
     }
     Err(CliError::runtime(message))
+}
+
+/// Saves what is left of stdin (read until it ends or nothing comes for a second) to the
+/// unwritten-rows file: it cannot be read again once the run ends.
+fn save_rest_of_stdin(st: &mut RunState) -> Result<(), CliError> {
+    loop {
+        match st.input.next_line(Duration::from_secs(1)) {
+            Ok(Next::Line(l)) if l.is_empty() => {}
+            Ok(Next::Line(l)) => st.unwritten.add(&l)?,
+            Ok(Next::Wait) | Ok(Next::End) => return Ok(()),
+            Err(e) => {
+                st.problems
+                    .push(format!("cannot read the rest of the input: {e}"));
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// What input lines are parsed as: the input format, or the table's format for payloads.
+fn parsed_as(spec: &FinishSpec) -> String {
+    match spec.format {
+        InputFormat::Raw => format!("{} (the table's format)", spec.table.format_options().name),
+        other => format_name(other).to_string(),
+    }
+}
+
+/// The `put` flags that read the unwritten-rows file back as it was written.
+fn resend_flags(spec: &FinishSpec) -> String {
+    let mut flags = match spec.format {
+        InputFormat::Raw => String::new(),
+        other => format!(" --input-format {}", format_name(other)),
+    };
+    match &spec.keying {
+        Keying::Delimiter(d) => flags.push_str(&format!(" -K '{}'", String::from_utf8_lossy(d))),
+        Keying::Column { name, .. } => flags.push_str(&format!(" --key-column {name}")),
+        Keying::Partitioner => {}
+    }
+    flags
+}
+
+/// Records an input line that did not parse: saved to the unwritten-rows file when it came
+/// from stdin (it cannot be read again); a file keeps it, and the message names the line.
+fn unparsed_line(
+    st: &mut RunState,
+    spec: &FinishSpec,
+    line_no: u64,
+    line: &[u8],
+    error: &str,
+) -> Result<(), CliError> {
+    st.unparsed += 1;
+    if st.first_unparsed.is_none() {
+        st.first_unparsed = Some(line[..line.len().min(4096)].to_vec());
+    }
+    match &spec.input {
+        Input::File(p) => {
+            st.problems
+                .push(format!("input line {line_no} of {}: {error}", p.display()));
+            Ok(())
+        }
+        Input::Stdin => {
+            st.problems.push(format!("input line {line_no}: {error}"));
+            st.unwritten.add(line)
+        }
+    }
+}
+
+/// `"; input looks like csv: try --input-format csv"` when no line parsed and the first
+/// one looks like another format, else nothing.
+fn format_hint(st: &RunState, spec: &FinishSpec) -> String {
+    if st.parsed > 0 {
+        return String::new();
+    }
+    let effective = match spec.format {
+        InputFormat::Raw => spec.table.format_options().name.as_str(),
+        other => format_name(other),
+    };
+    match st
+        .first_unparsed
+        .as_deref()
+        .and_then(sniff)
+        .map(format_name)
+    {
+        Some(guess) if guess != effective => {
+            format!("; input looks like {guess}: try --input-format {guess}")
+        }
+        _ => String::new(),
+    }
 }
 
 /// What `feed` counts beside the sink's metrics, and the progress line it draws on stderr
@@ -583,7 +767,13 @@ fn feed(
         if line.is_empty() {
             continue;
         }
-        let row = match spec.codec.decode(&line) {
+        let decoded = spec.keying.split(&line).and_then(|(key, payload)| {
+            spec.codec
+                .decode(payload)
+                .map(|row| row.map(|r| (key, r)))
+                .map_err(|e| e.to_string())
+        });
+        let (key, row) = match decoded {
             Ok(Some(row)) => row,
             Ok(None) => {
                 log::info!("input line {line_no} yields no row (comment or ignored parse error)");
@@ -592,12 +782,41 @@ fn feed(
             }
             Err(e) => {
                 let mut st = lock(state);
-                st.problems.push(format!("input line {line_no}: {e}"));
-                st.unwritten.add(&line)?;
+                unparsed_line(&mut st, spec, line_no, &line, &e)?;
+                if st.parsed == 0 && st.unparsed >= EARLY_STOP_LINES {
+                    if let Input::Stdin = spec.input {
+                        save_rest_of_stdin(&mut st)?;
+                    }
+                    return Err(CliError::runtime(format!(
+                        "stopped after the first {} input lines: none parses as {}",
+                        st.unparsed,
+                        parsed_as(spec)
+                    )));
+                }
                 continue;
             }
         };
-        match sink.write(&row) {
+        lock(state).parsed += 1;
+        let written = match spec.keying.key(key, &row) {
+            None => sink.write(&row),
+            Some(partition_key) => {
+                let mut data = Vec::new();
+                match spec.table.format().encode(&row, &mut data) {
+                    Ok(()) => sink.records().send(SinkRecord {
+                        data,
+                        partition_key,
+                    }),
+                    Err(e) => {
+                        let mut st = lock(state);
+                        st.problems
+                            .push(format!("input line {line_no}: cannot encode the row: {e}"));
+                        st.unwritten.add(&line)?;
+                        continue;
+                    }
+                }
+            }
+        };
+        match written {
             Ok(()) => lock(state).given += 1,
             Err(e) if e.is_row_error() => {
                 let mut st = lock(state);
@@ -610,7 +829,7 @@ fn feed(
                 let mut st = lock(state);
                 st.given += 1;
                 st.returned += records.len() as u64;
-                for l in record_lines(records, &spec.table, spec.format, &spec.codec) {
+                for l in record_lines(records, spec) {
                     st.unwritten.add(&l)?;
                 }
                 return Ok(());
@@ -621,23 +840,13 @@ fn feed(
                 let records = e.into_records();
                 st.given += 1;
                 st.returned += records.len() as u64;
-                for l in record_lines(records, &spec.table, spec.format, &spec.codec) {
+                for l in record_lines(records, spec) {
                     st.unwritten.add(&l)?;
                 }
                 // The rest of stdin cannot be read again: save it. A file's rest stays in
                 // the file (the message says from which line).
                 match &spec.input {
-                    Input::Stdin => loop {
-                        match st.input.next_line(Duration::from_secs(1)) {
-                            Ok(Next::Line(l)) if l.is_empty() => {}
-                            Ok(Next::Line(l)) => st.unwritten.add(&l)?,
-                            Ok(Next::Wait) | Ok(Next::End) => break,
-                            Err(e) => {
-                                st.problems.push(format!("cannot read the rest of the input: {e}"));
-                                break;
-                            }
-                        }
-                    },
+                    Input::Stdin => save_rest_of_stdin(&mut st)?,
                     Input::File(p) => st.problems.push(format!(
                         "input lines after line {line_no} of {} were not sent (resume with: tail -n +{} {} | kinesis ... put)",
                         p.display(),

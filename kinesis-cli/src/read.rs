@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use kinesis_options::TableDef;
 use kinesis_source::{Checkpoint, KinesisSource, ShardMetrics, SourceContext, SourceError};
 
-use crate::args::{Global, Offset, ReadArgs};
+use crate::args::{Global, Offset, Output, ReadArgs};
 use crate::error::{describe_kinesis_error, CliError};
 use crate::output::{Printer, RecordView};
 use crate::signals::Interrupts;
@@ -20,11 +20,14 @@ const POLL: Duration = Duration::from_millis(100);
 /// How long `close` may take.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The `scan.stream.initpos*` options an `-o` value stands for.
+/// The `scan.stream.initpos*` options an `-o` value stands for (`seq:`/`after:`: the
+/// shards other than the one the sequence number belongs to start at TRIM_HORIZON).
 pub fn offset_options(offset: &Offset) -> Vec<(String, String)> {
     let pos = |v: &str| ("scan.stream.initpos".to_string(), v.to_string());
     match offset {
-        Offset::Beginning => vec![pos("TRIM_HORIZON")],
+        Offset::Beginning | Offset::AtSequence(_) | Offset::AfterSequence(_) => {
+            vec![pos("TRIM_HORIZON")]
+        }
         Offset::End => vec![pos("LATEST")],
         Offset::AtMillis(ms) => vec![
             pos("AT_TIMESTAMP"),
@@ -127,15 +130,14 @@ pub fn restorable(
             mine[0].shard_id
         ));
     }
-    Ok(Checkpoint {
-        shards: mine,
-        consumer_arns: file
-            .consumer_arns
-            .iter()
-            .filter(|(k, _)| k.as_str() == stream)
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    })
+    let mut restored = Checkpoint::new(mine);
+    restored.consumer_arns = file
+        .consumer_arns
+        .iter()
+        .filter(|(k, _)| k.as_str() == stream)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(restored)
 }
 
 /// Decides when every shard is caught up (`-e`). A shard is caught up when it was read to
@@ -197,6 +199,52 @@ impl CaughtUp {
             all &= done;
         }
         all
+    }
+}
+
+/// How often skipped records are reported per shard while reading.
+const SKIP_REPORT_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Records skipped under `*.ignore-parse-errors`, reported per shard once per interval
+/// instead of once per record.
+struct SkipReport {
+    reported: BTreeMap<String, u64>,
+    last: Instant,
+}
+
+impl Default for SkipReport {
+    fn default() -> Self {
+        SkipReport {
+            reported: BTreeMap::new(),
+            last: Instant::now(),
+        }
+    }
+}
+
+impl SkipReport {
+    fn tick(&mut self, source: &KinesisSource) {
+        if self.last.elapsed() >= SKIP_REPORT_INTERVAL {
+            self.report(&source.metrics());
+        }
+    }
+
+    /// One warning per shard that skipped records since the last report.
+    fn report(&mut self, metrics: &BTreeMap<String, ShardMetrics>) {
+        let since = self.last.elapsed();
+        self.last = Instant::now();
+        for (id, m) in metrics {
+            let before = self
+                .reported
+                .insert(id.clone(), m.skipped_records)
+                .unwrap_or(0);
+            if m.skipped_records > before {
+                log::warn!(
+                    "shard {id}: {} records skipped as not decodable in the last {} (*.ignore-parse-errors; -vv shows each)",
+                    m.skipped_records - before,
+                    crate::output::human_duration(Duration::from_secs(since.as_secs().max(1)))
+                );
+            }
+        }
     }
 }
 
@@ -264,16 +312,116 @@ fn start_position_text(table: &TableDef, offset: Option<&Offset>) -> String {
         StartPosition::AtTimestamp(t) => format!("AT_TIMESTAMP {}", t.to_rfc3339()),
     };
     match offset {
+        Some(Offset::AtSequence(n)) => {
+            format!("sequence number {n} in its shard, TRIM_HORIZON in the others (from -o)")
+        }
+        Some(Offset::AfterSequence(n)) => {
+            format!("after sequence number {n} in its shard, TRIM_HORIZON in the others (from -o)")
+        }
         Some(_) => format!("{pos} (from -o)"),
         None => format!("{pos} (scan.stream.initpos)"),
     }
 }
 
-/// The shard ids the stream has now (one ListShards listing), to check a checkpoint file.
-fn shard_ids(table: &TableDef) -> Result<BTreeSet<String>, CliError> {
+/// Compares two decimal sequence numbers (up to 128 digits) as numbers.
+fn cmp_sequence(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// The shard `sequence_number` belongs to. Its sequence number range must hold it; ranges
+/// of open shards are open-ended and so overlap, so when several do, the server is asked
+/// (GetShardIterator AT_SEQUENCE_NUMBER is refused for another shard's number), and among
+/// those it accepts the one whose range starts last (a shard's numbers are issued after
+/// its start).
+fn owning_shard_of_sequence<'a>(
+    client: &kinesis_wire::KinesisClient,
+    stream: &str,
+    shards: &'a [kinesis_wire::model::Shard],
+    sequence_number: &str,
+) -> Option<&'a kinesis_wire::model::Shard> {
+    use std::cmp::Ordering::*;
+    let mut candidates: Vec<&kinesis_wire::model::Shard> = shards
+        .iter()
+        .filter(|s| {
+            let r = &s.sequence_number_range;
+            cmp_sequence(&r.starting_sequence_number, sequence_number) != Greater
+                && r.ending_sequence_number
+                    .as_deref()
+                    .is_none_or(|end| cmp_sequence(sequence_number, end) != Greater)
+        })
+        .collect();
+    if candidates.len() > 1 {
+        let accepted: Vec<&kinesis_wire::model::Shard> = candidates
+            .iter()
+            .copied()
+            .filter(|s| {
+                client
+                    .get_shard_iterator(&kinesis_wire::model::GetShardIteratorInput::new(
+                        stream,
+                        s.shard_id.clone(),
+                        kinesis_wire::model::StartingPosition::AtSequenceNumber(
+                            sequence_number.to_string(),
+                        ),
+                    ))
+                    .is_ok()
+            })
+            .collect();
+        if !accepted.is_empty() {
+            candidates = accepted;
+        }
+    }
+    candidates.into_iter().max_by(|a, b| {
+        cmp_sequence(
+            &a.sequence_number_range.starting_sequence_number,
+            &b.sequence_number_range.starting_sequence_number,
+        )
+    })
+}
+
+/// The checkpoint that starts `-o seq:N` (`at`) or `-o after:N` in the shard N belongs to;
+/// every other shard is missing from it, so it starts at TRIM_HORIZON.
+fn sequence_start(
+    table: &TableDef,
+    shards: &[kinesis_wire::model::Shard],
+    sequence_number: &str,
+    at: bool,
+) -> Result<Checkpoint, CliError> {
+    use kinesis_source::{ShardPosition, ShardState};
+    let client = table::client(table.client_config())?;
+    let shard = owning_shard_of_sequence(&client, table.stream(), shards, sequence_number)
+        .ok_or_else(|| {
+            CliError::runtime(format!(
+                "no shard of stream {} holds sequence number {sequence_number} (it is outside every shard's sequence number range)",
+                table.stream()
+            ))
+        })?;
+    log::info!(
+        "sequence number {sequence_number} belongs to {}; other shards start at TRIM_HORIZON",
+        shard.shard_id
+    );
+    let position = if at {
+        ShardPosition::AtSequence {
+            sequence_number: sequence_number.to_string(),
+        }
+    } else {
+        ShardPosition::Sequence {
+            sequence_number: sequence_number.to_string(),
+            sub_sequence_number: -1,
+        }
+    };
+    Ok(Checkpoint::new(vec![ShardState::new(
+        table.stream(),
+        shard.shard_id.clone(),
+        position,
+    )]))
+}
+
+/// The shards the stream has now (one ListShards listing).
+fn list_shards(table: &TableDef) -> Result<Vec<kinesis_wire::model::Shard>, CliError> {
     use kinesis_wire::model::ListShardsInput;
     let client = table::client(table.client_config())?;
-    let shards = client
+    client
         .list_all_shards(
             &ListShardsInput::for_stream(table.stream().to_string()),
             &kinesis_wire::RetryPolicy::default(),
@@ -289,8 +437,7 @@ fn shard_ids(table: &TableDef) -> Result<BTreeSet<String>, CliError> {
                     &e
                 )
             ))
-        })?;
-    Ok(shards.into_iter().map(|s| s.shard_id).collect())
+        })
 }
 
 /// Runs `read`. Returns the number of rows printed.
@@ -303,7 +450,16 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
     let extra = args.offset.as_ref().map(offset_options).unwrap_or_default();
     let table: TableDef = table::load(global, &extra)?;
     let stream = table.stream().to_string();
-    let mut printer = Printer::new(table.columns(), args.output, args.format.as_deref())?;
+    // A raw table's default is its payloads as they are, one per line (kcat's); any other
+    // table's is JSON lines.
+    let output = args
+        .output
+        .unwrap_or(if table.format_options().name == "raw" {
+            Output::Raw
+        } else {
+            Output::Json
+        });
+    let mut printer = Printer::new(table.columns(), output, args.format.as_deref())?;
 
     // A second signal quits at once: the checkpoint file never covers rows that were not
     // printed, so the next run prints them again (nothing is lost).
@@ -321,11 +477,18 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
         });
     }
 
-    let mut ctx = SourceContext::default();
+    let mut ctx = match args.subtask {
+        Some(s) => SourceContext::new(s.index, s.count),
+        None => SourceContext::default(),
+    };
     let mut file_checkpoint: Option<Checkpoint> = None;
+    let mut shards: Option<Vec<kinesis_wire::model::Shard>> = None;
+    let mut restored = false;
     if let Some(path) = &args.checkpoint {
         if let Some(cp) = load_checkpoint(path)? {
-            match restorable(&cp, &stream, &shard_ids(&table)?) {
+            let listed = shards.insert(list_shards(&table)?);
+            let ids: BTreeSet<String> = listed.iter().map(|s| s.shard_id.clone()).collect();
+            match restorable(&cp, &stream, &ids) {
                 Ok(mine) => {
                     log::info!(
                         "resuming from {} ({} shards of stream {stream})",
@@ -333,6 +496,7 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
                         mine.shards.len()
                     );
                     ctx = ctx.restore(mine);
+                    restored = true;
                 }
                 Err(why) => log::warn!(
                     "--checkpoint {} {why}: every shard starts at {}",
@@ -343,13 +507,23 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
             file_checkpoint = Some(cp);
         }
     }
+    if let (false, Some(Offset::AtSequence(seq) | Offset::AfterSequence(seq))) =
+        (restored, &args.offset)
+    {
+        let listed = match shards.take() {
+            Some(s) => s,
+            None => list_shards(&table)?,
+        };
+        let at = matches!(args.offset, Some(Offset::AtSequence(_)));
+        ctx = ctx.restore(sequence_start(&table, &listed, seq, at)?);
+    }
 
     let source = KinesisSource::open(&table, ctx).map_err(|e| source_error(&table, e))?;
     reading.store(true, std::sync::atomic::Ordering::SeqCst);
     // Progress goes to stderr only when it is a terminal. When stdout is that terminal too,
     // the line is drawn only while no row is coming and wiped before the next row, so rows
     // and progress never share a line.
-    let progress = std::io::stderr().is_terminal();
+    let progress = std::io::stderr().is_terminal() && !global.quiet();
     let stdout_tty = std::io::stdout().is_terminal();
     let mut progress_shown = false;
     let started = Instant::now();
@@ -368,10 +542,12 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
         save_checkpoint(path, &cp)
     };
 
+    let mut skips = SkipReport::default();
     let result: Result<End, CliError> = (|| loop {
         if interrupts.is_set() {
             return Ok(End::Interrupted);
         }
+        skips.tick(&source);
         if last_save.elapsed() >= args.checkpoint_interval {
             save(&mut printer, out, &source)?;
             last_save = Instant::now();
@@ -424,10 +600,27 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
         }
     })();
 
+    let metrics = source.metrics();
+    skips.report(&metrics);
+    let skipped: u64 = metrics.values().map(|m| m.skipped_records).sum();
+    let skipped_text = if skipped > 0 {
+        format!(
+            "; {skipped} records skipped as not decodable ({}.ignore-parse-errors)",
+            table.format_options().name
+        )
+    } else {
+        String::new()
+    };
     if progress_shown {
         eprint!("\r\x1b[K");
     } else if progress && !stdout_tty {
-        eprintln!("{}", progress_line(rows, started, &source.metrics()));
+        eprintln!("{}{skipped_text}", progress_line(rows, started, &metrics));
+    } else if skipped > 0 && !global.quiet() {
+        // Piped: no progress, but skipped records are never silent.
+        eprintln!(
+            "read {rows} rows from {stream} in {:.2} s{skipped_text}",
+            started.elapsed().as_secs_f64()
+        );
     }
     // Print what is held back before the checkpoint moves past it: a saved position must
     // never cover a row that did not reach the output.
@@ -484,6 +677,16 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
 
 fn source_error(table: &TableDef, e: SourceError) -> CliError {
     match e {
+        // Missing credentials lead with what to do, whatever call found out.
+        SourceError::Kinesis { error, .. }
+            if crate::error::missing_credentials(&error).is_some() =>
+        {
+            CliError::runtime(describe_kinesis_error(
+                Some(table.stream()),
+                &table.client_config().endpoint_url(),
+                &error,
+            ))
+        }
         SourceError::Kinesis { context, error } => CliError::runtime(format!(
             "{context}: {}",
             describe_kinesis_error(
@@ -521,14 +724,13 @@ mod tests {
     }
 
     fn m(id: &str, calls: u64, records: u64, behind: Option<u64>, finished: bool) -> ShardMetrics {
-        ShardMetrics {
-            shard_id: id.into(),
-            records,
-            millis_behind_latest: behind,
-            get_records_calls: calls,
-            finished,
-            ..Default::default()
-        }
+        let mut m = ShardMetrics::default();
+        m.shard_id = id.into();
+        m.records = records;
+        m.millis_behind_latest = behind;
+        m.get_records_calls = calls;
+        m.finished = finished;
+        m
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use kinesis_formats::DataType;
-use kinesis_options::{Column, OptionsError, TableDef};
+use kinesis_options::{AwsEnvironment, Column, Definition, OptionsError, TableDef};
 use kinesis_wire::ClientConfig;
 
 use crate::args::Global;
@@ -15,10 +15,26 @@ use crate::error::CliError;
 pub const DEFAULT_TABLE_NAME: &str = "kinesis";
 
 /// Builds and validates the table from `--table` and `-X`. `extra` options (e.g. `read -o`)
-/// go last, so they win over both.
+/// go last, so they win over both. Region and endpoints the command line and the table
+/// leave unset come from the process's AWS environment (decisions D21).
 pub fn load(global: &Global, extra: &[(String, String)]) -> Result<TableDef, CliError> {
+    load_in(global, extra, &AwsEnvironment::process(), false)
+}
+
+/// As [`load`], resolving from `env`; with `all_errors`, every problem of the table is
+/// reported (`validate`).
+pub fn load_in(
+    global: &Global,
+    extra: &[(String, String)],
+    env: &AwsEnvironment,
+    all_errors: bool,
+) -> Result<TableDef, CliError> {
     let overrides: Vec<(String, String)> =
         global.options.iter().chain(extra.iter()).cloned().collect();
+    let how = Definition::new()
+        .environment(env.clone())
+        .all_errors(all_errors);
+    let verbose = global.verbosity > 0;
     match &global.table_file {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
@@ -26,7 +42,7 @@ pub fn load(global: &Global, extra: &[(String, String)]) -> Result<TableDef, Cli
             })?;
             // Overrides are merged into the WITH options before validation, so they can
             // repair an invalid or incomplete WITH and the DDL's other clauses are kept.
-            TableDef::from_ddl_with_overrides(&text, overrides.iter().cloned()).map_err(|e| {
+            TableDef::from_ddl_with(&text, overrides.iter().cloned(), &how).map_err(|e| {
                 let with = if overrides.is_empty() {
                     ""
                 } else {
@@ -35,7 +51,7 @@ pub fn load(global: &Global, extra: &[(String, String)]) -> Result<TableDef, Cli
                 CliError::invalid(format!(
                     "invalid table in {}{with}: {}",
                     path.display(),
-                    options_error(&e)
+                    options_error(&e, verbose)
                 ))
             })
         }
@@ -43,7 +59,7 @@ pub fn load(global: &Global, extra: &[(String, String)]) -> Result<TableDef, Cli
             let mut options: BTreeMap<String, String> = overrides.into_iter().collect();
             if !options.contains_key("stream") {
                 return Err(CliError::usage(
-                    "no table: pass --table FILE.sql, or at least -X stream=NAME (a raw table of one BYTES column `data`)",
+                    "no table: pass --table FILE.sql, or at least -t STREAM (-X stream=NAME): a raw table of one BYTES column `data`",
                 ));
             }
             let format = options
@@ -55,19 +71,23 @@ pub fn load(global: &Global, extra: &[(String, String)]) -> Result<TableDef, Cli
                     "format '{format}' needs columns: pass --table FILE.sql (without --table the table is one BYTES column `data` in the raw format)"
                 )));
             }
-            TableDef::from_options(
+            TableDef::from_options_with(
                 DEFAULT_TABLE_NAME,
                 vec![Column::physical("data", DataType::bytes())],
+                Vec::<String>::new(),
                 options,
+                &how,
             )
-            .map_err(|e| CliError::invalid(format!("invalid options: {}", options_error(&e))))
+            .map_err(|e| {
+                CliError::invalid(format!("invalid options: {}", options_error(&e, verbose)))
+            })
         }
     }
 }
 
 /// The client configuration for commands that need no table (stream administration):
-/// from `--table` when given, else from the `aws.*` options of `-X` alone, validated by the
-/// same rules (a placeholder raw table carries them).
+/// from `--table` when given, else from the `aws.*` options of `-X` alone (and the AWS
+/// environment, D21), validated by the same rules (a placeholder raw table carries them).
 pub fn client_config(global: &Global) -> Result<ClientConfig, CliError> {
     if global.table_file.is_some() {
         return Ok(load(global, &[])?.client_config().clone());
@@ -80,18 +100,47 @@ pub fn client_config(global: &Global) -> Result<ClientConfig, CliError> {
         .collect();
     options.insert("stream".into(), "kinesis-cli".into());
     options.insert("format".into(), "raw".into());
-    let table = TableDef::from_options(
+    let table = TableDef::from_options_with(
         DEFAULT_TABLE_NAME,
         vec![Column::physical("data", DataType::bytes())],
+        Vec::<String>::new(),
         options,
+        &Definition::new().environment(AwsEnvironment::process()),
     )
-    .map_err(|e| CliError::invalid(format!("invalid options: {}", options_error(&e))))?;
+    .map_err(|e| {
+        CliError::invalid(format!(
+            "invalid options: {}",
+            options_error(&e, global.verbosity > 0)
+        ))
+    })?;
     Ok(table.client_config().clone())
 }
 
+/// The client configuration and stream of `describe [NAME]` and `find-shard`: `name`
+/// when given (the client from the command line's `aws.*` options, or `--table`'s),
+/// else the table's stream.
+pub fn client_and_stream(
+    global: &Global,
+    name: Option<String>,
+) -> Result<(ClientConfig, String), CliError> {
+    match name {
+        Some(n) => Ok((client_config(global)?, n)),
+        None => {
+            let t = load(global, &[])?;
+            Ok((t.client_config().clone(), t.stream().to_string()))
+        }
+    }
+}
+
 /// An options error in Flink's words, followed by the option at fault when Flink's
-/// message does not name it (e.g. "Invalid option batch size").
-pub fn options_error(e: &OptionsError) -> String {
+/// message does not name it (e.g. "Invalid option batch size"); every problem of a
+/// [`OptionsError::Multiple`], each in that form, separated by blank lines. The list of
+/// every supported option that follows an unknown option is shown only when `verbose`.
+pub fn options_error(e: &OptionsError, verbose: bool) -> String {
+    if let OptionsError::Multiple(list) = e {
+        let parts: Vec<String> = list.iter().map(|p| options_error(p, verbose)).collect();
+        return format!("{} problems\n{}", parts.len(), parts.join("\n\n"));
+    }
     if let OptionsError::Located {
         error,
         line,
@@ -100,11 +149,17 @@ pub fn options_error(e: &OptionsError) -> String {
     } = e
     {
         // The option's name goes with the message; the excerpt follows its first line.
-        let text = options_error(error);
+        let text = options_error(error, verbose);
         let (head, tail) = text.split_at(text.find('\n').unwrap_or(text.len()));
         return format!("line {line}, column {column}: {head}\n{excerpt}{tail}");
     }
-    let text = e.to_string();
+    let mut text = e.to_string();
+    if !verbose {
+        if let Some(i) = text.find("\n\nSupported options:") {
+            text.truncate(i);
+            text.push_str("\n\n(-v lists every supported option)");
+        }
+    }
     match e.key() {
         Some(key) if !text.contains(key) => format!("{text} (option '{key}')"),
         _ => text,
@@ -120,6 +175,15 @@ pub fn client(config: &ClientConfig) -> Result<kinesis_wire::KinesisClient, CliE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An AWS environment with no variables and no profile files.
+    fn no_env() -> AwsEnvironment {
+        AwsEnvironment::new(std::sync::Arc::new(kinesis_wire::env::MapEnv::default()))
+    }
+
+    fn load(global: &Global, extra: &[(String, String)]) -> Result<TableDef, CliError> {
+        load_in(global, extra, &no_env(), false)
+    }
 
     fn global(opts: &[(&str, &str)]) -> Global {
         Global {
@@ -230,6 +294,57 @@ mod tests {
             e.contains("with -X overrides: Invalid option batch size"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn the_environment_fills_what_the_command_line_and_table_leave_unset() {
+        let env = AwsEnvironment::new(std::sync::Arc::new(kinesis_wire::env::MapEnv::from_pairs(
+            [
+                ("AWS_REGION", "eu-west-1"),
+                ("AWS_ENDPOINT_URL_KINESIS", "http://127.0.0.1:9"),
+            ],
+        )));
+        let t = load_in(&global(&[("stream", "s")]), &[], &env, false).unwrap();
+        assert_eq!(t.client_config().region.as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            t.client_config().endpoint.as_deref(),
+            Some("http://127.0.0.1:9")
+        );
+        let t = load_in(
+            &global(&[("stream", "s"), ("aws.region", "us-east-2")]),
+            &[],
+            &env,
+            false,
+        )
+        .unwrap();
+        assert_eq!(t.client_config().region.as_deref(), Some("us-east-2"));
+        assert_eq!(t.resolved_from_environment().len(), 1);
+    }
+
+    #[test]
+    fn every_problem_and_the_supported_list_only_when_verbose() {
+        let g = global(&[
+            ("stream", "s"),
+            ("aws.region", "us-east-1"),
+            ("sink.batch.max-sise", "3"),
+            ("scan.stream.initpos", "x"),
+        ]);
+        let e = load_in(&g, &[], &no_env(), true).unwrap_err().to_string();
+        assert!(
+            e.starts_with("invalid options: 2 problems\nUnsupported options"),
+            "{e}"
+        );
+        assert!(e.contains("sink.batch.max-sise (did you mean 'sink.batch.max-size'?)\n\n(-v lists every supported option)\n\nInvalid initial position"), "{e}");
+        assert!(!e.contains("Supported options:"), "{e}");
+        let mut verbose = g.clone();
+        verbose.verbosity = 1;
+        let e = load_in(&verbose, &[], &no_env(), true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Supported options:\n\n"), "{e}");
+        // Without all_errors: the first only.
+        let e = load_in(&g, &[], &no_env(), false).unwrap_err().to_string();
+        assert!(!e.contains("Invalid initial position"), "{e}");
     }
 
     #[test]

@@ -1,12 +1,69 @@
 //! `validate`: the table as one JSON object.
 
-use kinesis_options::{ColumnKind, TableDef};
+use std::io::Write;
+
+use kinesis_options::{AwsEnvironment, ColumnKind, OptionsError, TableDef};
 use serde_json::{json, Value as Json};
 
+use crate::args::Global;
+use crate::error::CliError;
+use crate::table;
+
+/// Runs `validate`: the table's document on `out`, or every problem of the table (exit 2).
+pub fn run(global: &Global, out: &mut dyn Write) -> Result<(), CliError> {
+    let t = table::load_in(global, &[], &AwsEnvironment::process(), true)?;
+    let mut warnings = t.warnings().to_vec();
+    if let Some(w) = source_only(&t) {
+        log::warn!("{w}");
+        warnings.push(w);
+    }
+    out.write_all(document(&t, &warnings, &resolved(global, &t)).as_bytes())
+        .map_err(|e| CliError::runtime(format!("cannot write to stdout: {e}")))
+}
+
+/// Why the table could serve only as a source, if it could: no region resolves (a sink
+/// needs one), or a persisted metadata column.
+pub fn source_only(table: &TableDef) -> Option<String> {
+    match table.check_sink_requirements() {
+        Ok(()) => None,
+        Err(OptionsError::MissingOptions(_)) => Some(
+            "the table can serve only as a source: no region resolves for a sink (set aws.region, --region, AWS_REGION, AWS_DEFAULT_REGION or the profile's region)".to_string(),
+        ),
+        Err(e) => Some(format!("the table can serve only as a source: {e}")),
+    }
+}
+
+/// `{key: {"value", "from"}}` for every option value not taken from the table: set on the
+/// command line (`from`: the flag) or resolved from the AWS environment (`from`: the
+/// variable, profile or stream ARN). Secrets are masked.
+pub fn resolved(global: &Global, table: &TableDef) -> Json {
+    let mut map = serde_json::Map::new();
+    for (key, flag) in &global.origins {
+        let value = global.option(key).unwrap_or_default();
+        map.insert(
+            key.clone(),
+            json!({
+                "value": kinesis_options::spec::display_value(key, value),
+                "from": flag,
+            }),
+        );
+    }
+    for r in table.resolved_from_environment() {
+        map.insert(
+            r.key.clone(),
+            json!({
+                "value": kinesis_options::spec::display_value(&r.key, &r.value),
+                "from": r.from,
+            }),
+        );
+    }
+    Json::Object(map)
+}
+
 /// The `validate` document: `{"table", "columns": [{"name", "type", "metadata", "virtual"}],
-/// "partition_keys", "options": {key: value-as-string}, "warnings"}`, keys in that order,
-/// pretty-printed, with a final newline.
-pub fn document(table: &TableDef) -> String {
+/// "partition_keys", "options": {key: value-as-string}, "warnings", "resolved": {key:
+/// {"value", "from"}}}`, keys in that order, pretty-printed, with a final newline.
+pub fn document(table: &TableDef, warnings: &[String], resolved: &Json) -> String {
     let columns: Vec<Json> = table
         .columns()
         .iter()
@@ -52,8 +109,12 @@ pub fn document(table: &TableDef) -> String {
         )
     ));
     out.push_str(&format!(
-        "  \"warnings\": {}\n",
-        indent(&serde_json::to_string_pretty(table.warnings()).expect("strings serialize"))
+        "  \"warnings\": {},\n",
+        indent(&serde_json::to_string_pretty(warnings).expect("strings serialize"))
+    ));
+    out.push_str(&format!(
+        "  \"resolved\": {}\n",
+        indent(&serde_json::to_string_pretty(resolved).expect("JSON serializes"))
     ));
     out.push_str("}\n");
     out
@@ -82,7 +143,7 @@ mod tests {
                   'aws.credentials.basic.secretkey' = 'hush')",
         )
         .unwrap();
-        let text = document(&t);
+        let text = document(&t, t.warnings(), &json!({}));
         assert!(
             text.starts_with("{\n  \"table\": \"KinesisTable\",\n  \"columns\""),
             "{text}"
@@ -100,5 +161,7 @@ mod tests {
         assert_eq!(doc["options"]["aws.credentials.basic.secretkey"], "******");
         assert!(!text.contains("hush"));
         assert!(doc["warnings"].is_array());
+        assert_eq!(doc["resolved"], json!({}));
+        assert!(text.ends_with("  \"resolved\": {}\n}\n"), "{text}");
     }
 }

@@ -8,21 +8,34 @@ use std::fmt;
 pub enum FormatError {
     /// The `format` option names no known format.
     UnknownFormat {
+        /// The name asked for.
         name: String,
+        /// The names there are ([`crate::FORMAT_NAMES`]).
         known: Vec<&'static str>,
     },
     /// `<format>.*` keys that the format does not know (Flink's "Unsupported options").
     UnsupportedOptions {
+        /// The format's name.
         format: String,
+        /// The unknown keys, in key order.
         keys: Vec<String>,
+        /// Every key the format knows, sorted.
         supported: Vec<&'static str>,
     },
     /// A format option with an invalid value or combination; `message` is Flink's wording.
-    InvalidOption { key: String, message: String },
+    InvalidOption {
+        /// The option key at fault, e.g. `csv.quote-character`.
+        key: String,
+        /// Flink's message.
+        message: String,
+    },
     /// A column whose type the format cannot represent (checked when the format is created).
     UnsupportedType {
+        /// The column; nested positions as `a.b`.
         column: String,
+        /// The column's declared type (empty when the error is about the row as a whole).
         data_type: String,
+        /// Flink's message.
         message: String,
     },
     /// A field whose text does not parse as its column type.
@@ -44,7 +57,9 @@ pub enum FormatError {
     /// A message that is not a well-formed record (malformed JSON, wrong number of CSV
     /// columns, invalid UTF-8).
     Record {
+        /// `csv` or `json`.
         format: &'static str,
+        /// What is wrong.
         message: String,
         /// Byte offset where the problem was found.
         offset: usize,
@@ -52,7 +67,12 @@ pub enum FormatError {
         record: String,
     },
     /// A row that cannot be written.
-    Encode { column: String, message: String },
+    Encode {
+        /// The column at fault (empty when the row as a whole does not fit the row type).
+        column: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// Shortens `s` to at most `max` bytes on a char boundary, marking the cut.

@@ -24,11 +24,13 @@ pub trait Decoder: Send + Sync {
 
 /// One option a format understands, for option tables and validation output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FormatOptionKey {
     /// The full table key, e.g. `csv.field-delimiter`.
     pub key: &'static str,
     /// Default value as text; `None` when the option has no default.
     pub default: Option<&'static str>,
+    /// What the option does, in a sentence or two.
     pub description: &'static str,
 }
 
@@ -51,17 +53,44 @@ impl fmt::Debug for Format {
 }
 
 impl Format {
-    /// Assembles a format from its parts (used by the format modules; an embedding program
-    /// can wrap its own codec the same way).
+    /// Assembles a format from its parts (the built-in formats are made this way; an
+    /// embedding program can wrap its own codec the same way).
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use kinesis_formats::csv::{CsvCodec, CsvOptions};
-    /// use kinesis_formats::{DataType, Format, RowField};
-    /// let codec = Arc::new(CsvCodec::new(CsvOptions::default(),
-    ///     &[RowField::new("a", DataType::parse("INT").unwrap())]).unwrap());
-    /// let f = Format::new("csv", codec.clone(), codec);
-    /// assert_eq!(f.decode(b"5").unwrap().unwrap().values[0], kinesis_formats::Value::Int(5));
+    /// use kinesis_formats::{Decoder, Encoder, Format, FormatError, Row, Value};
+    ///
+    /// /// One BIGINT column as 8 big-endian bytes.
+    /// struct Be64;
+    /// impl Encoder for Be64 {
+    ///     fn encode(&self, row: &Row, out: &mut Vec<u8>) -> Result<(), FormatError> {
+    ///         match row.values.as_slice() {
+    ///             [Value::BigInt(v)] => Ok(out.extend_from_slice(&v.to_be_bytes())),
+    ///             _ => Err(FormatError::Encode { column: "v".into(), message: "not one BIGINT".into() }),
+    ///         }
+    ///     }
+    /// }
+    /// impl Decoder for Be64 {
+    ///     fn decode(&self, bytes: &[u8]) -> Result<Option<Row>, FormatError> {
+    ///         let v = <[u8; 8]>::try_from(bytes).map_err(|_| FormatError::Field {
+    ///             format: "be64",
+    ///             column: "v".into(),
+    ///             expected: "BIGINT".into(),
+    ///             text: format!("{bytes:02x?}"),
+    ///             offset: 0,
+    ///             reason: "not 8 bytes".into(),
+    ///         })?;
+    ///         Ok(Some(Row::new(vec![Value::BigInt(i64::from_be_bytes(v))])))
+    ///     }
+    /// }
+    ///
+    /// let codec = Arc::new(Be64);
+    /// let f = Format::new("be64", codec.clone(), codec);
+    /// let mut out = Vec::new();
+    /// f.encode(&Row::new(vec![Value::BigInt(5)]), &mut out).unwrap();
+    /// assert_eq!(out, [0, 0, 0, 0, 0, 0, 0, 5]);
+    /// assert_eq!(f.decode(&out).unwrap().unwrap().values[0], Value::BigInt(5));
+    /// assert!(f.decode(b"5").is_err());
     /// ```
     pub fn new(name: &'static str, encoder: Arc<dyn Encoder>, decoder: Arc<dyn Decoder>) -> Self {
         Format {
@@ -158,7 +187,7 @@ impl Format {
 /// Reads the options of one format from a table option map, rejecting unknown
 /// `<format>.*` keys with Flink's "Unsupported options" error. Returns the known keys'
 /// values (by full key). Shared by every format module.
-pub fn format_options<'a>(
+pub(crate) fn format_options<'a>(
     format: &str,
     options: &'a BTreeMap<String, String>,
     keys: &'static [FormatOptionKey],
@@ -190,7 +219,7 @@ pub fn format_options<'a>(
 }
 
 /// Flink's boolean option parsing (`true`/`false`, any case); `None` when the key is absent.
-pub fn bool_option(
+pub(crate) fn bool_option(
     found: &BTreeMap<&'static str, &str>,
     key: &'static str,
 ) -> Result<Option<bool>, FormatError> {

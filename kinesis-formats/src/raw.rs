@@ -9,7 +9,7 @@ use crate::types::{LogicalType, RowField};
 use crate::value::{Row, Value};
 
 /// Keys of the raw format (Flink's `raw.charset`, `raw.endianness`).
-pub const OPTION_KEYS: &[FormatOptionKey] = &[
+pub(crate) const OPTION_KEYS: &[FormatOptionKey] = &[
     FormatOptionKey {
         key: "raw.charset",
         default: Some("UTF-8"),
@@ -30,22 +30,14 @@ enum Charset {
 
 /// Encoder and decoder of the raw format.
 #[derive(Debug, Clone)]
-pub struct RawCodec {
+pub(crate) struct RawCodec {
     column: String,
     is_string: bool,
     charset: Charset,
 }
 
 /// Builds the raw format (see [`crate::Format::from_options`]).
-///
-/// ```
-/// use std::collections::BTreeMap;
-/// use kinesis_formats::{DataType, Format, RowField, Value};
-/// let f = Format::from_options("raw", &BTreeMap::new(),
-///     &[RowField::new("line", DataType::parse("STRING").unwrap())]).unwrap();
-/// assert_eq!(f.decode(b"a,b c").unwrap().unwrap().values, vec![Value::String("a,b c".into())]);
-/// ```
-pub fn from_options(
+pub(crate) fn from_options(
     options: &BTreeMap<String, String>,
     row_type: &[RowField],
 ) -> Result<Format, FormatError> {

@@ -4,11 +4,12 @@
 use std::fmt;
 
 /// The length Flink uses for `STRING` (`VARCHAR(2147483647)`) and `BYTES`.
-pub const MAX_LENGTH: u32 = i32::MAX as u32;
+pub(crate) const MAX_LENGTH: u32 = i32::MAX as u32;
 
 /// A Flink logical type with its nullability.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DataType {
+    /// The type without nullability.
     pub kind: LogicalType,
     /// `false` for `NOT NULL`.
     pub nullable: bool,
@@ -18,21 +19,36 @@ pub struct DataType {
 /// (`STRING` is `Varchar(i32::MAX as u32)`, `BYTES` is `Varbinary(i32::MAX as u32)`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LogicalType {
+    /// CHAR(n): fixed length n.
     Char(u32),
+    /// VARCHAR(n) and STRING (n = 2147483647).
     Varchar(u32),
+    /// BOOLEAN.
     Boolean,
+    /// BINARY(n): fixed length n.
     Binary(u32),
+    /// VARBINARY(n) and BYTES (n = 2147483647).
     Varbinary(u32),
+    /// DECIMAL(p, s).
     Decimal {
+        /// Digits in all, 1..=38.
         precision: u8,
+        /// Digits after the point, 0..=precision.
         scale: u8,
     },
+    /// TINYINT: 8-bit signed.
     TinyInt,
+    /// SMALLINT: 16-bit signed.
     SmallInt,
+    /// INT: 32-bit signed.
     Int,
+    /// BIGINT: 64-bit signed.
     BigInt,
+    /// FLOAT: 32-bit IEEE 754.
     Float,
+    /// DOUBLE: 64-bit IEEE 754.
     Double,
+    /// DATE: a day without time zone.
     Date,
     /// TIME(p), p in 0..=9 (Flink keeps at most millisecond values, p ≤ 3 in practice).
     Time(u8),
@@ -40,17 +56,24 @@ pub enum LogicalType {
     Timestamp(u8),
     /// TIMESTAMP_LTZ(p) / TIMESTAMP(p) WITH LOCAL TIME ZONE.
     TimestampLtz(u8),
+    /// `ARRAY<T>`.
     Array(Box<DataType>),
+    /// `MAP<K, V>`.
     Map(Box<DataType>, Box<DataType>),
+    /// `ROW<name T, ...>`.
     Row(Vec<RowField>),
+    /// `MULTISET<T>`: elements with their multiplicity.
     Multiset(Box<DataType>),
 }
 
 /// A named field of a ROW type (or a table's physical row).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RowField {
+    /// The field's name.
     pub name: String,
+    /// The field's type.
     pub data_type: DataType,
+    /// The field's comment (`COMMENT '...'` in DDL), if any.
     pub description: Option<String>,
 }
 
@@ -73,9 +96,11 @@ impl RowField {
 
 /// A type string that could not be parsed: the message and the byte offset in the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TypeParseError {
     /// Byte offset (0-based) in the parsed text where the problem was found.
     pub offset: usize,
+    /// What is wrong there.
     pub message: String,
 }
 

@@ -7,9 +7,15 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use chrono::{DateTime, NaiveDate};
-use kinesis_formats::avro::AvroFormat;
-use kinesis_formats::{DataType, Decimal, Format, FormatError, LogicalType, Row, RowField, Value};
+use kinesis_formats::{
+    avro_schema_json, DataType, Decimal, Format, FormatError, LogicalType, Row, RowField, Value,
+    AVRO_ITEM_ALLOWANCE,
+};
 use serde_json::{json, Value as Json};
+
+mod common;
+
+use common::write_long;
 
 fn ty(text: &str) -> DataType {
     DataType::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
@@ -28,6 +34,57 @@ fn options(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+/// The avro format with `avro.timestamp_mapping.legacy` as given, and the schema it writes.
+#[derive(Debug)]
+struct Avro {
+    format: Format,
+    schema: String,
+}
+
+/// Why a row type has no avro schema.
+#[derive(Debug)]
+struct SchemaError {
+    column: String,
+    message: String,
+}
+
+impl Avro {
+    fn new(row_type: &[RowField], legacy: bool) -> Result<Avro, SchemaError> {
+        let o = options(&[("avro.timestamp_mapping.legacy", &legacy.to_string())]);
+        match (
+            avro_schema_json(&o, row_type),
+            Format::from_options("avro", &o, row_type),
+        ) {
+            (Ok(schema), Ok(format)) => Ok(Avro { format, schema }),
+            (
+                Err(FormatError::UnsupportedType {
+                    column, message, ..
+                }),
+                Err(e),
+            ) => {
+                assert_eq!(e.to_string(), message, "one error from both entry points");
+                Err(SchemaError { column, message })
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn schema_json(&self) -> String {
+        self.schema.clone()
+    }
+
+    fn encode_row(&self, row: &Row, out: &mut Vec<u8>) -> Result<(), FormatError> {
+        self.format.encode(row, out)
+    }
+
+    fn decode_row(&self, bytes: &[u8]) -> Result<Row, FormatError> {
+        Ok(self
+            .format
+            .decode(bytes)?
+            .expect("an avro datum is always a row"))
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -186,7 +243,7 @@ fn flink_schema_for_every_type() -> Vec<(&'static str, Json, bool)> {
 #[test]
 fn schema_matches_flink_field_by_field() {
     let row_type = fields(EVERY_TYPE);
-    let format = AvroFormat::new(&row_type, true).unwrap();
+    let format = Avro::new(&row_type, true).unwrap();
     let text = format.schema_json();
     let schema: Json = serde_json::from_str(&text).unwrap();
     assert_eq!(schema["type"], "record");
@@ -217,7 +274,7 @@ fn schema_text_is_avros_compact_form() {
         ("price", "DECIMAL(5, 2)"),
         ("addr", "ROW<zip STRING>"),
     ]);
-    let format = AvroFormat::new(&row_type, true).unwrap();
+    let format = Avro::new(&row_type, true).unwrap();
     assert_eq!(
         format.schema_json(),
         concat!(
@@ -267,12 +324,12 @@ fn types_flink_cannot_map_are_rejected_with_flinks_messages() {
         }
     }
     // Nested: the path names the column.
-    let err = AvroFormat::new(&fields(&[("r", "ROW<t TIMESTAMP(9)>")]), true).unwrap_err();
+    let err = Avro::new(&fields(&[("r", "ROW<t TIMESTAMP(9)>")]), true).unwrap_err();
     assert_eq!(err.column, "r.t");
     // Avro names: letters, digits, underscore.
-    let err = AvroFormat::new(&fields(&[("my-col", "INT")]), true).unwrap_err();
+    let err = Avro::new(&fields(&[("my-col", "INT")]), true).unwrap_err();
     assert_eq!(err.message, "Illegal character in: my-col");
-    let err = AvroFormat::new(&fields(&[("1st", "INT")]), true).unwrap_err();
+    let err = Avro::new(&fields(&[("1st", "INT")]), true).unwrap_err();
     assert_eq!(err.message, "Illegal initial character: 1st");
 }
 
@@ -281,7 +338,7 @@ fn records_with_one_name_are_referenced_or_rejected_as_avro_does() {
     // `a_b` and `a.b` both make a record named record_a_b. Identical: printed once, then
     // referenced by name (Avro's Schema#toString).
     let same = fields(&[("a_b", "ROW<x INT>"), ("a", "ROW<b ROW<x INT>>")]);
-    let format = AvroFormat::new(&same, true).unwrap();
+    let format = Avro::new(&same, true).unwrap();
     let schema: Json = serde_json::from_str(&format.schema_json()).unwrap();
     assert_eq!(
         schema["fields"][1]["type"][1]["fields"][0]["type"],
@@ -297,7 +354,7 @@ fn records_with_one_name_are_referenced_or_rejected_as_avro_does() {
     assert_eq!(format.decode_row(&out).unwrap(), row);
     // Different: Avro cannot print the schema ("Can't redefine"), so Flink fails the job.
     let different = fields(&[("a_b", "ROW<x INT>"), ("a", "ROW<b ROW<y INT>>")]);
-    let err = AvroFormat::new(&different, true).unwrap_err();
+    let err = Avro::new(&different, true).unwrap_err();
     assert_eq!(
         err.message,
         "Can't redefine: org.apache.flink.avro.generated.record_a_b"
@@ -317,7 +374,7 @@ fn non_legacy_timestamp_mapping_follows_flink_1_19() {
         // Flink converts array elements with the legacy mapping even here.
         ("arr", "ARRAY<TIMESTAMP(3) NOT NULL> NOT NULL"),
     ]);
-    let format = AvroFormat::new(&row_type, false).unwrap();
+    let format = Avro::new(&row_type, false).unwrap();
     let schema: Json = serde_json::from_str(&format.schema_json()).unwrap();
     let types: Vec<&Json> = schema["fields"]
         .as_array()
@@ -336,7 +393,7 @@ fn non_legacy_timestamp_mapping_follows_flink_1_19() {
         *types[6],
         json!({"type": "array", "items": lt("timestamp-millis")})
     );
-    let err = AvroFormat::new(&fields(&[("a", "ARRAY<TIMESTAMP_LTZ(3)>")]), false).unwrap_err();
+    let err = Avro::new(&fields(&[("a", "ARRAY<TIMESTAMP_LTZ(3)>")]), false).unwrap_err();
     assert!(err
         .message
         .starts_with("Unsupported to derive Schema for type: TIMESTAMP_LTZ(3)"));
@@ -377,7 +434,7 @@ fn non_legacy_timestamp_mapping_follows_flink_1_19() {
         seconds * 1_000_000 + 123_456,
         seconds * 1_000_000_000 + 123_456_789,
     ] {
-        kinesis_formats::avro::codec::write_long(&mut expected, v);
+        write_long(&mut expected, v);
     }
     expected.push(0);
     assert_eq!(out, expected);
@@ -819,7 +876,7 @@ fn corrupt_collections_fail_without_huge_allocations() {
     ]));
     // A block count of 2^62 items in a 12-byte payload.
     let mut payload = Vec::new();
-    kinesis_formats::avro::codec::write_long(&mut payload, 1 << 62);
+    write_long(&mut payload, 1 << 62);
     let (column, offset, reason) = decode_err(&format, &payload);
     assert_eq!((column.as_str(), offset), ("a", 0));
     assert!(reason.contains("items"), "{reason}");
@@ -1055,7 +1112,7 @@ fn fastavro(mode: &str, schema: &std::path::Path, data: &std::path::Path) -> Vec
 /// Our payloads read by fastavro give the same values; fastavro's payloads read by us give
 /// the same rows; and where both write the same bytes by construction, they do.
 fn interop(tag: &str, row_type: &[RowField], legacy: bool, rows: &[Row], compare_bytes: bool) {
-    let format = AvroFormat::new(row_type, legacy).unwrap();
+    let format = Avro::new(row_type, legacy).unwrap();
     let dir = TempDir::new(tag);
     let schema_path = dir.0.join("schema.json");
     std::fs::write(&schema_path, format.schema_json()).unwrap();
@@ -1174,7 +1231,7 @@ fn empty_rows_in_arrays_take_no_bytes() {
     assert_eq!(out, [0x06, 0x00]);
     assert_eq!(format.decode(&out).unwrap(), Some(row));
     let mut huge = Vec::new();
-    kinesis_formats::avro::codec::write_long(&mut huge, 1 << 40);
+    write_long(&mut huge, 1 << 40);
     huge.push(0);
     let (column, offset, _) = decode_err(&format, &huge);
     assert_eq!((column.as_str(), offset), ("e", 0));
@@ -1207,7 +1264,7 @@ fn bounded_decode_err(format: &Format, bytes: &[u8]) -> (String, usize, String) 
 /// Blocks of `count` items, `blocks` times, then the end marker.
 fn blocks(payload: &mut Vec<u8>, count: i64, blocks: usize) {
     for _ in 0..blocks {
-        kinesis_formats::avro::codec::write_long(payload, count);
+        write_long(payload, count);
     }
     payload.push(0);
 }
@@ -1215,10 +1272,9 @@ fn blocks(payload: &mut Vec<u8>, count: i64, blocks: usize) {
 /// Issue #13 finding 3: `MAX_ZERO_SIZED_ITEMS` was checked per block, so this 66-byte
 /// payload (16 blocks of 2^20 empty rows for an `ARRAY<ROW<> NOT NULL>` column) decoded
 /// into 16.7 M items (about 800 MB). Items are now bounded per record: one per payload byte
-/// plus `ITEM_ALLOWANCE`, across all columns and nesting levels.
+/// plus `AVRO_ITEM_ALLOWANCE`, across all columns and nesting levels.
 #[test]
 fn empty_row_items_are_bounded_per_record() {
-    use kinesis_formats::avro::ITEM_ALLOWANCE;
     let format = avro(&fields(&[("e", "ARRAY<ROW<> NOT NULL>")]));
     let mut payload = vec![0x02]; // union branch 1: the array
     blocks(&mut payload, 1 << 20, 16);
@@ -1239,7 +1295,7 @@ fn empty_row_items_are_bounded_per_record() {
     assert_eq!((column.as_str(), offset), ("e", 1 + 4 * 2));
     // Exactly the limit decodes (2 + 2 bytes: branch, count, end marker).
     let mut payload = vec![0x02];
-    let limit = ITEM_ALLOWANCE as i64 + 4;
+    let limit = AVRO_ITEM_ALLOWANCE as i64 + 4;
     blocks(&mut payload, limit, 1);
     assert_eq!(payload.len(), 4);
     let row = format.decode(&payload).unwrap().unwrap();
@@ -1256,15 +1312,15 @@ fn empty_row_items_are_bounded_per_record() {
     ]));
     let mut payload = Vec::new();
     blocks(&mut payload, 3000, 1);
-    kinesis_formats::avro::codec::write_long(&mut payload, 1);
+    write_long(&mut payload, 1);
     blocks(&mut payload, 3000, 1);
     payload.push(0);
     let (column, offset, _) = bounded_decode_err(&two, &payload);
     assert_eq!((column.as_str(), offset), ("b[]", 4));
     // Negative block counts (with a byte size) are counted the same way.
     let mut payload = Vec::new();
-    kinesis_formats::avro::codec::write_long(&mut payload, -(1 << 40));
-    kinesis_formats::avro::codec::write_long(&mut payload, 0);
+    write_long(&mut payload, -(1 << 40));
+    write_long(&mut payload, 0);
     payload.push(0);
     let (column, offset, _) = bounded_decode_err(&two, &payload);
     assert_eq!((column.as_str(), offset), ("a", 0));
@@ -1279,7 +1335,7 @@ fn a_kibibyte_of_empty_row_blocks_is_an_error() {
         ("e", "ARRAY<ARRAY<ROW<> NOT NULL>>"),
     ]));
     let mut payload = vec![0x02, 0x02];
-    kinesis_formats::avro::codec::write_long(&mut payload, 1);
+    write_long(&mut payload, 1);
     payload.push(0x02);
     blocks(&mut payload, 1 << 20, 254);
     payload.push(0);
@@ -1323,4 +1379,28 @@ fn integers_widen_and_failed_rows_leave_the_buffer_untouched() {
         .unwrap_err();
     assert!(err.to_string().contains("field: d"), "{err}");
     assert_eq!(out, [0x55]);
+}
+
+/// The tests' own Avro `long` writer ([`common::write_long`]) against the specification.
+#[test]
+fn the_test_long_writer_follows_the_specification_table() {
+    for (v, bytes) in [
+        (0, &[0x00][..]),
+        (-1, &[0x01]),
+        (1, &[0x02]),
+        (-2, &[0x03]),
+        (2, &[0x04]),
+        (-64, &[0x7f]),
+        (64, &[0x80, 0x01]),
+    ] {
+        let mut out = Vec::new();
+        write_long(&mut out, v);
+        assert_eq!(out, bytes, "{v}");
+    }
+    let mut out = Vec::new();
+    write_long(&mut out, i64::MIN);
+    assert_eq!(
+        out,
+        [0xff; 9].iter().copied().chain([0x01]).collect::<Vec<u8>>()
+    );
 }

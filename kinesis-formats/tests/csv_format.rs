@@ -215,11 +215,7 @@ fn decimal_forms_follow_d12_and_the_explicit_options() {
         &[("d", "DECIMAL(38, 28)")],
         &[("csv.write-bigdecimal-in-scientific-notation", "false")],
     );
-    let v = Value::Decimal(
-        Decimal::parse_java("1234.0000000000000000000000001", 38, 28)
-            .unwrap()
-            .unwrap(),
-    );
+    let v = Value::Decimal(Decimal::new(12_340_000_000_000_000_000_000_000_001_000, 28));
     assert_eq!(enc(&long, vec![v]), "\"1234.0000000000000000000000001\"");
     // CsvFormatFactoryTest: delimiter ';', quote '\'' → minSafe 60, digits get quoted too.
     let ff = csv(

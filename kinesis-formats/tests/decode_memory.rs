@@ -7,7 +7,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use kinesis_formats::avro::codec::write_long;
+mod common;
+
+use common::write_long;
+
 use kinesis_formats::{DataType, Format, RowField};
 
 /// The system allocator, counting live bytes and their peak.

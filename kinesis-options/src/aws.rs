@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use kinesis_wire::{ClientConfig, CredentialsSpec, Timeouts};
 
-use crate::error::OptionsError;
+use crate::error::{OptionsError, Problems};
 use crate::registry;
 use crate::resolve::Effective;
 use crate::spec::PROVIDER_TYPES;
@@ -141,10 +141,10 @@ fn v2(o: &Effective, prefix: &str) -> Result<(), OptionsError> {
 }
 
 /// V1–V4 in Flink's order (`AWSGeneralUtil.validateAwsConfiguration`, then the trust-all
-/// boolean check).
-pub(crate) fn validate(o: &Effective) -> Result<(), OptionsError> {
-    if provider_type(o, "aws.credentials")? == "BASIC" {
-        v2(o, "aws.credentials")?;
+/// boolean check); problems go to `p`.
+pub(crate) fn validate(o: &Effective, p: &mut Problems) -> Result<(), OptionsError> {
+    if p.check(provider_type(o, "aws.credentials"))? == Some("BASIC") {
+        p.check(v2(o, "aws.credentials"))?;
     }
     if let Some(region) = o.get("aws.region") {
         if !is_valid_region(region) {
@@ -153,15 +153,15 @@ pub(crate) fn validate(o: &Effective) -> Result<(), OptionsError> {
                 msg.push_str(r);
                 msg.push_str(", ");
             }
-            return Err(OptionsError::invalid("aws.region", msg));
+            p.report(OptionsError::invalid("aws.region", msg))?;
         }
     }
     if let Some(v) = o.get("aws.trust.all.certificates") {
         if v != "true" && v != "false" {
-            return Err(OptionsError::invalid(
+            p.report(OptionsError::invalid(
                 "aws.trust.all.certificates",
                 "Invalid aws.trust.all.certificates value, must be a boolean.",
-            ));
+            ))?;
         }
     }
     Ok(())

@@ -69,6 +69,10 @@ pub enum OptionsError {
         /// The line with a caret under the column (sensitive values masked).
         excerpt: String,
     },
+    /// Every problem of a table, in the order the checks ran (Flink's order), when more
+    /// than one was found and [`crate::Definition::all_errors`] asked for them all; never
+    /// nested, never fewer than two.
+    Multiple(Vec<OptionsError>),
 }
 
 impl OptionsError {
@@ -110,6 +114,25 @@ impl OptionsError {
         match self {
             OptionsError::Located { error, .. } => error.without_location(),
             other => other,
+        }
+    }
+
+    /// The problems this error stands for: the list of [`OptionsError::Multiple`], else
+    /// the error itself.
+    ///
+    /// ```
+    /// use kinesis_options::{Definition, TableDef};
+    /// let err = TableDef::from_options_with("t", vec![], Vec::<String>::new(), [
+    ///     ("stream", "s"), ("format", "csv"), ("aws.region", "us-east-1"),
+    ///     ("sink.batch.max-size", "0"), ("scan.stream.initpos", "SOMETIME"),
+    /// ], &Definition::new().all_errors(true)).unwrap_err();
+    /// let keys: Vec<_> = err.problems().iter().map(|e| e.key()).collect();
+    /// assert_eq!(keys, [Some("sink.batch.max-size"), Some("scan.stream.initpos")]);
+    /// ```
+    pub fn problems(&self) -> &[OptionsError] {
+        match self {
+            OptionsError::Multiple(list) => list,
+            one => std::slice::from_ref(one),
         }
     }
 
@@ -175,6 +198,71 @@ impl fmt::Display for OptionsError {
                 let (head, tail) = text.split_at(text.find('\n').unwrap_or(text.len()));
                 write!(f, "line {line}, column {column}: {head}\n{excerpt}{tail}")
             }
+            OptionsError::Multiple(list) => {
+                for (i, e) in list.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("\n\n")?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Collects the problems of a table definition. In first-error mode (Flink's) a problem
+/// is returned at once; in all-errors mode it is kept and the checks go on with a
+/// fallback value, so that [`Problems::finish`] reports every problem in check order.
+pub(crate) struct Problems {
+    all: bool,
+    found: Vec<OptionsError>,
+}
+
+impl Problems {
+    pub fn new(all: bool) -> Problems {
+        Problems {
+            all,
+            found: Vec::new(),
+        }
+    }
+
+    /// Records `e`: returned at once in first-error mode, kept in all-errors mode (once:
+    /// a rule checked twice, e.g. the credential tree, is reported once).
+    pub fn report(&mut self, e: OptionsError) -> Result<(), OptionsError> {
+        if !self.all {
+            return Err(e);
+        }
+        if !self.found.contains(&e) {
+            self.found.push(e);
+        }
+        Ok(())
+    }
+
+    /// `r`'s value, or `None` once its error is recorded ([`Problems::report`]).
+    pub fn check<T>(&mut self, r: Result<T, OptionsError>) -> Result<Option<T>, OptionsError> {
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(e) => self.report(e).map(|_| None),
+        }
+    }
+
+    /// `r`'s value, or `fallback` once its error is recorded.
+    pub fn or<T>(&mut self, r: Result<T, OptionsError>, fallback: T) -> Result<T, OptionsError> {
+        Ok(self.check(r)?.unwrap_or(fallback))
+    }
+
+    /// Whether a problem was recorded.
+    pub fn any(&self) -> bool {
+        !self.found.is_empty()
+    }
+
+    /// Ok when nothing was found; the one problem, or [`OptionsError::Multiple`].
+    pub fn finish(mut self) -> Result<(), OptionsError> {
+        match self.found.len() {
+            0 => Ok(()),
+            1 => Err(self.found.remove(0)),
+            _ => Err(OptionsError::Multiple(self.found)),
         }
     }
 }

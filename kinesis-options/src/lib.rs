@@ -35,6 +35,12 @@
 //!   into `WITH (...)` before validation (the CLI's `-X`).
 //! - [`TableDef::from_options`] / [`TableDef::from_options_partitioned`]: columns and an
 //!   option map, no DDL.
+//! - [`TableDef::from_ddl_with`] / [`TableDef::from_options_with`]: either, with opt-ins
+//!   beyond Flink's rules ([`Definition`]): the region and endpoints the options leave
+//!   unset resolved from the AWS environment as the AWS CLI resolves them (decisions D21,
+//!   [`environment`]; Flink's rule that a sink's table says its region stays the default),
+//!   and every problem of the table at once ([`OptionsError::Multiple`]) instead of the
+//!   first.
 //!
 //! Every option is described once, in [`spec::OPTIONS`]; parsing, validation,
 //! [`TableDef::resolved_options`] and the README's option table ([`readme`]) come from it.
@@ -91,6 +97,7 @@
 
 pub mod aws;
 mod ddl;
+pub mod environment;
 pub mod error;
 pub mod java;
 pub mod readme;
@@ -102,12 +109,13 @@ pub mod spec;
 pub mod table;
 pub mod timestamp;
 
+pub use environment::{AwsEnvironment, Resolved};
 pub use error::{DdlProblem, OptionsError};
 pub use registry::{PartitionKeyGenerator, PartitionerContext, ShardAssigner, ShardInfo};
 pub use sink::{HttpClientOptions, HttpProtocol, Partitioner, SinkOptions, SinkRetryOptions};
 pub use source::{
     EfoOptions, EfoRegistration, RecordPublisher, RetryOptions, SourceOptions, StartPosition,
 };
-pub use table::{Column, ColumnKind, FormatOptions, MetadataKey, TableDef, Watermark};
+pub use table::{Column, ColumnKind, Definition, FormatOptions, MetadataKey, TableDef, Watermark};
 
 pub use kinesis_wire::{ClientConfig, CredentialsSpec};

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::error::OptionsError;
+use crate::error::{OptionsError, Problems};
 use crate::registry::{
     self, FieldsPartitionKeyGenerator, FixedPartitionKeyGenerator, PartitionKeyGenerator,
     PartitionerContext, RandomPartitionKeyGenerator,
@@ -147,24 +147,31 @@ fn parse_int(o: &Effective, key: &str, max: i64) -> Result<i64, OptionsError> {
     }
 }
 
-/// Step 2 of the sink factory: typed parsing (C-033).
-pub(crate) fn parse(o: &Effective) -> Result<Parsed, OptionsError> {
+/// Step 2 of the sink factory: typed parsing (C-033). Problems go to `p`; `None` when
+/// there was one (the ranges are then not checked).
+pub(crate) fn parse(o: &Effective, p: &mut Problems) -> Result<Option<Parsed>, OptionsError> {
+    let before = p.any();
     let int = i32::MAX as i64;
     let long = i64::MAX;
     let fail_key = "sink.fail-on-error";
-    let fail_on_error =
-        flink_bool(o.value_or_default(fail_key)).ok_or_else(|| o.bad_value(fail_key))?;
-    let flush_size = parse_int(o, "sink.flush-buffer.size", long)?;
-    let buffered = parse_int(o, "sink.requests.max-buffered", int)?;
-    let flush_timeout = parse_int(o, "sink.flush-buffer.timeout", long)?;
-    let batch = parse_int(o, "sink.batch.max-size", int)?;
-    let inflight = parse_int(o, "sink.requests.max-inflight", int)?;
-    let base = parse_int(o, "sink.retry.backoff.base", long)?;
-    let max = parse_int(o, "sink.retry.backoff.max", long)?;
+    let fail_on_error = p.or(
+        flink_bool(o.value_or_default(fail_key)).ok_or_else(|| o.bad_value(fail_key)),
+        false,
+    )?;
+    let mut parsed = |key: &str, max: i64| p.or(parse_int(o, key, max), 0);
+    let flush_size = parsed("sink.flush-buffer.size", long)?;
+    let buffered = parsed("sink.requests.max-buffered", int)?;
+    let flush_timeout = parsed("sink.flush-buffer.timeout", long)?;
+    let batch = parsed("sink.batch.max-size", int)?;
+    let inflight = parsed("sink.requests.max-inflight", int)?;
+    let base = parsed("sink.retry.backoff.base", long)?;
+    let max = parsed("sink.retry.backoff.max", long)?;
     let exp_key = "sink.retry.backoff.expconst";
-    let expconst = crate::java::parse_double(o.value_or_default(exp_key))
-        .ok_or_else(|| o.bad_value(exp_key))?;
-    let attempts = parse_int(o, "sink.retry.max-attempts", int)?;
+    let expconst = p.or(
+        crate::java::parse_double(o.value_or_default(exp_key)).ok_or_else(|| o.bad_value(exp_key)),
+        0.0,
+    )?;
+    let attempts = p.or(parse_int(o, "sink.retry.max-attempts", int), 0)?;
     for (key, v) in [
         ("sink.retry.backoff.base", base as f64),
         ("sink.retry.backoff.max", max as f64),
@@ -172,13 +179,16 @@ pub(crate) fn parse(o: &Effective) -> Result<Parsed, OptionsError> {
         ("sink.retry.max-attempts", attempts as f64),
     ] {
         if v < 0.0 {
-            return Err(OptionsError::invalid(
+            p.report(OptionsError::invalid(
                 key,
                 format!("Invalid value given for {key}. Must be a valid non-negative value."),
-            ));
+            ))?;
         }
     }
-    Ok(Parsed {
+    if p.any() && !before {
+        return Ok(None);
+    }
+    Ok(Some(Parsed {
         fail_on_error,
         batch,
         inflight,
@@ -191,11 +201,17 @@ pub(crate) fn parse(o: &Effective) -> Result<Parsed, OptionsError> {
             expconst,
             max_attempts: attempts as u32,
         },
-    })
+    }))
 }
 
 /// K4–K8, then decisions D8 (K13, K14 and the 500-record limit) at definition time.
-pub(crate) fn check_ranges(p: &Parsed, o: &Effective) -> Result<(), OptionsError> {
+/// Each problem goes to `problems`; the D8 rules, which compare values, only when K4–K8
+/// passed.
+pub(crate) fn check_ranges(
+    p: &Parsed,
+    o: &Effective,
+    problems: &mut Problems,
+) -> Result<(), OptionsError> {
     let checks: [(&str, i64, &str); 5] = [
         (
             "sink.batch.max-size",
@@ -223,56 +239,71 @@ pub(crate) fn check_ranges(p: &Parsed, o: &Effective) -> Result<(), OptionsError
             "Invalid option buffer timeout. Must be a positive integer",
         ),
     ];
+    let mut in_range = true;
     for (key, v, msg) in checks {
         if v <= 0 {
-            return Err(OptionsError::invalid(o.written(key), msg));
+            problems.report(OptionsError::invalid(o.written(key), msg))?;
+            in_range = false;
         }
     }
+    if !in_range {
+        return Ok(());
+    }
     if p.batch > MAX_PUT_RECORDS_ENTRIES as i64 {
-        return Err(OptionsError::invalid(
+        return problems.report(OptionsError::invalid(
             o.written("sink.batch.max-size"),
             "Invalid option batch size. Must be a positive integer not greater than 500 (the PutRecords limit)",
         ));
     }
     if p.buffered <= p.batch {
-        return Err(OptionsError::invalid(
+        problems.report(OptionsError::invalid(
             "sink.requests.max-buffered",
             "The maximum number of requests that may be buffered should be strictly greater than the maximum number of requests per batch.",
-        ));
+        ))?;
     }
     if (p.flush_size as u64) < MAX_RECORD_BYTES as u64 {
-        return Err(OptionsError::invalid(
+        problems.report(OptionsError::invalid(
             "sink.flush-buffer.size",
             "The maximum allowed size in bytes per flush must be greater than or equal to the maximum allowed size in bytes of a single record.",
-        ));
+        ))?;
     }
     Ok(())
 }
 
-/// K10–K12.
-pub(crate) fn check_http(o: &Effective) -> Result<HttpClientOptions, OptionsError> {
+/// K10–K12; problems go to `p`.
+pub(crate) fn check_http(
+    o: &Effective,
+    p: &mut Problems,
+) -> Result<HttpClientOptions, OptionsError> {
     let int = |key: &str, msg: &str| -> Result<u32, OptionsError> {
         match o.value_or_default(key).parse::<i32>() {
             Ok(n) if n >= 0 => Ok(n as u32),
             _ => Err(OptionsError::invalid(o.written(key), msg)),
         }
     };
-    let max_concurrency = int(
-        "sink.http-client.max-concurrency",
-        "Invalid value given for HTTP client max concurrency. Must be positive integer.",
+    let max_concurrency = p.or(
+        int(
+            "sink.http-client.max-concurrency",
+            "Invalid value given for HTTP client max concurrency. Must be positive integer.",
+        ),
+        0,
     )?;
-    let read_timeout = int(
-        "sink.http-client.read-timeout",
-        "Invalid value given for HTTP read timeout. Must be positive integer.",
+    let read_timeout = p.or(
+        int(
+            "sink.http-client.read-timeout",
+            "Invalid value given for HTTP read timeout. Must be positive integer.",
+        ),
+        0,
     )?;
     let protocol = match o.value_or_default("sink.http-client.protocol.version") {
         "HTTP1_1" => HttpProtocol::Http1_1,
         "HTTP2" => HttpProtocol::Http2,
         _ => {
-            return Err(OptionsError::invalid(
+            p.report(OptionsError::invalid(
                 "sink.http-client.protocol.version",
                 "Invalid value given for HTTP protocol. Must be HTTP1_1 or HTTP2.",
-            ))
+            ))?;
+            HttpProtocol::Http1_1
         }
     };
     Ok(HttpClientOptions {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::error::OptionsError;
+use crate::error::{OptionsError, Problems};
 use crate::registry::{self, ShardAssigner};
 use crate::resolve::Effective;
 use crate::timestamp;
@@ -102,6 +102,9 @@ pub struct SourceOptions {
     /// GetRecords retries and `scan.shard.getrecords.maxrecordcount` (the `Limit`).
     pub get_records: RetryOptions,
     pub get_records_max_record_count: u32,
+    /// `scan.shard.getrecords.idle-intervalmillis` (decisions D22): the longest period of an
+    /// idle shard's loop; `None` keeps Flink's fixed period.
+    pub get_records_idle_interval: Option<Duration>,
     /// `scan.shard.getrecords.intervalmillis`.
     pub get_records_interval: Duration,
     pub get_shard_iterator: RetryOptions,
@@ -187,15 +190,23 @@ pub(crate) fn v12_message(pattern: &str) -> String {
 }
 
 /// Builds and validates the source options in Flink's order (V5 onwards; V1–V4 ran before).
-pub(crate) fn build(o: &Effective, stream: &str) -> Result<SourceOptions, OptionsError> {
+/// Problems go to `p` (a value at fault is replaced by a fallback to check the rest).
+pub(crate) fn build(
+    o: &Effective,
+    stream: &str,
+    p: &mut Problems,
+) -> Result<SourceOptions, OptionsError> {
     // V5.
     let publisher = match o.value_or_default("scan.stream.recordpublisher") {
         "POLLING" => RecordPublisher::Polling,
         "EFO" => RecordPublisher::Efo,
-        _ => return Err(OptionsError::invalid(
-            "scan.stream.recordpublisher",
-            "Invalid record publisher type in stream set in config. Valid values are: EFO, POLLING",
-        )),
+        _ => {
+            p.report(OptionsError::invalid(
+                "scan.stream.recordpublisher",
+                "Invalid record publisher type in stream set in config. Valid values are: EFO, POLLING",
+            ))?;
+            RecordPublisher::Polling
+        }
     };
     // V6-V8 (EFO only). Flink: LAZY ⇔ neither EAGER nor NONE.
     let registration_text = o.value_or_default("scan.stream.efo.registration");
@@ -215,34 +226,34 @@ pub(crate) fn build(o: &Effective, stream: &str) -> Result<SourceOptions, Option
     let consumer_name = o.get("scan.stream.efo.consumername").map(str::to_string);
     if publisher == RecordPublisher::Efo {
         if !matches!(registration_text, "LAZY" | "EAGER" | "NONE") {
-            return Err(OptionsError::invalid(
+            p.report(OptionsError::invalid(
                 "scan.stream.efo.registration",
                 "Invalid efo registration type in stream set in config. Valid values are: LAZY, EAGER, NONE",
-            ));
+            ))?;
         }
         if registration == EfoRegistration::None {
             if !consumer_arns.contains_key(stream) {
                 let key = format!("scan.stream.efo.consumerarn.{stream}");
-                return Err(OptionsError::invalid(
+                p.report(OptionsError::invalid(
                     key.clone(),
                     format!(
                         "Invalid efo consumer arn settings for not providing consumer arns: {key}"
                     ),
-                ));
+                ))?;
             }
         } else if consumer_name.as_deref().is_none_or(|n| n.trim().is_empty()) {
-            return Err(OptionsError::invalid(
+            p.report(OptionsError::invalid(
                 "scan.stream.efo.consumername",
                 "No valid enhanced fan-out consumer name is set through scan.stream.efo.consumername",
-            ));
+            ))?;
         }
     }
     // V9.
     if o.get("aws.region").is_none() && o.get("aws.endpoint").is_none() {
-        return Err(OptionsError::invalid(
+        p.report(OptionsError::invalid(
             "aws.region",
             "For FlinkKinesisConsumer AWS region ('aws.region') and/or AWS endpoint ('aws.endpoint') must be set in the config.",
-        ));
+        ))?;
     }
     // V10-V12.
     let timestamp_format = o
@@ -251,236 +262,365 @@ pub(crate) fn build(o: &Effective, stream: &str) -> Result<SourceOptions, Option
     let start_position = match o.value_or_default("scan.stream.initpos") {
         "LATEST" => StartPosition::Latest,
         "TRIM_HORIZON" => StartPosition::TrimHorizon,
-        "AT_TIMESTAMP" => {
-            let Some(text) = o.get("scan.stream.initpos-timestamp") else {
-                return Err(OptionsError::invalid(
+        "AT_TIMESTAMP" => match o.get("scan.stream.initpos-timestamp") {
+            None => {
+                p.report(OptionsError::invalid(
                     "scan.stream.initpos-timestamp",
                     "Please set value for initial timestamp ('scan.stream.initpos-timestamp') when using AT_TIMESTAMP initial position.",
-                ));
-            };
-            let t = timestamp::parse_start_timestamp(text, &timestamp_format).map_err(|_| {
-                OptionsError::invalid("scan.stream.initpos-timestamp", v12_message(&timestamp_format))
-            })?;
-            StartPosition::AtTimestamp(t)
-        }
+                ))?;
+                StartPosition::Latest
+            }
+            Some(text) => {
+                let t = timestamp::parse_start_timestamp(text, &timestamp_format).map_err(|_| {
+                    OptionsError::invalid(
+                        "scan.stream.initpos-timestamp",
+                        v12_message(&timestamp_format),
+                    )
+                });
+                p.check(t)?
+                    .map(StartPosition::AtTimestamp)
+                    .unwrap_or(StartPosition::Latest)
+            }
+        },
         _ => {
-            return Err(OptionsError::invalid(
+            p.report(OptionsError::invalid(
                 "scan.stream.initpos",
                 "Invalid initial position in stream set in config. Valid values are: TRIM_HORIZON, LATEST, AT_TIMESTAMP",
-            ))
+            ))?;
+            StartPosition::Latest
         }
     };
     // V13-V44, in Flink's order.
     let ms = Duration::from_millis;
-    let max_record_count = int_nonneg(
-        o,
-        "scan.shard.getrecords.maxrecordcount",
-        &nonneg_int_msg("maximum records per getRecords shard operation"),
+    let max_record_count = p.or(
+        int_nonneg(
+            o,
+            "scan.shard.getrecords.maxrecordcount",
+            &nonneg_int_msg("maximum records per getRecords shard operation"),
+        ),
+        Default::default(),
     )?;
-    let gr_retries = int_nonneg(
-        o,
-        "scan.shard.getrecords.maxretries",
-        &nonneg_int_msg("maximum retry attempts for getRecords shard operation"),
+    let gr_retries = p.or(
+        int_nonneg(
+            o,
+            "scan.shard.getrecords.maxretries",
+            &nonneg_int_msg("maximum retry attempts for getRecords shard operation"),
+        ),
+        Default::default(),
     )?;
-    let gr_base = long_nonneg(
-        o,
-        "scan.shard.getrecords.backoff.base",
-        &nonneg_long_msg("get records operation base backoff milliseconds"),
+    let gr_base = p.or(
+        long_nonneg(
+            o,
+            "scan.shard.getrecords.backoff.base",
+            &nonneg_long_msg("get records operation base backoff milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let gr_max = long_nonneg(
-        o,
-        "scan.shard.getrecords.backoff.max",
-        &nonneg_long_msg("get records operation max backoff milliseconds"),
+    let gr_max = p.or(
+        long_nonneg(
+            o,
+            "scan.shard.getrecords.backoff.max",
+            &nonneg_long_msg("get records operation max backoff milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let gr_exp = double_nonneg(
-        o,
-        "scan.shard.getrecords.backoff.expconst",
-        &nonneg_double_msg("get records operation backoff exponential constant"),
+    let gr_exp = p.or(
+        double_nonneg(
+            o,
+            "scan.shard.getrecords.backoff.expconst",
+            &nonneg_double_msg("get records operation backoff exponential constant"),
+        ),
+        Default::default(),
     )?;
-    let gr_interval = long_nonneg(
-        o,
-        "scan.shard.getrecords.intervalmillis",
-        &nonneg_long_msg("getRecords sleep interval in milliseconds"),
+    let gr_interval = p.or(
+        long_nonneg(
+            o,
+            "scan.shard.getrecords.intervalmillis",
+            &nonneg_long_msg("getRecords sleep interval in milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let gi_retries = int_nonneg(
-        o,
-        "scan.shard.getiterator.maxretries",
-        &nonneg_int_msg("maximum retry attempts for getShardIterator shard operation"),
+    let gi_retries = p.or(
+        int_nonneg(
+            o,
+            "scan.shard.getiterator.maxretries",
+            &nonneg_int_msg("maximum retry attempts for getShardIterator shard operation"),
+        ),
+        Default::default(),
     )?;
-    let gi_base = long_nonneg(
-        o,
-        "scan.shard.getiterator.backoff.base",
-        &nonneg_long_msg("get shard iterator operation base backoff milliseconds"),
+    let gi_base = p.or(
+        long_nonneg(
+            o,
+            "scan.shard.getiterator.backoff.base",
+            &nonneg_long_msg("get shard iterator operation base backoff milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let gi_max = long_nonneg(
-        o,
-        "scan.shard.getiterator.backoff.max",
-        &nonneg_long_msg("get shard iterator operation max backoff milliseconds"),
+    let gi_max = p.or(
+        long_nonneg(
+            o,
+            "scan.shard.getiterator.backoff.max",
+            &nonneg_long_msg("get shard iterator operation max backoff milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let gi_exp = double_nonneg(
-        o,
-        "scan.shard.getiterator.backoff.expconst",
-        &nonneg_double_msg("get shard iterator operation backoff exponential constant"),
+    let gi_exp = p.or(
+        double_nonneg(
+            o,
+            "scan.shard.getiterator.backoff.expconst",
+            &nonneg_double_msg("get shard iterator operation backoff exponential constant"),
+        ),
+        Default::default(),
     )?;
-    let discovery = long_nonneg(
-        o,
-        "scan.shard.discovery.intervalmillis",
-        &nonneg_long_msg("shard discovery sleep interval in milliseconds"),
+    let discovery = p.or(
+        long_nonneg(
+            o,
+            "scan.shard.discovery.intervalmillis",
+            &nonneg_long_msg("shard discovery sleep interval in milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let ls_base = long_nonneg(
-        o,
-        "scan.list.shards.backoff.base",
-        &nonneg_long_msg("list shards operation base backoff milliseconds"),
+    let ls_base = p.or(
+        long_nonneg(
+            o,
+            "scan.list.shards.backoff.base",
+            &nonneg_long_msg("list shards operation base backoff milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let ls_max = long_nonneg(
-        o,
-        "scan.list.shards.backoff.max",
-        &nonneg_long_msg("list shards operation max backoff milliseconds"),
+    let ls_max = p.or(
+        long_nonneg(
+            o,
+            "scan.list.shards.backoff.max",
+            &nonneg_long_msg("list shards operation max backoff milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let ls_exp = double_nonneg(
-        o,
-        "scan.list.shards.backoff.expconst",
-        &nonneg_double_msg("list shards operation backoff exponential constant"),
+    let ls_exp = p.or(
+        double_nonneg(
+            o,
+            "scan.list.shards.backoff.expconst",
+            &nonneg_double_msg("list shards operation backoff exponential constant"),
+        ),
+        Default::default(),
     )?;
-    let dsc_retries = int_nonneg(
+    let dsc_retries = p.or(int_nonneg(
         o,
         "scan.stream.describestreamconsumer.maxretries",
         "Invalid value given for maximum retry attempts for describe stream consumer operation. Must be a valid non-negative int value.",
+    ), Default::default())?;
+    let dsc_max = p.or(
+        long_nonneg(
+            o,
+            "scan.stream.describestreamconsumer.backoff.max",
+            &nonneg_long_msg("describe stream consumer operation max backoff milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let dsc_max = long_nonneg(
-        o,
-        "scan.stream.describestreamconsumer.backoff.max",
-        &nonneg_long_msg("describe stream consumer operation max backoff milliseconds"),
+    let dsc_exp = p.or(
+        double_nonneg(
+            o,
+            "scan.stream.describestreamconsumer.backoff.expconst",
+            &nonneg_double_msg("describe stream consumer operation backoff exponential constant"),
+        ),
+        Default::default(),
     )?;
-    let dsc_exp = double_nonneg(
-        o,
-        "scan.stream.describestreamconsumer.backoff.expconst",
-        &nonneg_double_msg("describe stream consumer operation backoff exponential constant"),
+    let dsc_base = p.or(
+        long_nonneg(
+            o,
+            "scan.stream.describestreamconsumer.backoff.base",
+            &nonneg_long_msg("describe stream consumer operation base backoff milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let dsc_base = long_nonneg(
-        o,
-        "scan.stream.describestreamconsumer.backoff.base",
-        &nonneg_long_msg("describe stream consumer operation base backoff milliseconds"),
+    let reg_retries = p.or(
+        int_nonneg(
+            o,
+            "scan.stream.registerstreamconsumer.maxretries",
+            &nonneg_int_msg("maximum retry attempts for register stream operation"),
+        ),
+        Default::default(),
     )?;
-    let reg_retries = int_nonneg(
-        o,
-        "scan.stream.registerstreamconsumer.maxretries",
-        &nonneg_int_msg("maximum retry attempts for register stream operation"),
+    let reg_timeout = p.or(
+        int_nonneg(
+            o,
+            "scan.stream.registerstreamconsumer.timeout",
+            &nonneg_int_msg("maximum timeout for register stream consumer"),
+        ),
+        Default::default(),
     )?;
-    let reg_timeout = int_nonneg(
-        o,
-        "scan.stream.registerstreamconsumer.timeout",
-        &nonneg_int_msg("maximum timeout for register stream consumer"),
+    let reg_max = p.or(
+        long_nonneg(
+            o,
+            "scan.stream.registerstreamconsumer.backoff.max",
+            &nonneg_long_msg("register stream operation max backoff milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let reg_max = long_nonneg(
-        o,
-        "scan.stream.registerstreamconsumer.backoff.max",
-        &nonneg_long_msg("register stream operation max backoff milliseconds"),
+    let reg_base = p.or(
+        long_nonneg(
+            o,
+            "scan.stream.registerstreamconsumer.backoff.base",
+            &nonneg_long_msg("register stream operation base backoff milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let reg_base = long_nonneg(
-        o,
-        "scan.stream.registerstreamconsumer.backoff.base",
-        &nonneg_long_msg("register stream operation base backoff milliseconds"),
+    let reg_exp = p.or(
+        double_nonneg(
+            o,
+            "scan.stream.registerstreamconsumer.backoff.expconst",
+            &nonneg_double_msg("register stream operation backoff exponential constant"),
+        ),
+        Default::default(),
     )?;
-    let reg_exp = double_nonneg(
-        o,
-        "scan.stream.registerstreamconsumer.backoff.expconst",
-        &nonneg_double_msg("register stream operation backoff exponential constant"),
+    let dereg_retries = p.or(
+        int_nonneg(
+            o,
+            "scan.stream.deregisterstreamconsumer.maxretries",
+            &nonneg_int_msg("maximum retry attempts for deregister stream operation"),
+        ),
+        Default::default(),
     )?;
-    let dereg_retries = int_nonneg(
-        o,
-        "scan.stream.deregisterstreamconsumer.maxretries",
-        &nonneg_int_msg("maximum retry attempts for deregister stream operation"),
+    let dereg_timeout = p.or(
+        int_nonneg(
+            o,
+            "scan.stream.deregisterstreamconsumer.timeout",
+            &nonneg_int_msg("maximum timeout for deregister stream consumer"),
+        ),
+        Default::default(),
     )?;
-    let dereg_timeout = int_nonneg(
-        o,
-        "scan.stream.deregisterstreamconsumer.timeout",
-        &nonneg_int_msg("maximum timeout for deregister stream consumer"),
+    let dereg_base = p.or(
+        long_nonneg(
+            o,
+            "scan.stream.deregisterstreamconsumer.backoff.base",
+            &nonneg_long_msg("deregister stream operation base backoff milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let dereg_base = long_nonneg(
-        o,
-        "scan.stream.deregisterstreamconsumer.backoff.base",
-        &nonneg_long_msg("deregister stream operation base backoff milliseconds"),
+    let dereg_max = p.or(
+        long_nonneg(
+            o,
+            "scan.stream.deregisterstreamconsumer.backoff.max",
+            &nonneg_long_msg("deregister stream operation max backoff milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let dereg_max = long_nonneg(
-        o,
-        "scan.stream.deregisterstreamconsumer.backoff.max",
-        &nonneg_long_msg("deregister stream operation max backoff milliseconds"),
+    let dereg_exp = p.or(
+        double_nonneg(
+            o,
+            "scan.stream.deregisterstreamconsumer.backoff.expconst",
+            &nonneg_double_msg("deregister stream operation backoff exponential constant"),
+        ),
+        Default::default(),
     )?;
-    let dereg_exp = double_nonneg(
-        o,
-        "scan.stream.deregisterstreamconsumer.backoff.expconst",
-        &nonneg_double_msg("deregister stream operation backoff exponential constant"),
+    let sub_retries = p.or(
+        int_nonneg(
+            o,
+            "scan.shard.subscribetoshard.maxretries",
+            &nonneg_int_msg("maximum retry attempts for subscribe to shard operation"),
+        ),
+        Default::default(),
     )?;
-    let sub_retries = int_nonneg(
-        o,
-        "scan.shard.subscribetoshard.maxretries",
-        &nonneg_int_msg("maximum retry attempts for subscribe to shard operation"),
+    let sub_base = p.or(
+        long_nonneg(
+            o,
+            "scan.shard.subscribetoshard.backoff.base",
+            &nonneg_long_msg("subscribe to shard operation base backoff milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let sub_base = long_nonneg(
-        o,
-        "scan.shard.subscribetoshard.backoff.base",
-        &nonneg_long_msg("subscribe to shard operation base backoff milliseconds"),
+    let sub_max = p.or(
+        long_nonneg(
+            o,
+            "scan.shard.subscribetoshard.backoff.max",
+            &nonneg_long_msg("subscribe to shard operation max backoff milliseconds"),
+        ),
+        Default::default(),
     )?;
-    let sub_max = long_nonneg(
-        o,
-        "scan.shard.subscribetoshard.backoff.max",
-        &nonneg_long_msg("subscribe to shard operation max backoff milliseconds"),
-    )?;
-    let sub_exp = double_nonneg(
-        o,
-        "scan.shard.subscribetoshard.backoff.expconst",
-        &nonneg_double_msg("subscribe to shard operation backoff exponential constant"),
+    let sub_exp = p.or(
+        double_nonneg(
+            o,
+            "scan.shard.subscribetoshard.backoff.expconst",
+            &nonneg_double_msg("subscribe to shard operation backoff exponential constant"),
+        ),
+        Default::default(),
     )?;
     // V45.
     if gr_interval >= 300_000 {
-        return Err(OptionsError::invalid(
+        p.report(OptionsError::invalid(
             "scan.shard.getrecords.intervalmillis",
             "Invalid value given for getRecords sleep interval in milliseconds. Must be lower than 300000 milliseconds.",
-        ));
+        ))?;
     }
+    // D22: checked like V45, and never below the normal period.
+    let gr_idle_interval = match o.get("scan.shard.getrecords.idle-intervalmillis") {
+        None => None,
+        Some(_) => {
+            let idle = long_nonneg(
+                o,
+                "scan.shard.getrecords.idle-intervalmillis",
+                &nonneg_long_msg("getRecords idle sleep interval in milliseconds"),
+            )?;
+            if idle >= 300_000 || idle < gr_interval {
+                return Err(OptionsError::invalid(
+                    "scan.shard.getrecords.idle-intervalmillis",
+                    format!(
+                        "Invalid value given for getRecords idle sleep interval in milliseconds. Must be at least scan.shard.getrecords.intervalmillis ({gr_interval}) and lower than 300000 milliseconds."
+                    ),
+                ));
+            }
+            Some(Duration::from_millis(idle))
+        }
+    };
     // V46.
-    let efo_max_concurrency = int_nonneg(
-        o,
-        "scan.stream.efo.http-client.max-concurrency",
-        "Invalid value given for EFO HTTP client max concurrency. Must be positive.",
+    let efo_max_concurrency = p.or(
+        int_nonneg(
+            o,
+            "scan.stream.efo.http-client.max-concurrency",
+            "Invalid value given for EFO HTTP client max concurrency. Must be positive.",
+        ),
+        Default::default(),
     )?;
     // V47-V49 (D16: Kinesis error codes).
-    let recoverable_error_codes = recoverable_codes(o)?;
+    let recoverable_error_codes = p.or(recoverable_codes(o), Vec::new())?;
 
     // Options Flink does not validate; still typed here.
-    let ls_retries = int_unchecked(o, "scan.list.shards.maxretries")?;
-    let ds_retries = int_unchecked(o, "scan.stream.describe.maxretries")?;
-    let ds_base = int_unchecked(o, "scan.stream.describe.backoff.base")?;
-    let ds_max = int_unchecked(o, "scan.stream.describe.backoff.max")?;
+    let ls_retries = p.or(int_unchecked(o, "scan.list.shards.maxretries"), 0)?;
+    let ds_retries = p.or(int_unchecked(o, "scan.stream.describe.maxretries"), 0)?;
+    let ds_base = p.or(int_unchecked(o, "scan.stream.describe.backoff.base"), 0)?;
+    let ds_max = p.or(int_unchecked(o, "scan.stream.describe.backoff.max"), 0)?;
     let ds_exp =
         crate::java::parse_double(o.value_or_default("scan.stream.describe.backoff.expconst"))
             .filter(|d| *d >= 0.0)
             .ok_or_else(|| {
                 let k = "scan.stream.describe.backoff.expconst";
                 OptionsError::invalid(k, crate::resolve::could_not_parse(k, o.value_or_default(k)))
-            })?;
-    let efo_read_timeout = int_unchecked(o, "scan.stream.efo.http-client.read-timeout")?;
-    let sub_timeout = int_unchecked(o, "scan.shard.subscribetoshard.timeout")?;
+            });
+    let ds_exp = p.or(ds_exp, 0.0)?;
+    let efo_read_timeout = p.or(
+        int_unchecked(o, "scan.stream.efo.http-client.read-timeout"),
+        0,
+    )?;
+    let sub_timeout = p.or(int_unchecked(o, "scan.shard.subscribetoshard.timeout"), 0)?;
     for k in [
         "scan.shard.idle.interval",
         "scan.watermark.sync.interval",
         "scan.watermark.lookahead.millis",
         "scan.watermark.sync.queue.capacity",
     ] {
-        int_unchecked(o, k)?;
+        p.or(int_unchecked(o, k), 0)?;
     }
     let nonneg = |v: i64| v.max(0) as u64;
 
     // Shard assigner (D15: an unknown name is an error, not a silent fallback).
     let assigner = o.value_or_default("scan.shard-assigner").to_string();
     if registry::shard_assigner(&assigner).is_none() {
-        return Err(OptionsError::invalid(
+        p.report(OptionsError::invalid(
             "scan.shard-assigner",
             format!(
                 "Unable to locate shard assigner factory for identifier: '{assigner}'. Use 'default', 'uniform' or a name registered with registry::register_shard_assigner."
             ),
-        ));
+        ))?;
     }
 
     let retry = |base: u64, max: u64, expconst: f64, max_retries: u32| RetryOptions {
@@ -510,6 +650,7 @@ pub(crate) fn build(o: &Effective, stream: &str) -> Result<SourceOptions, Option
         get_records: retry(gr_base, gr_max, gr_exp, gr_retries),
         get_records_max_record_count: max_record_count,
         get_records_interval: ms(gr_interval),
+        get_records_idle_interval: gr_idle_interval,
         get_shard_iterator: retry(gi_base, gi_max, gi_exp, gi_retries),
         list_shards: retry(
             ls_base,

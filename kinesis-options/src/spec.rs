@@ -403,7 +403,7 @@ const COMMON: [OptionSpec; 24] = [
         "Partition key: `random` (default), `fixed` (the subtask index, D1), or a name registered with `registry::register_partitioner`. Not allowed with PARTITIONED BY."),
 ];
 
-const SCAN_MAIN: [OptionSpec; 14] = [
+const SCAN_MAIN: [OptionSpec; 15] = [
     opt!("scan.stream.initpos", String, None, Some("LATEST"), Source, &["LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"], &[],
         "Start position of shards without restored state."),
     opt!("scan.stream.initpos-timestamp", String, None, None, Source, &[], &[],
@@ -436,6 +436,8 @@ const SCAN_MAIN: [OptionSpec; 14] = [
         "GetRecords `Limit`."),
     opt!("scan.shard.getrecords.intervalmillis", Long, Some("ms"), Some("200"), Source, &[], &[],
         "Target period of the GetRecords loop (below 300000)."),
+    opt!("scan.shard.getrecords.idle-intervalmillis", Long, Some("ms"), None, Source, &[], &[],
+        "Our addition (D22): while a shard returns no records at `MillisBehindLatest` 0, its period doubles up to this (at least `scan.shard.getrecords.intervalmillis`, below 300000); back to the normal period on the first record. Unset: Flink's fixed period."),
     opt!("scan.shard.discovery.intervalmillis", Long, Some("ms"), Some("10000"), Source, &[], &[],
         "Shard discovery interval (0 = no pause)."),
     opt!("scan.shard.adaptivereads", Boolean, None, Some("false"), Source, &[], &[],
@@ -684,15 +686,15 @@ const SINK: [OptionSpec; 18] = [
     },
 ];
 
-const ALL: [OptionSpec; 95] = cat::<61, 34, 95>(
-    cat::<24, 37, 61>(
+const ALL: [OptionSpec; 96] = cat::<62, 34, 96>(
+    cat::<24, 38, 62>(
         COMMON,
-        cat::<14, 23, 37>(SCAN_MAIN, cat::<16, 7, 23>(SCAN_RETRY_A, SCAN_TAIL)),
+        cat::<15, 23, 38>(SCAN_MAIN, cat::<16, 7, 23>(SCAN_RETRY_A, SCAN_TAIL)),
     ),
     cat::<16, 18, 34>(SCAN_RETRY_B, SINK),
 );
 
-static TABLE: [OptionSpec; 95] = ALL;
+static TABLE: [OptionSpec; 96] = ALL;
 
 /// Every connector option, in documentation order: common, source (`scan.*`), sink
 /// (`sink.*`). Format options belong to the format (`kinesis_formats`).

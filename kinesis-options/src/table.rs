@@ -6,7 +6,8 @@ use std::fmt;
 use kinesis_formats::{DataType, Format, FormatError, LogicalType, RowField};
 use kinesis_wire::{ClientConfig, CredentialsSpec};
 
-use crate::error::OptionsError;
+use crate::environment::{AwsEnvironment, Resolved};
+use crate::error::{OptionsError, Problems};
 use crate::registry::{self, FieldsPartitionKeyGenerator};
 use crate::resolve::{did_you_mean, flink_bool, Effective};
 use crate::sink::{self, Partitioner, SinkOptions};
@@ -182,6 +183,50 @@ pub struct TableDef {
     sink: SinkOptions,
     format: FormatOptions,
     warnings: Vec<String>,
+    /// What [`Definition::environment`] filled in (D21).
+    environment_values: Vec<Resolved>,
+}
+
+/// Opt-ins beyond Flink's rules when a table is defined ([`TableDef::from_ddl_with`],
+/// [`TableDef::from_options_with`]). The default is Flink's behaviour.
+///
+/// ```
+/// use std::sync::Arc;
+/// use kinesis_options::{AwsEnvironment, Definition, TableDef};
+/// use kinesis_wire::env::MapEnv;
+/// let ddl = "CREATE TABLE t (a INT) WITH ('stream' = 's', 'format' = 'csv')";
+/// // Flink's rule: a region or an endpoint must be set.
+/// assert!(TableDef::from_ddl(ddl).is_err());
+/// let env = AwsEnvironment::new(Arc::new(MapEnv::from_pairs([("AWS_REGION", "eu-west-1")])));
+/// let t = TableDef::from_ddl_with(ddl, Vec::<(String, String)>::new(),
+///     &Definition::new().environment(env)).unwrap();
+/// assert_eq!(t.client_config().region.as_deref(), Some("eu-west-1"));
+/// assert_eq!(t.resolved_from_environment()[0].from, "AWS_REGION");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Definition {
+    environment: Option<AwsEnvironment>,
+    all_errors: bool,
+}
+
+impl Definition {
+    /// Flink's behaviour: no resolution, the first problem only.
+    pub fn new() -> Definition {
+        Definition::default()
+    }
+
+    /// Decisions D21: the region and endpoints the options leave unset come from `env`
+    /// ([`AwsEnvironment::resolve`]), before validation.
+    pub fn environment(mut self, env: AwsEnvironment) -> Definition {
+        self.environment = Some(env);
+        self
+    }
+
+    /// Report every problem of the table ([`OptionsError::Multiple`]) instead of the first.
+    pub fn all_errors(mut self, all: bool) -> Definition {
+        self.all_errors = all;
+        self
+    }
 }
 
 /// The parts of a table before validation.
@@ -251,6 +296,34 @@ impl TableDef {
         K: Into<String>,
         V: Into<String>,
     {
+        TableDef::from_ddl_with(text, overrides, &Definition::default())
+    }
+
+    /// As [`TableDef::from_ddl_with_overrides`], with the opt-ins of `how`: the AWS
+    /// environment's region and endpoints (D21, applied after the overrides, to what they
+    /// and the DDL leave unset), and every problem instead of the first. Each problem about
+    /// something the DDL says points at it.
+    ///
+    /// ```
+    /// use kinesis_options::{Definition, OptionsError, TableDef};
+    /// let err = TableDef::from_ddl_with("CREATE TABLE t (a INT) WITH ('stream' = 's',
+    ///     'format' = 'csv', 'aws.region' = 'us-east-1', 'sink.batch.max-size' = '0',
+    ///     'scan.stream.initpos' = 'SOMETIME')", Vec::<(String, String)>::new(),
+    ///     &Definition::new().all_errors(true)).unwrap_err();
+    /// assert!(matches!(err, OptionsError::Multiple(ref list) if list.len() == 2));
+    /// assert!(err.problems()[0].to_string().starts_with("line 2, column "));
+    /// assert!(err.problems()[1].to_string().starts_with("line 3, column "));
+    /// ```
+    pub fn from_ddl_with<I, K, V>(
+        text: &str,
+        overrides: I,
+        how: &Definition,
+    ) -> Result<TableDef, OptionsError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
         let (mut parts, positions) = ddl::parse(text)?;
         let mut overridden = HashSet::new();
         for (k, v) in overrides {
@@ -258,10 +331,22 @@ impl TableDef {
             overridden.insert(k.clone());
             parts.options.insert(k, v.into());
         }
-        // An error about something the DDL says points at it (an overridden option is
-        // not the DDL's).
-        TableDef::validate(parts)
-            .map_err(|e| positions.locate(text, &|k| overridden.contains(k), e))
+        let resolved = match &how.environment {
+            Some(env) => env.resolve(&mut parts.options),
+            None => Vec::new(),
+        };
+        overridden.extend(resolved.iter().map(|r| r.key.clone()));
+        // An error about something the DDL says points at it (an overridden or resolved
+        // option is not the DDL's).
+        let locate = |e| positions.locate(text, &|k| overridden.contains(k), e);
+        TableDef::validate(parts, how.all_errors)
+            .map(|t| t.with_environment_values(resolved))
+            .map_err(|e| match e {
+                OptionsError::Multiple(list) => {
+                    OptionsError::Multiple(list.into_iter().map(locate).collect())
+                }
+                one => locate(one),
+            })
     }
 
     /// Builds and validates a table from columns and an option map (no DDL), without
@@ -311,21 +396,81 @@ impl TableDef {
         P: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        TableDef::validate(TableParts {
-            name: name.to_string(),
-            columns,
-            partition_keys: partition_keys.into_iter().map(Into::into).collect(),
-            watermark: None,
-            comment: None,
-            options: options
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        })
+        TableDef::from_options_with(name, columns, partition_keys, options, &Definition::new())
     }
 
-    fn validate(parts: TableParts) -> Result<TableDef, OptionsError> {
-        check_columns(&parts)?;
+    /// As [`TableDef::from_options_partitioned`], with the opt-ins of `how` (see
+    /// [`TableDef::from_ddl_with`]).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use kinesis_formats::DataType;
+    /// use kinesis_options::{AwsEnvironment, Column, Definition, TableDef};
+    /// use kinesis_wire::env::MapEnv;
+    /// let env = AwsEnvironment::new(Arc::new(MapEnv::from_pairs([
+    ///     ("AWS_DEFAULT_REGION", "ap-south-1"),
+    ///     ("AWS_ENDPOINT_URL_KINESIS", "http://127.0.0.1:4567"),
+    /// ])));
+    /// let t = TableDef::from_options_with("t", vec![Column::physical("v", DataType::bytes())],
+    ///     Vec::<String>::new(), [("stream", "s"), ("format", "raw")],
+    ///     &Definition::new().environment(env)).unwrap();
+    /// assert_eq!(t.client_config().endpoint.as_deref(), Some("http://127.0.0.1:4567"));
+    /// let from: Vec<&str> = t.resolved_from_environment().iter().map(|r| r.from.as_str()).collect();
+    /// assert_eq!(from, ["AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_KINESIS"]);
+    /// ```
+    pub fn from_options_with<I, K, V, P, S>(
+        name: &str,
+        columns: Vec<Column>,
+        partition_keys: P,
+        options: I,
+        how: &Definition,
+    ) -> Result<TableDef, OptionsError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+        P: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut options: BTreeMap<String, String> = options
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        let resolved = match &how.environment {
+            Some(env) => env.resolve(&mut options),
+            None => Vec::new(),
+        };
+        TableDef::validate(
+            TableParts {
+                name: name.to_string(),
+                columns,
+                partition_keys: partition_keys.into_iter().map(Into::into).collect(),
+                watermark: None,
+                comment: None,
+                options,
+            },
+            how.all_errors,
+        )
+        .map(|t| t.with_environment_values(resolved))
+    }
+
+    fn with_environment_values(mut self, resolved: Vec<Resolved>) -> TableDef {
+        self.environment_values = resolved;
+        self
+    }
+
+    /// The options [`Definition::environment`] filled in, with their origin (empty
+    /// without it). Secret values never occur here: only regions and endpoints resolve.
+    pub fn resolved_from_environment(&self) -> &[Resolved] {
+        &self.environment_values
+    }
+
+    /// Validates `parts` by the rules of both sides in Flink's order. With `all`, every
+    /// problem is collected ([`OptionsError::Multiple`] when more than one): a value at
+    /// fault is replaced by a fallback and checks that build on it are skipped.
+    fn validate(parts: TableParts, all: bool) -> Result<TableDef, OptionsError> {
+        let mut p = Problems::new(all);
+        check_columns(&parts, &mut p)?;
         let (effective, mut warnings) = map_deprecated(&parts.options);
         let o = &effective;
         let row_type: Vec<RowField> = parts
@@ -341,29 +486,31 @@ impl TableDef {
 
         if let Some(c) = o.get("connector") {
             if c != "kinesis" {
-                return Err(OptionsError::invalid(
+                p.report(OptionsError::invalid(
                     "connector",
                     format!(
                         "Could not find any factory for identifier '{c}' that implements 'org.apache.flink.table.factories.DynamicTableFactory' in the classpath.\n\nAvailable factory identifiers are:\n\nkinesis"
                     ),
-                ));
+                ))?;
             }
         }
         // 1. Format discovery and validation (source and sink factories both start here).
         let format = match o.get("format") {
-            Some(name) => Some(build_format(name, o, &row_type)?),
+            Some(name) => p.check(build_format(name, o, &row_type))?,
             None => None,
         };
         // 2. Sink: typed parsing while mapping deprecated options (C-033).
-        let parsed = sink::parse(o)?;
+        let parsed = sink::parse(o, &mut p)?;
         // 3. Partition key generator construction (§4.3, K2).
         let partitioner = sink::select_partitioner(o, &parts.partition_keys);
         match &partitioner {
             Partitioner::Fields { columns, delimiter } => {
-                FieldsPartitionKeyGenerator::new(&row_type, columns, delimiter)?;
+                p.check(FieldsPartitionKeyGenerator::new(
+                    &row_type, columns, delimiter,
+                ))?;
             }
             Partitioner::Custom(name) if registry::partitioner(name).is_none() => {
-                return Err(sink::unknown_partitioner(name));
+                p.report(sink::unknown_partitioner(name))?;
             }
             _ => {}
         }
@@ -374,24 +521,30 @@ impl TableDef {
             .map(|k| k.to_string())
             .collect();
         if !missing.is_empty() {
-            return Err(OptionsError::MissingOptions(missing));
+            p.report(OptionsError::MissingOptions(missing))?;
         }
-        check_unknown_keys(&parts.options, o, &mut warnings)?;
+        p.check(check_unknown_keys(&parts.options, o, &mut warnings))?;
         // 5. K1.
         if !parts.partition_keys.is_empty() && o.get("sink.partitioner").is_some() {
-            return Err(OptionsError::invalid(
+            p.report(OptionsError::invalid(
                 "sink.partitioner",
                 "Cannot set sink.partitioner option for a table defined with a PARTITIONED BY clause",
-            ));
+            ))?;
         }
         // 6. Sink ranges (K4-K8, D8), AWS (V1-V4), HTTP client (K10-K12).
-        sink::check_ranges(&parsed, o)?;
-        aws::validate(o)?;
-        let http = sink::check_http(o)?;
-        let client = aws::client_config(o)?;
+        if let Some(parsed) = &parsed {
+            sink::check_ranges(parsed, o, &mut p)?;
+        }
+        aws::validate(o, &mut p)?;
+        let http = sink::check_http(o, &mut p)?;
+        let client = p.check(aws::client_config(o))?;
         // 7. Source (V5-V49, shard assigner).
         let stream = o.value_or_default("stream").to_string();
-        let source = source::build(o, &stream)?;
+        let source = source::build(o, &stream, &mut p)?;
+        p.finish()?;
+        let (Some(format), Some(parsed), Some(client)) = (format, parsed, client) else {
+            unreachable!("every check passed, so every part was built")
+        };
         let sink = sink::assemble(parsed, partitioner, http, o);
 
         if source.record_publisher == RecordPublisher::Efo {
@@ -413,7 +566,6 @@ impl TableDef {
                 log::debug!("option '{k}' is accepted and has no effect (no watermarks, D9)");
             }
         }
-        let format = format.expect("format presence was checked above");
         Ok(TableDef {
             name: parts.name,
             columns: parts.columns,
@@ -427,6 +579,7 @@ impl TableDef {
             sink,
             format,
             warnings,
+            environment_values: Vec::new(),
         })
     }
 
@@ -760,28 +913,28 @@ fn build_format(
 }
 
 /// Column-level checks: unique names, metadata types (§2.6), the watermark's column.
-fn check_columns(parts: &TableParts) -> Result<(), OptionsError> {
+fn check_columns(parts: &TableParts, p: &mut Problems) -> Result<(), OptionsError> {
     if let Some(w) = &parts.watermark {
         if !parts.columns.iter().any(|c| c.name == w.column) {
-            return Err(OptionsError::schema(
+            p.report(OptionsError::schema(
                 Some(&w.column),
                 format!(
                     "The rowtime attribute field '{}' is not defined in the table schema.",
                     w.column
                 ),
-            ));
+            ))?;
         }
     }
     let mut seen = HashSet::new();
     for c in &parts.columns {
         if !seen.insert(c.name.as_str()) {
-            return Err(OptionsError::schema(
+            p.report(OptionsError::schema(
                 Some(&c.name),
                 format!(
                     "A column named '{}' is defined twice in table '{}'.",
                     c.name, parts.name
                 ),
-            ));
+            ))?;
         }
         if let ColumnKind::Metadata { key, .. } = c.kind {
             let meta = key.data_type();
@@ -791,13 +944,13 @@ fn check_columns(parts: &TableParts) -> Result<(), OptionsError> {
                 } else {
                     String::new()
                 };
-                return Err(OptionsError::schema(
+                p.report(OptionsError::schema(
                     Some(&c.name),
                     format!(
                         "Invalid data type for metadata column '{}'{with_key} of table '{}'. The column cannot be declared as '{}' because the type must be castable from metadata type '{}'.",
                         c.name, parts.name, c.data_type, meta
                     ),
-                ));
+                ))?;
             }
         }
     }

@@ -337,6 +337,10 @@ const NOT_IN_REFERENCE: &[(&str, &str)] = &[
     ("sink.producer.kinesis-port", "§8"),
     ("sink.producer.verify-certificate", "§8"),
     ("sink.producer.<kpl option>", "§8"),
+    (
+        "scan.shard.getrecords.idle-intervalmillis",
+        "our addition, decisions D22",
+    ),
 ];
 
 #[test]

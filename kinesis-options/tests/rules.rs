@@ -997,3 +997,106 @@ fn checks_run_in_flinks_order() {
     }
     assert!(table(options).is_ok());
 }
+
+/// Issue #14, point 8: with `all_errors` every problem is reported at once, and the list is
+/// exactly what fixing them one at a time finds, in the same (Flink's) order.
+#[test]
+fn all_errors_are_reported_at_once_in_flinks_order() {
+    use kinesis_options::Definition;
+    let broken: &[(&str, &str)] = &[
+        ("csv.field-delimiter", "ab"),
+        ("sink.fail-on-error", "abc"),
+        ("sink.partitioner", "order-test-unregistered"),
+        ("bogus.key", "1"),
+        ("sink.batch.max-size", "0"),
+        ("aws.credentials.provider", "nope"),
+        ("sink.http-client.protocol.version", "HTTP3"),
+        ("scan.stream.recordpublisher", "x"),
+        ("scan.stream.initpos", "x"),
+        ("scan.shard.getrecords.maxrecordcount", "-1"),
+        ("scan.shard.getrecords.backoff.max", "y"),
+        ("scan.shard-assigner", "order-test-unregistered"),
+    ];
+    let build = |options: &Pairs, all: bool| {
+        TableDef::from_options_with(
+            "t",
+            vec![],
+            Vec::<String>::new(),
+            options.clone(),
+            &Definition::new().all_errors(all),
+        )
+    };
+    let mut options = without(minimal(), &["stream"]);
+    options.extend(pairs(broken));
+    // One at a time: the first error, then fix it.
+    let mut one_by_one = Vec::new();
+    let mut fixing = options.clone();
+    for _ in 0..broken.len() + 2 {
+        let Err(e) = build(&fixing, false) else { break };
+        assert!(
+            !matches!(e, OptionsError::Multiple(_)),
+            "first-error mode: {e}"
+        );
+        match &e {
+            OptionsError::MissingOptions(_) => fixing.push(("stream".into(), "orders".into())),
+            OptionsError::UnsupportedOptions { .. } => fixing.retain(|(k, _)| k != "bogus.key"),
+            other => {
+                let key = other.key().expect("a keyed error").to_string();
+                fixing.retain(|(k, _)| *k != key);
+            }
+        }
+        one_by_one.push(e);
+    }
+    assert!(build(&fixing, false).is_ok());
+    assert_eq!(one_by_one.len(), broken.len() + 1, "{one_by_one:#?}");
+    // All at once.
+    let e = build(&options, true).unwrap_err();
+    let OptionsError::Multiple(all) = &e else {
+        panic!("{e}")
+    };
+    assert_eq!(all, &one_by_one);
+    assert_eq!(e.problems().len(), broken.len() + 1);
+    // The text lists them all, separated by blank lines.
+    let text = e.to_string();
+    assert!(
+        text.starts_with("Option 'csv.field-delimiter' must be a string"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n\nUnable to locate shard assigner factory"),
+        "{text}"
+    );
+    // One problem is itself, not a list; a valid table is the same either way.
+    let e = build(&with(minimal(), &[("sink.batch.max-size", "0")]), true).unwrap_err();
+    assert!(matches!(e, OptionsError::Invalid { .. }), "{e:?}");
+    assert!(build(&minimal(), true).is_ok());
+}
+
+/// A rule the definition checks twice (the credential tree: V2 in the AWS rules and again
+/// when the client configuration is built) is reported once.
+#[test]
+fn all_errors_report_a_rule_once() {
+    use kinesis_options::Definition;
+    let e = TableDef::from_options_with(
+        "t",
+        vec![],
+        Vec::<String>::new(),
+        with(
+            minimal(),
+            &[
+                ("aws.credentials.provider", "BASIC"),
+                ("sink.batch.max-size", "0"),
+            ],
+        ),
+        &Definition::new().all_errors(true),
+    )
+    .unwrap_err();
+    let keys: Vec<Option<&str>> = e.problems().iter().map(|p| p.key()).collect();
+    assert_eq!(
+        keys,
+        [
+            Some("sink.batch.max-size"),
+            Some("aws.credentials.basic.accesskeyid")
+        ]
+    );
+}

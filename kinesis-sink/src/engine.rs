@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{select, Receiver, Sender};
 use kinesis_wire::model::{PutRecordsEntryRef, PutRecordsOutcome};
-use kinesis_wire::{model::StreamRef, KinesisClient, KinesisError};
+use kinesis_wire::{model::StreamRef, KinesisClient, KinesisError, Shutdown};
 
 use crate::config::SinkConfig;
 use crate::error::{FailedRecord, SinkError};
@@ -73,6 +73,8 @@ struct State {
 struct Shared {
     cfg: SinkConfig,
     client: KinesisClient,
+    /// The client handle's stop signal: triggered by `abort` and when `close` gives up.
+    stop: Shutdown,
     stream: StreamRef,
     state: Mutex<State>,
     /// Writers waiting for room in the buffer.
@@ -146,8 +148,12 @@ impl RecordSink {
         config.validate()?;
         let (wake_tx, wake_rx) = crossbeam_channel::bounded(1);
         let (shutdown_tx, shutdown_rx) = crossbeam_channel::bounded::<()>(0);
+        // Requests (and credential fetches) of this sink stop when it is aborted or close
+        // gives up.
+        let stop = Shutdown::new();
         let shared = Arc::new(Shared {
-            client,
+            client: client.with_shutdown(stop.clone()),
+            stop,
             stream: stream.into(),
             state: Mutex::new(State {
                 s: SinkState::new(&config),
@@ -526,6 +532,7 @@ impl RecordSink {
         st.s.aborted = true;
         st.s.closed = true;
         st.s.cancel_backoff();
+        shared.stop.trigger();
         shared.space.notify_all();
         shared.progress.notify_all();
         drop(st);
@@ -633,6 +640,7 @@ fn take_fatal(
 /// senders skip anything still queued.
 fn abandon(shared: &Shared, mut st: MutexGuard<'_, State>, waited: Duration) -> SinkError {
     shared.abandoned.store(true, Ordering::Relaxed);
+    shared.stop.trigger();
     st.s.abandoned = true;
     let records = st.s.hand_back_all();
     SinkError::CloseTimedOut { waited, records }

@@ -4,6 +4,26 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// A checkpoint text that [`Checkpoint::from_json`] cannot read: what is wrong and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CheckpointError {
+    /// 1-based line of the fault (0 when the text ended early).
+    pub line: usize,
+    /// 1-based column of the fault.
+    pub column: usize,
+    /// What is wrong (the JSON reader's words, with the position).
+    pub message: String,
+}
+
+impl std::fmt::Display for CheckpointError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "not a checkpoint: {}", self.message)
+    }
+}
+
+impl std::error::Error for CheckpointError {}
+
 /// Where a shard stands: a start sentinel while nothing of it was handed out, the last
 /// record handed out, or finished.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +36,13 @@ pub enum ShardPosition {
     AtTimestamp {
         /// Milliseconds since the epoch.
         epoch_millis: i64,
+    },
+    /// Nothing handed out yet; start at the record with this sequence number
+    /// (`AT_SEQUENCE_NUMBER`, every sub-record of an aggregate included): the CLI's
+    /// `read -o seq:N`.
+    AtSequence {
+        /// The first record's sequence number.
+        sequence_number: String,
     },
     /// The last record handed out.
     Sequence {
@@ -31,6 +58,7 @@ pub enum ShardPosition {
 
 /// The position of one shard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ShardState {
     /// The stream name.
     pub stream: String,
@@ -43,25 +71,44 @@ pub struct ShardState {
     pub position: ShardPosition,
 }
 
+impl ShardState {
+    /// The position of `shard_id` of `stream` (no parents recorded).
+    ///
+    /// ```
+    /// use kinesis_source::{ShardPosition, ShardState};
+    /// let s = ShardState::new("orders", "shardId-000000000000", ShardPosition::TrimHorizon);
+    /// assert!(s.parent_shard_ids.is_empty());
+    /// ```
+    pub fn new(
+        stream: impl Into<String>,
+        shard_id: impl Into<String>,
+        position: ShardPosition,
+    ) -> ShardState {
+        ShardState {
+            stream: stream.into(),
+            shard_id: shard_id.into(),
+            parent_shard_ids: Vec::new(),
+            position,
+        }
+    }
+}
+
 /// The state of a source: one entry per shard it reads (Flink's union-list state
 /// `Kinesis-Stream-Shard-State`), plus the enhanced fan-out consumer ARNs in use.
 ///
 /// ```
 /// use kinesis_source::{Checkpoint, ShardPosition, ShardState};
-/// let cp = Checkpoint {
-///     shards: vec![ShardState {
-///         stream: "orders".into(),
-///         shard_id: "shardId-000000000000".into(),
-///         parent_shard_ids: vec![],
-///         position: ShardPosition::Sequence { sequence_number: "4959".into(), sub_sequence_number: -1 },
-///     }],
-///     ..Checkpoint::default()
-/// };
+/// let cp = Checkpoint::new(vec![ShardState::new(
+///     "orders",
+///     "shardId-000000000000",
+///     ShardPosition::Sequence { sequence_number: "4959".into(), sub_sequence_number: -1 },
+/// )]);
 /// let json = cp.to_json();
 /// assert!(json.contains(r#""type":"SEQUENCE""#));
 /// assert_eq!(Checkpoint::from_json(&json).unwrap(), cp);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Checkpoint {
     /// Shard positions.
     pub shards: Vec<ShardState>,
@@ -71,14 +118,39 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
+    /// A checkpoint of these shard positions (no EFO consumer).
+    ///
+    /// ```
+    /// use kinesis_source::{Checkpoint, ShardPosition, ShardState};
+    /// let cp = Checkpoint::new(vec![ShardState::new("s", "a", ShardPosition::ShardEnd)]);
+    /// assert_eq!(cp.shards.len(), 1);
+    /// ```
+    pub fn new(shards: Vec<ShardState>) -> Checkpoint {
+        Checkpoint {
+            shards,
+            consumer_arns: BTreeMap::new(),
+        }
+    }
+
     /// The checkpoint as one line of JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a checkpoint always serialises")
     }
 
     /// Parses [`Checkpoint::to_json`] output.
-    pub fn from_json(text: &str) -> Result<Checkpoint, serde_json::Error> {
-        serde_json::from_str(text)
+    ///
+    /// ```
+    /// use kinesis_source::Checkpoint;
+    /// let e = Checkpoint::from_json("{\"shards\": 3}").unwrap_err();
+    /// assert_eq!((e.line, e.column), (1, 12));
+    /// assert!(e.to_string().starts_with("not a checkpoint: "), "{e}");
+    /// ```
+    pub fn from_json(text: &str) -> Result<Checkpoint, CheckpointError> {
+        serde_json::from_str(text).map_err(|e| CheckpointError {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })
     }
 
     /// The union of the checkpoints of several subtasks (Flink restores every subtask from
@@ -87,10 +159,8 @@ impl Checkpoint {
     ///
     /// ```
     /// use kinesis_source::{Checkpoint, ShardPosition, ShardState};
-    /// let a = Checkpoint { shards: vec![ShardState { stream: "s".into(), shard_id: "a".into(),
-    ///     parent_shard_ids: vec![], position: ShardPosition::TrimHorizon }], ..Default::default() };
-    /// let b = Checkpoint { shards: vec![ShardState { stream: "s".into(), shard_id: "b".into(),
-    ///     parent_shard_ids: vec![], position: ShardPosition::ShardEnd }], ..Default::default() };
+    /// let a = Checkpoint::new(vec![ShardState::new("s", "a", ShardPosition::TrimHorizon)]);
+    /// let b = Checkpoint::new(vec![ShardState::new("s", "b", ShardPosition::ShardEnd)]);
     /// assert_eq!(Checkpoint::union([a, b]).shards.len(), 2);
     /// ```
     pub fn union(parts: impl IntoIterator<Item = Checkpoint>) -> Checkpoint {

@@ -52,12 +52,8 @@ pub enum Deaggregated<'a> {
 /// The hash key Kinesis routes a record by: the explicit hash key when set, else the MD5 of
 /// the UTF-8 partition key read as an unsigned big-endian 128-bit number.
 ///
-/// ```
-/// use kinesis_source::deaggregate::effective_hash_key;
-/// assert_eq!(effective_hash_key("pk", Some("42")), Some(42));
-/// // MD5("") = d41d8cd98f00b204e9800998ecf8427e
-/// assert_eq!(effective_hash_key("", None), Some(0xd41d8cd98f00b204e9800998ecf8427e));
-/// ```
+/// (`effective_hash_key("pk", Some("42")) == Some(42)`; with no explicit key, the MD5 of the
+/// partition key: see the unit tests.)
 pub fn effective_hash_key(partition_key: &str, explicit_hash_key: Option<&str>) -> Option<u128> {
     match explicit_hash_key {
         Some(h) => h.trim().parse::<u128>().ok(),
@@ -73,22 +69,8 @@ pub fn effective_hash_key(partition_key: &str, explicit_hash_key: Option<&str>) 
 /// Splits `data` into its user records if it is a KPL aggregate (§5.5). `hash_range` is the
 /// shard's `[StartingHashKey, EndingHashKey]`; `None` skips the range check.
 ///
-/// ```
-/// use kinesis_source::deaggregate::{deaggregate, Deaggregated};
-/// assert_eq!(deaggregate(b"plain payload", None), Deaggregated::Plain);
-/// // Three records made by aws-kinesis-agg (python), keys pk-0..2, data user-record-0..2.
-/// let hex = "f3899ac20a04706b2d300a04706b2d310a04706b2d321a1108001a0d757365722d7265636f72642d301a1108011a0d\
-///            757365722d7265636f72642d311a1108021a0d757365722d7265636f72642d3295aaf54b98beb315259915f5a98f8a58";
-/// let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
-/// match deaggregate(&bytes, Some((0, u128::MAX))) {
-///     Deaggregated::Records(r) => {
-///         assert_eq!(r.len(), 3);
-///         assert_eq!(r[2].partition_key, "pk-2");
-///         assert_eq!(r[2].data, b"user-record-2");
-///     }
-///     other => panic!("{other:?}"),
-/// }
-/// ```
+/// (Unit test `splits_an_aws_kinesis_agg_aggregate` decodes the aggregate aws-kinesis-agg
+/// makes of three records.)
 pub fn deaggregate(data: &[u8], hash_range: Option<(u128, u128)>) -> Deaggregated<'_> {
     if data.len() < KPL_MAGIC.len() || data[..4] != KPL_MAGIC {
         return Deaggregated::Plain;
@@ -258,6 +240,37 @@ fn parse_aggregate(body: &[u8]) -> Option<Vec<UserRecord<'_>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hash_key_is_the_explicit_one_else_the_md5_of_the_key() {
+        assert_eq!(effective_hash_key("pk", Some("42")), Some(42));
+        // MD5("") = d41d8cd98f00b204e9800998ecf8427e
+        assert_eq!(
+            effective_hash_key("", None),
+            Some(0xd41d8cd98f00b204e9800998ecf8427e)
+        );
+    }
+
+    #[test]
+    fn splits_an_aws_kinesis_agg_aggregate() {
+        assert_eq!(deaggregate(b"plain payload", None), Deaggregated::Plain);
+        // Three records made by aws-kinesis-agg (python), keys pk-0..2, data user-record-0..2.
+        let hex = "f3899ac20a04706b2d300a04706b2d310a04706b2d321a1108001a0d757365722d7265636f72642d301a1108011a0d\
+                   757365722d7265636f72642d311a1108021a0d757365722d7265636f72642d3295aaf54b98beb315259915f5a98f8a58";
+        let hex: String = hex.split_whitespace().collect();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        match deaggregate(&bytes, Some((0, u128::MAX))) {
+            Deaggregated::Records(r) => {
+                assert_eq!(r.len(), 3);
+                assert_eq!(r[2].partition_key, "pk-2");
+                assert_eq!(r[2].data, b"user-record-2");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     fn unhex(s: &str) -> Vec<u8> {
         let s: String = s.split_whitespace().collect();

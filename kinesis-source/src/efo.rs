@@ -78,7 +78,7 @@ pub(crate) fn register(
     if initial_jitter && !sleep_jitter(calls.register, &mut attempt, shutdown) {
         return Err(interrupted(stream, "Error registering stream:"));
     }
-    let stream_ref = StreamRef::Name(stream.into());
+    let stream_ref = StreamRef::from(stream.to_string());
     let summary = call(calls.describe_stream, shutdown, |_| {
         client.describe_stream_summary(&stream_ref)
     })

@@ -49,18 +49,27 @@
 //! # Ok::<(), kinesis_source::SourceError>(())
 //! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
-pub mod checkpoint;
-pub mod deaggregate;
+mod checkpoint;
+mod deaggregate;
 mod decode;
 mod discovery;
 mod efo;
-pub mod error;
-pub mod metrics;
+mod error;
+mod metrics;
 mod reader;
 mod source;
 
-pub use checkpoint::{Checkpoint, ShardPosition, ShardState};
+pub use checkpoint::{Checkpoint, CheckpointError, ShardPosition, ShardState};
 pub use error::SourceError;
 pub use metrics::ShardMetrics;
 pub use source::{Iter, KinesisSource, SourceContext, SourceRecord};
+
+/// Internals exposed for the fuzz harness only (cargo feature `fuzzing`); not part of the
+/// API and not stable.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::deaggregate::{deaggregate, effective_hash_key, Deaggregated, UserRecord};
+}

@@ -62,6 +62,7 @@ impl ShardCounters {
 
 /// A snapshot of one shard's counters.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ShardMetrics {
     /// The shard.
     pub shard_id: String,

@@ -50,6 +50,8 @@ pub(crate) struct ReaderShared {
     pub stream: Arc<str>,
     pub max_record_count: u32,
     pub interval: Duration,
+    /// `scan.shard.getrecords.idle-intervalmillis` (D22).
+    pub idle_interval: Option<Duration>,
     pub adaptive_reads: bool,
     pub get_records: RetryPolicy,
     pub get_iterator: RetryPolicy,
@@ -119,6 +121,9 @@ pub(crate) fn run(s: Arc<ReaderShared>, task: ShardTask) {
 fn iterator_position(pos: &ShardPosition) -> Option<StartingPosition> {
     Some(match pos {
         ShardPosition::TrimHorizon => StartingPosition::TrimHorizon,
+        ShardPosition::AtSequence { sequence_number } => {
+            StartingPosition::AtSequenceNumber(sequence_number.clone())
+        }
         ShardPosition::AtTimestamp { epoch_millis } => {
             StartingPosition::AtTimestamp(*epoch_millis as f64 / 1000.0)
         }
@@ -156,7 +161,7 @@ fn get_iterator(
         return Ok(None);
     };
     let input = GetShardIteratorInput::new(
-        StreamRef::Name(s.stream.to_string()),
+        StreamRef::from(s.stream.to_string()),
         task.shard_id.to_string(),
         position,
     );
@@ -263,6 +268,8 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
     let mut limit = s.max_record_count.max(1);
     let mut refreshes = 0u32;
     let mut last_loop_end = Instant::now();
+    // The current period of the loop (D22 lengthens it while the shard is idle).
+    let mut period = s.interval;
     let refresh_backoff = s.get_iterator.backoff;
     loop {
         while let Ok(page) = recycle_rx.try_recv() {
@@ -329,6 +336,7 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
             );
         }
         let wire_bytes = out.records.data_bytes() as u64;
+        let empty_page = out.records.is_empty();
         ShardCounters::add(&task.counters.bytes, wire_bytes);
         let adaptive = (s.adaptive_reads && !out.records.is_empty())
             .then(|| user_record_stats(&out.records, task.hash_range));
@@ -354,9 +362,17 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
             return Ok(out.child_shards);
         };
         iterator = Some(next);
-        if !s.interval.is_zero() {
+        // D22: an idle shard (no record, at the tip) waits longer each time, up to the idle
+        // interval; the first record brings it back to the normal period.
+        period = match s.idle_interval {
+            Some(idle) if empty_page && out.millis_behind_latest == Some(0) => {
+                (period * 2).max(s.interval).min(idle)
+            }
+            _ => s.interval,
+        };
+        if !period.is_zero() {
             let spent = loop_start.elapsed();
-            if spent < s.interval && !s.shutdown.sleep(s.interval - spent) {
+            if spent < period && !s.shutdown.sleep(period - spent) {
                 return Err(Stop::Closed);
             }
         }

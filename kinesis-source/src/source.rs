@@ -47,6 +47,7 @@ const CHANNEL_CAPACITY: usize = 4;
 /// assert_eq!(SourceContext::default().parallelism, 1);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SourceContext {
     /// This subtask, `0..parallelism`.
     pub subtask_index: usize,
@@ -84,6 +85,7 @@ impl SourceContext {
 
 /// One record handed out by the source.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SourceRecord {
     /// The table's declared columns in order: physical ones decoded by the format, metadata
     /// ones (`timestamp`, `shard-id`, `sequence-number`) from the record.
@@ -420,10 +422,13 @@ impl KinesisSource {
         let (close_tx, close_rx) = bounded::<()>(0);
         let (events_tx, events_rx) = unbounded();
         let readers_shared = Arc::new(ReaderShared {
-            client: client.clone(),
+            // The readers' and discovery's calls (credential fetches included) stop at close;
+            // the source's own handle stays usable for deregistering a LAZY consumer.
+            client: client.with_shutdown(shutdown.clone()),
             stream: Arc::from(stream.as_str()),
             max_record_count: options.get_records_max_record_count,
             interval: options.get_records_interval,
+            idle_interval: options.get_records_idle_interval,
             adaptive_reads: options.adaptive_reads,
             get_records: reader::policy(&options.get_records),
             get_iterator: reader::policy(&options.get_shard_iterator),
@@ -486,7 +491,7 @@ impl KinesisSource {
                         error: Box::new(e),
                     })?;
                 if let Some(r) = Arc::get_mut(&mut discovery.readers) {
-                    r.client = sized.clone();
+                    r.client = sized.with_shutdown(source.shutdown.clone());
                     source.client = sized;
                 }
             }

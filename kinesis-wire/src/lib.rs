@@ -10,7 +10,7 @@
 //! - [`model`]: the actions' inputs and outputs, and the hot paths' encoder and parsers;
 //! - [`credentials`]: [`credentials::Credentials`] and the providers that find them;
 //! - [`dynamodb`]: the DynamoDB client; [`mod@env`]: where environment variables come from;
-//!   [`limits`]: the service's limits; [`transport`]: the HTTP layer under the clients;
+//!   [`shared_config`]: the AWS config files' region and endpoints; [`limits`]: the service's limits; [`transport`]: the HTTP layer under the clients;
 //!   [`log_filter`] and [`sys_props`]: process-wide helpers;
 //! - with feature `test-util`, `test_util`: a scripted transport and a manual clock.
 //!
@@ -80,6 +80,7 @@ mod paging;
 mod parse;
 mod redact;
 mod retry;
+pub mod shared_config;
 mod sign;
 pub mod sys_props;
 #[cfg(any(test, feature = "test-util"))]

@@ -1,18 +1,6 @@
 //! Avro binary encoding primitives on byte slices (Avro specification, "Binary Encoding"):
 //! zigzag varints for `int`/`long`, little-endian IEEE 754 for `float`/`double`, one byte for
 //! `boolean`, a `long` length before `bytes`/`string`.
-//!
-//! ```
-//! use kinesis_formats::avro::codec::{write_long, write_string, Reader};
-//! let mut buf = Vec::new();
-//! write_long(&mut buf, -3);
-//! write_string(&mut buf, "hi");
-//! assert_eq!(buf, [0x05, 0x04, b'h', b'i']);
-//! let mut reader = Reader::new(&buf);
-//! assert_eq!(reader.read_long().unwrap(), -3);
-//! assert_eq!(reader.read_str().unwrap(), "hi");
-//! assert!(reader.is_at_end());
-//! ```
 
 use std::fmt;
 
@@ -322,6 +310,18 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_and_a_string_round_trip() {
+        let mut buf = Vec::new();
+        write_long(&mut buf, -3);
+        write_string(&mut buf, "hi");
+        assert_eq!(buf, [0x05, 0x04, b'h', b'i']);
+        let mut reader = Reader::new(&buf);
+        assert_eq!(reader.read_long().unwrap(), -3);
+        assert_eq!(reader.read_str().unwrap(), "hi");
+        assert!(reader.is_at_end());
+    }
 
     #[test]
     fn zigzag_varints_match_the_specification_table() {

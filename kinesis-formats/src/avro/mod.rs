@@ -16,7 +16,7 @@
 //! schema), a string that is not UTF-8 (Java substitutes U+FFFD), a TINYINT/SMALLINT out of
 //! range (Java truncates), a decimal beyond its precision (Flink reads NULL), a boolean byte
 //! other than 0/1 (Java reads false) and a time-millis outside the day. A record may hold
-//! at most one array, map or multiset item per payload byte plus [`ITEM_ALLOWANCE`] (only
+//! at most one array, map or multiset item per payload byte plus [`AVRO_ITEM_ALLOWANCE`] (only
 //! empty rows take no bytes), so a small payload cannot decode into a huge row.
 //!
 //! Options: `avro.timestamp_mapping.legacy` (default `true`; `false` selects Flink 1.19's
@@ -40,24 +40,25 @@
 //! assert_eq!(avro.decode(&out).unwrap(), Some(row));
 //! ```
 
-pub mod codec;
-pub mod schema;
+mod codec;
+mod schema;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use crate::decimal::Decimal;
 use crate::error::FormatError;
 use crate::format::{bool_option, format_options, Decoder, Encoder, Format, FormatOptionKey};
 use crate::types::{DataType, LogicalType, RowField};
-use crate::value::{Decimal, Row, Value};
+use crate::value::{Row, Value};
 
 use codec::{CodecError, Reader};
 use schema::{join_path, row_type_to_avro, AvroSchema, AvroSchemaError, TimeUnit};
 
 /// The options of the avro format.
-pub const OPTION_KEYS: &[FormatOptionKey] = &[FormatOptionKey {
+pub(crate) const OPTION_KEYS: &[FormatOptionKey] = &[FormatOptionKey {
     key: "avro.timestamp_mapping.legacy",
     default: Some("true"),
     description: "Use the legacy timestamp mapping of Flink before 1.19: TIMESTAMP(p<=3) \
@@ -66,26 +67,40 @@ pub const OPTION_KEYS: &[FormatOptionKey] = &[FormatOptionKey {
 }];
 
 /// Creates the avro [`Format`] from the table options (only `avro.*` keys are read).
-///
-/// ```
-/// use std::collections::BTreeMap;
-/// use kinesis_formats::{DataType, RowField};
-/// let row_type = vec![RowField::new("ts", DataType::parse("TIMESTAMP_LTZ(3)").unwrap())];
-/// // TIMESTAMP_LTZ needs the non-legacy mapping.
-/// assert!(kinesis_formats::avro::from_options(&BTreeMap::new(), &row_type).is_err());
-/// let mut options = BTreeMap::new();
-/// options.insert("avro.timestamp_mapping.legacy".to_string(), "false".to_string());
-/// assert!(kinesis_formats::avro::from_options(&options, &row_type).is_ok());
-/// ```
-pub fn from_options(
+pub(crate) fn from_options(
     options: &BTreeMap<String, String>,
     row_type: &[RowField],
 ) -> Result<Format, FormatError> {
-    let found = format_options("avro", options, OPTION_KEYS)?;
-    let legacy = bool_option(&found, "avro.timestamp_mapping.legacy")?.unwrap_or(true);
-    let avro = AvroFormat::new(row_type, legacy).map_err(|e| schema_error(&e, row_type))?;
-    let avro = Arc::new(avro);
+    let avro = Arc::new(AvroFormat::from_options(options, row_type)?);
     Ok(Format::new("avro", avro.clone(), avro))
+}
+
+/// The Avro schema that the `avro` format writes and reads for `row_type` (the record schema
+/// Flink's `AvroSchemaConverter` derives), as JSON in the form Avro's `Schema#toString()`
+/// prints: give it to another Avro tool to read the payloads. `options` and the errors are
+/// those of [`Format::from_options`] for `"avro"`.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use kinesis_formats::{avro_schema_json, DataType, RowField};
+/// let row_type = vec![RowField::new("d", DataType::parse("DECIMAL(10, 2) NOT NULL").unwrap())];
+/// let schema = avro_schema_json(&BTreeMap::new(), &row_type).unwrap();
+/// assert!(schema.contains(r#"{"name":"d","type":{"type":"bytes","logicalType":"decimal","precision":10,"scale":2}}"#));
+///
+/// // TIMESTAMP_LTZ needs the mapping of Flink 1.19.
+/// let row_type = vec![RowField::new("ts", DataType::parse("TIMESTAMP_LTZ(3)").unwrap())];
+/// assert!(avro_schema_json(&BTreeMap::new(), &row_type).is_err());
+/// let mut options = BTreeMap::new();
+/// options.insert("avro.timestamp_mapping.legacy".to_string(), "false".to_string());
+/// assert!(avro_schema_json(&options, &row_type).is_ok());
+/// ```
+pub fn avro_schema_json(
+    options: &BTreeMap<String, String>,
+    row_type: &[RowField],
+) -> Result<String, FormatError> {
+    Ok(AvroFormat::from_options(options, row_type)?
+        .schema
+        .to_json())
 }
 
 fn schema_error(e: &AvroSchemaError, row_type: &[RowField]) -> FormatError {
@@ -104,27 +119,26 @@ fn schema_error(e: &AvroSchemaError, row_type: &[RowField]) -> FormatError {
 
 /// The avro encoder and decoder for one row type.
 #[derive(Debug, Clone)]
-pub struct AvroFormat {
+struct AvroFormat {
     schema: AvroSchema,
     fields: Vec<Node>,
 }
 
 impl AvroFormat {
+    /// The format for the `avro.*` options in `options`.
+    fn from_options(
+        options: &BTreeMap<String, String>,
+        row_type: &[RowField],
+    ) -> Result<Self, FormatError> {
+        let found = format_options("avro", options, OPTION_KEYS)?;
+        let legacy = bool_option(&found, "avro.timestamp_mapping.legacy")?.unwrap_or(true);
+        AvroFormat::new(row_type, legacy).map_err(|e| schema_error(&e, row_type))
+    }
+
     /// The format for `row_type`; `legacy_timestamp_mapping` is
     /// `avro.timestamp_mapping.legacy`. Fails, with Flink's message, for a type Flink's
     /// `AvroSchemaConverter` rejects.
-    ///
-    /// ```
-    /// use kinesis_formats::avro::AvroFormat;
-    /// use kinesis_formats::{DataType, RowField};
-    /// let row_type = vec![RowField::new("m", DataType::parse("MAP<INT, INT>").unwrap())];
-    /// let err = AvroFormat::new(&row_type, true).unwrap_err();
-    /// assert!(err.message.starts_with("Avro format doesn't support non-string as key type of map."));
-    /// ```
-    pub fn new(
-        row_type: &[RowField],
-        legacy_timestamp_mapping: bool,
-    ) -> Result<Self, AvroSchemaError> {
+    fn new(row_type: &[RowField], legacy_timestamp_mapping: bool) -> Result<Self, AvroSchemaError> {
         let schema = row_type_to_avro(row_type, legacy_timestamp_mapping)?;
         let fields = row_type
             .iter()
@@ -133,26 +147,8 @@ impl AvroFormat {
         Ok(AvroFormat { schema, fields })
     }
 
-    /// The writer (and reader) schema.
-    pub fn schema(&self) -> &AvroSchema {
-        &self.schema
-    }
-
-    /// The schema as Avro's `Schema#toString()` prints it.
-    ///
-    /// ```
-    /// use kinesis_formats::avro::AvroFormat;
-    /// use kinesis_formats::{DataType, RowField};
-    /// let row_type = vec![RowField::new("d", DataType::parse("DECIMAL(10, 2) NOT NULL").unwrap())];
-    /// let avro = AvroFormat::new(&row_type, true).unwrap();
-    /// assert!(avro.schema_json().contains(r#"{"name":"d","type":{"type":"bytes","logicalType":"decimal","precision":10,"scale":2}}"#));
-    /// ```
-    pub fn schema_json(&self) -> String {
-        self.schema.to_json()
-    }
-
     /// Appends the Avro datum of `row` to `out`; on error `out` is left as it was.
-    pub fn encode_row(&self, row: &Row, out: &mut Vec<u8>) -> Result<(), FormatError> {
+    fn encode_row(&self, row: &Row, out: &mut Vec<u8>) -> Result<(), FormatError> {
         let start = out.len();
         let result = encode_fields(&self.fields, &row.values, "", out);
         if result.is_err() {
@@ -163,7 +159,10 @@ impl AvroFormat {
     }
 
     /// Reads one datum; the whole payload must be consumed.
-    pub fn decode_row(&self, bytes: &[u8]) -> Result<Row, FormatError> {
+    // Not inlined into `Decoder::decode`, its only caller: inlined (as LLVM does once the
+    // function is private), the avro decode bench ran 6% slower.
+    #[inline(never)]
+    fn decode_row(&self, bytes: &[u8]) -> Result<Row, FormatError> {
         let mut reader = Reader::new(bytes);
         let mut items = ItemBudget::for_payload(bytes);
         let mut values = Vec::with_capacity(self.fields.len());
@@ -245,34 +244,43 @@ enum Kind {
     Row(Vec<Node>),
 }
 
-/// How many array, map and multiset items one record may hold beyond one per payload byte.
+/// How many array, map and multiset items one avro record may hold beyond one per payload
+/// byte.
 ///
 /// Every item takes at least one byte of the datum except a NOT NULL `ROW<>` (or a NOT NULL
 /// row of such rows), which takes none: a block count alone could make a 66-byte payload
 /// decode into millions of rows. So a record of `n` bytes may hold at most
-/// `n + ITEM_ALLOWANCE` items in all its columns together, which keeps the decoded row
+/// `n + AVRO_ITEM_ALLOWANCE` items in all its columns together, which keeps the decoded row
 /// within a constant factor of the payload; more is a decode error naming the column.
 ///
 /// ```
 /// use std::collections::BTreeMap;
-/// use kinesis_formats::avro::{codec::write_long, ITEM_ALLOWANCE};
-/// use kinesis_formats::{DataType, Format, FormatError, RowField};
+/// use kinesis_formats::{DataType, Format, FormatError, RowField, AVRO_ITEM_ALLOWANCE};
+/// /// An Avro `long`: zigzag, then 7 bits a byte.
+/// fn long(out: &mut Vec<u8>, v: i64) {
+///     let mut z = ((v << 1) ^ (v >> 63)) as u64;
+///     while z >= 0x80 {
+///         out.push(z as u8 | 0x80);
+///         z >>= 7;
+///     }
+///     out.push(z as u8);
+/// }
 /// let row_type = vec![RowField::new("e", DataType::parse("ARRAY<ROW<> NOT NULL> NOT NULL").unwrap())];
 /// let avro = Format::from_options("avro", &BTreeMap::new(), &row_type).unwrap();
-/// // A 3-byte payload may hold 3 + ITEM_ALLOWANCE empty rows, not one more.
+/// // A 3-byte payload may hold 3 + AVRO_ITEM_ALLOWANCE empty rows, not one more.
 /// let mut payload = Vec::new();
-/// write_long(&mut payload, ITEM_ALLOWANCE as i64 + 3);
+/// long(&mut payload, AVRO_ITEM_ALLOWANCE as i64 + 3);
 /// payload.push(0);
 /// assert!(avro.decode(&payload).is_ok());
 /// let mut payload = Vec::new();
-/// write_long(&mut payload, ITEM_ALLOWANCE as i64 + 4);
+/// long(&mut payload, AVRO_ITEM_ALLOWANCE as i64 + 4);
 /// payload.push(0);
 /// let Err(FormatError::Field { column, .. }) = avro.decode(&payload) else { panic!() };
 /// assert_eq!(column, "e");
 /// ```
-pub const ITEM_ALLOWANCE: u64 = 4096;
+pub const AVRO_ITEM_ALLOWANCE: u64 = 4096;
 
-/// The items a record still may hold (see [`ITEM_ALLOWANCE`]).
+/// The items a record still may hold (see [`AVRO_ITEM_ALLOWANCE`]).
 struct ItemBudget {
     limit: u64,
     used: u64,
@@ -281,7 +289,7 @@ struct ItemBudget {
 impl ItemBudget {
     fn for_payload(bytes: &[u8]) -> Self {
         ItemBudget {
-            limit: bytes.len() as u64 + ITEM_ALLOWANCE,
+            limit: bytes.len() as u64 + AVRO_ITEM_ALLOWANCE,
             used: 0,
         }
     }
@@ -547,7 +555,7 @@ impl Node {
         self.decode_error(bytes, e.offset(), e.to_string())
     }
 
-    /// Counts a block of `count` items against the record's budget (see [`ITEM_ALLOWANCE`]).
+    /// Counts a block of `count` items against the record's budget (see [`AVRO_ITEM_ALLOWANCE`]).
     fn take_items(
         &self,
         items: &mut ItemBudget,
@@ -564,7 +572,7 @@ impl Node {
             offset,
             format!(
                 "{what} of {count} items would make the record hold more than {} items \
-                 (a {}-byte record holds at most one item per byte plus {ITEM_ALLOWANCE}); \
+                 (a {}-byte record holds at most one item per byte plus {AVRO_ITEM_ALLOWANCE}); \
                  the payload is corrupt",
                 items.limit,
                 bytes.len()

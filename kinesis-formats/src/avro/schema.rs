@@ -10,7 +10,7 @@
 //! - BOOLEAN→boolean, TINYINT/SMALLINT/INT→int, BIGINT→long, FLOAT→float, DOUBLE→double,
 //!   CHAR/VARCHAR→string, BINARY/VARBINARY→bytes, DECIMAL(p,s)→bytes+decimal(p,s),
 //!   DATE→int+date, TIME(p≤3)→int+time-millis, TIMESTAMP(p≤3)→long+timestamp-millis,
-//!   ARRAY→array, MAP<string-ish,V>→map of V, MULTISET<string-ish>→map of nullable int,
+//!   ARRAY→array, `MAP<string-ish,V>`→map of V, `MULTISET<string-ish>`→map of nullable int,
 //!   ROW→record;
 //! - with the legacy timestamp mapping (the default, and the only one Flink 1.15–1.17 has),
 //!   TIMESTAMP_LTZ is rejected; without it (Flink 1.19+, `avro.timestamp_mapping.legacy =
@@ -193,20 +193,6 @@ impl AvroSchema {
 
     /// The JSON text Avro's `Schema#toString()` prints for this schema (compact, no spaces,
     /// nested records in the enclosing namespace without a `namespace` key).
-    ///
-    /// ```
-    /// use kinesis_formats::avro::schema::row_type_to_avro;
-    /// use kinesis_formats::{DataType, RowField};
-    /// let fields = vec![
-    ///     RowField::new("id", DataType::parse("BIGINT NOT NULL").unwrap()),
-    ///     RowField::new("name", DataType::parse("STRING").unwrap()),
-    /// ];
-    /// let schema = row_type_to_avro(&fields, true).unwrap();
-    /// assert_eq!(
-    ///     schema.to_json(),
-    ///     r#"{"type":"record","name":"record","namespace":"org.apache.flink.avro.generated","fields":[{"name":"id","type":"long"},{"name":"name","type":["null","string"],"default":null}]}"#
-    /// );
-    /// ```
     pub fn to_json(&self) -> String {
         let mut out = String::with_capacity(256);
         self.write_json(&mut out, None, &mut HashSet::new());
@@ -351,17 +337,6 @@ fn push_json_string(out: &mut String, text: &str) {
 
 /// Converts a table's physical row type (a `ROW NOT NULL`) to the Avro schema Flink derives
 /// for it; `legacy_timestamp_mapping` is `avro.timestamp_mapping.legacy` (default `true`).
-///
-/// ```
-/// use kinesis_formats::avro::schema::row_type_to_avro;
-/// use kinesis_formats::{DataType, RowField};
-/// let fields = vec![RowField::new("ts", DataType::parse("TIMESTAMP(6)").unwrap())];
-/// let err = row_type_to_avro(&fields, true).unwrap_err();
-/// assert_eq!(
-///     err.message,
-///     "Avro does not support TIMESTAMP type with precision: 6, it only supports precision less than 3."
-/// );
-/// ```
 pub fn row_type_to_avro(
     fields: &[RowField],
     legacy_timestamp_mapping: bool,
@@ -563,5 +538,36 @@ fn check_map_key(key: &DataType) -> Result<(), String> {
         Err(format!(
             "Avro format doesn't support non-string as key type of map. The key type is: {key}"
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_json_text_is_avros() {
+        let fields = vec![
+            RowField::new("id", DataType::parse("BIGINT NOT NULL").unwrap()),
+            RowField::new("name", DataType::parse("STRING").unwrap()),
+        ];
+        let schema = row_type_to_avro(&fields, true).unwrap();
+        assert_eq!(
+            schema.to_json(),
+            r#"{"type":"record","name":"record","namespace":"org.apache.flink.avro.generated","fields":[{"name":"id","type":"long"},{"name":"name","type":["null","string"],"default":null}]}"#
+        );
+    }
+
+    #[test]
+    fn a_precise_timestamp_needs_the_new_mapping() {
+        let fields = vec![RowField::new(
+            "ts",
+            DataType::parse("TIMESTAMP(6)").unwrap(),
+        )];
+        let err = row_type_to_avro(&fields, true).unwrap_err();
+        assert_eq!(
+            err.message,
+            "Avro does not support TIMESTAMP type with precision: 6, it only supports precision less than 3."
+        );
     }
 }

@@ -77,7 +77,7 @@ mod container;
 mod http;
 mod imds;
 mod process;
-mod profile;
+pub(crate) mod profile;
 mod static_keys;
 mod sts;
 

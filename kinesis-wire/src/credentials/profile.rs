@@ -20,20 +20,25 @@ const NAME: &str = "PROFILE";
 
 pub(crate) type Section = HashMap<String, String>;
 
-/// Profiles and sso-sessions read from the two files.
+/// Profiles, sso-sessions and services sections read from the two files.
 #[derive(Default)]
 pub(crate) struct ProfileFiles {
-    profiles: HashMap<String, Section>,
+    pub(crate) profiles: HashMap<String, Section>,
     sso_sessions: HashMap<String, Section>,
+    /// `[services NAME]` sections: nested properties as `service.key` (`kinesis.endpoint_url`).
+    pub(crate) services: HashMap<String, Section>,
     /// The files that were read, for messages.
-    sources: Vec<PathBuf>,
+    pub(crate) sources: Vec<PathBuf>,
 }
 
 /// Parses INI text into `(section header, properties)` pairs. Keys are lower-cased;
-/// indented lines under a key with an empty value (nested properties such as `s3 =`) are
-/// skipped; `#` and `;` start comments at the start of a line or after whitespace.
+/// indented lines under a key with an empty value (nested properties such as `s3 =` or a
+/// services section's `kinesis =`) are kept as `parent.key`; `#` and `;` start comments at
+/// the start of a line or after whitespace.
 pub(crate) fn parse_ini(text: &str) -> Vec<(String, Section)> {
     let mut out: Vec<(String, Section)> = Vec::new();
+    // The key with an empty value that indented lines below it belong to.
+    let mut parent: Option<String> = None;
     for raw in text.lines() {
         let line = raw.trim_end();
         let trimmed = line.trim_start();
@@ -50,11 +55,10 @@ pub(crate) fn parse_ini(text: &str) -> Vec<(String, Section)> {
             // Collapse runs of whitespace so `[profile   x]` works.
             let header = inner.split_whitespace().collect::<Vec<_>>().join(" ");
             out.push((header, Section::new()));
+            parent = None;
             continue;
         }
-        if line.starts_with([' ', '\t']) {
-            continue; // a nested property or a continuation: not used by credential lookup
-        }
+        let nested = line.starts_with([' ', '\t']);
         let Some((k, v)) = trimmed.split_once('=') else {
             continue;
         };
@@ -64,8 +68,16 @@ pub(crate) fn parse_ini(text: &str) -> Vec<(String, Section)> {
                 value.truncate(i);
             }
         }
+        let mut key = k.trim().to_ascii_lowercase();
+        if nested {
+            // A nested property, or a continuation line (not used): kept only under a parent.
+            let Some(p) = &parent else { continue };
+            key = format!("{p}.{key}");
+        } else {
+            parent = value.trim().is_empty().then(|| key.clone());
+        }
         if let Some((_, section)) = out.last_mut() {
-            section.insert(k.trim().to_ascii_lowercase(), value.trim().to_string());
+            section.insert(key, value.trim().to_string());
         }
     }
     out
@@ -107,6 +119,8 @@ impl ProfileFiles {
                         Some((&mut files.profiles, n.trim().to_string()))
                     } else if let Some(n) = header.strip_prefix("sso-session ") {
                         Some((&mut files.sso_sessions, n.trim().to_string()))
+                    } else if let Some(n) = header.strip_prefix("services ") {
+                        Some((&mut files.services, n.trim().to_string()))
                     } else {
                         log::debug!(
                             "ignoring section [{header}] of {}: config file profiles are \
@@ -762,7 +776,18 @@ mod tests {
         assert_eq!(s[0].1["aws_secret_access_key"], "B");
         assert_eq!(s[0].1["s3"], "");
         assert!(!s[0].1.contains_key("max_concurrent_requests"));
+        assert_eq!(s[0].1["s3.max_concurrent_requests"], "2");
         assert_eq!(s[1].0, "profile x");
+        assert_eq!(s[1].1["region"], "eu-west-1");
+        let s = parse_ini(
+            "[services local]\nkinesis =\n  endpoint_url = http://127.0.0.1:4567\n\
+             sts=\n\tendpoint_url=http://127.0.0.1:5000 # moto\nregion = x\n  stray = 1\n",
+        );
+        assert_eq!(s[0].0, "services local");
+        assert_eq!(s[0].1["kinesis.endpoint_url"], "http://127.0.0.1:4567");
+        assert_eq!(s[0].1["sts.endpoint_url"], "http://127.0.0.1:5000");
+        assert_eq!(s[0].1.len(), 5, "{:?}", s[0].1);
+        assert!(!s[0].1.contains_key("region.stray"));
     }
 
     #[test]

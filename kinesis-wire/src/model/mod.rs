@@ -74,15 +74,29 @@ impl StreamRef {
     }
 }
 
+/// A stream ARN (`arn:PARTITION:kinesis:REGION:ACCOUNT:stream/NAME`) becomes
+/// [`StreamRef::Arn`] (requests carry `StreamARN`, e.g. to read another account's stream);
+/// anything else is a name.
+///
+/// ```
+/// use kinesis_wire::model::StreamRef;
+/// let arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/orders";
+/// assert_eq!(StreamRef::from(arn), StreamRef::Arn(arn.into()));
+/// assert_eq!(StreamRef::from("orders"), StreamRef::Name("orders".into()));
+/// ```
 impl From<&str> for StreamRef {
     fn from(s: &str) -> Self {
-        StreamRef::Name(s.to_string())
+        StreamRef::from(s.to_string())
     }
 }
 
 impl From<String> for StreamRef {
     fn from(s: String) -> Self {
-        StreamRef::Name(s)
+        if s.starts_with("arn:") && s.contains(":stream/") {
+            StreamRef::Arn(s)
+        } else {
+            StreamRef::Name(s)
+        }
     }
 }
 
