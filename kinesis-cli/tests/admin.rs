@@ -3,9 +3,8 @@
 
 mod common;
 
-use common::{closed_port, endpoint, kinesis, TempDir, TempStream};
-use kinesis_wire::model::{PutRecordInput, RegisterStreamConsumerInput};
-use kinesis_wire::StreamRef;
+use common::{endpoint, kinesis, TempDir, TempStream};
+use kinesis_wire::model::{PutRecordInput, RegisterStreamConsumerInput, StreamRef};
 
 const SEED_DDL: &str = "CREATE TABLE KinesisTable (
   `user_id` BIGINT,
@@ -162,7 +161,7 @@ fn raw_table_from_x_options_alone() {
 
 #[test]
 fn stream_administration_and_find_shard_agree_with_put_record() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let stream = TempStream::create(&ep, "cli-admin", 4);
 
     let run = kinesis(&["--endpoint", &ep, "list-streams"], None);
@@ -186,13 +185,11 @@ fn stream_administration_and_find_shard_agree_with_put_record() {
     let mut shards_seen = std::collections::HashSet::new();
     for key in ["a", "user-42", "1|2", "ключ", "k-7", "k-8", "k-9", "k-10"] {
         let put = client
-            .put_record(&PutRecordInput {
-                stream: StreamRef::from(stream.name.as_str()),
-                data: b"x".to_vec(),
-                partition_key: key.to_string(),
-                explicit_hash_key: None,
-                sequence_number_for_ordering: None,
-            })
+            .put_record(&PutRecordInput::new(
+                StreamRef::from(stream.name.as_str()),
+                b"x".to_vec(),
+                key.to_string(),
+            ))
             .unwrap();
         let run = kinesis(
             &[
@@ -232,10 +229,10 @@ fn stream_administration_and_find_shard_agree_with_put_record() {
         .describe_stream_summary(&StreamRef::from(stream.name.as_str()))
         .unwrap();
     client
-        .register_stream_consumer(&RegisterStreamConsumerInput {
-            stream_arn: summary.stream_arn.clone(),
-            consumer_name: "cli-efo-consumer".into(),
-        })
+        .register_stream_consumer(&RegisterStreamConsumerInput::new(
+            summary.stream_arn.clone(),
+            "cli-efo-consumer",
+        ))
         .unwrap();
     let run = kinesis(&["--endpoint", &ep, "describe", &stream.name], None);
     assert_eq!(run.code, 0, "{run:?}");
@@ -246,7 +243,7 @@ fn stream_administration_and_find_shard_agree_with_put_record() {
 
 #[test]
 fn system_properties_from_dash_d_feed_sys_prop_credentials() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let base = [
         "--endpoint",
         ep.as_str(),
@@ -274,7 +271,7 @@ fn system_properties_from_dash_d_feed_sys_prop_credentials() {
 
 #[test]
 fn missing_stream_is_a_runtime_failure_naming_the_stream() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let name = common::unique("cli-missing");
     let run = kinesis(&["--endpoint", &ep, "describe", &name], None);
     assert_eq!(run.code, 1, "{run:?}");
@@ -299,8 +296,8 @@ fn missing_stream_is_a_runtime_failure_naming_the_stream() {
 
 #[test]
 fn unreachable_endpoint_is_a_clear_runtime_failure() {
-    let port = closed_port();
-    let ep = format!("http://127.0.0.1:{port}");
+    let refusing = kinesis_tests::RefusingPort::bind();
+    let ep = refusing.url();
     let started = std::time::Instant::now();
     let run = kinesis(&["--endpoint", &ep, "list-streams"], None);
     assert_eq!(run.code, 1, "{run:?}");
@@ -315,7 +312,7 @@ fn unreachable_endpoint_is_a_clear_runtime_failure() {
 
 #[test]
 fn the_most_verbose_logging_never_prints_credentials() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let run = kinesis(
         &[
             "-vvv",

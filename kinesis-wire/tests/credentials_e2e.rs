@@ -6,6 +6,7 @@
 //! credentials must be visible with the same credentials and invisible with another's. That
 //! fails if a provider handed out the wrong credentials.
 
+mod common;
 #[path = "credentials_support/mod.rs"]
 mod support;
 
@@ -17,23 +18,12 @@ use kinesis_wire::model::{
     ListStreamsInput, PutRecordInput,
 };
 use kinesis_wire::{
-    codes, sys_props, ClientConfig, CredentialsSpec, KinesisClient, MapEnv, StartingPosition,
-    StreamRef,
+    codes,
+    env::MapEnv,
+    model::{StartingPosition, StreamRef},
+    sys_props, ClientConfig, CredentialsSpec, KinesisClient,
 };
 use support::{rfc3339_in, sts_ok, temp_dir, Responder};
-
-fn kinesis_mock() -> Option<String> {
-    match std::env::var("KINESIS_MOCK_ENDPOINT") {
-        Ok(v) if !v.trim().is_empty() => Some(v),
-        _ => {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("KINESIS_MOCK_ENDPOINT is not set but CI=true: run through scripts/test");
-            }
-            eprintln!("notice: KINESIS_MOCK_ENDPOINT is not set; skipping");
-            None
-        }
-    }
-}
 
 struct Case {
     name: &'static str,
@@ -43,13 +33,13 @@ struct Case {
 
 fn client(endpoint: &str, spec: CredentialsSpec, env: MapEnv) -> KinesisClient {
     KinesisClient::builder()
-        .config(ClientConfig {
-            region: Some("us-east-1".into()),
-            endpoint: Some(endpoint.into()),
-            credentials: spec,
-            max_connections: 2,
-            ..ClientConfig::default()
-        })
+        .config(
+            ClientConfig::default()
+                .with_region("us-east-1")
+                .with_endpoint(endpoint)
+                .with_credentials(spec),
+        )
+        .max_connections(2)
         .env(Arc::new(env))
         .build()
         .expect("client builds")
@@ -63,19 +53,15 @@ fn read_all(c: &KinesisClient, stream: &StreamRef) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for shard in shards {
         let mut it = c
-            .get_shard_iterator(&GetShardIteratorInput {
-                stream: stream.clone(),
-                shard_id: shard.shard_id.clone(),
-                position: StartingPosition::TrimHorizon,
-            })
+            .get_shard_iterator(&GetShardIteratorInput::new(
+                stream.clone(),
+                shard.shard_id.clone(),
+                StartingPosition::TrimHorizon,
+            ))
             .expect("GetShardIterator");
         for _ in 0..5 {
             let page = c
-                .get_records(&GetRecordsInput {
-                    shard_iterator: it.clone(),
-                    limit: None,
-                    stream_arn: None,
-                })
+                .get_records(&GetRecordsInput::new(it.clone()))
                 .expect("GetRecords");
             let empty = page.records.is_empty();
             out.extend(page.records.into_iter().map(|r| r.data));
@@ -90,9 +76,7 @@ fn read_all(c: &KinesisClient, stream: &StreamRef) -> Vec<Vec<u8>> {
 
 #[test]
 fn each_provider_reads_and_writes_its_own_account() {
-    let Some(endpoint) = kinesis_mock() else {
-        return;
-    };
+    let endpoint = common::endpoint("KINESIS_MOCK_ENDPOINT");
     let run = format!("{:06}", fastrand::u32(..1_000_000));
     // Distinct 12-digit key ids: kinesis-mock uses each as its own account id.
     let account = |i: u32| format!("{:06}{run}", 700_000 + i);
@@ -199,11 +183,7 @@ fn each_provider_reads_and_writes_its_own_account() {
     };
     for case in &cases {
         case.client
-            .create_stream(&CreateStreamInput {
-                stream_name: stream_name(case),
-                shard_count: Some(1),
-                stream_mode_details: None,
-            })
+            .create_stream(&CreateStreamInput::new(stream_name(case)).shard_count(1))
             .unwrap_or_else(|e| panic!("{}: CreateStream: {e}", case.name));
     }
     let started = Instant::now();
@@ -222,21 +202,12 @@ fn each_provider_reads_and_writes_its_own_account() {
         }
         let payload = format!("written with {}", case.name).into_bytes();
         case.client
-            .put_record(&PutRecordInput {
-                stream: stream.clone(),
-                data: payload.clone(),
-                partition_key: "pk".into(),
-                explicit_hash_key: None,
-                sequence_number_for_ordering: None,
-            })
+            .put_record(&PutRecordInput::new(stream.clone(), payload.clone(), "pk"))
             .unwrap_or_else(|e| panic!("{}: PutRecord: {e}", case.name));
         // Visible with the same credentials: listed, and the record reads back.
         let listed = case
             .client
-            .list_streams(&ListStreamsInput {
-                limit: Some(1000),
-                ..Default::default()
-            })
+            .list_streams(&ListStreamsInput::default().limit(1000))
             .unwrap();
         if !listed.stream_names.contains(&stream_name(case)) {
             failures.push(format!("{}: own stream not listed", case.name));
@@ -256,10 +227,7 @@ fn each_provider_reads_and_writes_its_own_account() {
         }
         let listed = other
             .client
-            .list_streams(&ListStreamsInput {
-                limit: Some(1000),
-                ..Default::default()
-            })
+            .list_streams(&ListStreamsInput::default().limit(1000))
             .unwrap();
         if listed.stream_names.contains(&stream_name(case)) {
             failures.push(format!(
@@ -270,10 +238,9 @@ fn each_provider_reads_and_writes_its_own_account() {
     }
     assert!(started.elapsed() < Duration::from_secs(120));
     for case in &cases {
-        let _ = case.client.delete_stream(&DeleteStreamInput {
-            stream: StreamRef::Name(stream_name(case)),
-            enforce_consumer_deletion: None,
-        });
+        let _ = case
+            .client
+            .delete_stream(&DeleteStreamInput::new(StreamRef::Name(stream_name(case))));
     }
     sys_props::clear("aws.accessKeyId");
     sys_props::clear("aws.secretKey");

@@ -16,16 +16,19 @@ use kinesis_tests::{client, endpoint, TempStream};
 use kinesis_wire::model::{
     GetRecordsInput, GetShardIteratorInput, ListStreamsInput, PutRecordsInput,
 };
-use kinesis_wire::{KinesisError, PutRecordsEntry, StartingPosition};
+use kinesis_wire::{
+    model::{PutRecordsEntry, StartingPosition},
+    KinesisError,
+};
 use serde_json::{json, Value};
 
 const PTE: &str = "ProvisionedThroughputExceededException";
 
-/// kinesalite and a fresh one-shard stream on it (`None` outside scripts/test).
-fn setup(prefix: &str) -> Option<(String, TempStream)> {
-    let upstream = endpoint("KINESALITE_ENDPOINT")?;
+/// kinesalite and a fresh one-shard stream on it.
+fn setup(prefix: &str) -> (String, TempStream) {
+    let upstream = endpoint("KINESALITE_ENDPOINT");
     let stream = TempStream::create(&client(&upstream), prefix, 1);
-    Some((upstream, stream))
+    (upstream, stream)
 }
 
 fn put_body(stream: &str, data: &[String]) -> Vec<u8> {
@@ -47,11 +50,11 @@ fn stored(stream: &TempStream) -> Vec<String> {
     let mut iterator = Some(
         stream
             .client
-            .get_shard_iterator(&GetShardIteratorInput {
-                stream: stream.stream(),
-                shard_id: "shardId-000000000000".into(),
-                position: StartingPosition::TrimHorizon,
-            })
+            .get_shard_iterator(&GetShardIteratorInput::new(
+                stream.stream(),
+                "shardId-000000000000",
+                StartingPosition::TrimHorizon,
+            ))
             .expect("GetShardIterator"),
     );
     let mut out = Vec::new();
@@ -59,11 +62,7 @@ fn stored(stream: &TempStream) -> Vec<String> {
         let Some(it) = iterator.take() else { break };
         let page = stream
             .client
-            .get_records(&GetRecordsInput {
-                shard_iterator: it,
-                limit: Some(10_000),
-                stream_arn: None,
-            })
+            .get_records(&GetRecordsInput::new(it).limit(10_000))
             .expect("GetRecords");
         if page.records.is_empty() {
             break;
@@ -96,9 +95,7 @@ fn wait_for(proxy: &FaultProxy, cond: impl Fn(&Stats) -> bool) -> Stats {
 
 #[test]
 fn pass_through_relays_answers_on_one_kept_alive_connection() {
-    let Some((upstream, stream)) = setup("fp-pass") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-pass");
     let proxy = FaultProxy::start(&upstream, Plan::pass_through());
     let mut conn = raw(&proxy);
     let listed = conn.call("ListStreams", b"{}").unwrap();
@@ -121,14 +118,10 @@ fn pass_through_relays_answers_on_one_kept_alive_connection() {
     // And a real client through it.
     let via_proxy = client(&proxy.url);
     via_proxy
-        .put_records(&PutRecordsInput {
-            stream: stream.stream(),
-            records: vec![PutRecordsEntry {
-                data: b"pass-client".to_vec(),
-                partition_key: "k".into(),
-                explicit_hash_key: None,
-            }],
-        })
+        .put_records(&PutRecordsInput::new(
+            stream.stream(),
+            vec![PutRecordsEntry::new(b"pass-client".to_vec(), "k")],
+        ))
         .unwrap();
     let mut want = data.clone();
     want.push("pass-client".into());
@@ -147,9 +140,7 @@ fn pass_through_relays_answers_on_one_kept_alive_connection() {
 
 #[test]
 fn reset_before_forward_is_a_reset_and_writes_nothing() {
-    let Some((upstream, stream)) = setup("fp-reset-before") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-reset-before");
     let plan = Plan::pass_through().script("PutRecords", [Fault::ResetBeforeForward]);
     let proxy = FaultProxy::start(&upstream, plan);
     let err = raw(&proxy)
@@ -170,9 +161,7 @@ fn reset_before_forward_is_a_reset_and_writes_nothing() {
 
 #[test]
 fn reset_after_forward_applies_the_request_and_loses_the_answer() {
-    let Some((upstream, stream)) = setup("fp-reset-after") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-reset-after");
     let plan = Plan::pass_through().script("PutRecords", [Fault::ResetAfterForward]);
     let proxy = FaultProxy::start(&upstream, plan);
     let data = names("ra", 2);
@@ -191,9 +180,7 @@ fn reset_after_forward_applies_the_request_and_loses_the_answer() {
 
 #[test]
 fn truncated_answer_is_cut_mid_body_after_the_server_applied_it() {
-    let Some((upstream, stream)) = setup("fp-truncate") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-truncate");
     let plan = Plan::pass_through().script("PutRecords", [Fault::Truncate, Fault::Truncate]);
     let proxy = FaultProxy::start(&upstream, plan);
     let err = raw(&proxy)
@@ -202,14 +189,10 @@ fn truncated_answer_is_cut_mid_body_after_the_server_applied_it() {
     assert_eq!(err.kind(), ErrorKind::UnexpectedEof, "{err}");
     // A client sees a transport error, not a service answer.
     let err = client(&proxy.url)
-        .put_records(&PutRecordsInput {
-            stream: stream.stream(),
-            records: vec![PutRecordsEntry {
-                data: b"tr-client".to_vec(),
-                partition_key: "k".into(),
-                explicit_hash_key: None,
-            }],
-        })
+        .put_records(&PutRecordsInput::new(
+            stream.stream(),
+            vec![PutRecordsEntry::new(b"tr-client".to_vec(), "k")],
+        ))
         .unwrap_err();
     assert!(matches!(err, KinesisError::Transport { .. }), "{err:?}");
     assert_eq!(stored(&stream), ["tr-000", "tr-client"]);
@@ -220,9 +203,7 @@ fn truncated_answer_is_cut_mid_body_after_the_server_applied_it() {
 
 #[test]
 fn delay_past_the_client_timeout_is_never_forwarded() {
-    let Some((upstream, stream)) = setup("fp-delay") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-delay");
     let plan = Plan::pass_through().script("PutRecords", [Fault::Delay(Duration::from_secs(5))]);
     let proxy = FaultProxy::start(&upstream, plan);
     let mut impatient = RawConnection::connect(&proxy.url, Duration::from_millis(300)).unwrap();
@@ -242,9 +223,7 @@ fn delay_past_the_client_timeout_is_never_forwarded() {
 
 #[test]
 fn delay_within_the_client_timeout_answers_late() {
-    let Some((upstream, stream)) = setup("fp-slow") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-slow");
     let delay = Duration::from_millis(300);
     let plan = Plan::pass_through().script("PutRecords", [Fault::Delay(delay)]);
     let proxy = FaultProxy::start(&upstream, plan);
@@ -260,9 +239,7 @@ fn delay_within_the_client_timeout_answers_late() {
 
 #[test]
 fn error_replies_reach_the_client_as_sent_and_the_server_never_sees_them() {
-    let Some((upstream, stream)) = setup("fp-replies") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-replies");
     let replies = vec![
         Reply::empty(500),
         Reply::raw(
@@ -300,14 +277,10 @@ fn error_replies_reach_the_client_as_sent_and_the_server_never_sees_them() {
             assert_eq!(seen.header(k), Some(v.as_str()), "{k} of {reply:?}");
         }
         let err = via_proxy
-            .put_records(&PutRecordsInput {
-                stream: stream.stream(),
-                records: vec![PutRecordsEntry {
-                    data: b"never".to_vec(),
-                    partition_key: "k".into(),
-                    explicit_hash_key: None,
-                }],
-            })
+            .put_records(&PutRecordsInput::new(
+                stream.stream(),
+                vec![PutRecordsEntry::new(b"never".to_vec(), "k")],
+            ))
             .unwrap_err();
         assert_eq!(err.status(), Some(reply.status), "{err}");
         let json_type = serde_json::from_slice::<Value>(&reply.body)
@@ -333,9 +306,7 @@ fn error_replies_reach_the_client_as_sent_and_the_server_never_sees_them() {
 
 #[test]
 fn failed_entries_are_not_written_and_are_merged_back_in_place() {
-    let Some((upstream, stream)) = setup("fp-partial") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-partial");
     let plan = Plan::pass_through().script(
         "PutRecords",
         [
@@ -348,18 +319,11 @@ fn failed_entries_are_not_written_and_are_merged_back_in_place() {
     let data = names("part", 10);
     let entries = |data: &[String]| -> Vec<PutRecordsEntry> {
         data.iter()
-            .map(|d| PutRecordsEntry {
-                data: d.clone().into_bytes(),
-                partition_key: d.clone(),
-                explicit_hash_key: None,
-            })
+            .map(|d| PutRecordsEntry::new(d.clone().into_bytes(), d.clone()))
             .collect()
     };
     let out = via_proxy
-        .put_records(&PutRecordsInput {
-            stream: stream.stream(),
-            records: entries(&data),
-        })
+        .put_records(&PutRecordsInput::new(stream.stream(), entries(&data)))
         .unwrap();
     assert_eq!(out.failed_record_count, 3);
     assert_eq!(out.records.len(), 10);
@@ -374,10 +338,10 @@ fn failed_entries_are_not_written_and_are_merged_back_in_place() {
     }
     // Every entry failed: an all-failed answer, and the server is not called.
     let out = via_proxy
-        .put_records(&PutRecordsInput {
-            stream: stream.stream(),
-            records: entries(&names("gone", 3)),
-        })
+        .put_records(&PutRecordsInput::new(
+            stream.stream(),
+            entries(&names("gone", 3)),
+        ))
         .unwrap();
     assert_eq!(out.failed_record_count, 3);
     assert!(out
@@ -400,9 +364,7 @@ fn failed_entries_are_not_written_and_are_merged_back_in_place() {
 
 #[test]
 fn random_faults_lose_nothing_the_counters_do_not_account_for() {
-    let Some((upstream, stream)) = setup("fp-random") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-random");
     let plan = Plan::from_env_or_random().random(
         "PutRecords",
         0.6,
@@ -470,9 +432,7 @@ fn random_faults_lose_nothing_the_counters_do_not_account_for() {
 
 #[test]
 fn stop_closes_open_connections_and_refuses_new_ones() {
-    let Some(upstream) = endpoint("KINESALITE_ENDPOINT") else {
-        return;
-    };
+    let upstream = endpoint("KINESALITE_ENDPOINT");
     let mut proxy = FaultProxy::start(&upstream, Plan::pass_through());
     let mut conn = raw(&proxy);
     assert_eq!(conn.call("ListStreams", b"{}").unwrap().status(), 200);
@@ -487,9 +447,7 @@ fn stop_closes_open_connections_and_refuses_new_ones() {
 fn a_retrying_client_under_mixed_faults_loses_nothing() {
     // What a sink under faults must achieve, with a plain retry loop: every entry is written,
     // and an entry is written twice only if a request holding it was applied unanswered.
-    let Some((upstream, stream)) = setup("fp-mixed") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-mixed");
     let faults = [
         Fault::ResetBeforeForward,
         Fault::ResetAfterForward,
@@ -508,11 +466,11 @@ fn a_retrying_client_under_mixed_faults_loses_nothing() {
         .random("PutRecords", 0.3, faults);
     let proxy = FaultProxy::start(&upstream, plan);
     let via_proxy = kinesis_tests::client_builder(&proxy.url)
-        .timeouts(kinesis_wire::Timeouts {
-            connect: Duration::from_secs(2),
-            read: Duration::from_millis(500),
-            overall: Duration::from_secs(5),
-        })
+        .timeouts(kinesis_wire::Timeouts::new(
+            Duration::from_secs(2),
+            Duration::from_millis(500),
+            Duration::from_secs(5),
+        ))
         .build()
         .unwrap();
     // Retried here without relying on the client's classification of errors.
@@ -527,11 +485,7 @@ fn a_retrying_client_under_mixed_faults_loses_nothing() {
         sent.extend(data.iter().cloned());
         let mut pending: Vec<PutRecordsEntry> = data
             .iter()
-            .map(|d| PutRecordsEntry {
-                data: d.clone().into_bytes(),
-                partition_key: d.clone(),
-                explicit_hash_key: None,
-            })
+            .map(|d| PutRecordsEntry::new(d.clone().into_bytes(), d.clone()))
             .collect();
         for attempt in 0.. {
             assert!(
@@ -539,10 +493,7 @@ fn a_retrying_client_under_mixed_faults_loses_nothing() {
                 "batch {batch} never got through; seed {}",
                 proxy.seed()
             );
-            match via_proxy.put_records(&PutRecordsInput {
-                stream: stream.stream(),
-                records: pending.clone(),
-            }) {
+            match via_proxy.put_records(&PutRecordsInput::new(stream.stream(), pending.clone())) {
                 Ok(out) => {
                     pending = pending
                         .into_iter()

@@ -13,19 +13,21 @@ use kinesis_tests::TempStream;
 use kinesis_wire::model::{
     GetRecordsInput, GetShardIteratorInput, ListStreamsInput, PutRecordsInput, PutRecordsOutput,
 };
-use kinesis_wire::sign::sign_request;
+use kinesis_wire::sign_request;
 use kinesis_wire::transport::HttpRequest;
 use kinesis_wire::{
-    Credentials, KinesisClient, KinesisError, PutRecordsEntry, RetryPolicy, Shutdown,
-    StartingPosition,
+    credentials::Credentials,
+    model::{PutRecordsEntry, StartingPosition},
+    KinesisClient, KinesisError, RetryPolicy, Shutdown,
 };
 
 fn entries(prefix: &str, n: usize) -> Vec<PutRecordsEntry> {
     (0..n)
-        .map(|i| PutRecordsEntry {
-            data: format!("{prefix}-{i}").into_bytes(),
-            partition_key: format!("{prefix}-{i}"),
-            explicit_hash_key: None,
+        .map(|i| {
+            PutRecordsEntry::new(
+                format!("{prefix}-{i}").into_bytes(),
+                format!("{prefix}-{i}"),
+            )
         })
         .collect()
 }
@@ -35,10 +37,7 @@ fn put(
     stream: &str,
     prefix: &str,
 ) -> Result<PutRecordsOutput, KinesisError> {
-    client.put_records(&PutRecordsInput {
-        stream: stream.into(),
-        records: entries(prefix, 3),
-    })
+    client.put_records(&PutRecordsInput::new(stream, entries(prefix, 3)))
 }
 
 /// With the default retry policy, as a caller that retries what is retryable would.
@@ -53,19 +52,15 @@ fn put_with_retries(
 fn stored(stream: &TempStream) -> Vec<String> {
     let iterator = stream
         .client
-        .get_shard_iterator(&GetShardIteratorInput {
-            stream: stream.stream(),
-            shard_id: "shardId-000000000000".into(),
-            position: StartingPosition::TrimHorizon,
-        })
+        .get_shard_iterator(&GetShardIteratorInput::new(
+            stream.stream(),
+            "shardId-000000000000",
+            StartingPosition::TrimHorizon,
+        ))
         .expect("GetShardIterator");
     let page = stream
         .client
-        .get_records(&GetRecordsInput {
-            shard_iterator: iterator,
-            limit: Some(10_000),
-            stream_arn: None,
-        })
+        .get_records(&GetRecordsInput::new(iterator).limit(10_000))
         .expect("GetRecords");
     page.records
         .into_iter()
@@ -82,14 +77,9 @@ fn signed_put(url: &str, keys: &MotoKeys, stream: &str) -> Message {
     let body = format!(
         r#"{{"StreamName":"{stream}","Records":[{{"Data":"cmF3","PartitionKey":"raw"}}]}}"#
     );
-    let mut req = HttpRequest {
-        url: format!("{url}/"),
-        headers: vec![
-            ("content-type".into(), "application/x-amz-json-1.1".into()),
-            ("x-amz-target".into(), "Kinesis_20131202.PutRecords".into()),
-        ],
-        body: body.into_bytes(),
-    };
+    let mut req = HttpRequest::post(format!("{url}/"), body.into_bytes())
+        .with_header("content-type", "application/x-amz-json-1.1")
+        .with_header("x-amz-target", "Kinesis_20131202.PutRecords");
     let creds = Credentials::new(
         keys.access_key_id.clone(),
         keys.secret_access_key.clone(),
@@ -123,7 +113,7 @@ fn wrong_secret(moto: &Moto) -> MotoKeys {
 
 #[test]
 fn basic_keys_put_and_read_back_verified_by_moto() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let client = moto.client(moto.allowed.basic());
     let stream = TempStream::create(&client, "moto-basic", 1);
     let out = put(&client, &stream.name, "basic").unwrap();
@@ -133,7 +123,7 @@ fn basic_keys_put_and_read_back_verified_by_moto() {
 
 #[test]
 fn assume_role_session_credentials_put_and_read_back() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let client = moto.client(moto.assume_role("kinesis-rs-test"));
     // The credentials are a session of the role from moto's STS, not the user's keys.
     let session = client.credentials_provider().credentials().unwrap();
@@ -148,7 +138,7 @@ fn assume_role_session_credentials_put_and_read_back() {
 
 #[test]
 fn signed_requests_pass_the_fault_proxy_unchanged() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let proxy = FaultProxy::start(&moto.endpoint, Plan::pass_through());
     let via_proxy = moto
         .client_builder(&proxy.url, moto.allowed.basic())
@@ -165,7 +155,7 @@ fn signed_requests_pass_the_fault_proxy_unchanged() {
 
 #[test]
 fn every_request_is_authenticated_after_the_setup() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     // A well-formed signature from a key moto does not know.
     let answer = RawConnection::connect(&moto.endpoint, Duration::from_secs(20))
         .unwrap()
@@ -183,7 +173,7 @@ fn every_request_is_authenticated_after_the_setup() {
 
 #[test]
 fn wrong_secret_is_refused_at_the_first_answer() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let wrong = wrong_secret(&moto);
     // moto's answer as it comes: 403 with an XML body naming the code.
     let answer = signed_put(&moto.endpoint, &wrong, "moto-never");
@@ -219,7 +209,7 @@ fn wrong_secret_is_refused_at_the_first_answer() {
 
 #[test]
 fn denied_put_records_is_refused_at_the_first_answer_and_writes_nothing() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let allowed = moto.client(moto.allowed.basic());
     let stream = TempStream::create(&allowed, "moto-denied", 1);
     let answer = signed_put(&moto.endpoint, &moto.no_put, &stream.name);
@@ -255,7 +245,7 @@ fn denied_put_records_is_refused_at_the_first_answer_and_writes_nothing() {
 fn a_body_changed_after_signing_is_refused_by_moto() {
     // Why the proxy's entry failures only work against servers that do not verify
     // signatures: the signature covers the body.
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let allowed = moto.client(moto.allowed.basic());
     let stream = TempStream::create(&allowed, "moto-changed", 1);
     let proxy = FaultProxy::start(

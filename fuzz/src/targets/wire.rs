@@ -11,7 +11,7 @@ use kinesis_wire::model::{
     parse_get_records, parse_get_records_page, parse_put_records_outcome, GetRecordsPage,
     PutRecordsOutput, RecordBatch,
 };
-use kinesis_wire::Credentials;
+use kinesis_wire::credentials::Credentials;
 use serde_json::Value;
 
 use crate::driver::{Target, Verdict};
@@ -723,7 +723,7 @@ impl Target for StsXml {
 
     fn run(&self, input: &[u8]) -> Verdict {
         let text = String::from_utf8_lossy(input);
-        let result = fuzzing::sts_credentials_xml(&text);
+        let result = fuzzing::sts_credentials(&text);
         check_secret(&text, &["<SecretAccessKey>"], &result);
         if let Ok(c) = &result {
             assert!(c.expiry.is_some(), "STS credentials without an expiry");
@@ -807,7 +807,7 @@ impl Target for ContainerJson {
 
     fn run(&self, input: &[u8]) -> Verdict {
         let text = String::from_utf8_lossy(input);
-        let result = fuzzing::container_credentials_json(&text);
+        let result = fuzzing::container_credentials(&text);
         check_secret(
             &text,
             &["\"SecretAccessKey\":\"", "\"SecretAccessKey\": \""],
@@ -883,7 +883,7 @@ impl Target for SsoJson {
 
     fn run(&self, input: &[u8]) -> Verdict {
         let text = String::from_utf8_lossy(input);
-        let result = fuzzing::sso_role_credentials_json(&text);
+        let result = fuzzing::sso_role_credentials(&text);
         check_secret(
             &text,
             &["\"secretAccessKey\":\"", "\"secretAccessKey\": \""],
