@@ -1,8 +1,7 @@
 //! The inputs kept in the repository: `corpus/<target>/` (seeds, mutated by every run),
 //! `regressions/<target>/` (every input that ever failed and was fixed, named after what it
-//! found; the tests replay each and it must pass) and `known/<target>/` (inputs that fail
-//! for a bug reported but not fixed yet; the tests replay each and it must still fail, so
-//! that a fix moves it to `regressions/`).
+//! found; the tests replay each and it must pass). There is no list of open failures: a
+//! finding is fixed, then kept in `regressions/`.
 
 use std::path::{Path, PathBuf};
 
@@ -19,11 +18,6 @@ pub fn seeds(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
 /// The regression inputs of `target`, by file name.
 pub fn regressions(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     inputs_in(&fuzz_dir().join("regressions").join(target))
-}
-
-/// The inputs of `target` that still fail (bugs reported, not fixed), by file name.
-pub fn known(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    inputs_in(&fuzz_dir().join("known").join(target))
 }
 
 /// Every file of `dir` (none if it does not exist), sorted by name; names starting with

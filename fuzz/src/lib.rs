@@ -33,3 +33,37 @@ pub use rng::Rng;
 /// The longest input a mutation makes, in bytes: long enough for deep nesting and long
 /// runs, short enough to keep many inputs a second.
 pub const MAX_INPUT: usize = 32 * 1024;
+
+/// Whether this build has overflow checks and debug assertions on (the dev and test
+/// profiles, and `--profile fuzz`), as the harness needs: an arithmetic overflow or a broken
+/// `debug_assert!` in a parser must be a finding, not a silent wrap. `Err` names what is off.
+///
+/// The probe replaces the panic hook for a moment: call it before other threads run (the
+/// long run's `main` does; the test is a binary of its own, `tests/build_checks.rs`).
+///
+/// ```
+/// // Doc tests build with the dev profile: both are on.
+/// assert_eq!(kinesis_fuzz::build_checks(), Ok(()));
+/// ```
+pub fn build_checks() -> Result<(), String> {
+    let mut off = Vec::new();
+    if !cfg!(debug_assertions) {
+        off.push("debug assertions");
+    }
+    // Overflow checks have no stable `cfg`: overflow a u8 and see whether it panics (quietly).
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let wrapped = std::panic::catch_unwind(|| std::hint::black_box(u8::MAX) + 1).is_ok();
+    std::panic::set_hook(previous);
+    if wrapped {
+        off.push("overflow checks");
+    }
+    if off.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "this build has no {}: build with the dev profile (cargo test) or --profile fuzz",
+            off.join(" and no ")
+        ))
+    }
+}

@@ -12,13 +12,12 @@
 //! found (default DIR: `target/fuzz-findings` in the workspace). Exit status 1 if anything
 //! was found.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kinesis_fuzz::driver::minimize;
-use kinesis_fuzz::{corpus, fuzz, run_one, targets, Budget, Finding, Report};
+use kinesis_fuzz::{build_checks, corpus, fuzz, targets, Budget, Finding, Report};
 
 struct Args {
     seconds: Option<f64>,
@@ -132,6 +131,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Err(e) = build_checks() {
+        eprintln!("kinesis-fuzz: {e}");
+        return ExitCode::from(2);
+    }
     let all = targets::all();
     if args.list {
         for t in &all {
@@ -180,12 +183,6 @@ fn main() -> ExitCode {
             .chain(corpus::regressions(t.name()))
             .map(|(_, b)| b)
             .collect();
-        // Open bugs (known/<target>/) are not new findings.
-        let known: HashSet<String> = corpus::known(t.name())
-            .iter()
-            .filter_map(|(_, input)| run_one(t.as_ref(), input).err())
-            .map(|f| f.signature())
-            .collect();
         let budget = Budget {
             inputs: args.inputs,
             time: per_target,
@@ -196,10 +193,6 @@ fn main() -> ExitCode {
             target_seed(seed, t.name()),
             budget,
             &mut |f| {
-                if known.contains(&f.signature()) {
-                    eprintln!("known (fuzz/known/{}/): {}", f.target, f.signature());
-                    return;
-                }
                 let minimal = minimize(t.as_ref(), f, 4000);
                 match save(&args.findings, f, &minimal) {
                     Ok(path) => eprintln!(
@@ -213,12 +206,7 @@ fn main() -> ExitCode {
                 }
             },
         );
-        found += report
-            .finding_counts
-            .iter()
-            .filter(|(sig, _)| !known.contains(*sig))
-            .map(|(_, n)| n)
-            .sum::<u64>();
+        found += report.finding_counts.values().sum::<u64>();
         eprintln!("{}", line(&report));
         reports.push(report);
     }

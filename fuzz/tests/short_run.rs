@@ -1,13 +1,10 @@
 //! The fuzz harness's short run, part of the test command: every target for a fixed
 //! number of inputs from a fixed seed (a few seconds in all), after replaying every input
-//! kept in `regressions/<target>/` (they must pass) and `known/<target>/` (open bugs: they
-//! must still fail) and checking the seed corpus exists.
+//! kept in `regressions/<target>/` (they must pass) and checking the seed corpus exists.
 //!
 //! An input that fails here (or in a long run) is kept: copy it to
 //! `fuzz/regressions/<target>/<what-it-found>.bin`, fix the bug, and this test replays it
 //! from then on.
-
-use std::collections::HashSet;
 
 use kinesis_fuzz::{corpus, fuzz, run_one, targets, Budget};
 
@@ -24,17 +21,6 @@ fn short_run(name: &str) {
             panic!("regression {} fails again: {}", path.display(), f.message);
         }
     }
-    // Open bugs still fail (and the short run may meet them again: not a new finding).
-    let mut known = HashSet::new();
-    for (path, input) in corpus::known(name) {
-        match run_one(target.as_ref(), &input) {
-            Err(f) => known.insert(f.signature()),
-            Ok(_) => panic!(
-                "{} passes now: move it to fuzz/regressions/{name}/",
-                path.display()
-            ),
-        };
-    }
     let seeds: Vec<Vec<u8>> = corpus::seeds(name).into_iter().map(|(_, b)| b).collect();
     assert!(!seeds.is_empty(), "no seed corpus in fuzz/corpus/{name}/");
     let report = fuzz(
@@ -47,16 +33,11 @@ fn short_run(name: &str) {
         },
         &mut |_| {},
     );
-    let new: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| !known.contains(&f.signature()))
-        .collect();
-    if let Some(f) = new.first() {
+    if let Some(f) = report.findings.first() {
         panic!(
             "{name}: {} kind(s) of failing input; the first: {}\ninput ({} bytes): {:?}\n\
              keep it as fuzz/regressions/{name}/<what-it-found>.bin",
-            new.len(),
+            report.findings.len(),
             f.message,
             f.input.len(),
             String::from_utf8_lossy(&f.input)

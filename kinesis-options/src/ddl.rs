@@ -260,6 +260,19 @@ impl<'a> Parser<'a> {
                 i += ch.len_utf8();
             }
             self.pos = i;
+            // A backquote left open swallows the text up to the next one, options and
+            // their secrets included: a name holding (part of) a sensitive value is
+            // refused without being quoted (the message would show the secret).
+            if c == '`'
+                && self.secrets.iter().any(|&(a, _)| start < a && a < self.pos)
+                && !inner_secret_ranges(self.src, start, self.pos).is_empty()
+            {
+                return self.fail(
+                    start,
+                    "a quoted identifier holds the value of a sensitive option \
+                     (is its closing ` missing?)",
+                );
+            }
             if c == '\'' {
                 Tok::Str(out)
             } else {
@@ -506,6 +519,13 @@ fn secret_ranges(src: &str) -> Vec<(usize, usize)> {
         if t.tok == Tok::Eof {
             break;
         }
+        // A quoted identifier naming a sensitive option is DDL swallowed by a backquote
+        // left open (`` `a INT, 'aws.credentials.basic.secretkey' = 'S3CR' ... ` ``): the
+        // values inside it are found the same way (its text holds no further backquoted
+        // name, so this recurses once at most).
+        if matches!(t.tok, Tok::Ident { quoted: true, .. }) && masking.is_none() {
+            ranges.extend(inner_secret_ranges(src, t.start, lexer.prev_end));
+        }
         let Some(mask) = masking.as_mut() else {
             let next = lexer.peek();
             let sensitive_key = match &t.tok {
@@ -602,6 +622,21 @@ fn secret_ranges(src: &str) -> Vec<(usize, usize)> {
         }
     }
     ranges
+}
+
+/// The [`secret_ranges`] inside the quoted identifier at `start..end` of `src` (its
+/// backquotes included), as offsets in `src`: none unless its text names a sensitive option
+/// with a value.
+fn inner_secret_ranges(src: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
+    let inner = (start + 1, end.saturating_sub(1).max(start + 1));
+    let text = &src[inner.0..inner.1];
+    if !spec::is_sensitive(text) {
+        return Vec::new();
+    }
+    secret_ranges(text)
+        .into_iter()
+        .map(|(a, b)| (inner.0 + a, inner.0 + b))
+        .collect()
 }
 
 /// Where [`secret_ranges`] is inside the value of a sensitive option.

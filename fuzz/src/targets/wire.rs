@@ -6,12 +6,12 @@
 //! (`kinesis_wire::fuzzing`); this module is the only one that uses it.
 
 use base64::Engine as _;
+use kinesis_wire::credentials::Credentials;
 use kinesis_wire::fuzzing;
 use kinesis_wire::model::{
     parse_get_records, parse_get_records_page, parse_put_records_outcome, GetRecordsPage,
     PutRecordsOutput, RecordBatch,
 };
-use kinesis_wire::credentials::Credentials;
 use serde_json::Value;
 
 use crate::driver::{Target, Verdict};
