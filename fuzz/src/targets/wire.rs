@@ -578,11 +578,55 @@ fn check_credentials(c: &Credentials) {
 }
 
 /// The planted secret, written once, right after `prefix`: then no output may show it.
+/// Once also once escapes are decoded: a mutation may spell it again with JSON `\u0053` or
+/// XML `&#83;` escapes elsewhere (in the access key id, which is shown).
 fn secret_only_after(text: &str, prefixes: &[&str]) -> bool {
     text.matches(SECRET).count() == 1
         && prefixes
             .iter()
             .any(|p| text.contains(&format!("{p}{SECRET}")))
+        && unescaped(text).matches(SECRET).count() == 1
+}
+
+/// `text` with JSON backslash escapes and XML character references decoded (loosely: for
+/// counting the secret's spellings, not for parsing).
+fn unescaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let decoded = if let Some(hex) = rest.strip_prefix("\\u").and_then(|r| r.get(..4)) {
+            u32::from_str_radix(hex, 16).ok().map(|n| (n, 6))
+        } else if let Some(r) = rest.strip_prefix("&#") {
+            let end = r.find(';').filter(|&e| e <= 8);
+            end.and_then(|e| {
+                let n = match r[..e].strip_prefix(['x', 'X']) {
+                    Some(h) => u32::from_str_radix(h, 16).ok(),
+                    None => r[..e].parse().ok(),
+                };
+                n.map(|n| (n, e + 3))
+            })
+        } else {
+            None
+        };
+        match decoded {
+            Some((n, len)) => {
+                out.push(char::from_u32(n).unwrap_or('\u{fffd}'));
+                rest = &rest[len..];
+            }
+            // `\"`, `\\`, `\/`...: the character after the backslash.
+            None => match rest.strip_prefix('\\') {
+                Some(r) if r.starts_with(|c: char| c.is_ascii()) => {
+                    out.push(char::from(r.as_bytes()[0]));
+                    rest = &r[1..];
+                }
+                _ => {
+                    out.push(c);
+                    rest = &rest[c.len_utf8()..];
+                }
+            },
+        }
+    }
+    out
 }
 
 /// The result's text (error or credentials' Debug) never holds the planted secret when it
@@ -1012,6 +1056,25 @@ mod tests {
                 .count();
             assert!(accepted > 60, "{}: {accepted} of 300 accepted", t.name());
         }
+    }
+
+    /// Found by the long run (fuzz/regressions/sso-json/): a mutation spelt the secret
+    /// again in the access key id with `\u` escapes; the leak check applies only when the
+    /// secret is written once, escapes decoded.
+    #[test]
+    fn the_secret_is_counted_with_escapes_decoded() {
+        assert_eq!(
+            unescaped(r#"{"a":"\u0041\u00533C","b":"&#83;&#x33;&amp;\"\\"}"#),
+            r#"{"a":"AS3C","b":"S3&amp;"\"}"#
+        );
+        let prefixes = ["\"secretAccessKey\":\""];
+        let once = format!(r#"{{"accessKeyId":"A","secretAccessKey":"{SECRET}"}}"#);
+        assert!(secret_only_after(&once, &prefixes));
+        let twice = format!(
+            r#"{{"accessKeyId":"\u0053{}","secretAccessKey":"{SECRET}"}}"#,
+            &SECRET[1..]
+        );
+        assert!(!secret_only_after(&twice, &prefixes));
     }
 
     #[test]
