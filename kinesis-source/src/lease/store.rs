@@ -455,3 +455,163 @@ fn shard_of(input: &UpdateItemInput) -> String {
         _ => String::new(),
     }
 }
+
+/// Against dynalite (`DYNALITE_ENDPOINT`, set by `scripts/test`).
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Barrier};
+
+    use kinesis_tests::dynalite::{self, TempTable};
+
+    use super::*;
+
+    fn store(table: &TempTable) -> LeaseStore {
+        LeaseStore::new(
+            table.client.clone(),
+            &table.name,
+            RetryPolicy::default(),
+            Shutdown::new(),
+        )
+    }
+
+    fn owned(key: &str, owner: &str, counter: u64) -> Lease {
+        let mut l = Lease::new(key, vec![], None, LeaseCheckpoint::TrimHorizon);
+        l.owner = Some(owner.into());
+        l.counter = counter;
+        l
+    }
+
+    #[test]
+    fn two_workers_taking_the_same_expired_lease_at_once_exactly_one_wins() {
+        let Some(ep) = dynalite::endpoint() else {
+            return;
+        };
+        let table = TempTable::create(&dynalite::client(&ep), "race", KEY);
+        let s = store(&table);
+        const LEASES: usize = 20;
+        let dead: Vec<Lease> = (0..LEASES)
+            .map(|i| owned(&format!("shardId-{i:012}"), "dead", 7))
+            .collect();
+        for l in &dead {
+            assert!(s.create(l).unwrap());
+        }
+        // Both workers saw every lease with counter 7 and take each at the same moment.
+        let barrier = Arc::new(Barrier::new(2));
+        let racers: Vec<_> = ["a", "b"]
+            .into_iter()
+            .map(|me| {
+                let (s, dead, barrier) = (s.clone(), dead.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    dead.iter()
+                        .map(|l| {
+                            barrier.wait();
+                            s.take(l, me).unwrap().map(|won| (won.key, me))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let results: Vec<Vec<Option<(String, &str)>>> =
+            racers.into_iter().map(|r| r.join().unwrap()).collect();
+        let mut wins = [0, 0];
+        for i in 0..LEASES {
+            let (a, b) = (&results[0][i], &results[1][i]);
+            assert!(a.is_some() != b.is_some(), "lease {i}: a {a:?}, b {b:?}");
+            let winner = a.as_ref().or(b.as_ref()).unwrap().1;
+            wins[usize::from(winner == "b")] += 1;
+            let stored = s.get(&dead[i].key).unwrap().unwrap();
+            assert_eq!(stored.owner.as_deref(), Some(winner));
+            assert_eq!(stored.counter, 8);
+            assert_eq!(stored.owner_switches, 1, "taken from another owner");
+        }
+        println!("race: a won {} leases, b won {}", wins[0], wins[1]);
+    }
+
+    #[test]
+    fn every_write_is_conditional_on_counter_and_owner() {
+        let Some(ep) = dynalite::endpoint() else {
+            return;
+        };
+        let table = TempTable::create(&dynalite::client(&ep), "writes", KEY);
+        let s = store(&table);
+        let fresh = Lease::new(
+            "s1",
+            vec!["s0".into()],
+            Some((0, 99)),
+            LeaseCheckpoint::AtTimestamp(Some(5)),
+        );
+        assert!(s.create(&fresh).unwrap());
+        assert!(!s.create(&fresh).unwrap(), "exists already");
+        let taken = s.take(&fresh, "a").unwrap().unwrap();
+        assert_eq!(
+            (taken.owner.as_deref(), taken.counter, taken.owner_switches),
+            (Some("a"), 1, 0)
+        );
+        assert_eq!(taken.parents, ["s0"]);
+        // A stale take (counter 0) fails.
+        assert_eq!(s.take(&fresh, "b").unwrap(), None);
+        // Renewals need the counter and the owner.
+        assert!(s.renew("s1", "a", 1).unwrap());
+        assert!(!s.renew("s1", "b", 2).unwrap(), "not the owner");
+        assert!(!s.renew("s1", "a", 0).unwrap(), "stale counter");
+        // A retried renewal that finds its own first attempt applied (the same call again:
+        // its condition fails, the item is what it wrote) counts as applied.
+        assert!(s.renew("s1", "a", 1).unwrap(), "a's own write, seen again");
+        assert!(s.renew("s1", "a", 2).unwrap());
+        assert_eq!(s.get("s1").unwrap().unwrap().counter, 3);
+        // Checkpoints: the sequence replaces the timestamp start.
+        let cp = LeaseCheckpoint::Sequence {
+            sequence_number: "4960".into(),
+            sub_sequence_number: 2,
+        };
+        assert!(s.checkpoint("s1", "a", 3, &cp).unwrap());
+        let l = s.get("s1").unwrap().unwrap();
+        assert_eq!((l.checkpoint.clone(), l.counter), (cp.clone(), 4));
+        assert!(!s.checkpoint("s1", "b", 4, &cp).unwrap());
+        // Stolen by b: a's next write fails, b's owner switch is counted.
+        let stolen = s.take(&l, "b").unwrap().unwrap();
+        assert_eq!((stolen.owner_switches, stolen.counter), (1, 5));
+        assert!(!s.renew("s1", "a", 4).unwrap());
+        // b releases it: no owner, counter moved; a checkpoint resets the owner switches.
+        assert!(s.checkpoint("s1", "b", 5, &cp).unwrap());
+        assert!(s.release("s1", "b", 6).unwrap());
+        let l = s.get("s1").unwrap().unwrap();
+        assert_eq!((l.owner.clone(), l.counter, l.owner_switches), (None, 7, 0));
+        // Finish: SHARD_END, children, no owner.
+        let l = s.take(&l, "a").unwrap().unwrap();
+        assert!(s
+            .finish("s1", "a", l.counter, &["s2".into(), "s3".into()])
+            .unwrap());
+        let l = s.get("s1").unwrap().unwrap();
+        assert!(l.is_finished() && l.owner.is_none());
+        assert_eq!(l.children, ["s2", "s3"]);
+        // Reset frees and rewrites whatever holds it, if its counter did not move.
+        assert!(s.reset(&l, &LeaseCheckpoint::TrimHorizon).unwrap());
+        let later = LeaseCheckpoint::AtTimestamp(Some(9));
+        assert!(!s.reset(&l, &later).unwrap(), "counter moved");
+        assert_eq!(
+            s.get("s1").unwrap().unwrap().checkpoint,
+            LeaseCheckpoint::TrimHorizon
+        );
+        // Only finished leases are deleted.
+        assert!(!s.delete_finished("s1").unwrap());
+        assert_eq!(s.list().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_table_with_another_key_is_not_a_lease_table() {
+        let Some(ep) = dynalite::endpoint() else {
+            return;
+        };
+        let table = TempTable::create(&dynalite::client(&ep), "notlease", "id");
+        let e = store(&table)
+            .ensure_table(Duration::from_secs(30))
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("its hash key is id (S), not leaseKey (S)"),
+            "{e}"
+        );
+        assert!(!e.is_transient());
+    }
+}
