@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{closed_port, endpoint, kinesis, TempDir, TempStream};
+use common::{endpoint, kinesis, TempDir, TempStream};
 use kinesis_wire::model::{PutRecordInput, RegisterStreamConsumerInput};
 use kinesis_wire::StreamRef;
 
@@ -162,7 +162,7 @@ fn raw_table_from_x_options_alone() {
 
 #[test]
 fn stream_administration_and_find_shard_agree_with_put_record() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let stream = TempStream::create(&ep, "cli-admin", 4);
 
     let run = kinesis(&["--endpoint", &ep, "list-streams"], None);
@@ -246,7 +246,7 @@ fn stream_administration_and_find_shard_agree_with_put_record() {
 
 #[test]
 fn system_properties_from_dash_d_feed_sys_prop_credentials() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let base = [
         "--endpoint",
         ep.as_str(),
@@ -274,7 +274,7 @@ fn system_properties_from_dash_d_feed_sys_prop_credentials() {
 
 #[test]
 fn missing_stream_is_a_runtime_failure_naming_the_stream() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let name = common::unique("cli-missing");
     let run = kinesis(&["--endpoint", &ep, "describe", &name], None);
     assert_eq!(run.code, 1, "{run:?}");
@@ -299,8 +299,8 @@ fn missing_stream_is_a_runtime_failure_naming_the_stream() {
 
 #[test]
 fn unreachable_endpoint_is_a_clear_runtime_failure() {
-    let port = closed_port();
-    let ep = format!("http://127.0.0.1:{port}");
+    let refusing = kinesis_tests::RefusingPort::bind();
+    let ep = refusing.url();
     let started = std::time::Instant::now();
     let run = kinesis(&["--endpoint", &ep, "list-streams"], None);
     assert_eq!(run.code, 1, "{run:?}");
@@ -315,7 +315,7 @@ fn unreachable_endpoint_is_a_clear_runtime_failure() {
 
 #[test]
 fn the_most_verbose_logging_never_prints_credentials() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let run = kinesis(
         &[
             "-vvv",

@@ -250,7 +250,7 @@ fn a_table_without_a_region_is_valid_but_source_only() {
 /// both come from the environment, for put, read and the admin commands.
 #[test]
 fn put_read_and_list_streams_take_region_and_endpoint_from_the_environment() {
-    let Some(ep) = common::endpoint() else { return };
+    let ep = common::endpoint();
     let stream = TempStream::create(&ep, "cli-env", 1);
     let home = TempDir::new("cli-env-put");
     let env = [
@@ -290,8 +290,8 @@ fn put_read_and_list_streams_take_region_and_endpoint_from_the_environment() {
 #[test]
 fn missing_credentials_lead_with_what_to_do() {
     let home = TempDir::new("cli-env-nocreds");
-    let port = common::closed_port().to_string();
-    let endpoint = format!("http://127.0.0.1:{port}");
+    let refusing = kinesis_tests::RefusingPort::bind();
+    let endpoint = refusing.url();
     let first = "kinesis: error: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any values for a local server), AWS_PROFILE, or aws.credentials.provider\n";
     let env = [("AWS_EC2_METADATA_DISABLED", "true")];
     for args in [

@@ -223,7 +223,7 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 
 #[test]
 fn put_and_read_signed_with_an_iam_users_keys() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let stream = MotoStream::create(&moto, "cli-moto-keys");
     // Keys from the environment (the AUTO provider).
     let first = rows("env", 25);
@@ -269,7 +269,7 @@ fn put_and_read_signed_with_an_iam_users_keys() {
 
 #[test]
 fn put_and_read_with_a_role_assumed_through_motos_sts() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let stream = MotoStream::create(&moto, "cli-moto-role");
     // STS is reached through a counting proxy: each run assumes the role once.
     let sts = FaultProxy::start(&moto.endpoint, Plan::pass_through());
@@ -386,7 +386,7 @@ fn the_stdin_unwritten_file(dir: &Path) -> std::path::PathBuf {
 
 #[test]
 fn a_wrong_secret_fails_put_at_the_first_answer_and_saves_every_row() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let stream = MotoStream::create(&moto, "cli-moto-wrong");
     let wrong = MotoKeys {
         access_key_id: moto.allowed.access_key_id.clone(),
@@ -417,7 +417,7 @@ fn a_wrong_secret_fails_put_at_the_first_answer_and_saves_every_row() {
 
 #[test]
 fn a_user_denied_put_records_fails_put_at_the_first_answer_and_loses_no_row() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let stream = MotoStream::create(&moto, "cli-moto-denied");
     let sent = rows("denied", 40);
     let input = stream.input("denied.txt", &sent);

@@ -7,12 +7,9 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn unreachable_endpoint_error_is_printed_once() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dead = format!("http://127.0.0.1:{port}");
+    let refusing = kinesis_tests::RefusingPort::bind();
+    let port = refusing.port();
+    let dead = refusing.url();
     let dir = std::env::temp_dir().join(format!(
         "kinesis-cli-put-once-{}-{port}",
         std::process::id()

@@ -6,7 +6,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use base64::Engine as _;
-use common::{closed_port, endpoint, kinesis, Run, TempDir, TempStream};
+use common::{endpoint, kinesis, Run, TempDir, TempStream};
+use kinesis_tests::RefusingPort;
 
 const SEED_DDL: &str = "CREATE TABLE user_behavior (
   `user_id` BIGINT,
@@ -109,7 +110,7 @@ impl Seed {
 
 #[test]
 fn put_then_read_gives_back_exactly_the_rows_with_metadata() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let seed = Seed::new(&ep, "cli-roundtrip", 4);
     let rows = seed_rows(0, 300);
     seed.put(&rows);
@@ -183,7 +184,7 @@ fn put_then_read_gives_back_exactly_the_rows_with_metadata() {
 
 #[test]
 fn count_and_checkpoint_resume_without_gap_or_duplicate() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let seed = Seed::new(&ep, "cli-checkpoint", 2);
     let dir = TempDir::new("cli-cp");
     let cp = dir.file("cp.json");
@@ -214,7 +215,7 @@ fn count_and_checkpoint_resume_without_gap_or_duplicate() {
 
 #[test]
 fn binary_payloads_are_never_printed_lossily() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let stream = TempStream::create(&ep, "cli-binary", 1);
     let s = format!("stream={}", stream.name);
     let base = [
@@ -287,7 +288,7 @@ fn binary_payloads_are_never_printed_lossily() {
 
 #[test]
 fn failures_name_the_stream_the_option_or_the_endpoint() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let missing = common::unique("cli-nostream");
     let s = format!("stream={missing}");
     let dir = TempDir::new("cli-fail");
@@ -352,7 +353,8 @@ fn failures_name_the_stream_the_option_or_the_endpoint() {
     assert!(run.stderr.contains("scan.stream.initpos"), "{run:?}");
 
     // An unreachable endpoint: exit 1 with a clear message, quickly.
-    let dead = format!("http://127.0.0.1:{}", closed_port());
+    let refusing = RefusingPort::bind();
+    let dead = refusing.url();
     let started = std::time::Instant::now();
     // (Flink's ListShards retries take ~20 s by default; one retry keeps the test short.)
     let run = kinesis(
@@ -407,7 +409,7 @@ fn failures_name_the_stream_the_option_or_the_endpoint() {
 fn ctrl_c_stops_cleanly_and_saves_the_checkpoint() {
     use std::io::BufRead;
     use std::process::{Command, Stdio};
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let seed = Seed::new(&ep, "cli-sigint", 2);
     let dir = TempDir::new("cli-sigint-cp");
     let cp = dir.file("cp.json");
@@ -498,7 +500,7 @@ fn read_payloads(base: &[&str], extra: &[&str]) -> Vec<String> {
 
 #[test]
 fn exit_at_end_reads_closed_parents_then_their_children() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let stream = TempStream::create(&ep, "cli-split", 1);
     let s = format!("stream={}", stream.name);
     let base = raw_base(&ep, &s);
@@ -529,7 +531,7 @@ fn exit_at_end_reads_closed_parents_then_their_children() {
 
 #[test]
 fn offsets_by_epoch_millis_iso_time_and_relative_time() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let stream = TempStream::create(&ep, "cli-offsets", 2);
     let s = format!("stream={}", stream.name);
     let base = raw_base(&ep, &s);
@@ -610,7 +612,7 @@ fn offsets_by_epoch_millis_iso_time_and_relative_time() {
 
 #[test]
 fn progress_goes_to_stderr_only_when_it_is_a_terminal() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let stream = TempStream::create(&ep, "cli-progress", 2);
     let s = format!("stream={}", stream.name);
     let base = raw_base(&ep, &s);
@@ -697,7 +699,7 @@ fn progress_goes_to_stderr_only_when_it_is_a_terminal() {
 
 #[test]
 fn put_says_how_many_lines_the_format_skipped() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let seed = Seed::new(&ep, "cli-skipped", 1);
     let rows = seed_rows(0, 2);
     let input = format!("# a comment\n{}\n# another\n{}\n", rows[0], rows[1]);
@@ -723,7 +725,7 @@ fn put_says_how_many_lines_the_format_skipped() {
 
 #[test]
 fn payload_token_prints_the_stored_bytes_not_a_re_encoding() {
-    let Some(ep) = endpoint() else { return };
+    let ep = endpoint();
     let seed = Seed::new(&ep, "cli-payload", 1);
     // Valid for the seed's csv table, but not in the csv format's canonical form (quoted
     // string, trailing zeros in the fraction): a re-encoding would differ.

@@ -4,11 +4,12 @@
 
 mod common;
 
-use common::{closed_port, kinesis};
+use common::kinesis;
 
 #[test]
 fn a_retried_call_says_what_it_waits_for_once_per_state() {
-    let endpoint = format!("http://127.0.0.1:{}", closed_port());
+    let refusing = kinesis_tests::RefusingPort::bind();
+    let endpoint = refusing.url();
     let command = format!(
         "'{}' --endpoint {endpoint} list-streams",
         env!("CARGO_BIN_EXE_kinesis")

@@ -27,9 +27,10 @@ fn fast_config() -> SinkConfig {
     }
 }
 
-/// Polls `cond` for up to 5 s (the machine may be busy with other test binaries).
+/// Polls `cond` for up to 30 s (the machine may be busy with other test binaries); the
+/// caller's assertions then say what did not happen.
 fn wait_until(cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(30);
     while !cond() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -306,11 +307,13 @@ fn request_level_errors_retry_or_stop_as_reference_7_3() {
 
 #[test]
 fn request_timeout_is_retried_and_only_the_late_batch_may_repeat() {
-    // The first request is answered (and stored) only after the client gave up on it.
+    // The first request is answered (and stored) only after the client gave up on it: it
+    // stalls until released below. The timeouts are far above a loopback answer, so no
+    // other request times out on a busy machine.
     let r = Responder::start(|i, entries| {
         if i == 0 {
             Reply::Stall(
-                Duration::from_millis(1500),
+                Duration::from_secs(60),
                 Box::new(Reply::ack_all(entries.len())),
             )
         } else {
@@ -318,9 +321,9 @@ fn request_timeout_is_retried_and_only_the_late_batch_may_repeat() {
         }
     });
     let timeouts = Timeouts {
-        connect: Duration::from_secs(2),
-        read: Duration::from_millis(300),
-        overall: Duration::from_millis(600),
+        connect: Duration::from_secs(5),
+        read: Duration::from_millis(1000),
+        overall: Duration::from_millis(2000),
     };
     let sink =
         RecordSink::open(client_with_timeouts(&r.url, timeouts), "s", fast_config()).unwrap();
@@ -336,9 +339,16 @@ fn request_timeout_is_retried_and_only_the_late_batch_may_repeat() {
         "{m:?}"
     );
     sink.close(Duration::from_secs(5)).unwrap();
-    std::thread::sleep(Duration::from_millis(1600));
-    let stored = multiset(&r.stored());
+    // The late answer stores the first batch again.
     let first: HashSet<_> = r.requests()[0].iter().cloned().collect();
+    r.release();
+    wait_until(|| r.stored().len() >= input.len() + first.len());
+    let stored = multiset(&r.stored());
+    assert_eq!(
+        stored.values().sum::<usize>(),
+        input.len() + first.len(),
+        "every record once, the timed-out batch twice"
+    );
     for e in as_entries(&input) {
         let n = stored.get(&e).copied().unwrap_or(0);
         assert!(n >= 1, "{e:?} never written");
@@ -388,9 +398,11 @@ fn close_waits_for_in_flight_requests_or_hands_them_back() {
     let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
     let input = records(450, "d");
     sink.send_all(input.clone()).unwrap();
-    std::thread::sleep(Duration::from_millis(100));
+    // A request is in flight (stalled) when close starts.
+    wait_until(|| r.request_count() >= 1);
     let start = Instant::now();
     let err = sink.close(Duration::from_millis(400)).unwrap_err();
+    // On its own timeout (the answers stall 5 s); 5x slack for a busy machine.
     assert!(
         start.elapsed() < Duration::from_secs(2),
         "{:?}",
@@ -438,11 +450,21 @@ fn a_stalled_endpoint_blocks_writers_and_bounds_memory() {
             }
         })
     };
+    // Until the sink is full (the next 10 KiB record does not fit) and the writer's count
+    // agrees with what the sink holds: the writer is then inside a blocked send.
     let mut max_held = 0u64;
-    let deadline = Instant::now() + Duration::from_millis(800);
-    while Instant::now() < deadline {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
         let m = sink.metrics();
-        max_held = max_held.max(m.buffered_bytes + m.in_flight_bytes);
+        let held = m.buffered_bytes + m.in_flight_bytes;
+        max_held = max_held.max(held);
+        let accepted = m.buffered_records + m.in_flight_records;
+        if held + 10 * 1024 > bound && written.load(Ordering::SeqCst) == accepted {
+            break;
+        }
+        if Instant::now() > deadline || written.load(Ordering::SeqCst) == 1000 {
+            break;
+        }
         std::thread::sleep(Duration::from_millis(5));
     }
     let blocked_at = written.load(Ordering::SeqCst);
@@ -455,6 +477,7 @@ fn a_stalled_endpoint_blocks_writers_and_bounds_memory() {
         "the sink buffers up to its bound first: {blocked_at}"
     );
     assert!(max_held <= bound, "held {max_held} > bound {bound}");
+    // A writer that was not blocked would have gone on meanwhile.
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(written.load(Ordering::SeqCst), blocked_at, "still blocked");
     r.release();
@@ -490,10 +513,14 @@ fn a_stalled_endpoint_blocks_at_max_buffered_records() {
             }
         })
     };
-    wait_until(|| written.load(Ordering::SeqCst) == 400);
+    // One batch of 100 in flight, 300 buffered, and the writer waiting on the 401st.
+    wait_until(|| {
+        let m = sink.metrics();
+        written.load(Ordering::SeqCst) >= 400 && m.in_flight_records + m.buffered_records >= 400
+    });
+    // A writer that was not blocked would have gone on meanwhile.
     std::thread::sleep(Duration::from_millis(200));
     let m = sink.metrics();
-    // One batch of 100 in flight, 300 buffered, and the writer waiting on the 401st.
     assert_eq!(written.load(Ordering::SeqCst), 400, "{m:?}");
     assert_eq!(m.buffered_records, 300);
     assert_eq!(m.in_flight_records, 100);
@@ -527,7 +554,9 @@ fn with_one_request_in_flight_the_writer_sending_a_batch_is_what_blocks() {
             }
         })
     };
-    wait_until(|| written.load(Ordering::SeqCst) == 99);
+    // The 100th record fills the batch; its send sends the batch and blocks there.
+    wait_until(|| written.load(Ordering::SeqCst) >= 99 && sink.metrics().in_flight_records > 0);
+    // A writer that was not blocked would have gone on meanwhile.
     std::thread::sleep(Duration::from_millis(200));
     let m = sink.metrics();
     assert_eq!(written.load(Ordering::SeqCst), 99, "{m:?}");
@@ -588,10 +617,7 @@ fn the_flush_timer_sends_a_partial_batch() {
     let r = Responder::start(|_, entries| Reply::ack_all(entries.len()));
     let sink = RecordSink::open(client(&r.url), "s", fast_config()).unwrap();
     sink.send_all(records(5, "timer")).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while r.stored().len() < 5 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until(|| r.stored().len() >= 5);
     assert_eq!(
         r.stored().len(),
         5,
@@ -647,18 +673,9 @@ fn dropping_without_close_flushes() {
 
 #[test]
 fn connection_refused_is_fatal_and_hands_everything_back() {
-    // A port with nothing listening (Flink's SdkClientException class: not retried).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let sink = RecordSink::open(
-        client(&format!("http://127.0.0.1:{port}")),
-        "s",
-        fast_config(),
-    )
-    .unwrap();
+    // A port that refuses connections (Flink's SdkClientException class: not retried).
+    let refusing = kinesis_tests::RefusingPort::bind();
+    let sink = RecordSink::open(client(&refusing.url()), "s", fast_config()).unwrap();
     let input = records(120, "r");
     let err = match sink.send_all(input.clone()) {
         Err(e) => e,
@@ -742,13 +759,13 @@ fn dropping_without_close_waits_a_bounded_time_and_logs_what_it_could_not_send()
 
 #[test]
 fn batches_respect_the_flush_buffer_size_and_leave_when_it_is_reached() {
-    // 300 KiB records and a 1 MiB flush size: three fit in a batch. The timer (10 s) and the
+    // 300 KiB records and a 1 MiB flush size: three fit in a batch. The timer (60 s) and the
     // batch size (100) are far away, so only the byte threshold can send them early.
     let r = Responder::start(|_, entries| Reply::ack_all(entries.len()));
     let cfg = SinkConfig {
         flush_buffer_size: 1 << 20,
         max_buffered_bytes: 4 << 20,
-        flush_buffer_timeout: Duration::from_secs(10),
+        flush_buffer_timeout: Duration::from_secs(60),
         max_in_flight_requests: 2,
         ..fast_config()
     };
@@ -759,8 +776,8 @@ fn batches_respect_the_flush_buffer_size_and_leave_when_it_is_reached() {
     wait_until(|| r.stored().len() >= 6);
     assert_eq!(r.stored().len(), 6, "two full batches left without flush");
     assert!(
-        start.elapsed() < Duration::from_secs(5),
-        "{:?}",
+        start.elapsed() < Duration::from_secs(30),
+        "before the timer: {:?}",
         start.elapsed()
     );
     sink.flush().unwrap();
@@ -858,31 +875,34 @@ fn a_credentials_failure_while_sending_is_fatal_as_reference_7_3() {
 
 #[test]
 fn retries_wait_a_full_jitter_backoff_capped_by_the_retry_options() {
-    // One record throttled on its first five sends; base = max = 100 ms, so each wait is
-    // uniform in [0, 100 ms). Five waits add up to less than 25 ms with probability < 1e-5,
-    // and to less than 500 ms always.
+    // One record throttled on its first ten sends; base = max = 50 ms with a doubling
+    // multiplier, so each wait is uniform in [0, 50 ms): ten add up to less than 25 ms with
+    // probability < 1e-9, and to less than 500 ms always. Not capped by max, the waits
+    // would grow to 50 ms x 2^9: about 25 s on average, under 3 s with probability < 5 %.
+    // 3 s leaves 2.5 s for ten loopback requests.
+    const SENDS: usize = 11;
     let times: Arc<Mutex<Vec<Instant>>> = Arc::default();
     let t2 = times.clone();
     let r = Responder::start(move |i, entries| {
         t2.lock().unwrap().push(Instant::now());
-        Reply::Results(vec![(i < 5).then_some(PTE); entries.len()])
+        Reply::Results(vec![(i < SENDS - 1).then_some(PTE); entries.len()])
     });
     let cfg = SinkConfig {
-        retry_backoff: Backoff::new(Duration::from_millis(100), Duration::from_millis(100), 1.5),
+        retry_backoff: Backoff::new(Duration::from_millis(50), Duration::from_millis(50), 2.0),
         ..fast_config()
     };
     let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
     sink.send(SinkRecord::new(b"once".to_vec(), "k")).unwrap();
-    sink.close(Duration::from_secs(5)).unwrap();
+    sink.close(Duration::from_secs(60)).unwrap();
     assert_eq!(r.stored().len(), 1);
     let times = times.lock().unwrap().clone();
-    assert_eq!(times.len(), 6);
-    let waited = times[5] - times[0];
+    assert_eq!(times.len(), SENDS);
+    let waited = times[SENDS - 1] - times[0];
     assert!(
-        waited >= Duration::from_millis(25) && waited < Duration::from_millis(900),
-        "five retries took {waited:?}"
+        waited >= Duration::from_millis(25) && waited < Duration::from_secs(3),
+        "ten retries took {waited:?}"
     );
-    assert_eq!(sink.metrics().retried_by_code[PTE], 5);
+    assert_eq!(sink.metrics().retried_by_code[PTE], SENDS as u64 - 1);
 }
 
 #[test]
@@ -954,18 +974,9 @@ fn the_failure_carries_the_request_error_that_stopped_the_sink() {
     // No answer at all: the transport error itself, and it is not logged at error level
     // (the caller gets it returned; logging it too made the CLI print it twice).
     logged_errors();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let refusing = kinesis_tests::RefusingPort::bind();
     let stream = "refused-cause-stream";
-    let sink = RecordSink::open(
-        client(&format!("http://127.0.0.1:{port}")),
-        stream,
-        fast_config(),
-    )
-    .unwrap();
+    let sink = RecordSink::open(client(&refusing.url()), stream, fast_config()).unwrap();
     let err = match sink.send_all(records(3, "c")) {
         Err(e) => e,
         Ok(()) => sink.flush().unwrap_err(),
@@ -1027,6 +1038,8 @@ fn the_failure_carries_the_request_error_that_stopped_the_sink() {
 /// Credentials that take forever unless the call's shutdown stops them.
 #[derive(Debug, Default)]
 struct SlowCredentials {
+    /// A fetch started.
+    entered: std::sync::atomic::AtomicBool,
     interrupted: std::sync::atomic::AtomicBool,
 }
 
@@ -1039,6 +1052,8 @@ impl kinesis_wire::Provider for SlowCredentials {
         &self,
         shutdown: &kinesis_wire::Shutdown,
     ) -> Result<kinesis_wire::Credentials, kinesis_wire::CredentialsError> {
+        self.entered
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         if !shutdown.sleep(Duration::from_secs(60)) {
             self.interrupted
                 .store(true, std::sync::atomic::Ordering::SeqCst);
@@ -1060,8 +1075,8 @@ fn abort_stops_a_credentials_fetch_in_progress_and_hands_every_record_back() {
     let sink = RecordSink::open(client, "s", fast_config()).unwrap();
     let input = records(30, "slow");
     sink.send_all(input.clone()).unwrap();
-    // Let a sender get stuck in the credentials fetch.
-    std::thread::sleep(Duration::from_millis(300));
+    // A sender is stuck in the credentials fetch.
+    wait_until(|| creds.entered.load(std::sync::atomic::Ordering::SeqCst));
     let started = std::time::Instant::now();
     let err = sink.abort().unwrap_err();
     assert!(
@@ -1074,7 +1089,7 @@ fn abort_stops_a_credentials_fetch_in_progress_and_hands_every_record_back() {
     let mut want = input;
     want.sort_by(|a, b| a.data.cmp(&b.data));
     assert_eq!(back, want, "every record handed back");
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while !creds.interrupted.load(std::sync::atomic::Ordering::SeqCst) {
         assert!(
             std::time::Instant::now() < deadline,

@@ -45,7 +45,7 @@ fn a_stalled_endpoint_keeps_resident_memory_under_the_bound() {
         flush_buffer_timeout: Duration::from_millis(50),
         ..SinkConfig::default()
     };
-    let sink = Arc::new(RecordSink::open(client(&r.url), "s", cfg).unwrap());
+    let sink = Arc::new(RecordSink::open(client(&r.url), "s", cfg.clone()).unwrap());
     let baseline = rss_bytes();
     let written = Arc::new(AtomicUsize::new(0));
     let writer = {
@@ -59,10 +59,26 @@ fn a_stalled_endpoint_keeps_resident_memory_under_the_bound() {
             }
         })
     };
-    // Watch resident memory while the writer runs into the stalled endpoint.
+    // Until the writer ran into the stalled endpoint: the sink is full (the next record does
+    // not fit its byte bound), the responder holds what is in flight, and the writer's count
+    // agrees with what the sink holds, so it is inside a blocked send. Resident memory is
+    // watched meanwhile, and then a little longer in that steady state.
     let mut peak = baseline;
-    let deadline = Instant::now() + Duration::from_millis(1500);
-    while Instant::now() < deadline {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        peak = peak.max(rss_bytes());
+        let m = sink.metrics();
+        let held = m.buffered_bytes + m.in_flight_bytes;
+        let accepted = m.buffered_records + m.in_flight_records;
+        let full = held + RECORD as u64 > cfg.max_buffered_bytes
+            && r.request_count() >= m.in_flight_requests
+            && written.load(Ordering::SeqCst) == accepted;
+        if full || written.load(Ordering::SeqCst) == OFFERED || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    for _ in 0..20 {
         peak = peak.max(rss_bytes());
         std::thread::sleep(Duration::from_millis(5));
     }

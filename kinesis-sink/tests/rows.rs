@@ -172,29 +172,29 @@ fn open_checks_what_a_sink_needs() {
 
 #[test]
 fn sink_http_client_read_timeout_is_honoured_and_zero_means_none() {
-    // The first request is answered after 1.5 s: with a 300 ms read timeout the sink gives
-    // up on it and resends the batch (the late answer also stores it: at-least-once).
+    // The first request stalls until released at the end: with a 1 s read timeout (far
+    // above a loopback answer on a busy machine) the sink gives up on it and resends the
+    // batch (the late answer also stores it: at-least-once).
     let r = Responder::start(|i, e| {
         if i == 0 {
-            Reply::Stall(
-                Duration::from_millis(1500),
-                Box::new(Reply::ack_all(e.len())),
-            )
+            Reply::Stall(Duration::from_secs(60), Box::new(Reply::ack_all(e.len())))
         } else {
             Reply::ack_all(e.len())
         }
     });
-    let t = table_with(&r.url, "", ", 'sink.http-client.read-timeout' = '300'");
+    let t = table_with(&r.url, "", ", 'sink.http-client.read-timeout' = '1000'");
     let sink = KinesisSink::open(&t, SinkContext::default()).unwrap();
     let start = std::time::Instant::now();
     sink.write(&row(1, 1, "pv")).unwrap();
-    // close, not flush: bounded even if the retry never succeeds.
-    sink.close(Duration::from_secs(5)).unwrap();
+    // close, not flush: bounded even if the retry never succeeds. Ignoring the timeout it
+    // would wait for the stalled answer (60 s); honouring it takes about 1 s.
+    sink.close(Duration::from_secs(30)).unwrap();
     assert!(
-        start.elapsed() < Duration::from_millis(1400),
+        start.elapsed() < Duration::from_secs(10),
         "{:?}",
         start.elapsed()
     );
+    r.release();
     let m = sink.metrics();
     assert_eq!(m.requests_failed, 1, "{m:?}");
     assert_eq!(

@@ -112,9 +112,7 @@ fn field_key(row: &Row) -> String {
 
 #[test]
 fn kinesalite_50000_rows_partitioned_by_user_and_item() {
-    let Some(ep) = endpoint("KINESALITE_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESALITE_ENDPOINT");
     let stream = TempStream::create(&client(&ep), "sink-fields", 4);
     let table = seed_table(&ep, &stream.name, "PARTITIONED BY (user_id, item_id)", "");
     let rows = seed_rows(50_000, 1);
@@ -131,9 +129,7 @@ fn kinesalite_50000_rows_partitioned_by_user_and_item() {
 
 #[test]
 fn kinesalite_random_and_fixed_partitioners() {
-    let Some(ep) = endpoint("KINESALITE_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESALITE_ENDPOINT");
     let c = client(&ep);
 
     let stream = TempStream::create(&c, "sink-random", 4);
@@ -176,9 +172,7 @@ fn kinesalite_random_and_fixed_partitioners() {
 
 #[test]
 fn kinesis_mock_rows_round_trip() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let stream = TempStream::create(&client(&ep), "sink-mock", 2);
     let table = seed_table(&ep, &stream.name, "PARTITIONED BY (user_id, item_id)", "");
     let rows = seed_rows(2_000, 4);
@@ -192,9 +186,7 @@ fn kinesis_mock_rows_round_trip() {
 
 #[test]
 fn kinesis_mock_writes_through_a_shard_split() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = client(&ep);
     let stream = TempStream::create(&c, "sink-split", 1);
     let table = seed_table(&ep, &stream.name, "PARTITIONED BY (user_id, item_id)", "");

@@ -133,9 +133,10 @@ fn rows_only_reads_move_the_checkpoint_like_records() {
 fn open_with_client_uses_the_callers_client() {
     let calls = Arc::new(AtomicU64::new(0));
     let c = calls.clone();
-    // The table points at a port nothing is meant to listen on: only the caller's client,
+    // The table points at a port that refuses connections: only the caller's client,
     // pointed at the counting responder, can work.
-    let t = table("mine", "http://127.0.0.1:9", &[]);
+    let refusing = kinesis_tests::RefusingPort::bind();
+    let t = table("mine", &refusing.url(), &[]);
     let counting = LoopbackServer::start(move |req| {
         c.fetch_add(1, Ordering::SeqCst);
         match req.target.as_str() {
@@ -167,7 +168,11 @@ fn open_with_client_uses_the_callers_client() {
     source.close(Duration::from_secs(5)).unwrap();
 }
 
-/// Connections a source opens while reading `shards` idle shards for a while.
+/// Calls each reader makes while its new connections are counted.
+const CALLS_PER_READER: u64 = 5;
+
+/// Connections a source opens while reading `shards` idle shards: before every reader made
+/// three calls, and while each makes [`CALLS_PER_READER`] more.
 fn connections_while_reading(
     upstream: &str,
     stream: &str,
@@ -192,20 +197,30 @@ fn connections_while_reading(
             KinesisSource::open_with_client(&t, SourceContext::default(), client).unwrap()
         }
     };
-    // Wait until every reader made calls, then count new connections over a second.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while source
-        .metrics()
-        .values()
-        .filter(|m| m.get_records_calls >= 3)
-        .count()
-        < shards
-    {
-        assert!(Instant::now() < deadline, "readers did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // Every reader's call count once it reached `at_least`, and the time waited.
+    let calls_once_all_reach = |at_least: &dyn Fn(&str) -> u64| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let calls: std::collections::BTreeMap<String, u64> = source
+                .metrics()
+                .into_iter()
+                .map(|(shard, m)| (shard, m.get_records_calls))
+                .collect();
+            if calls.len() >= shards && calls.iter().all(|(shard, n)| *n >= at_least(shard)) {
+                return calls;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "readers stopped calling: {calls:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    // Wait until every reader made calls, then count new connections while each makes
+    // CALLS_PER_READER more (counted in calls, not seconds: a slow machine calls less).
+    let started = calls_once_all_reach(&|_| 3);
     let before = proxy.stats().connections;
-    std::thread::sleep(Duration::from_millis(2000));
+    calls_once_all_reach(&|shard| started[shard] + CALLS_PER_READER);
     let after = proxy.stats().connections;
     source.close(Duration::from_secs(5)).unwrap();
     (before, after - before)
@@ -213,9 +228,7 @@ fn connections_while_reading(
 
 #[test]
 fn the_connection_pool_is_sized_to_the_reader_threads() {
-    let Some(ep) = kinesis_tests::endpoint("KINESALITE_ENDPOINT") else {
-        return;
-    };
+    let ep = kinesis_tests::endpoint("KINESALITE_ENDPOINT");
     let shards = 40;
     let stream = kinesis_tests::TempStream::create(&kinesis_tests::client(&ep), "pool", shards);
     // Sized by open: after the readers started, no new connection (each keeps its own).
@@ -226,11 +239,13 @@ fn the_connection_pool_is_sized_to_the_reader_threads() {
     );
     assert!(
         churn <= 2,
-        "{churn} new connections in a second of idle reading"
+        "{churn} new connections while each reader made {CALLS_PER_READER} calls"
     );
     // For contrast only (how often a too-small pool reconnects depends on timing and on
     // the HTTP client's pool policy, so it is printed, not asserted; at 1,000 readers a
     // pool of 16 reconnected 16 times a second): a caller's client with a pool of 8.
     let (_, churn_small) = connections_while_reading(&ep, &stream.name, shards as usize, Some(8));
-    eprintln!("pool of 8: {churn_small} new connections in 2 s");
+    eprintln!(
+        "pool of 8: {churn_small} new connections while each reader made {CALLS_PER_READER} calls"
+    );
 }

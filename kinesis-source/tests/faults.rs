@@ -3,7 +3,7 @@
 //! connection. The source must read every record exactly once, in order.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -19,7 +19,7 @@ enum Fault {
     Reset,
     /// A 400 answer with this error code.
     Code(&'static str),
-    /// The answer comes after 1.5 s.
+    /// The answer comes once the test calls [`Fake::release_hangs`] (or after 30 s).
     Hang,
 }
 
@@ -39,6 +39,9 @@ struct Fake {
     /// ListShards calls, and how many of the first ones answer LimitExceededException.
     list_calls: Mutex<u32>,
     list_throttles: Mutex<u32>,
+    /// Set by [`Fake::release_hangs`]: hanging calls answer.
+    hangs_released: Mutex<bool>,
+    hang_release: Condvar,
 }
 
 const STREAM_ARN: &str = "arn:aws:kinesis:us-east-1:000000000000:stream/faulty";
@@ -108,7 +111,7 @@ impl Fake {
                     }
                     Some(Fault::Status500) => return Reply::Json(500, String::new()),
                     Some(Fault::Reset) => return Reply::Reset,
-                    Some(Fault::Hang) => std::thread::sleep(Duration::from_millis(1500)),
+                    Some(Fault::Hang) => self.hang(),
                     Some(Fault::Code(code)) => {
                         return Reply::Json(
                             400,
@@ -185,6 +188,21 @@ impl Fake {
         }
     }
 
+    /// Waits until [`Fake::release_hangs`] (at most 30 s).
+    fn hang(&self) {
+        let released = self.hangs_released.lock().unwrap();
+        let _ = self
+            .hang_release
+            .wait_timeout_while(released, Duration::from_secs(30), |r| !*r)
+            .unwrap();
+    }
+
+    /// Lets every hanging call (now and later) answer.
+    fn release_hangs(&self) {
+        *self.hangs_released.lock().unwrap() = true;
+        self.hang_release.notify_all();
+    }
+
     fn index_of(&self, seq: &str) -> usize {
         self.records.iter().position(|(s, _)| s == seq).unwrap()
     }
@@ -202,8 +220,8 @@ fn start(fake: Arc<Fake>) -> String {
 }
 
 fn fake(faults: &[(usize, Fault)]) -> Arc<Fake> {
-    Arc::new(Fake {
-        records: (0..100)
+    fake_with(
+        (0..100)
             .map(|i| {
                 (
                     format!("{}", 49_000_000 + i * 7),
@@ -211,6 +229,13 @@ fn fake(faults: &[(usize, Fault)]) -> Arc<Fake> {
                 )
             })
             .collect(),
+        faults,
+    )
+}
+
+fn fake_with(records: Vec<(String, Vec<u8>)>, faults: &[(usize, Fault)]) -> Arc<Fake> {
+    Arc::new(Fake {
+        records,
         faults: Mutex::new(faults.iter().copied().collect()),
         calls: Mutex::new(0),
         iterator_requests: Mutex::new(Vec::new()),
@@ -219,6 +244,8 @@ fn fake(faults: &[(usize, Fault)]) -> Arc<Fake> {
         limits: Mutex::new(Vec::new()),
         list_calls: Mutex::new(0),
         list_throttles: Mutex::new(0),
+        hangs_released: Mutex::new(false),
+        hang_release: Condvar::new(),
     })
 }
 
@@ -391,19 +418,12 @@ fn close_wakes_a_blocked_receiver_and_joins_promptly() {
 
 #[test]
 fn a_slow_caller_slows_the_reader_backpressure() {
-    let f = Arc::new(Fake {
-        records: (0..20_000)
+    let f = fake_with(
+        (0..20_000)
             .map(|i| (format!("{}", 49_000_000 + i), b"x".to_vec()))
             .collect(),
-        faults: Mutex::new(BTreeMap::new()),
-        calls: Mutex::new(0),
-        iterator_requests: Mutex::new(Vec::new()),
-        register_throttles: Mutex::new(0),
-        register_calls: Mutex::new(0),
-        limits: Mutex::new(Vec::new()),
-        list_calls: Mutex::new(0),
-        list_throttles: Mutex::new(0),
-    });
+        &[],
+    );
     let ep = start(f.clone());
     let source = KinesisSource::open(
         &table(
@@ -419,14 +439,21 @@ fn a_slow_caller_slows_the_reader_backpressure() {
     // Nobody receives: the reader fills the bounded channel (4 pages) and fetches one more
     // page, which it cannot send; then it waits. So at most 5 pages of 100 records of the
     // 20,000 backlog are held, however long the backlog.
-    std::thread::sleep(Duration::from_millis(700));
-    let calls = *f.calls.lock().unwrap();
-    assert_eq!(
-        calls, 5,
-        "GetRecords calls of 100 records while the caller was idle"
-    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while *f.calls.lock().unwrap() < 5 {
+        assert!(
+            Instant::now() < deadline,
+            "the reader did not fetch 5 pages"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // It stays there (a reader that went on would have fetched more meanwhile).
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(*f.calls.lock().unwrap(), calls, "the reader is blocked");
+    assert_eq!(
+        *f.calls.lock().unwrap(),
+        5,
+        "GetRecords calls of 100 records while the caller was idle: the reader is blocked"
+    );
     // Receiving lets it go on, and it stays at most 6 pages (the one being handed out
     // included) ahead of the caller.
     for received in 1..=5_000usize {
@@ -672,7 +699,7 @@ fn close_gives_up_on_a_hanging_call_after_its_timeout_and_a_later_close_joins() 
     let f = fake(&[(1, Fault::Hang)]);
     let ep = start(f.clone());
     let source = KinesisSource::open(&table(&ep, &[]), SourceContext::default()).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(30);
     while *f.calls.lock().unwrap() < 2 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -683,7 +710,12 @@ fn close_gives_up_on_a_hanging_call_after_its_timeout_and_a_later_close_joins() 
     );
     let started = Instant::now();
     let err = source.close(Duration::from_millis(300)).unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(1));
+    // The call hangs until released below: close returned on its own timeout.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     match &err {
         SourceError::CloseTimedOut { threads } => {
             assert_eq!(threads, &["kinesis-shard-shardId-000000000000".to_string()])
@@ -692,6 +724,7 @@ fn close_gives_up_on_a_hanging_call_after_its_timeout_and_a_later_close_joins() 
     }
     assert!(matches!(source.recv(), Err(SourceError::Closed)));
     // The reader ends when its call returns; a second close joins it.
-    source.close(Duration::from_secs(5)).unwrap();
+    f.release_hangs();
+    source.close(Duration::from_secs(30)).unwrap();
     assert_eq!(*f.calls.lock().unwrap(), 2, "no call after close");
 }

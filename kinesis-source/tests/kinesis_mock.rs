@@ -32,9 +32,7 @@ fn texts(records: &[kinesis_source::SourceRecord]) -> BTreeSet<String> {
 
 #[test]
 fn latest_starts_after_open_and_at_timestamp_starts_at_the_time() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = common::client(&ep);
     let s = TempStream::create(&c, "src-latest", 1);
     s.put(&payloads("before", 5));
@@ -145,9 +143,7 @@ fn latest_starts_after_open_and_at_timestamp_starts_at_the_time() {
 
 #[test]
 fn with_latest_children_found_through_child_shards_start_at_trim_horizon() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = common::client(&ep);
     let s = TempStream::create(&c, "src-latest-split", 1);
     s.put(&payloads("old", 3));
@@ -210,9 +206,7 @@ fn with_latest_children_found_through_child_shards_start_at_trim_horizon() {
 
 #[test]
 fn metadata_columns_equal_what_put_records_returned() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = common::client(&ep);
     let s = TempStream::create(&c, "src-meta", 2);
     let before = Utc::now() - chrono::Duration::seconds(2);
@@ -268,9 +262,7 @@ fn metadata_columns_equal_what_put_records_returned() {
 
 #[test]
 fn split_and_merge_while_records_flow_every_record_once_in_key_order() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = common::client(&ep);
     let s = TempStream::create(&c, "src-reshard", 2);
     let t = table(&ep, &s.name, "data BYTES", &[]);
@@ -407,9 +399,7 @@ fn check_once_and_in_key_order(got: &[kinesis_source::SourceRecord], total: usiz
 
 #[test]
 fn checkpoint_after_half_then_restore_reads_exactly_the_rest() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = common::client(&ep);
     let s = TempStream::create(&c, "src-ckpt", 2);
     let records = payloads("r", 400);
@@ -539,9 +529,7 @@ fn the_expected_assignments_follow_the_reference_examples() {
 
 #[test]
 fn parallelism_three_covers_every_shard_exactly_once_default_and_uniform() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = common::client(&ep);
     let s = TempStream::create(&c, "src-par", 5);
     let records = payloads("p", 60);
@@ -647,9 +635,7 @@ fn efo_table(ep: &str, stream: &str, extra: &[(&str, &str)]) -> kinesis_options:
 
 #[test]
 fn efo_lazy_registers_reads_by_polling_and_deregisters_on_close() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = common::client(&ep);
     let s = TempStream::create(&c, "src-efo-lazy", 1);
     s.put(&payloads("e", 3));
@@ -691,9 +677,7 @@ fn efo_lazy_registers_reads_by_polling_and_deregisters_on_close() {
 
 #[test]
 fn efo_eager_registers_and_keeps_the_consumer() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = common::client(&ep);
     let s = TempStream::create(&c, "src-efo-eager", 1);
     s.put(&payloads("e", 3));
@@ -720,9 +704,7 @@ fn efo_eager_registers_and_keeps_the_consumer() {
 
 #[test]
 fn efo_none_uses_the_given_arn_without_registering() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = common::client(&ep);
     let s = TempStream::create(&c, "src-efo-none", 1);
     s.put(&payloads("e", 3));
@@ -742,24 +724,18 @@ fn efo_none_uses_the_given_arn_without_registering() {
             (&key, &consumer.consumer_arn),
         ],
     );
-    let started = Instant::now();
     let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "NONE makes no registration calls"
-    );
     assert_eq!(source.consumer_arns()[&s.name], consumer.consumer_arn);
     assert_eq!(recv_n(&source, 3, Duration::from_secs(10)).len(), 3);
     source.close(Duration::from_secs(5)).unwrap();
+    // NONE registered nothing (under any name) and deregistered nothing.
     assert_eq!(consumers(&c, &s.name), vec!["own-consumer".to_string()]);
     assert!(consumer_status(&c, &consumer.consumer_arn).is_some());
 }
 
 #[test]
 fn a_missing_stream_fails_open_with_flinks_message() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let name = format!("src-missing-{:08x}", fastrand::u32(..));
     let t = table(&ep, &name, "data BYTES", &[]);
     let err = KinesisSource::open(&t, SourceContext::default()).unwrap_err();
@@ -781,9 +757,7 @@ impl kinesis_options::ShardAssigner for ChildrenElsewhere {
 
 #[test]
 fn periodic_discovery_hands_a_child_to_the_subtask_it_is_assigned_to() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     kinesis_options::registry::register_shard_assigner("children-elsewhere", || {
         std::sync::Arc::new(ChildrenElsewhere)
     });

@@ -390,8 +390,15 @@ mod tests {
         );
         let s = Shutdown::new();
         let s2 = s.clone();
-        let t = std::thread::spawn(move || p.run(&s2, |_| -> Result<(), _> { Err(throttled()) }));
-        std::thread::sleep(Duration::from_millis(50));
+        let (first_call, called) = std::sync::mpsc::channel();
+        let t = std::thread::spawn(move || {
+            p.run(&s2, |_| -> Result<(), _> {
+                let _ = first_call.send(());
+                Err(throttled())
+            })
+        });
+        // The first call failed; the loop is (about to be) in its 60 s backoff.
+        called.recv_timeout(Duration::from_secs(30)).unwrap();
         let start = Instant::now();
         s.trigger();
         let err = t.join().unwrap().unwrap_err();

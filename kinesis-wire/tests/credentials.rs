@@ -1,5 +1,9 @@
 //! Credential providers against loopback responders (STS, IMDS, container, SSO portal).
 
+// kinesis-tests' RefusingPort (kinesis-wire's tests cannot depend on kinesis-tests).
+#[allow(dead_code)]
+#[path = "../../tests/src/refusing_port.rs"]
+mod refusing_port;
 #[path = "credentials_support/mod.rs"]
 mod support;
 
@@ -14,6 +18,7 @@ use kinesis_wire::credentials::{
 };
 use kinesis_wire::env::{MapEnv, SharedEnv};
 use kinesis_wire::{sys_props, Credentials, CredentialsError, CredentialsSpec};
+use refusing_port::RefusingPort;
 use support::{rfc3339_in, signed_akid, sts_err, sts_ok, temp_dir, Responder};
 
 /// `sys_props` is process-wide: tests that set it, or run the AUTO chain (which reads it),
@@ -548,8 +553,10 @@ fn fake_imds(fail_token_puts: usize) -> (Responder, Arc<AtomicUsize>) {
 fn imds_v2_token_then_role_then_credentials_with_token_refresh() {
     let (srv, puts) = fake_imds(1); // the first token PUT fails with 503 and is retried
     let e = env(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &srv.url)]);
+    // A 2 s token, used until 1.8 s (a tenth before its TTL): the second call below comes
+    // well within that, the third after it.
     let p =
-        ImdsProvider::new(e, &ProviderContext::default()).with_token_ttl(Duration::from_secs(1));
+        ImdsProvider::new(e, &ProviderContext::default()).with_token_ttl(Duration::from_secs(2));
     let c = p.credentials().unwrap();
     assert_eq!(c.access_key_id, "ASIAIMDS");
     assert_eq!(c.session_token.as_deref(), Some("imdstoken"));
@@ -560,7 +567,7 @@ fn imds_v2_token_then_role_then_credentials_with_token_refresh() {
         2,
         "token reused within its TTL"
     );
-    std::thread::sleep(Duration::from_millis(1000));
+    std::thread::sleep(Duration::from_millis(2000));
     p.credentials().unwrap();
     assert_eq!(
         puts.load(Ordering::SeqCst),
@@ -582,15 +589,8 @@ fn imds_disabled_unreachable_and_failing() {
         .unwrap_err();
     assert!(matches!(err, CredentialsError::NotFound { .. }), "{err}");
     // Nothing listens: NotFound, fast.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let e = env(&[(
-        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-        &format!("http://127.0.0.1:{port}"),
-    )]);
+    let refusing = RefusingPort::bind();
+    let e = env(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &refusing.url())]);
     let t = Instant::now();
     let err = ImdsProvider::new(e, &ProviderContext::default())
         .credentials()
@@ -970,17 +970,10 @@ fn auto_chain_order_each_source_shadows_the_later_ones() {
 fn auto_chain_error_lists_every_provider_and_is_fast_off_ec2() {
     let _g = sys_lock();
     let home = temp_dir("auto-none");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let refusing = RefusingPort::bind();
     let e = env(&[
         ("HOME", home.to_str().unwrap()),
-        (
-            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-            &format!("http://127.0.0.1:{port}"),
-        ),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &refusing.url()),
     ]);
     let t = Instant::now();
     let err = credentials::from_spec(&CredentialsSpec::Auto, e)
@@ -1043,13 +1036,14 @@ fn auto_chain_error_lists_every_provider_and_is_fast_off_ec2() {
 
 #[test]
 fn caching_keeps_valid_credentials_when_a_refresh_fails() {
+    const FLAKY_LIFETIME: Duration = Duration::from_secs(4);
     #[derive(Debug)]
     struct Flaky(AtomicUsize);
     impl Provider for Flaky {
         fn credentials(&self) -> Result<Credentials, CredentialsError> {
             let n = self.0.fetch_add(1, Ordering::SeqCst);
             if n == 0 {
-                let exp = std::time::SystemTime::now() + Duration::from_millis(2000);
+                let exp = std::time::SystemTime::now() + FLAKY_LIFETIME;
                 Ok(Credentials::new(
                     "AKIDFLAKY",
                     "flakysecret-log",
@@ -1069,8 +1063,10 @@ fn caching_keeps_valid_credentials_when_a_refresh_fails() {
     let flaky = Arc::new(Flaky(AtomicUsize::new(0)));
     let cache = CachingProvider::new(flaky.clone());
     assert_eq!(cache.credentials().unwrap().access_key_id, "AKIDFLAKY");
-    // Refresh window: the last quarter of the 2 s lifetime.
-    std::thread::sleep(Duration::from_millis(1600)); // inside the refresh window, still valid
+    let fetched = Instant::now();
+    // Refresh window: the last quarter of the 4 s lifetime (from 3 s), still valid until
+    // 4 s: 0.9 s to spare on a busy machine.
+    std::thread::sleep(Duration::from_millis(3100).saturating_sub(fetched.elapsed()));
     assert_eq!(cache.credentials().unwrap().access_key_id, "AKIDFLAKY");
     assert_eq!(flaky.0.load(Ordering::SeqCst), 2, "a refresh was attempted");
     // The failed refresh was logged as a warning, without the secrets.
@@ -1080,7 +1076,10 @@ fn caching_keeps_valid_credentials_when_a_refresh_fails() {
         !text.contains("flakysecret-log") && !text.contains("flakytoken-log"),
         "{text}"
     );
-    std::thread::sleep(Duration::from_millis(600)); // now expired
+    // Now expired.
+    std::thread::sleep(
+        (FLAKY_LIFETIME + Duration::from_millis(100)).saturating_sub(fetched.elapsed()),
+    );
     assert!(cache
         .credentials()
         .unwrap_err()
@@ -1427,7 +1426,9 @@ fn auto_chain_is_fast_when_instance_metadata_hangs() {
         .credentials()
         .unwrap_err();
     let took = t.elapsed();
-    assert!(took < Duration::from_millis(1800), "AUTO took {took:?}");
+    // One instance-metadata attempt times out after 1 s; a second one would take the chain
+    // past 2 s.
+    assert!(took < Duration::from_secs(2), "AUTO took {took:?}");
     assert!(matches!(err, CredentialsError::NotFound { .. }), "{err:?}");
     assert!(err.to_string().contains("INSTANCE_METADATA"), "{err}");
     drop(silent);
@@ -1950,7 +1951,7 @@ fn callers_keep_valid_credentials_while_one_thread_refreshes() {
         fn credentials(&self) -> Result<Credentials, CredentialsError> {
             let n = self.fetches.fetch_add(1, Ordering::SeqCst) + 1;
             if n == 1 {
-                let exp = std::time::SystemTime::now() + Duration::from_secs(4);
+                let exp = std::time::SystemTime::now() + Duration::from_secs(6);
                 return Ok(Credentials::new("AKIDOLD", "o", None, Some(exp), "gated"));
             }
             self.entered.lock().unwrap().send(()).unwrap();
@@ -1974,24 +1975,22 @@ fn callers_keep_valid_credentials_while_one_thread_refreshes() {
     let cache = Arc::new(CachingProvider::new(gated.clone()));
     assert_eq!(cache.credentials().unwrap().access_key_id, "AKIDOLD");
     let fetched = Instant::now();
-    // Into the refresh window (from 3 s), still valid (until 4 s).
-    std::thread::sleep(Duration::from_millis(3050).saturating_sub(fetched.elapsed()));
+    // Into the refresh window (from 4.5 s), still valid (until 6 s: 1.4 s to spare on a busy
+    // machine).
+    std::thread::sleep(Duration::from_millis(4550).saturating_sub(fetched.elapsed()));
     let c2 = cache.clone();
     let refresher = std::thread::spawn(move || c2.credentials().unwrap().access_key_id);
     entered_rx
         .recv_timeout(Duration::from_secs(5))
         .expect("the refresh started");
     // While that refresh hangs, other callers get the still-valid credentials at once and
-    // start no fetch of their own.
+    // start no fetch of their own (waiting for the refresh, they would wait until it is
+    // released below, or until the old ones expire).
+    let t = Instant::now();
     for _ in 0..4 {
-        let t = Instant::now();
         assert_eq!(cache.credentials().unwrap().access_key_id, "AKIDOLD");
-        assert!(
-            t.elapsed() < Duration::from_millis(100),
-            "{:?}",
-            t.elapsed()
-        );
     }
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
     assert_eq!(gated.fetches.load(Ordering::SeqCst), 2);
     release_tx.send(()).unwrap();
     assert_eq!(refresher.join().unwrap(), "AKIDNEW");

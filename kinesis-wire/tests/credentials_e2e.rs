@@ -6,6 +6,7 @@
 //! credentials must be visible with the same credentials and invisible with another's. That
 //! fails if a provider handed out the wrong credentials.
 
+mod common;
 #[path = "credentials_support/mod.rs"]
 mod support;
 
@@ -21,19 +22,6 @@ use kinesis_wire::{
     StreamRef,
 };
 use support::{rfc3339_in, sts_ok, temp_dir, Responder};
-
-fn kinesis_mock() -> Option<String> {
-    match std::env::var("KINESIS_MOCK_ENDPOINT") {
-        Ok(v) if !v.trim().is_empty() => Some(v),
-        _ => {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("KINESIS_MOCK_ENDPOINT is not set but CI=true: run through scripts/test");
-            }
-            eprintln!("notice: KINESIS_MOCK_ENDPOINT is not set; skipping");
-            None
-        }
-    }
-}
 
 struct Case {
     name: &'static str,
@@ -90,9 +78,7 @@ fn read_all(c: &KinesisClient, stream: &StreamRef) -> Vec<Vec<u8>> {
 
 #[test]
 fn each_provider_reads_and_writes_its_own_account() {
-    let Some(endpoint) = kinesis_mock() else {
-        return;
-    };
+    let endpoint = common::endpoint("KINESIS_MOCK_ENDPOINT");
     let run = format!("{:06}", fastrand::u32(..1_000_000));
     // Distinct 12-digit key ids: kinesis-mock uses each as its own account id.
     let account = |i: u32| format!("{:06}{run}", 700_000 + i);

@@ -64,9 +64,7 @@ fn read_shard(
 
 #[test]
 fn put_2000_records_on_4_shards_and_read_them_all_back() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = client(&ep);
     let s = TempStream::create(&c, "wire-roundtrip", 4);
     let stream = s.stream();
@@ -139,9 +137,7 @@ fn put_2000_records_on_4_shards_and_read_them_all_back() {
 
 #[test]
 fn list_shards_pages_with_small_max_results() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = client(&ep);
     let s = TempStream::create(&c, "wire-paging", 5);
 
@@ -215,9 +211,7 @@ fn list_shards_pages_with_small_max_results() {
 
 #[test]
 fn split_then_merge_shows_parents_children_and_hash_ranges() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = client(&ep);
     let s = TempStream::create(&c, "wire-split", 2);
     let stream = s.stream();
@@ -314,9 +308,7 @@ fn split_then_merge_shows_parents_children_and_hash_ranges() {
 
 #[test]
 fn missing_stream_is_resource_not_found() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = client(&ep);
     let missing: StreamRef = common::unique_name("wire-missing").into();
     let e = c.describe_stream_summary(&missing).unwrap_err();
@@ -340,9 +332,7 @@ fn missing_stream_is_resource_not_found() {
 
 #[test]
 fn iterator_types_arn_addressing_summary_and_shard_count() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = client(&ep);
     let s = TempStream::create(&c, "wire-iter", 1);
     let summary = c.describe_stream_summary(&s.stream()).unwrap();
@@ -429,9 +419,7 @@ fn iterator_types_arn_addressing_summary_and_shard_count() {
 
 #[test]
 fn stream_consumers_register_describe_list_deregister() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     let c = client(&ep);
     let s = TempStream::create(&c, "wire-efo", 1);
     let stream_arn = c.describe_stream_summary(&s.stream()).unwrap().stream_arn;
@@ -479,9 +467,7 @@ fn stream_consumers_register_describe_list_deregister() {
 
 #[test]
 fn kinesalite_put_and_get_by_stream_name() {
-    let Some(ep) = endpoint("KINESALITE_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESALITE_ENDPOINT");
     let c = client(&ep);
     let s = TempStream::create(&c, "wire-lite", 2);
     let entries: Vec<PutRecordsEntry> = (0..200)
@@ -515,9 +501,7 @@ fn kinesalite_put_and_get_by_stream_name() {
 
 #[test]
 fn kinesis_mock_tls_port_with_trust_all_certificates() {
-    let Some(ep) = endpoint("KINESIS_MOCK_ENDPOINT") else {
-        return;
-    };
+    let ep = endpoint("KINESIS_MOCK_ENDPOINT");
     // scripts/kinesis-server puts kinesis-mock's TLS port right after the plain one; its
     // bundled certificate is self-signed (CN=Unknown, no subjectAltName).
     let (host, port) = ep.rsplit_once(':').expect("endpoint has a port");

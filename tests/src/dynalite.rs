@@ -16,14 +16,14 @@ use kinesis_wire::{ClientBuilder, Credentials};
 
 use crate::unique_name;
 
-/// dynalite's endpoint from `DYNALITE_ENDPOINT`, as [`crate::endpoint`] finds servers (a
-/// failure under `CI=true` when unset, else `None` with a notice).
+/// dynalite's endpoint from `DYNALITE_ENDPOINT`, as [`crate::endpoint`] finds servers (unset,
+/// the test fails with a message to run `scripts/test`).
 ///
 /// ```
-/// let Some(ep) = kinesis_tests::dynalite::endpoint() else { return };
+/// let ep = kinesis_tests::dynalite::endpoint();
 /// assert!(ep.starts_with("http://127.0.0.1:"));
 /// ```
-pub fn endpoint() -> Option<String> {
+pub fn endpoint() -> String {
     crate::endpoint("DYNALITE_ENDPOINT")
 }
 
@@ -53,7 +53,7 @@ pub fn client(endpoint: &str) -> DynamoDbClient {
 /// A uniquely named table with a string hash key, created `ACTIVE` and deleted on drop.
 ///
 /// ```no_run
-/// let Some(ep) = kinesis_tests::dynalite::endpoint() else { return };
+/// let ep = kinesis_tests::dynalite::endpoint();
 /// let table = kinesis_tests::dynalite::TempTable::create(&kinesis_tests::dynalite::client(&ep), "doc", "leaseKey");
 /// assert!(table.client.describe_table(&table.name).unwrap().is_some());
 /// ```

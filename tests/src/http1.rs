@@ -229,7 +229,7 @@ pub fn host_port(url: &str) -> io::Result<String> {
 ///
 /// ```
 /// use kinesis_tests::http1::RawConnection;
-/// let Some(url) = kinesis_tests::endpoint("KINESALITE_ENDPOINT") else { return };
+/// let url = kinesis_tests::endpoint("KINESALITE_ENDPOINT");
 /// let mut conn = RawConnection::connect(&url, std::time::Duration::from_secs(5)).unwrap();
 /// let answer = conn.call("ListStreams", b"{}").unwrap();
 /// assert_eq!(answer.status(), 200);
@@ -309,7 +309,7 @@ impl RawConnection {
 /// One call on a new [`RawConnection`] (read timeout 30 s).
 ///
 /// ```
-/// let Some(url) = kinesis_tests::endpoint("KINESALITE_ENDPOINT") else { return };
+/// let url = kinesis_tests::endpoint("KINESALITE_ENDPOINT");
 /// let answer = kinesis_tests::http1::call(&url, "DescribeStreamSummary", br#"{"StreamName":"none"}"#).unwrap();
 /// assert_eq!(answer.status(), 400);
 /// assert!(answer.body_text().contains("ResourceNotFoundException"));

@@ -2,12 +2,15 @@
 //! servers are, clients for them, streams that clean up after themselves, a small loopback
 //! HTTP/1.1 responder for fault injection ([`loopback`]), a fault proxy in front of a real
 //! server ([`fault_proxy`]), raw HTTP calls that show answers as they came ([`http1`]),
-//! moto, the server that verifies signatures and IAM policies ([`moto`]), and dynalite, the
-//! DynamoDB server for lease tables ([`dynalite`]).
+//! moto, the server that verifies signatures and IAM policies ([`moto`]), dynalite, the
+//! DynamoDB server for lease tables ([`dynalite`]), and a loopback port reserved for a test
+//! that refuses every connection ([`RefusingPort`]).
 //!
 //! The servers `scripts/test` starts and the variables it exports: kinesis-mock
 //! (`KINESIS_MOCK_ENDPOINT`), kinesalite (`KINESALITE_ENDPOINT`), moto (`MOTO_ENDPOINT` and
-//! the keys listed in [`moto`]) and dynalite (`DYNALITE_ENDPOINT`).
+//! the keys listed in [`moto`]) and dynalite (`DYNALITE_ENDPOINT`). A test that needs one of
+//! them fails at once when its variable is unset (a plain `cargo test`), with a one-line
+//! message to run `scripts/test` ([`endpoint`]): it never passes without having run.
 //!
 //! It depends on kinesis-wire only (kinesis-source, kinesis-sink and kinesis-cli use it as a
 //! dev-dependency, so it must not depend on them). kinesis-wire's own tests cannot use it
@@ -19,6 +22,9 @@ pub mod fault_proxy;
 pub mod http1;
 pub mod loopback;
 pub mod moto;
+mod refusing_port;
+
+pub use refusing_port::RefusingPort;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,28 +35,43 @@ use kinesis_wire::{
     ClientBuilder, Credentials, KinesisClient, RetryPolicy, Shard, Shutdown, StreamRef,
 };
 
-/// The endpoint in the environment variable `var` (set by `scripts/test`), or `None` with a
-/// notice when it is unset outside CI. Under `CI=true` a missing server is a failure, not a
-/// skip.
+/// The endpoint in the environment variable `var`, which `scripts/test` sets after starting
+/// the server. Unset (a plain `cargo test`), the test fails at once with a one-line message
+/// naming the variable and saying to run `scripts/test`: a test that needs a server never
+/// passes without having run.
 ///
 /// ```
-/// // scripts/test sets this; run alone outside CI, the test returns early instead.
-/// let Some(ep) = kinesis_tests::endpoint("KINESIS_MOCK_ENDPOINT") else {
-///     return;
-/// };
+/// // Run through scripts/test; a plain `cargo test` fails here, naming the variable.
+/// let ep = kinesis_tests::endpoint("KINESIS_MOCK_ENDPOINT");
 /// assert!(ep.starts_with("http://127.0.0.1:"));
 /// ```
-pub fn endpoint(var: &str) -> Option<String> {
+pub fn endpoint(var: &str) -> String {
+    env_or_fail(var)
+}
+
+/// The value of `var`, or a panic whose one-line message names it and says to run
+/// `scripts/test` (which starts the servers and sets every variable the tests read).
+pub(crate) fn env_or_fail(var: &str) -> String {
     match std::env::var(var) {
-        Ok(v) if !v.trim().is_empty() => Some(v),
-        _ if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("{var} is not set but CI=true: run the tests through scripts/test, which starts the servers")
-        }
-        _ => {
-            eprintln!("notice: {var} is not set; skipping this test (scripts/test sets it)");
-            None
-        }
+        Ok(v) if !v.trim().is_empty() => v,
+        _ => panic!("{}", missing_server_message(var)),
     }
+}
+
+/// The message of a test that needs a server started by `scripts/test` but was run without
+/// it: one line, naming the variable.
+///
+/// ```
+/// let m = kinesis_tests::missing_server_message("KINESALITE_ENDPOINT");
+/// assert_eq!(
+///     m,
+///     "KINESALITE_ENDPOINT is not set: this test needs the servers scripts/test starts; run it through scripts/test (extra arguments go to cargo test)"
+/// );
+/// ```
+pub fn missing_server_message(var: &str) -> String {
+    format!(
+        "{var} is not set: this test needs the servers scripts/test starts; run it through scripts/test (extra arguments go to cargo test)"
+    )
 }
 
 /// A client builder for a local endpoint: region `us-east-1` and static keys `test`/`test`
@@ -108,7 +129,7 @@ pub fn hash_key(partition_key: &str) -> u128 {
 /// it).
 ///
 /// ```no_run
-/// let Some(ep) = kinesis_tests::endpoint("KINESIS_MOCK_ENDPOINT") else { return };
+/// let ep = kinesis_tests::endpoint("KINESIS_MOCK_ENDPOINT");
 /// let stream = kinesis_tests::TempStream::create(&kinesis_tests::client(&ep), "doc", 1);
 /// assert_eq!(stream.shards().len(), 1);
 /// ```

@@ -70,41 +70,31 @@ pub struct Moto {
     pub role_arn: String,
 }
 
-fn required(var: &str) -> String {
-    match std::env::var(var) {
-        Ok(v) if !v.trim().is_empty() => v,
-        _ => panic!(
-            "MOTO_ENDPOINT is set but {var} is not: scripts/test exports both (from scripts/moto-setup.py)"
-        ),
-    }
-}
-
 impl Moto {
-    /// The moto server from the environment, or `None` with a notice when `MOTO_ENDPOINT` is
-    /// unset outside CI (a failure under `CI=true`, as [`crate::endpoint`]).
+    /// The moto server from the environment `scripts/test` set (unset, the test fails with a
+    /// message naming the variable and saying to run `scripts/test`, as [`crate::endpoint`]).
     ///
     /// ```
-    /// // scripts/test sets the MOTO_* variables; run alone outside CI, this returns early.
-    /// let Some(moto) = kinesis_tests::moto::Moto::from_env() else { return };
+    /// // scripts/test sets the MOTO_* variables; a plain `cargo test` fails here.
+    /// let moto = kinesis_tests::moto::Moto::from_env();
     /// assert!(moto.endpoint.starts_with("http://127.0.0.1:"));
     /// assert!(!format!("{moto:?}").contains(&moto.allowed.secret_access_key));
     /// ```
-    pub fn from_env() -> Option<Moto> {
-        let endpoint = crate::endpoint("MOTO_ENDPOINT")?;
-        Some(Moto {
-            endpoint,
+    pub fn from_env() -> Moto {
+        Moto {
+            endpoint: crate::endpoint("MOTO_ENDPOINT"),
             allowed: MotoKeys {
-                access_key_id: required("MOTO_ALLOWED_ACCESS_KEY_ID"),
-                secret_access_key: required("MOTO_ALLOWED_SECRET_ACCESS_KEY"),
+                access_key_id: crate::env_or_fail("MOTO_ALLOWED_ACCESS_KEY_ID"),
+                secret_access_key: crate::env_or_fail("MOTO_ALLOWED_SECRET_ACCESS_KEY"),
             },
-            allowed_user_arn: required("MOTO_ALLOWED_USER_ARN"),
+            allowed_user_arn: crate::env_or_fail("MOTO_ALLOWED_USER_ARN"),
             no_put: MotoKeys {
-                access_key_id: required("MOTO_NO_PUT_ACCESS_KEY_ID"),
-                secret_access_key: required("MOTO_NO_PUT_SECRET_ACCESS_KEY"),
+                access_key_id: crate::env_or_fail("MOTO_NO_PUT_ACCESS_KEY_ID"),
+                secret_access_key: crate::env_or_fail("MOTO_NO_PUT_SECRET_ACCESS_KEY"),
             },
-            no_put_user_arn: required("MOTO_NO_PUT_USER_ARN"),
-            role_arn: required("MOTO_ROLE_ARN"),
-        })
+            no_put_user_arn: crate::env_or_fail("MOTO_NO_PUT_USER_ARN"),
+            role_arn: crate::env_or_fail("MOTO_ROLE_ARN"),
+        }
     }
 
     /// `ASSUME_ROLE` credentials for [`Moto::role_arn`], with moto as the STS endpoint and the
@@ -123,7 +113,7 @@ impl Moto {
     /// `us-east-1`, with `credentials`.
     ///
     /// ```no_run
-    /// let Some(moto) = kinesis_tests::moto::Moto::from_env() else { return };
+    /// let moto = kinesis_tests::moto::Moto::from_env();
     /// let client = moto.client_builder(&moto.endpoint, moto.allowed.basic()).build().unwrap();
     /// client.list_streams(&Default::default()).unwrap();
     /// ```

@@ -21,11 +21,11 @@ use serde_json::{json, Value};
 
 const PTE: &str = "ProvisionedThroughputExceededException";
 
-/// kinesalite and a fresh one-shard stream on it (`None` outside scripts/test).
-fn setup(prefix: &str) -> Option<(String, TempStream)> {
-    let upstream = endpoint("KINESALITE_ENDPOINT")?;
+/// kinesalite and a fresh one-shard stream on it.
+fn setup(prefix: &str) -> (String, TempStream) {
+    let upstream = endpoint("KINESALITE_ENDPOINT");
     let stream = TempStream::create(&client(&upstream), prefix, 1);
-    Some((upstream, stream))
+    (upstream, stream)
 }
 
 fn put_body(stream: &str, data: &[String]) -> Vec<u8> {
@@ -96,9 +96,7 @@ fn wait_for(proxy: &FaultProxy, cond: impl Fn(&Stats) -> bool) -> Stats {
 
 #[test]
 fn pass_through_relays_answers_on_one_kept_alive_connection() {
-    let Some((upstream, stream)) = setup("fp-pass") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-pass");
     let proxy = FaultProxy::start(&upstream, Plan::pass_through());
     let mut conn = raw(&proxy);
     let listed = conn.call("ListStreams", b"{}").unwrap();
@@ -147,9 +145,7 @@ fn pass_through_relays_answers_on_one_kept_alive_connection() {
 
 #[test]
 fn reset_before_forward_is_a_reset_and_writes_nothing() {
-    let Some((upstream, stream)) = setup("fp-reset-before") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-reset-before");
     let plan = Plan::pass_through().script("PutRecords", [Fault::ResetBeforeForward]);
     let proxy = FaultProxy::start(&upstream, plan);
     let err = raw(&proxy)
@@ -170,9 +166,7 @@ fn reset_before_forward_is_a_reset_and_writes_nothing() {
 
 #[test]
 fn reset_after_forward_applies_the_request_and_loses_the_answer() {
-    let Some((upstream, stream)) = setup("fp-reset-after") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-reset-after");
     let plan = Plan::pass_through().script("PutRecords", [Fault::ResetAfterForward]);
     let proxy = FaultProxy::start(&upstream, plan);
     let data = names("ra", 2);
@@ -191,9 +185,7 @@ fn reset_after_forward_applies_the_request_and_loses_the_answer() {
 
 #[test]
 fn truncated_answer_is_cut_mid_body_after_the_server_applied_it() {
-    let Some((upstream, stream)) = setup("fp-truncate") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-truncate");
     let plan = Plan::pass_through().script("PutRecords", [Fault::Truncate, Fault::Truncate]);
     let proxy = FaultProxy::start(&upstream, plan);
     let err = raw(&proxy)
@@ -220,9 +212,7 @@ fn truncated_answer_is_cut_mid_body_after_the_server_applied_it() {
 
 #[test]
 fn delay_past_the_client_timeout_is_never_forwarded() {
-    let Some((upstream, stream)) = setup("fp-delay") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-delay");
     let plan = Plan::pass_through().script("PutRecords", [Fault::Delay(Duration::from_secs(5))]);
     let proxy = FaultProxy::start(&upstream, plan);
     let mut impatient = RawConnection::connect(&proxy.url, Duration::from_millis(300)).unwrap();
@@ -242,9 +232,7 @@ fn delay_past_the_client_timeout_is_never_forwarded() {
 
 #[test]
 fn delay_within_the_client_timeout_answers_late() {
-    let Some((upstream, stream)) = setup("fp-slow") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-slow");
     let delay = Duration::from_millis(300);
     let plan = Plan::pass_through().script("PutRecords", [Fault::Delay(delay)]);
     let proxy = FaultProxy::start(&upstream, plan);
@@ -260,9 +248,7 @@ fn delay_within_the_client_timeout_answers_late() {
 
 #[test]
 fn error_replies_reach_the_client_as_sent_and_the_server_never_sees_them() {
-    let Some((upstream, stream)) = setup("fp-replies") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-replies");
     let replies = vec![
         Reply::empty(500),
         Reply::raw(
@@ -333,9 +319,7 @@ fn error_replies_reach_the_client_as_sent_and_the_server_never_sees_them() {
 
 #[test]
 fn failed_entries_are_not_written_and_are_merged_back_in_place() {
-    let Some((upstream, stream)) = setup("fp-partial") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-partial");
     let plan = Plan::pass_through().script(
         "PutRecords",
         [
@@ -400,9 +384,7 @@ fn failed_entries_are_not_written_and_are_merged_back_in_place() {
 
 #[test]
 fn random_faults_lose_nothing_the_counters_do_not_account_for() {
-    let Some((upstream, stream)) = setup("fp-random") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-random");
     let plan = Plan::from_env_or_random().random(
         "PutRecords",
         0.6,
@@ -470,9 +452,7 @@ fn random_faults_lose_nothing_the_counters_do_not_account_for() {
 
 #[test]
 fn stop_closes_open_connections_and_refuses_new_ones() {
-    let Some(upstream) = endpoint("KINESALITE_ENDPOINT") else {
-        return;
-    };
+    let upstream = endpoint("KINESALITE_ENDPOINT");
     let mut proxy = FaultProxy::start(&upstream, Plan::pass_through());
     let mut conn = raw(&proxy);
     assert_eq!(conn.call("ListStreams", b"{}").unwrap().status(), 200);
@@ -487,9 +467,7 @@ fn stop_closes_open_connections_and_refuses_new_ones() {
 fn a_retrying_client_under_mixed_faults_loses_nothing() {
     // What a sink under faults must achieve, with a plain retry loop: every entry is written,
     // and an entry is written twice only if a request holding it was applied unanswered.
-    let Some((upstream, stream)) = setup("fp-mixed") else {
-        return;
-    };
+    let (upstream, stream) = setup("fp-mixed");
     let faults = [
         Fault::ResetBeforeForward,
         Fault::ResetAfterForward,

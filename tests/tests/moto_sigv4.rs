@@ -123,7 +123,7 @@ fn wrong_secret(moto: &Moto) -> MotoKeys {
 
 #[test]
 fn basic_keys_put_and_read_back_verified_by_moto() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let client = moto.client(moto.allowed.basic());
     let stream = TempStream::create(&client, "moto-basic", 1);
     let out = put(&client, &stream.name, "basic").unwrap();
@@ -133,7 +133,7 @@ fn basic_keys_put_and_read_back_verified_by_moto() {
 
 #[test]
 fn assume_role_session_credentials_put_and_read_back() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let client = moto.client(moto.assume_role("kinesis-rs-test"));
     // The credentials are a session of the role from moto's STS, not the user's keys.
     let session = client.credentials_provider().credentials().unwrap();
@@ -148,7 +148,7 @@ fn assume_role_session_credentials_put_and_read_back() {
 
 #[test]
 fn signed_requests_pass_the_fault_proxy_unchanged() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let proxy = FaultProxy::start(&moto.endpoint, Plan::pass_through());
     let via_proxy = moto
         .client_builder(&proxy.url, moto.allowed.basic())
@@ -165,7 +165,7 @@ fn signed_requests_pass_the_fault_proxy_unchanged() {
 
 #[test]
 fn every_request_is_authenticated_after_the_setup() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     // A well-formed signature from a key moto does not know.
     let answer = RawConnection::connect(&moto.endpoint, Duration::from_secs(20))
         .unwrap()
@@ -183,7 +183,7 @@ fn every_request_is_authenticated_after_the_setup() {
 
 #[test]
 fn wrong_secret_is_refused_at_the_first_answer() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let wrong = wrong_secret(&moto);
     // moto's answer as it comes: 403 with an XML body naming the code.
     let answer = signed_put(&moto.endpoint, &wrong, "moto-never");
@@ -219,7 +219,7 @@ fn wrong_secret_is_refused_at_the_first_answer() {
 
 #[test]
 fn denied_put_records_is_refused_at_the_first_answer_and_writes_nothing() {
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let allowed = moto.client(moto.allowed.basic());
     let stream = TempStream::create(&allowed, "moto-denied", 1);
     let answer = signed_put(&moto.endpoint, &moto.no_put, &stream.name);
@@ -255,7 +255,7 @@ fn denied_put_records_is_refused_at_the_first_answer_and_writes_nothing() {
 fn a_body_changed_after_signing_is_refused_by_moto() {
     // Why the proxy's entry failures only work against servers that do not verify
     // signatures: the signature covers the body.
-    let Some(moto) = Moto::from_env() else { return };
+    let moto = Moto::from_env();
     let allowed = moto.client(moto.allowed.basic());
     let stream = TempStream::create(&allowed, "moto-changed", 1);
     let proxy = FaultProxy::start(

@@ -6,8 +6,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-/// `KINESIS_MOCK_ENDPOINT`, or `None` (with a notice) outside CI; panics in CI when unset.
-pub fn endpoint() -> Option<String> {
+/// `KINESIS_MOCK_ENDPOINT` (set by `scripts/test`); unset, the test fails saying so.
+pub fn endpoint() -> String {
     kinesis_tests::endpoint("KINESIS_MOCK_ENDPOINT")
 }
 
@@ -135,10 +135,4 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-/// A 127.0.0.1 port nothing listens on (bound, then released).
-pub fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
 }

@@ -8,7 +8,7 @@
 //! ```no_run
 //! use kinesis_tests::fault_proxy::{Fault, FaultProxy, Plan, Reply};
 //!
-//! let Some(upstream) = kinesis_tests::endpoint("KINESALITE_ENDPOINT") else { return };
+//! let upstream = kinesis_tests::endpoint("KINESALITE_ENDPOINT");
 //! // The first PutRecords is throttled, the second reset after the server applied it; then
 //! // 30 % of every action's requests get a 500 or a reset, reproducibly from the seed.
 //! let plan = Plan::from_env_or_random()
@@ -125,7 +125,7 @@ impl Drop for Registered {
 ///
 /// ```
 /// use kinesis_tests::fault_proxy::{FaultProxy, Plan};
-/// let Some(upstream) = kinesis_tests::endpoint("KINESALITE_ENDPOINT") else { return };
+/// let upstream = kinesis_tests::endpoint("KINESALITE_ENDPOINT");
 /// let proxy = FaultProxy::start(&upstream, Plan::pass_through());
 /// kinesis_tests::client(&proxy.url).list_streams(&Default::default()).unwrap();
 /// assert_eq!(proxy.stats().requests_for("ListStreams"), 1);
