@@ -7,8 +7,8 @@ use std::time::Duration;
 use kinesis_formats::DataType;
 use kinesis_options::{AwsEnvironment, Column, Definition, TableDef};
 use kinesis_source::{ConsumerGroup, LeaseInfo, LeaseState, ShardPosition, SourceError};
-use kinesis_wire::model::{GetRecordsInput, GetShardIteratorInput};
-use kinesis_wire::{KinesisClient, RetryPolicy, Shutdown, StartingPosition};
+use kinesis_wire::model::{GetRecordsInput, GetShardIteratorInput, StartingPosition};
+use kinesis_wire::{KinesisClient, RetryPolicy, Shutdown};
 use serde_json::json;
 
 use crate::args::{AdminOutput, Global, Offset};
@@ -86,21 +86,13 @@ fn lag_millis(client: &KinesisClient, stream: &str, lease: &LeaseInfo) -> Option
         }
         seq => StartingPosition::AfterSequenceNumber(seq.to_string()),
     };
-    let input = GetShardIteratorInput {
-        stream: stream.into(),
-        shard_id: lease.shard_id.clone(),
-        position,
-    };
+    let input = GetShardIteratorInput::new(stream, lease.shard_id.clone(), position);
     let policy = RetryPolicy::default();
     let shutdown = Shutdown::new();
     let lag = policy
         .run(&shutdown, |_| client.get_shard_iterator(&input))
         .and_then(|it| {
-            let input = GetRecordsInput {
-                shard_iterator: it,
-                limit: Some(1),
-                stream_arn: None,
-            };
+            let input = GetRecordsInput::new(it).limit(1);
             policy.run(&shutdown, |_| client.get_records(&input))
         });
     match lag {

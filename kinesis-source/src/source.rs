@@ -627,7 +627,7 @@ impl KinesisSource {
         l: &kinesis_options::LeaseOptions,
         options: &kinesis_options::SourceOptions,
         discovery: Discovery,
-        shards: &[kinesis_wire::Shard],
+        shards: &[kinesis_wire::model::Shard],
         reader_events: Receiver<reader::Event>,
     ) -> Result<(), SourceError> {
         let worker_id = l.worker_id.clone().unwrap_or_else(default_worker_id);

@@ -15,7 +15,7 @@ use chrono::Utc;
 use crossbeam_channel::{bounded, select, Receiver, Sender};
 use kinesis_options::StartPosition;
 use kinesis_wire::model::ChildShard;
-use kinesis_wire::Shard;
+use kinesis_wire::model::Shard;
 
 use super::item::{Lease, LeaseCheckpoint};
 use super::state::{LeaseBook, Settings};

@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use kinesis_wire::model::ChildShard;
-use kinesis_wire::Shard;
+use kinesis_wire::model::Shard;
 
 use super::item::{Lease, LeaseCheckpoint};
 
