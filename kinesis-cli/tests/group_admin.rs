@@ -186,7 +186,10 @@ fn a_group_keeps_its_positions_and_group_describe_reset_delete_manage_them() {
         {
             break;
         }
-        assert!(Instant::now() < deadline, "the member never held both leases: {doc}");
+        assert!(
+            Instant::now() < deadline,
+            "the member never held both leases: {doc}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let refused = run(&dynamo, &with(&base, &["group", "reset", &group]), None);
@@ -202,7 +205,12 @@ fn a_group_keeps_its_positions_and_group_describe_reset_delete_manage_them() {
     member.kill().unwrap();
     member.wait().unwrap();
     let mut stderr = String::new();
-    member.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    member
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
 
     // Delete: the table goes; deleting again says there is no such group.
     let deleted = run(&dynamo, &with(&base, &["group", "delete", &group]), None);
@@ -217,7 +225,10 @@ fn read_group_refuses_file_checkpoints_subtasks_and_sequence_offsets() {
     for extra in [
         &["--checkpoint", "cp.json"][..],
         &["--subtask", "0/2"],
-        &["-o", "seq:49590338271490256608559692538361571095921575989136588898"],
+        &[
+            "-o",
+            "seq:49590338271490256608559692538361571095921575989136588898",
+        ],
     ] {
         let mut args = vec!["-X", "stream=s", "read", "--group", "g"];
         args.extend_from_slice(extra);

@@ -98,8 +98,11 @@ fn start_writer(stream: &TempStream, hash_keys: Vec<String>) -> Writer {
                     .iter()
                     .enumerate()
                     .map(|(k, h)| {
-                        PutRecordsEntry::new(format!("{},{c}", key_name(k)).into_bytes(), key_name(k))
-                            .explicit_hash_key(h.clone())
+                        PutRecordsEntry::new(
+                            format!("{},{c}", key_name(k)).into_bytes(),
+                            key_name(k),
+                        )
+                        .explicit_hash_key(h.clone())
                     })
                     .collect();
                 let out = match client.put_records(&PutRecordsInput::new(name.clone(), records)) {
@@ -192,7 +195,10 @@ impl Group {
             .arg("-X")
             .arg(format!("scan.lease.endpoint={}", self.dynamo))
             .arg("-X")
-            .arg(format!("scan.lease.failover-millis={}", FAILOVER.as_millis()))
+            .arg(format!(
+                "scan.lease.failover-millis={}",
+                FAILOVER.as_millis()
+            ))
             .arg("-X")
             .arg(format!("scan.lease.renew-millis={}", RENEW.as_millis()))
             .args(["-X", "scan.lease.checkpoint-millis=200"])
@@ -224,7 +230,10 @@ impl Group {
                         Ok(0) | Err(_) => return,
                         Ok(_) if buf.ends_with(b"\n") => {
                             let text = String::from_utf8_lossy(&buf[..buf.len() - 1]).into_owned();
-                            lines.lock().unwrap().push(parse_line(&text, Instant::now()));
+                            lines
+                                .lock()
+                                .unwrap()
+                                .push(parse_line(&text, Instant::now()));
                         }
                         // A kill cut the last line: not a printed row.
                         Ok(_) => return,
@@ -352,7 +361,10 @@ impl Member {
         while self.child.as_mut().unwrap().try_wait().unwrap().is_none() {
             if Instant::now() > deadline {
                 self.kill();
-                panic!("{} did not end within 15 s of SIGINT: {:?}", self.worker, self.ended);
+                panic!(
+                    "{} did not end within 15 s of SIGINT: {:?}",
+                    self.worker, self.ended
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -531,11 +543,16 @@ fn three_members_share_six_shards_a_fourth_joins_one_is_killed_one_is_stopped() 
         .map(|l| (l.shard_id, l.checkpoint))
         .collect();
     assert_eq!(at_kill.len(), victim_shards.len(), "{at_kill:?}");
-    let taken = wait_for_table(&view, TAKEOVER_BOUND, "the killed member's shards taken", |l| {
-        l.iter()
-            .filter(|l| victim_shards.contains(&l.shard_id))
-            .all(|l| l.owner.as_deref().is_some_and(|o| o != victim_id))
-    });
+    let taken = wait_for_table(
+        &view,
+        TAKEOVER_BOUND,
+        "the killed member's shards taken",
+        |l| {
+            l.iter()
+                .filter(|l| victim_shards.contains(&l.shard_id))
+                .all(|l| l.owner.as_deref().is_some_and(|o| o != victim_id))
+        },
+    );
     eprintln!(
         "groups: SIGKILL of {victim_id}: its {} shards taken over {} ms after the kill (failover {} ms, renew {} ms)",
         victim_shards.len(),
@@ -556,11 +573,16 @@ fn three_members_share_six_shards_a_fourth_joins_one_is_killed_one_is_stopped() 
     let stopped_shards = held[&stopped.worker].clone();
     let stop_at = Instant::now();
     stopped.interrupt();
-    wait_for_table(&view, TAKEOVER_BOUND, "the stopped member's shards taken", |l| {
-        l.iter()
-            .filter(|l| stopped_shards.contains(&l.shard_id))
-            .all(|l| l.owner.as_deref().is_some_and(|o| o != stopped.worker))
-    });
+    wait_for_table(
+        &view,
+        TAKEOVER_BOUND,
+        "the stopped member's shards taken",
+        |l| {
+            l.iter()
+                .filter(|l| stopped_shards.contains(&l.shard_id))
+                .all(|l| l.owner.as_deref().is_some_and(|o| o != stopped.worker))
+        },
+    );
     eprintln!(
         "groups: SIGINT of {}: its {} shards taken over {} ms after the signal",
         stopped.worker,
@@ -571,10 +593,7 @@ fn three_members_share_six_shards_a_fourth_joins_one_is_killed_one_is_stopped() 
 
     // The writer stops; every row is printed by someone; the rest stop.
     let landed = writer.finish();
-    let all: Vec<&Member> = members
-        .iter()
-        .chain([&victim, &stopped])
-        .collect();
+    let all: Vec<&Member> = members.iter().chain([&victim, &stopped]).collect();
     wait_all_printed(&all, &landed, Duration::from_secs(20));
     for m in &mut members {
         m.interrupt();
@@ -592,7 +611,11 @@ fn three_members_share_six_shards_a_fourth_joins_one_is_killed_one_is_stopped() 
     // Rows of its last shards printed by the killed member and again by another after the
     // kill: only those after its last checkpoint.
     let mut again_after_kill = 0;
-    for l in victim.lines().iter().filter(|l| at_kill.contains_key(&l.shard)) {
+    for l in victim
+        .lines()
+        .iter()
+        .filter(|l| at_kill.contains_key(&l.shard))
+    {
         let who = &printed[&(l.shard.clone(), l.seq.clone())];
         if who.iter().any(|(w, at)| *w != victim_id && *at > killed_at) {
             again_after_kill += 1;
@@ -609,7 +632,11 @@ fn three_members_share_six_shards_a_fourth_joins_one_is_killed_one_is_stopped() 
     let after_cp: usize = victim
         .lines()
         .iter()
-        .filter(|l| at_kill.get(&l.shard).is_some_and(|cp| seq_after(&l.seq, cp)))
+        .filter(|l| {
+            at_kill
+                .get(&l.shard)
+                .is_some_and(|cp| seq_after(&l.seq, cp))
+        })
         .count();
     eprintln!(
         "groups: SIGKILL: {again_after_kill} rows printed again ({after_cp} printed after its last checkpoint)"
