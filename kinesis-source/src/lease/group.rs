@@ -225,11 +225,18 @@ impl ConsumerGroup {
             .map(|l| (l.key.clone(), (l.counter, None)))
             .collect();
         let mut latest = first;
-        while !moved.is_empty()
-            && start.elapsed() < window
-            && !moved.values().all(|(_, t)| t.is_some())
-            && !(stop_at_live && moved.values().any(|(_, t)| t.is_some()))
-        {
+        loop {
+            let all_seen_live = moved.values().all(|(_, t)| t.is_some());
+            let one_seen_live = moved.values().any(|(_, t)| t.is_some());
+            // Done when nothing is owned, the window is over, every owner was seen
+            // renewing, or (for a reset) one was.
+            if moved.is_empty()
+                || start.elapsed() >= window
+                || all_seen_live
+                || (stop_at_live && one_seen_live)
+            {
+                break;
+            }
             std::thread::sleep(OBSERVE_EVERY.min(window.saturating_sub(start.elapsed())));
             latest = self.list()?;
             let now = Instant::now();
