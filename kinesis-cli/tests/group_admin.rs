@@ -215,6 +215,16 @@ fn a_group_keeps_its_positions_and_group_describe_reset_delete_manage_them() {
     // Delete: the table goes; deleting again says there is no such group.
     let deleted = run(&dynamo, &with(&base, &["group", "delete", &group]), None);
     assert_eq!(deleted.code, 0, "{deleted:?}");
+    // DeleteTable is asynchronous: the table is DELETING for a moment.
+    let dynamo_client = kinesis_tests::dynalite::client(&dynamo);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while dynamo_client.describe_table(&group).unwrap().is_some() {
+        assert!(
+            Instant::now() < deadline,
+            "lease table {group} still there after 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let again = run(&dynamo, &with(&base, &["group", "delete", &group]), None);
     assert_eq!(again.code, 1, "{again:?}");
     assert!(again.stderr.contains("no consumer group"), "{again:?}");
