@@ -179,6 +179,22 @@ Examples:
   kinesis -t events read -o -5m -f '%p %k %s\\n'
   kinesis --table orders.sql read --checkpoint orders.ckpt -e --output json")]
     Read(RawRead),
+    /// Consumer groups: describe, reset or delete a group's lease table
+    #[command(
+        subcommand,
+        after_help = "\
+A consumer group is a DynamoDB lease table (KCL 2.x schema) shared by `kinesis read --group NAME`
+processes: each shard is read by one of them at a time, and a shard whose reader stops is taken
+over by another. The table's endpoint: -X scan.lease.endpoint=URL (or AWS_ENDPOINT_URL_DYNAMODB),
+its region: -X scan.lease.region (default the stream's). Liveness is judged with the group's
+scan.lease.failover-millis and scan.lease.renew-millis: pass the members' values with -X.
+
+Examples:
+  kinesis -t events group describe orders-app
+  kinesis group reset orders-app -o beginning
+  kinesis group delete orders-app"
+    )]
+    Group(RawGroup),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[command(after_help = "\
 Examples:
@@ -199,6 +215,55 @@ struct RawAdminOutput {
     /// text, or json: one JSON document with stable keys
     #[arg(long, value_enum, default_value_t = AdminOutput::Text)]
     output: AdminOutput,
+}
+
+#[derive(Subcommand, Debug)]
+enum RawGroup {
+    /// Each lease: owner, checkpoint, lag (with -t), liveness and expiry
+    #[command(after_help = "\
+Leases are watched for about 1.5 renewal intervals: an owner that renews is live; one that
+does not is stopped or stalled, and its leases expire after the failover time. With -t the
+lag of each shard behind its newest record is measured (MillisBehindLatest after the
+checkpoint).
+
+Examples:
+  kinesis -t events group describe orders-app
+  kinesis group describe orders-app --output json")]
+    Describe {
+        /// The group (its lease table)
+        name: String,
+        #[command(flatten)]
+        output: RawAdminOutput,
+    },
+    /// Rewrite every lease's checkpoint (the group reads from there)
+    #[command(after_help = "\
+Refused while a member holds a live lease (watching for up to scan.lease.failover-millis),
+unless --force: members then lose their leases and read from the new position.
+
+Examples:
+  kinesis group reset orders-app
+  kinesis group reset orders-app -o -1h")]
+    Reset {
+        /// The group (its lease table)
+        name: String,
+        /// beginning (the default), end (now), @EPOCH_MS, an ISO-8601 time or -5m
+        #[arg(
+            short = 'o',
+            long = "offset",
+            value_name = "POSITION",
+            allow_hyphen_values = true
+        )]
+        offset: Option<String>,
+        /// Reset even while members hold live leases
+        #[arg(long)]
+        force: bool,
+    },
+    /// Delete the group's lease table (every position in it)
+    #[command(after_help = "Example:\n  kinesis group delete orders-app")]
+    Delete {
+        /// The group (its lease table)
+        name: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -263,6 +328,10 @@ struct RawRead {
     /// Read as subtask I of N: the shards Flink would give that subtask
     #[arg(long, value_name = "I/N", value_parser = subtask_value)]
     subtask: Option<Subtask>,
+    /// Read as a member of consumer group NAME (kcat's -G): the shards are shared with the
+    /// group's other members through leases in a DynamoDB table, and so are the positions
+    #[arg(short = 'G', long, value_name = "NAME", conflicts_with_all = ["checkpoint", "subtask"])]
+    group: Option<String>,
 }
 
 /// Flags that apply to every command.
@@ -367,6 +436,8 @@ pub struct ReadArgs {
     pub output: Option<Output>,
     pub format: Option<String>,
     pub subtask: Option<Subtask>,
+    /// `--group NAME`: a consumer group member (decisions D24).
+    pub group: Option<String>,
 }
 
 /// `put`'s flags.
@@ -411,6 +482,19 @@ pub enum Command {
     },
     Put(PutArgs),
     Read(ReadArgs),
+    GroupDescribe {
+        name: String,
+        output: AdminOutput,
+    },
+    GroupReset {
+        name: String,
+        /// `None`: beginning.
+        offset: Option<Offset>,
+        force: bool,
+    },
+    GroupDelete {
+        name: String,
+    },
     Completions(clap_complete::Shell),
     Man,
 }
@@ -839,8 +923,23 @@ pub fn parse(args: Vec<String>, now_ms: i64) -> Result<Cli, CliError> {
                 output: r.output,
                 format: r.format,
                 subtask: r.subtask,
+                group: r.group,
             })
         }
+        RawCommand::Group(RawGroup::Describe { name, output }) => Command::GroupDescribe {
+            name,
+            output: output.output,
+        },
+        RawCommand::Group(RawGroup::Reset {
+            name,
+            offset,
+            force,
+        }) => Command::GroupReset {
+            name,
+            offset: offset.map(|text| parse_offset(&text, now_ms)).transpose()?,
+            force,
+        },
+        RawCommand::Group(RawGroup::Delete { name }) => Command::GroupDelete { name },
         RawCommand::Completions { shell } => Command::Completions(shell),
         RawCommand::Man => Command::Man,
     };
@@ -1009,6 +1108,63 @@ mod tests {
             assert_eq!(e.exit_code(), 2);
             assert!(e.to_string().contains("expected I/N"), "{e}");
         }
+    }
+
+    #[test]
+    fn group_flags_and_commands() {
+        let Command::Read(r) = p(&["read", "--group", "g1", "-o", "beginning"])
+            .unwrap()
+            .command
+        else {
+            panic!("read")
+        };
+        assert_eq!(r.group.as_deref(), Some("g1"));
+        let Command::Read(r) = p(&["read", "-G", "g2"]).unwrap().command else {
+            panic!("read")
+        };
+        assert_eq!(r.group.as_deref(), Some("g2"));
+        // Positions live in the lease table: no checkpoint file, no static subtask.
+        for args in [
+            &["read", "--group", "g", "--checkpoint", "cp.json"][..],
+            &["read", "--group", "g", "--subtask", "0/2"],
+        ] {
+            let e = p(args).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+            assert!(
+                e.to_string().contains("cannot be used with"),
+                "{args:?}: {e}"
+            );
+        }
+        assert_eq!(
+            p(&["group", "describe", "g", "--output", "json"])
+                .unwrap()
+                .command,
+            Command::GroupDescribe {
+                name: "g".into(),
+                output: AdminOutput::Json
+            }
+        );
+        assert_eq!(
+            p(&["group", "reset", "g", "-o", "-1h", "--force"])
+                .unwrap()
+                .command,
+            Command::GroupReset {
+                name: "g".into(),
+                offset: Some(Offset::AtMillis(1_000_000_000 - 3_600_000)),
+                force: true
+            }
+        );
+        assert_eq!(
+            p(&["group", "delete", "g"]).unwrap().command,
+            Command::GroupDelete { name: "g".into() }
+        );
+        assert_eq!(
+            p(&["group", "reset", "g", "-o", "nope"])
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
+        assert_eq!(p(&["group"]).unwrap_err().exit_code(), 2);
     }
 
     #[test]

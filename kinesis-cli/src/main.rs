@@ -8,6 +8,7 @@ mod admin;
 mod args;
 mod error;
 mod files;
+mod group;
 mod input;
 mod keying;
 mod logging;
@@ -93,6 +94,20 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let (config, stream) = table::client_and_stream(g, None)?;
             admin::find_shard(&table::client(&config)?, &stream, &key, output, &mut out)
         }
+        Command::GroupDescribe { name, output } => group::describe(g, &name, output, &mut out),
+        Command::GroupReset {
+            name,
+            offset,
+            force,
+        } => group::reset(
+            g,
+            &name,
+            offset.as_ref(),
+            force,
+            chrono::Utc::now().timestamp_millis(),
+            &mut out,
+        ),
+        Command::GroupDelete { name } => group::delete(g, &name, &mut out),
         Command::Put(put_args) => put::run(g, &put_args, &mut out),
         Command::Read(read_args) => {
             drop(out);

@@ -7,7 +7,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use kinesis_options::TableDef;
-use kinesis_source::{Checkpoint, KinesisSource, ShardMetrics, SourceContext, SourceError};
+use kinesis_source::{
+    Checkpoint, KinesisSource, LeaseChange, ShardMetrics, SourceContext, SourceError,
+};
 
 use crate::args::{Global, Offset, Output, ReadArgs};
 use crate::error::{describe_kinesis_error, CliError};
@@ -447,7 +449,15 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
         broken: false,
     };
     let out: &mut dyn Write = &mut watch;
-    let extra = args.offset.as_ref().map(offset_options).unwrap_or_default();
+    let mut extra = args.offset.as_ref().map(offset_options).unwrap_or_default();
+    if let Some(g) = &args.group {
+        if let Some(Offset::AtSequence(_) | Offset::AfterSequence(_)) = &args.offset {
+            return Err(CliError::usage(
+                "-o seq:/after: cannot be used with --group: a group's positions are in its lease table (kinesis group reset)",
+            ));
+        }
+        extra.push(("scan.lease.table".to_string(), g.clone()));
+    }
     let table: TableDef = table::load(global, &extra)?;
     let stream = table.stream().to_string();
     // A raw table's default is its payloads as they are, one per line (kcat's); any other
@@ -534,6 +544,12 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
     // Saves the checkpoint after flushing every row it covers (D20), so a kill re-prints at
     // most about one interval of rows.
     let save = |printer: &mut Printer, out: &mut dyn Write, source: &KinesisSource| {
+        if args.group.is_some() {
+            // The group's checkpoints cover what reached the output.
+            printer.flush(out)?;
+            source.ack();
+            return Ok(());
+        }
         let Some(path) = &args.checkpoint else {
             return Ok(());
         };
@@ -543,11 +559,16 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
     };
 
     let mut skips = SkipReport::default();
+    let mut last_events = Instant::now();
     let result: Result<End, CliError> = (|| loop {
         if interrupts.is_set() {
             return Ok(End::Interrupted);
         }
         skips.tick(&source);
+        if args.group.is_some() && last_events.elapsed() >= POLL {
+            report_lease_events(&source);
+            last_events = Instant::now();
+        }
         if last_save.elapsed() >= args.checkpoint_interval {
             save(&mut printer, out, &source)?;
             last_save = Instant::now();
@@ -560,6 +581,9 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
             Ok(Some(r)) => r,
             Ok(None) => {
                 printer.flush(out)?;
+                if args.group.is_some() {
+                    source.ack();
+                }
                 if progress && stdout_tty && last_progress.elapsed() >= Duration::from_secs(1) {
                     eprint!("{}", progress_line(rows, started, &source.metrics()));
                     last_progress = Instant::now();
@@ -625,12 +649,20 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
     // Print what is held back before the checkpoint moves past it: a saved position must
     // never cover a row that did not reach the output.
     let flushed = printer.flush(out);
+    if args.group.is_some() && flushed.is_ok() && !watch.broken {
+        // Everything printed is acknowledged: close writes it to the group's leases and
+        // releases them, so the next member starts right after.
+        source.ack();
+    }
     let checkpoint = source.checkpoint();
     let closed = source.close(if interrupts.is_set() {
         CLOSE_TIMEOUT_INTERRUPTED
     } else {
         CLOSE_TIMEOUT
     });
+    if args.group.is_some() {
+        report_lease_events(&source);
+    }
     let stdout_gone = {
         let broken = result.as_ref().is_err() || flushed.is_err();
         broken && watch.broken
@@ -660,12 +692,15 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
         End::Interrupted => {
             return Err(CliError::Interrupted {
                 code: interrupts.exit_code(),
-                message: match &args.checkpoint {
-                    Some(p) => format!(
+                message: match (&args.checkpoint, &args.group) {
+                    (Some(p), _) => format!(
                         "interrupted after {rows} rows; checkpoint saved to {}",
                         p.display()
                     ),
-                    None => format!("interrupted after {rows} rows"),
+                    (None, Some(g)) => {
+                        format!("interrupted after {rows} rows; positions saved to group {g}")
+                    }
+                    (None, None) => format!("interrupted after {rows} rows"),
                 },
             })
         }
@@ -673,6 +708,31 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
         End::Count => log::info!("read {rows} rows"),
     }
     Ok(rows)
+}
+
+/// Says which shards this member gained and lost (`-v`), one line each.
+fn report_lease_events(source: &KinesisSource) {
+    for e in source.lease_events() {
+        let what = match e.change {
+            LeaseChange::Gained => "gained",
+            LeaseChange::Lost => "lost",
+            LeaseChange::Released => "released",
+            LeaseChange::Finished => "finished",
+            _ => "changed",
+        };
+        match &e.previous_owner {
+            Some(from) => log::info!(
+                "worker {}: {what} shard {} (from {from})",
+                source.worker_id().unwrap_or("?"),
+                e.shard_id
+            ),
+            None => log::info!(
+                "worker {}: {what} shard {}",
+                source.worker_id().unwrap_or("?"),
+                e.shard_id
+            ),
+        }
+    }
 }
 
 fn source_error(table: &TableDef, e: SourceError) -> CliError {

@@ -45,9 +45,12 @@ fn assumes_role(o: &BTreeMap<String, String>) -> bool {
         .is_some_and(|p| matches!(p.trim(), "ASSUME_ROLE" | "WEB_IDENTITY_TOKEN"))
 }
 
-/// The services whose endpoints are resolved. DynamoDB (the lease table of consumer
-/// groups, decisions D24) will be one more line:
-/// `ServiceEndpoint { env_id: "DYNAMODB", profile_key: "dynamodb", option: "scan.lease.endpoint", used: uses_leases }`.
+/// DynamoDB is called for the lease table of a consumer group (decisions D24).
+fn uses_leases(o: &BTreeMap<String, String>) -> bool {
+    o.contains_key(crate::lease::TABLE_KEY)
+}
+
+/// The services whose endpoints are resolved.
 pub const SERVICES: &[ServiceEndpoint] = &[
     ServiceEndpoint {
         env_id: "KINESIS",
@@ -60,6 +63,12 @@ pub const SERVICES: &[ServiceEndpoint] = &[
         profile_key: "sts",
         option: "aws.credentials.role.stsEndpoint",
         used: assumes_role,
+    },
+    ServiceEndpoint {
+        env_id: "DYNAMODB",
+        profile_key: "dynamodb",
+        option: "scan.lease.endpoint",
+        used: uses_leases,
     },
 ];
 
@@ -403,6 +412,38 @@ mod tests {
             &[],
         );
         assert_eq!(o["aws.endpoint"], "http://127.0.0.1:10");
+    }
+
+    #[test]
+    fn the_lease_tables_endpoint_resolves_only_for_consumer_groups() {
+        let dynamo = ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:13");
+        let all = ("AWS_ENDPOINT_URL", "http://127.0.0.1:11");
+        let (o, r) = resolve(&[dynamo, all], &[("scan.lease.table", "g1")]);
+        assert_eq!(o["scan.lease.endpoint"], "http://127.0.0.1:13");
+        assert_eq!(o["aws.endpoint"], "http://127.0.0.1:11");
+        let from: Vec<_> = r
+            .iter()
+            .map(|r| (r.key.as_str(), r.from.as_str()))
+            .collect();
+        assert!(
+            from.contains(&("scan.lease.endpoint", "AWS_ENDPOINT_URL_DYNAMODB")),
+            "{from:?}"
+        );
+        let (o, _) = resolve(&[all], &[("scan.lease.table", "g1")]);
+        assert_eq!(o["scan.lease.endpoint"], "http://127.0.0.1:11");
+        let (o, _) = resolve(
+            &[dynamo],
+            &[
+                ("scan.lease.table", "g1"),
+                ("scan.lease.endpoint", "http://x"),
+            ],
+        );
+        assert_eq!(o["scan.lease.endpoint"], "http://x");
+        let (o, _) = resolve(&[dynamo, all], &[]);
+        assert!(
+            !o.contains_key("scan.lease.endpoint"),
+            "no group, no lease table"
+        );
     }
 
     #[test]

@@ -100,6 +100,7 @@ mod ddl;
 pub mod environment;
 pub mod error;
 pub mod java;
+pub mod lease;
 pub mod readme;
 pub mod registry;
 mod resolve;
@@ -111,6 +112,7 @@ pub mod timestamp;
 
 pub use environment::{AwsEnvironment, Resolved};
 pub use error::{DdlProblem, OptionsError};
+pub use lease::LeaseOptions;
 pub use registry::{PartitionKeyGenerator, PartitionerContext, ShardAssigner, ShardInfo};
 pub use sink::{HttpClientOptions, HttpProtocol, Partitioner, SinkOptions, SinkRetryOptions};
 pub use source::{

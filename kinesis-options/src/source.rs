@@ -119,6 +119,8 @@ pub struct SourceOptions {
     pub shard_assigner: String,
     /// `scan.shard.consumer.error.recoverable[N].exception`, in index order (D16).
     pub recoverable_error_codes: Vec<String>,
+    /// `scan.lease.*` (decisions D24): the consumer group this source reads in, if any.
+    pub lease: Option<crate::lease::LeaseOptions>,
 }
 
 impl SourceOptions {
@@ -623,6 +625,9 @@ pub(crate) fn build(
         ))?;
     }
 
+    // D24: consumer groups.
+    let lease = crate::lease::build(o, p)?;
+
     let retry = |base: u64, max: u64, expconst: f64, max_retries: u32| RetryOptions {
         base: ms(base),
         max: ms(max),
@@ -670,6 +675,7 @@ pub(crate) fn build(
             .eq_ignore_ascii_case("true"),
         shard_assigner: assigner,
         recoverable_error_codes,
+        lease,
     })
 }
 

@@ -686,15 +686,38 @@ const SINK: [OptionSpec; 18] = [
     },
 ];
 
-const ALL: [OptionSpec; 96] = cat::<62, 34, 96>(
-    cat::<24, 38, 62>(
+/// Consumer groups (decisions D24), our addition.
+const SCAN_LEASE: [OptionSpec; 8] = [
+    opt!("scan.lease.table", String, None, None, Source, &[], &[],
+        "Our addition (D24): turns consumer groups on. The DynamoDB lease table (KCL 2.x schema), which is the group's name; created (on-demand) when missing. Processes with the same table share the stream's shards; `scan.shard-assigner` is refused with it."),
+    opt!("scan.lease.worker-id", String, None, None, Source, &[], &[],
+        "Our addition (D24): this process's name in the lease table (default: host name, process id and a random suffix)."),
+    opt!("scan.lease.failover-millis", Long, Some("ms"), Some("10000"), Source, &[], &[],
+        "Our addition (D24): a lease not renewed for this long is expired and taken by another process."),
+    opt!("scan.lease.renew-millis", Long, Some("ms"), None, Source, &[], &[],
+        "Our addition (D24): how often leases are renewed and the table is scanned for leases to take (default: a third of the failover time; below it)."),
+    opt!("scan.lease.max-leases-per-worker", Integer, None, None, Source, &[], &[],
+        "Our addition (D24): the most leases this process holds (default: unlimited)."),
+    opt!("scan.lease.endpoint", String, None, None, Source, &[], &[],
+        "Our addition (D24): DynamoDB endpoint URL of the lease table (default: the region's; `AWS_ENDPOINT_URL_DYNAMODB` under D21)."),
+    opt!("scan.lease.region", String, None, None, Source, &[], &[],
+        "Our addition (D24): region of the lease table (default: `aws.region`)."),
+    opt!("scan.lease.checkpoint-millis", Long, Some("ms"), Some("1000"), Source, &[], &[],
+        "Our addition (D24): how often the positions the caller acknowledged are written to the lease table."),
+];
+
+const ALL: [OptionSpec; 104] = cat::<70, 34, 104>(
+    cat::<24, 46, 70>(
         COMMON,
-        cat::<15, 23, 38>(SCAN_MAIN, cat::<16, 7, 23>(SCAN_RETRY_A, SCAN_TAIL)),
+        cat::<15, 31, 46>(
+            SCAN_MAIN,
+            cat::<16, 15, 31>(SCAN_RETRY_A, cat::<7, 8, 15>(SCAN_TAIL, SCAN_LEASE)),
+        ),
     ),
     cat::<16, 18, 34>(SCAN_RETRY_B, SINK),
 );
 
-static TABLE: [OptionSpec; 96] = ALL;
+static TABLE: [OptionSpec; 104] = ALL;
 
 /// Every connector option, in documentation order: common, source (`scan.*`), sink
 /// (`sink.*`). Format options belong to the format (`kinesis_formats`).

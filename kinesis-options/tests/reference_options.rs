@@ -341,6 +341,20 @@ const NOT_IN_REFERENCE: &[(&str, &str)] = &[
         "scan.shard.getrecords.idle-intervalmillis",
         "our addition, decisions D22",
     ),
+    ("scan.lease.table", "our addition, decisions D24"),
+    ("scan.lease.worker-id", "our addition, decisions D24"),
+    ("scan.lease.failover-millis", "our addition, decisions D24"),
+    ("scan.lease.renew-millis", "our addition, decisions D24"),
+    (
+        "scan.lease.max-leases-per-worker",
+        "our addition, decisions D24",
+    ),
+    ("scan.lease.endpoint", "our addition, decisions D24"),
+    ("scan.lease.region", "our addition, decisions D24"),
+    (
+        "scan.lease.checkpoint-millis",
+        "our addition, decisions D24",
+    ),
 ];
 
 #[test]

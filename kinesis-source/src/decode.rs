@@ -227,6 +227,13 @@ impl Cursor {
             .expect("record index inside the page")
     }
 
+    /// Whether the plain record `sequence_number` is the restart position's: a checkpoint
+    /// made by the KCL (or a lease) names a plain record with sub-sequence number 0, and
+    /// the record was handed out before.
+    fn handed_out_before(&self, sequence_number: &str) -> bool {
+        matches!(&self.page.skip_through, Some((s, _)) if s == sequence_number)
+    }
+
     /// Sends the page back to its reader, to be refilled or freed there.
     pub(crate) fn recycle(self) {
         let _ = self.page.recycle.send(self.page.records);
@@ -265,6 +272,10 @@ impl Cursor {
             self.next += 1;
             let rec = self.record(i);
             if !rec.data.starts_with(&KPL_MAGIC) {
+                if self.handed_out_before(rec.sequence_number) {
+                    self.last = Some((i, -1));
+                    continue;
+                }
                 let out = emit(cx, rec, rec.data, None, rec.partition_key, &self.day)?;
                 self.last = Some((i, -1));
                 match out {
@@ -273,6 +284,9 @@ impl Cursor {
                 }
             }
             match deaggregate(rec.data, self.page.hash_range) {
+                Deaggregated::Plain if self.handed_out_before(rec.sequence_number) => {
+                    self.last = Some((i, -1));
+                }
                 Deaggregated::Plain => {
                     let out = emit(cx, rec, rec.data, None, rec.partition_key, &self.day)?;
                     self.last = Some((i, -1));
@@ -490,6 +504,43 @@ mod tests {
         assert!(cur.next_record(&cx).unwrap().is_none());
         cur.recycle();
         assert_eq!(rx.try_recv().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn a_kcl_checkpoint_of_a_plain_record_restarts_after_it() {
+        // A lease checkpoint (seq 5, sub-sequence 0) names the plain record 5: the reader
+        // restarts AT_SEQUENCE_NUMBER 5 and record 5 is not handed out again.
+        let (tx, _rx) = crossbeam_channel::unbounded();
+        let page = Page {
+            slot: 0,
+            records: [record("5", b"five"), record("6", b"six")]
+                .iter()
+                .map(RecordRef::from)
+                .collect(),
+            skip_through: Some(("5".into(), 0)),
+            hash_range: None,
+            recycle: tx,
+        };
+        let columns = vec![kinesis_options::Column::physical(
+            "data",
+            DataType::parse("BYTES").unwrap(),
+        )];
+        let layout = RowLayout::new(&columns).unwrap();
+        let counters = ShardCounters::default();
+        let (stream, shard): (Arc<str>, Arc<str>) = (Arc::from("s"), Arc::from("shardId-0"));
+        let cx = DecodeContext {
+            stream: &stream,
+            shard_id: &shard,
+            counters: &counters,
+            decoder: &RowDecoder::RawBytes,
+            layout: &layout,
+            record_fields: true,
+        };
+        let mut cur = Cursor::new(page);
+        let r = cur.next_record(&cx).unwrap().unwrap();
+        assert_eq!(r.data, b"six");
+        assert_eq!(cur.position(), seq("6", -1));
+        assert!(cur.next_record(&cx).unwrap().is_none());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{select, Receiver};
+use crossbeam_channel::{select, Receiver, Sender};
 use kinesis_options::registry::{subtask_for, ShardAssigner, ShardInfo};
 use kinesis_wire::model::{ChildShard, ListShardsInput};
 use kinesis_wire::{codes, model::Shard, KinesisError, RetryPolicy};
@@ -69,6 +69,67 @@ struct Known {
     parents: Vec<String>,
     hash_range: Option<(u128, u128)>,
     status: Status,
+}
+
+/// Adds a shard to the caller's side: its slot (never reused) and counters. `valid_until`
+/// is the lease's deadline (lease mode), after which nothing of it is handed out.
+pub(crate) fn register_slot(
+    shared: &Mutex<Shared>,
+    stream: &str,
+    shard_id: &str,
+    parents: Vec<String>,
+    position: ShardPosition,
+    valid_until: Option<Instant>,
+) -> (usize, Arc<ShardCounters>) {
+    let counters = Arc::new(ShardCounters::default());
+    let mut sh = shared.lock().unwrap_or_else(|p| p.into_inner());
+    sh.shards.push(ShardSlot {
+        state: ShardState {
+            stream: stream.to_string(),
+            shard_id: shard_id.to_string(),
+            parent_shard_ids: parents,
+            position: position.clone(),
+        },
+        shard_id: Arc::from(shard_id),
+        counters: counters.clone(),
+        acked: position,
+        valid_until,
+        revoked: false,
+    });
+    (sh.shards.len() - 1, counters)
+}
+
+/// Starts the reader thread of `task`.
+pub(crate) fn spawn_reader(
+    readers: &Arc<ReaderShared>,
+    handles: &ThreadList,
+    task: ShardTask,
+) -> Result<(), SourceError> {
+    let id = task.shard_id.clone();
+    let name = format!("kinesis-shard-{id}");
+    let shared = readers.clone();
+    let handle = std::thread::Builder::new()
+        .name(name.clone())
+        .spawn(move || reader::run(shared, task))
+        .map_err(|e| SourceError::Thread {
+            name: name.clone(),
+            message: e.to_string(),
+        })?;
+    log::info!("reading shard {id} of stream {}", readers.stream);
+    let mut h = handles.lock().unwrap_or_else(|p| p.into_inner());
+    // Readers that ended (a lost lease, a finished shard) are joined here, so a long run
+    // with many hand-overs keeps no dead handles.
+    let (done, running): (Vec<_>, Vec<_>) = h.drain(..).partition(|(_, h)| h.is_finished());
+    *h = running;
+    drop(h);
+    for (_, d) in done {
+        let _ = d.join();
+    }
+    handles
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push((name, handle));
+    Ok(())
 }
 
 /// How a shard's start position is chosen.
@@ -203,26 +264,19 @@ impl Discovery {
             } else {
                 Status::Pending
             };
-            let counters = Arc::new(ShardCounters::default());
+            let (slot, counters) = register_slot(
+                &self.shared,
+                &self.readers.stream,
+                &d.shard_id,
+                d.parents.clone(),
+                position,
+                None,
+            );
             if status == Status::Finished {
                 counters
                     .finished
                     .store(true, std::sync::atomic::Ordering::Relaxed);
             }
-            let slot = {
-                let mut sh = self.shared.lock().unwrap_or_else(|p| p.into_inner());
-                sh.shards.push(ShardSlot {
-                    state: ShardState {
-                        stream: self.readers.stream.to_string(),
-                        shard_id: d.shard_id.clone(),
-                        parent_shard_ids: d.parents.clone(),
-                        position,
-                    },
-                    shard_id: Arc::from(d.shard_id.as_str()),
-                    counters,
-                });
-                sh.shards.len() - 1
-            };
             log::debug!(
                 "shard {} (parents [{}]) assigned to subtask {} of {}",
                 d.shard_id,
@@ -272,21 +326,9 @@ impl Discovery {
                 hash_range: k.hash_range,
                 start,
                 counters,
+                stop: crossbeam_channel::never(),
             };
-            let name = format!("kinesis-shard-{id}");
-            let shared = self.readers.clone();
-            let handle = std::thread::Builder::new()
-                .name(name.clone())
-                .spawn(move || reader::run(shared, task))
-                .map_err(|e| SourceError::Thread {
-                    name: name.clone(),
-                    message: e.to_string(),
-                })?;
-            log::info!("reading shard {id} of stream {}", self.readers.stream);
-            self.handles
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push((name, handle));
+            spawn_reader(&self.readers, &self.handles, task)?;
             k.status = Status::Running;
         }
         Ok(())
@@ -456,6 +498,37 @@ impl Discovery {
             }
         }
         None
+    }
+
+    /// The thread body in a consumer group (decisions D24): only lists the stream's shards
+    /// for the lease coordinator, every discovery interval and whenever it asks (`wake`:
+    /// a shard ended without ChildShards). The coordinator decides what is read.
+    pub(crate) fn run_lister(self, listings: Sender<Vec<Shard>>, wake: Receiver<()>) {
+        let interval = self.interval.max(MIN_DISCOVERY_INTERVAL);
+        let close_rx = self.readers.close_rx.clone();
+        loop {
+            select! {
+                recv(close_rx) -> _ => return,
+                recv(wake) -> w => if w.is_err() { return },
+                default(interval) => {}
+            }
+            match self.list() {
+                Ok(Some(shards)) => {
+                    if listings.send(shards).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    log::error!(
+                        "shard discovery of stream {} stopped: {e}",
+                        self.readers.stream
+                    );
+                    reader::send_item(&self.readers.tx, &close_rx, Item::Error(e));
+                    return;
+                }
+            }
+        }
     }
 
     /// The thread body: periodic discovery, plus reader events.

@@ -66,6 +66,19 @@ pub enum SourceError {
         /// The shards on the cycle, sorted.
         shards: Vec<String>,
     },
+    /// The lease table of a consumer group (decisions D24) could not be used: a DynamoDB
+    /// call failed for good (access denied, the table was deleted), the table is not a
+    /// lease table, or one of its items is not a lease. Throttling and other transient
+    /// failures are retried at the next renewal and are not errors; leases whose renewals
+    /// keep failing expire and their shards stop.
+    Lease {
+        /// The lease table (the group's name).
+        table: String,
+        /// What went wrong, naming the call or the item and attribute.
+        message: String,
+        /// The DynamoDB error, if a call failed.
+        cause: Option<Box<KinesisError>>,
+    },
     /// A thread could not be started.
     Thread {
         /// The thread's name.
@@ -140,6 +153,10 @@ impl fmt::Display for SourceError {
                 }
                 Ok(())
             }
+            SourceError::Lease { table, message, .. } => {
+                // The message names the call and carries the DynamoDB error's text.
+                write!(f, "consumer group {table}: {message}")
+            }
             SourceError::Thread { name, message } => {
                 write!(f, "cannot start thread {name}: {message}")
             }
@@ -163,6 +180,7 @@ impl std::error::Error for SourceError {
             SourceError::Kinesis { error, .. } => Some(error.as_ref()),
             SourceError::Decode { error, .. } => Some(error.as_ref()),
             SourceError::Efo { cause: Some(c), .. } => Some(c.as_ref()),
+            SourceError::Lease { cause: Some(c), .. } => Some(c.as_ref()),
             _ => None,
         }
     }

@@ -57,12 +57,14 @@ mod decode;
 mod discovery;
 mod efo;
 mod error;
+mod lease;
 mod metrics;
 mod reader;
 mod source;
 
 pub use checkpoint::{Checkpoint, CheckpointError, ShardPosition, ShardState};
 pub use error::SourceError;
+pub use lease::{ConsumerGroup, LeaseChange, LeaseEvent, LeaseInfo, LeaseState};
 pub use metrics::ShardMetrics;
 pub use source::{Iter, KinesisSource, SourceContext, SourceRecord};
 

@@ -69,6 +69,29 @@ pub(crate) struct ShardTask {
     pub hash_range: Option<(u128, u128)>,
     pub start: ShardPosition,
     pub counters: Arc<ShardCounters>,
+    /// Stops this reader alone when its sender is dropped (a lost lease);
+    /// `crossbeam_channel::never()` when nothing but the source's close stops it.
+    pub stop: Receiver<()>,
+}
+
+impl ShardTask {
+    /// Whether this reader alone was told to stop.
+    fn stopped(&self) -> bool {
+        matches!(
+            self.stop.try_recv(),
+            Err(crossbeam_channel::TryRecvError::Disconnected)
+        )
+    }
+
+    /// Sends an item unless the source closes or this reader is stopped first; `false`
+    /// then.
+    fn send(&self, s: &ReaderShared, item: Item) -> bool {
+        select! {
+            send(s.tx, item) -> r => r.is_ok(),
+            recv(s.close_rx) -> _ => false,
+            recv(self.stop) -> _ => false,
+        }
+    }
 }
 
 enum Stop {
@@ -103,7 +126,7 @@ pub(crate) fn run(s: Arc<ReaderShared>, task: ShardTask) {
             );
             // The end marker goes through the data channel first, so every record of this
             // shard precedes any record of its children.
-            if send_item(&s.tx, &s.close_rx, Item::ShardEnd { slot: task.slot }) {
+            if task.send(&s, Item::ShardEnd { slot: task.slot }) {
                 let _ = s.events.send(Event::Finished {
                     shard_id: task.shard_id.clone(),
                     children,
@@ -113,7 +136,7 @@ pub(crate) fn run(s: Arc<ReaderShared>, task: ShardTask) {
         Err(Stop::Closed) => {}
         Err(Stop::Failed(e)) => {
             log::error!("reader of shard {} stopped: {e}", task.shard_id);
-            send_item(&s.tx, &s.close_rx, Item::Error(e));
+            task.send(&s, Item::Error(e));
         }
     }
 }
@@ -278,7 +301,7 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
         let Some(it) = iterator.take() else {
             return Ok(Vec::new());
         };
-        if s.shutdown.is_triggered() {
+        if s.shutdown.is_triggered() || task.stopped() {
             return Err(Stop::Closed);
         }
         let loop_start = Instant::now();
@@ -354,7 +377,7 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
                 hash_range: task.hash_range,
                 recycle: recycle_tx.clone(),
             };
-            if !send_item(&s.tx, &s.close_rx, Item::Batch(page)) {
+            if !task.send(s, Item::Batch(page)) {
                 return Err(Stop::Closed);
             }
         }

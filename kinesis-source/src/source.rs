@@ -15,6 +15,11 @@ use crate::checkpoint::{Checkpoint, ShardPosition, ShardState};
 use crate::decode::{Cursor, DecodeContext, RowDecoder, RowLayout};
 use crate::discovery::{Discovery, StartRule, ThreadList};
 use crate::efo::{self, EfoCalls};
+use crate::lease::group::lease_store;
+use crate::lease::state::Settings;
+use crate::lease::{
+    default_worker_id, Command, Coordinator, CoordinatorParts, EventLog, LeaseEvent, SharedLog,
+};
 use crate::metrics::{ShardCounters, ShardMetrics};
 use crate::reader::{self, Item, ReaderShared};
 use crate::SourceError;
@@ -109,9 +114,17 @@ pub struct SourceRecord {
 }
 
 pub(crate) struct ShardSlot {
+    /// What was handed out.
     pub state: ShardState,
     pub shard_id: Arc<str>,
     pub counters: Arc<ShardCounters>,
+    /// What the caller acknowledged ([`KinesisSource::ack`]): lease checkpoints cover it.
+    pub acked: ShardPosition,
+    /// Lease mode: the shard's records may be handed out until then (`None`: always).
+    pub valid_until: Option<Instant>,
+    /// The shard's lease was lost or given up: nothing more of it is handed out, and it is
+    /// left out of checkpoints and metrics (a regained lease gets a new slot).
+    pub revoked: bool,
 }
 
 /// The caller's side, behind one lock: the page being handed out and every shard's state.
@@ -134,6 +147,19 @@ impl Shared {
             return Ok(None);
         };
         let slot = &self.shards[cur.slot()];
+        // A lease past its deadline may be another worker's already: its records stay
+        // here (the coordinator finds it lost too).
+        if slot.revoked || slot.valid_until.is_some_and(|t| Instant::now() >= t) {
+            let s = cur.slot();
+            if !slot.revoked {
+                log::warn!(
+                    "lease of shard {} expired before it was renewed: its records are no longer handed out",
+                    slot.shard_id
+                );
+            }
+            self.revoke(s);
+            return Ok(None);
+        }
         let cx = DecodeContext {
             stream: &self.stream,
             shard_id: &slot.shard_id,
@@ -164,26 +190,69 @@ impl Shared {
         }
     }
 
-    /// Every shard's position, the page being handed out included.
+    /// Every live shard's position, the page being handed out included.
     fn states(&self) -> Vec<ShardState> {
-        let mut out: Vec<ShardState> = self.shards.iter().map(|s| s.state.clone()).collect();
-        if let Some(cur) = &self.current {
-            if let Some(p) = cur.position() {
-                out[cur.slot()].position = p;
+        let mut out: Vec<ShardState> = Vec::with_capacity(self.shards.len());
+        for (i, s) in self.shards.iter().enumerate() {
+            if s.revoked {
+                continue;
             }
+            let mut state = s.state.clone();
+            if let Some(p) = self.current_position(i) {
+                state.position = p;
+            }
+            out.push(state);
         }
         out
+    }
+
+    /// The position inside the page being handed out, if it is `slot`'s and moved.
+    fn current_position(&self, slot: usize) -> Option<ShardPosition> {
+        self.current
+            .as_ref()
+            .filter(|c| c.slot() == slot)
+            .and_then(|c| c.position())
+    }
+
+    /// Marks everything handed out so far as acknowledged.
+    fn ack(&mut self) {
+        for i in 0..self.shards.len() {
+            if self.shards[i].revoked {
+                continue;
+            }
+            let p = self
+                .current_position(i)
+                .unwrap_or_else(|| self.shards[i].state.position.clone());
+            self.shards[i].acked = p;
+        }
+    }
+
+    /// Stops handing out `slot`'s records: the page in hand (if its) and every page of it
+    /// still queued are dropped.
+    pub(crate) fn revoke(&mut self, slot: usize) {
+        self.shards[slot].revoked = true;
+        if self.current.as_ref().is_some_and(|c| c.slot() == slot) {
+            if let Some(cur) = self.current.take() {
+                cur.recycle();
+            }
+        }
     }
 
     /// Takes in one channel message; returns an error to hand out, if it is one.
     fn apply(&mut self, item: Item) -> Option<SourceError> {
         match item {
+            Item::Batch(page) if self.shards[page.slot].revoked => {
+                Cursor::new(page).recycle();
+                None
+            }
             Item::Batch(page) => {
                 self.current = Some(Cursor::new(page));
                 None
             }
             Item::ShardEnd { slot } => {
-                self.shards[slot].state.position = ShardPosition::ShardEnd;
+                if !self.shards[slot].revoked {
+                    self.shards[slot].state.position = ShardPosition::ShardEnd;
+                }
                 None
             }
             Item::Error(e) => {
@@ -239,6 +308,16 @@ pub struct KinesisSource {
     consumer_arns: BTreeMap<String, String>,
     /// LAZY consumers to deregister on graceful close, and how.
     deregister: Option<DeregisterPlan>,
+    /// The consumer group's coordinator (decisions D24), when `scan.lease.table` is set.
+    lease: Option<LeaseHandle>,
+}
+
+/// The source's side of the lease coordinator.
+struct LeaseHandle {
+    worker_id: String,
+    commands: Mutex<Option<Sender<Command>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    log: SharedLog,
 }
 
 struct DeregisterPlan {
@@ -251,6 +330,7 @@ impl std::fmt::Debug for KinesisSource {
             .field("stream", &self.stream)
             .field("assigned", &self.assigned)
             .field("consumer_arns", &self.consumer_arns)
+            .field("worker_id", &self.worker_id())
             .finish()
     }
 }
@@ -342,6 +422,25 @@ impl KinesisSource {
             });
         }
         let layout = RowLayout::new(table.columns())?;
+        let lease_options = options.lease.clone();
+        if let Some(l) = &lease_options {
+            if parallelism > 1 {
+                return Err(SourceError::Config {
+                    message: format!(
+                        "a SourceContext with parallelism {parallelism} cannot be used with scan.lease.table ({}): in a consumer group the lease table decides which shards each process reads; open every process with SourceContext::default()",
+                        l.table
+                    ),
+                });
+            }
+            if ctx.restored.is_some() {
+                return Err(SourceError::Config {
+                    message: format!(
+                        "SourceContext::restore cannot be used with scan.lease.table ({}): a consumer group's positions are in its lease table (reset them with ConsumerGroup::reset)",
+                        l.table
+                    ),
+                });
+            }
+        }
         if parallelism > 1 {
             log::info!(
                 "subtask {} of {parallelism} on stream {stream}: parents are read before their children only when this subtask reads both; \
@@ -457,7 +556,7 @@ impl KinesisSource {
             start,
             reader::policy(&options.list_shards),
             options.discovery_interval,
-            events_rx,
+            events_rx.clone(),
             readers.clone(),
         );
         let mut source = KinesisSource {
@@ -473,10 +572,15 @@ impl KinesisSource {
             assigned: Vec::new(),
             consumer_arns,
             deregister,
+            lease: None,
         };
         let shards = discovery.list_initial()?;
         if size_pool {
-            let readers = discovery.count_assigned(&shards);
+            // In a group any shard may come to this source.
+            let readers = match &lease_options {
+                Some(_) => shards.len(),
+                None => discovery.count_assigned(&shards),
+            };
             let config = table.source_client_config();
             let want = pool_size(readers);
             if want > config.max_connections {
@@ -496,6 +600,10 @@ impl KinesisSource {
                 }
             }
         }
+        if let Some(l) = lease_options {
+            source.start_group(&l, options, discovery, &shards, events_rx)?;
+            return Ok(source);
+        }
         // On error the source is dropped here, which stops the readers already started.
         discovery.start_initial(shards)?;
         source.assigned = discovery.known_ids();
@@ -508,6 +616,70 @@ impl KinesisSource {
             })?;
         *lock(&source.discovery) = Some(handle);
         Ok(source)
+    }
+
+    /// Joins the consumer group: the lease table (created if missing), the leases of the
+    /// first listing, the coordinator thread (`kinesis-leases`) and the lister
+    /// (`kinesis-discovery`). No reader starts here: the coordinator starts them as it
+    /// takes leases.
+    fn start_group(
+        &mut self,
+        l: &kinesis_options::LeaseOptions,
+        options: &kinesis_options::SourceOptions,
+        discovery: Discovery,
+        shards: &[kinesis_wire::model::Shard],
+        reader_events: Receiver<reader::Event>,
+    ) -> Result<(), SourceError> {
+        let worker_id = l.worker_id.clone().unwrap_or_else(default_worker_id);
+        let store = lease_store(&self.client, l, Shutdown::new())?;
+        let (listings_tx, listings_rx) = unbounded();
+        let (wake_tx, wake_rx) = bounded(1);
+        let (commands_tx, commands_rx) = bounded(1);
+        let log = SharedLog::default();
+        let parts = CoordinatorParts {
+            store,
+            settings: Settings {
+                worker_id: worker_id.clone(),
+                failover: l.failover,
+                max_leases: l.max_leases_per_worker.map_or(usize::MAX, |n| n as usize),
+                max_steal: 1,
+            },
+            renew: l.renew,
+            checkpoint_interval: l.checkpoint_interval,
+            start: options.start_position,
+            opened_ms: Utc::now().timestamp_millis(),
+            shared: self.shared.clone(),
+            readers: discovery.readers.clone(),
+            handles: self.readers.clone(),
+            reader_events,
+            listings: listings_rx,
+            wake_lister: wake_tx,
+            commands: commands_rx,
+            log: log.clone(),
+        };
+        let coordinator = Coordinator::open(parts, shards)?;
+        let spawn = |name: &str, body: Box<dyn FnOnce() + Send>| {
+            std::thread::Builder::new()
+                .name(name.into())
+                .spawn(body)
+                .map_err(|e| SourceError::Thread {
+                    name: name.into(),
+                    message: e.to_string(),
+                })
+        };
+        let handle = spawn("kinesis-leases", Box::new(move || coordinator.run()))?;
+        self.lease = Some(LeaseHandle {
+            worker_id,
+            commands: Mutex::new(Some(commands_tx)),
+            thread: Mutex::new(Some(handle)),
+            log,
+        });
+        let lister = spawn(
+            "kinesis-discovery",
+            Box::new(move || discovery.run_lister(listings_tx, wake_rx)),
+        )?;
+        *lock(&self.discovery) = Some(lister);
+        Ok(())
     }
 
     fn next(&self, wait: Wait, record_fields: bool) -> Result<Option<SourceRecord>, SourceError> {
@@ -663,11 +835,69 @@ impl KinesisSource {
         }
     }
 
-    /// Counters of every shard this source reads, by shard id.
+    /// Acknowledges every record handed out so far (by `recv`, `try_recv`, `iter` and the
+    /// row variants, on any thread, before this call): they were processed for good. In a
+    /// consumer group (`scan.lease.table`) the lease checkpoints, written every
+    /// `scan.lease.checkpoint-millis` and on [`KinesisSource::close`], cover exactly what
+    /// was acknowledged; a shard read to its end and acknowledged gets `SHARD_END`, which
+    /// lets its children start (in any process).
+    ///
+    /// **At-least-once.** Call it only after the records handed out before it were
+    /// processed (written to your output, committed), and as often as you like (it takes
+    /// the source's lock once and copies one position per shard). Whatever was handed out
+    /// but not acknowledged when a lease moves to another process is delivered again
+    /// there; nothing acknowledged is. Never acknowledging is safe (every record is read
+    /// again by the next owner), acknowledging before processing is not.
+    ///
+    /// Without a consumer group it changes nothing: [`KinesisSource::checkpoint`] is the
+    /// caller's to save.
+    ///
+    /// ```no_run
+    /// use kinesis_options::TableDef;
+    /// use kinesis_source::{KinesisSource, SourceContext};
+    /// use std::time::Duration;
+    /// # fn process(_: &kinesis_source::SourceRecord) {}
+    /// let table = TableDef::from_ddl("CREATE TABLE t (data BYTES) WITH ('connector' = 'kinesis',
+    ///     'stream' = 'orders', 'format' = 'raw', 'aws.region' = 'us-east-1',
+    ///     'scan.lease.table' = 'orders-app')")?;
+    /// let source = KinesisSource::open(&table, SourceContext::default())?;
+    /// for _ in 0..1000 {
+    ///     while let Some(record) = source.try_recv()? {
+    ///         process(&record);
+    ///     }
+    ///     source.ack(); // everything processed above is covered by the next checkpoint
+    ///     std::thread::sleep(Duration::from_millis(100));
+    /// }
+    /// source.close(Duration::from_secs(5))?; // last checkpoint, leases released
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ack(&self) {
+        lock(&self.shared).ack();
+    }
+
+    /// The changes of this source's leases since the last call (gained, lost, released,
+    /// finished), oldest first; empty without a consumer group. At most 4096 are kept
+    /// between calls (the oldest go first).
+    pub fn lease_events(&self) -> Vec<LeaseEvent> {
+        match &self.lease {
+            Some(l) => EventLog::take(&l.log),
+            None => Vec::new(),
+        }
+    }
+
+    /// This process's worker id in its consumer group (`scan.lease.worker-id`, or the one
+    /// made at open); `None` without a group.
+    pub fn worker_id(&self) -> Option<&str> {
+        self.lease.as_ref().map(|l| l.worker_id.as_str())
+    }
+
+    /// Counters of every shard this source reads, by shard id (in a consumer group: the
+    /// shards whose lease it holds and reads).
     pub fn metrics(&self) -> BTreeMap<String, ShardMetrics> {
         let sh = lock(&self.shared);
         sh.shards
             .iter()
+            .filter(|s| !s.revoked)
             .map(|s| {
                 (
                     s.state.shard_id.clone(),
@@ -682,17 +912,19 @@ impl KinesisSource {
         &self.stream
     }
 
-    /// Ids of the shards assigned to this subtask by the first discovery.
+    /// Ids of the shards assigned to this subtask by the first discovery (empty in a
+    /// consumer group: leases are taken after open).
     pub fn assigned_shards(&self) -> &[String] {
         &self.assigned
     }
 
     /// Ids of every shard this source has taken on so far (first discovery, later ones and
-    /// children).
+    /// children); in a consumer group, the shards it reads now.
     pub fn shard_ids(&self) -> Vec<String> {
         lock(&self.shared)
             .shards
             .iter()
+            .filter(|s| !s.revoked)
             .map(|s| s.state.shard_id.clone())
             .collect()
     }
@@ -726,6 +958,21 @@ impl KinesisSource {
         self.stop_threads();
         let deadline = Instant::now() + timeout;
         let mut still = Vec::new();
+        if let Some(l) = &self.lease {
+            // Last checkpoints and lease releases, before the readers are joined (the
+            // coordinator starts no reader once told to close).
+            if let Some(commands) = lock(&l.commands).take() {
+                let (reply, done) = bounded(1);
+                if commands.send(Command::Close { reply }).is_ok() {
+                    let _ = done.recv_timeout(deadline.saturating_duration_since(Instant::now()));
+                }
+            }
+            if let Some(h) = lock(&l.thread).take() {
+                if let Some(h) = join_until(h, deadline) {
+                    still.push(("kinesis-leases".to_string(), h));
+                }
+            }
+        }
         if let Some(h) = lock(&self.discovery).take() {
             if let Some(h) = join_until(h, deadline) {
                 still.push(("kinesis-discovery".to_string(), h));
@@ -791,6 +1038,13 @@ impl Drop for KinesisSource {
     fn drop(&mut self) {
         self.stop_threads();
         let deadline = Instant::now() + Duration::from_secs(2);
+        if let Some(l) = &self.lease {
+            // Without a close the leases are not released: they expire.
+            lock(&l.commands).take();
+            if let Some(h) = lock(&l.thread).take() {
+                join_until(h, deadline);
+            }
+        }
         if let Some(h) = lock(&self.discovery).take() {
             join_until(h, deadline);
         }
