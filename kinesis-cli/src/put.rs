@@ -802,10 +802,7 @@ fn feed(
             Some(partition_key) => {
                 let mut data = Vec::new();
                 match spec.table.format().encode(&row, &mut data) {
-                    Ok(()) => sink.records().send(SinkRecord {
-                        data,
-                        partition_key,
-                    }),
+                    Ok(()) => sink.records().send(SinkRecord::new(data, partition_key)),
                     Err(e) => {
                         let mut st = lock(state);
                         st.problems

@@ -655,7 +655,7 @@ fn send_job(shared: &Shared, job: Job) {
         job.batch.iter().map(|e| PutRecordsEntryRef {
             data: &e.record.data,
             partition_key: &e.record.partition_key,
-            explicit_hash_key: None,
+            explicit_hash_key: e.record.explicit_hash_key.as_deref(),
         }),
     );
     complete(shared, job, result);
