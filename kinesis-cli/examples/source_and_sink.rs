@@ -34,11 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ))?;
     // README-END
     let client = KinesisClient::new(table.client_config().clone())?;
-    client.create_stream(&CreateStreamInput {
-        stream_name: stream.clone(),
-        shard_count: Some(2),
-        stream_mode_details: None,
-    })?;
+    client.create_stream(&CreateStreamInput::new(stream.clone()).shard_count(2))?;
     client.wait_for_stream_active(&stream.as_str().into(), Duration::from_secs(60))?;
     // README-BEGIN
 
@@ -78,10 +74,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("read: {read}"); // 100, each row exactly once
 
     // README-END
-    client.delete_stream(&DeleteStreamInput {
-        stream: stream.as_str().into(),
-        enforce_consumer_deletion: Some(true),
-    })?;
+    client
+        .delete_stream(&DeleteStreamInput::new(stream.as_str()).enforce_consumer_deletion(true))?;
     if read != 100 {
         return Err(format!("read {read} rows, expected 100").into());
     }

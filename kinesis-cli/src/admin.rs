@@ -7,7 +7,8 @@ use std::time::Duration;
 use kinesis_wire::model::{
     CreateStreamInput, DeleteStreamInput, ListShardsInput, StreamModeDetails,
 };
-use kinesis_wire::{KinesisClient, RetryPolicy, Shard, Shutdown, StreamRef};
+use kinesis_wire::model::{Shard, StreamRef};
+use kinesis_wire::{KinesisClient, RetryPolicy, Shutdown};
 use md5::{Digest, Md5};
 use serde_json::json;
 
@@ -38,22 +39,12 @@ pub fn create_stream(
     wait: bool,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let mode = |m: &str| {
-        Some(StreamModeDetails {
-            stream_mode: m.to_string(),
-        })
+    let input = match shards {
+        Some(n) => CreateStreamInput::new(name).shard_count(n),
+        None => CreateStreamInput::new(name).stream_mode(StreamModeDetails::on_demand()),
     };
     RetryPolicy::default()
-        .run(&Shutdown::new(), |_| {
-            client.create_stream(&CreateStreamInput {
-                stream_name: name.to_string(),
-                shard_count: shards,
-                stream_mode_details: match shards {
-                    Some(_) => None,
-                    None => mode("ON_DEMAND"),
-                },
-            })
-        })
+        .run(&Shutdown::new(), |_| client.create_stream(&input))
         .map_err(runtime(client, Some(name)))?;
     let what = match shards {
         Some(n) => format!("{n} shards"),
@@ -77,10 +68,9 @@ pub fn delete_stream(
 ) -> Result<(), CliError> {
     RetryPolicy::default()
         .run(&Shutdown::new(), |_| {
-            client.delete_stream(&DeleteStreamInput {
-                stream: StreamRef::from(name),
-                enforce_consumer_deletion: Some(true),
-            })
+            client.delete_stream(
+                &DeleteStreamInput::new(StreamRef::from(name)).enforce_consumer_deletion(true),
+            )
         })
         .map_err(runtime(client, Some(name)))?;
     write_out(out, &format!("deleting stream {name}\n"))
@@ -346,7 +336,7 @@ pub fn find_shard(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kinesis_wire::{HashKeyRange, SequenceNumberRange};
+    use kinesis_wire::model::{HashKeyRange, SequenceNumberRange};
 
     #[test]
     fn md5_hash_key_matches_known_values() {
@@ -357,19 +347,13 @@ mod tests {
     }
 
     fn shard(id: &str, lo: u128, hi: u128, closed: bool) -> Shard {
-        Shard {
-            shard_id: id.into(),
-            parent_shard_id: None,
-            adjacent_parent_shard_id: None,
-            hash_key_range: HashKeyRange {
-                starting_hash_key: lo.to_string(),
-                ending_hash_key: hi.to_string(),
-            },
-            sequence_number_range: SequenceNumberRange {
-                starting_sequence_number: "1".into(),
-                ending_sequence_number: closed.then(|| "9".to_string()),
-            },
-        }
+        let range = SequenceNumberRange::new("1");
+        let range = if closed {
+            range.ending_sequence_number("9")
+        } else {
+            range
+        };
+        Shard::new(id, HashKeyRange::new(lo.to_string(), hi.to_string()), range)
     }
 
     #[test]

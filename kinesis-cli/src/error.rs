@@ -95,7 +95,7 @@ pub const NO_CREDENTIALS: &str = "no AWS credentials found: set AWS_ACCESS_KEY_I
 /// The providers' reasons when `e` (or the last error it retried) is "the default chain
 /// found no credentials" (a provider the table names says itself what it lacks).
 pub fn missing_credentials(e: &kinesis_wire::KinesisError) -> Option<&str> {
-    use kinesis_wire::{CredentialsError, KinesisError};
+    use kinesis_wire::{credentials::CredentialsError, KinesisError};
     let root = match e {
         KinesisError::RetriesExhausted { last, .. } => last.as_ref(),
         other => other,
@@ -140,7 +140,7 @@ mod tests {
 
     #[test]
     fn missing_credentials_lead_with_what_to_do() {
-        let e = kinesis_wire::KinesisError::Credentials(kinesis_wire::CredentialsError::NotFound {
+        let e = kinesis_wire::KinesisError::Credentials(kinesis_wire::credentials::CredentialsError::NotFound {
             provider: "AUTO",
             reason: "no provider yielded credentials: [ENV_VAR: no credentials: x; PROFILE: no credentials: y]".into(),
         });
@@ -153,11 +153,12 @@ mod tests {
         let text = no_credentials_message("chain: [A: x; B: y]");
         // Which of the two forms depends on the test process's log level; both lead alike.
         assert!(text.starts_with(NO_CREDENTIALS), "{text}");
-        let failed =
-            kinesis_wire::KinesisError::Credentials(kinesis_wire::CredentialsError::Failed {
+        let failed = kinesis_wire::KinesisError::Credentials(
+            kinesis_wire::credentials::CredentialsError::Failed {
                 provider: "PROFILE",
                 reason: "bad file".into(),
-            });
+            },
+        );
         assert_eq!(missing_credentials(&failed), None);
     }
 

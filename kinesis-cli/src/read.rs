@@ -337,11 +337,11 @@ fn cmp_sequence(a: &str, b: &str) -> std::cmp::Ordering {
 fn owning_shard_of_sequence<'a>(
     client: &kinesis_wire::KinesisClient,
     stream: &str,
-    shards: &'a [kinesis_wire::Shard],
+    shards: &'a [kinesis_wire::model::Shard],
     sequence_number: &str,
-) -> Option<&'a kinesis_wire::Shard> {
+) -> Option<&'a kinesis_wire::model::Shard> {
     use std::cmp::Ordering::*;
-    let mut candidates: Vec<&kinesis_wire::Shard> = shards
+    let mut candidates: Vec<&kinesis_wire::model::Shard> = shards
         .iter()
         .filter(|s| {
             let r = &s.sequence_number_range;
@@ -352,18 +352,18 @@ fn owning_shard_of_sequence<'a>(
         })
         .collect();
     if candidates.len() > 1 {
-        let accepted: Vec<&kinesis_wire::Shard> = candidates
+        let accepted: Vec<&kinesis_wire::model::Shard> = candidates
             .iter()
             .copied()
             .filter(|s| {
                 client
-                    .get_shard_iterator(&kinesis_wire::model::GetShardIteratorInput {
-                        stream: stream.into(),
-                        shard_id: s.shard_id.clone(),
-                        position: kinesis_wire::StartingPosition::AtSequenceNumber(
+                    .get_shard_iterator(&kinesis_wire::model::GetShardIteratorInput::new(
+                        stream,
+                        s.shard_id.clone(),
+                        kinesis_wire::model::StartingPosition::AtSequenceNumber(
                             sequence_number.to_string(),
                         ),
-                    })
+                    ))
                     .is_ok()
             })
             .collect();
@@ -383,7 +383,7 @@ fn owning_shard_of_sequence<'a>(
 /// every other shard is missing from it, so it starts at TRIM_HORIZON.
 fn sequence_start(
     table: &TableDef,
-    shards: &[kinesis_wire::Shard],
+    shards: &[kinesis_wire::model::Shard],
     sequence_number: &str,
     at: bool,
 ) -> Result<Checkpoint, CliError> {
@@ -418,7 +418,7 @@ fn sequence_start(
 }
 
 /// The shards the stream has now (one ListShards listing).
-fn list_shards(table: &TableDef) -> Result<Vec<kinesis_wire::Shard>, CliError> {
+fn list_shards(table: &TableDef) -> Result<Vec<kinesis_wire::model::Shard>, CliError> {
     use kinesis_wire::model::ListShardsInput;
     let client = table::client(table.client_config())?;
     client
@@ -482,7 +482,7 @@ pub fn run(global: &Global, args: &ReadArgs, out: &mut dyn Write) -> Result<u64,
         None => SourceContext::default(),
     };
     let mut file_checkpoint: Option<Checkpoint> = None;
-    let mut shards: Option<Vec<kinesis_wire::Shard>> = None;
+    let mut shards: Option<Vec<kinesis_wire::model::Shard>> = None;
     let mut restored = false;
     if let Some(path) = &args.checkpoint {
         if let Some(cp) = load_checkpoint(path)? {

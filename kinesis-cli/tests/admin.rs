@@ -4,8 +4,7 @@
 mod common;
 
 use common::{endpoint, kinesis, TempDir, TempStream};
-use kinesis_wire::model::{PutRecordInput, RegisterStreamConsumerInput};
-use kinesis_wire::StreamRef;
+use kinesis_wire::model::{PutRecordInput, RegisterStreamConsumerInput, StreamRef};
 
 const SEED_DDL: &str = "CREATE TABLE KinesisTable (
   `user_id` BIGINT,
@@ -186,13 +185,11 @@ fn stream_administration_and_find_shard_agree_with_put_record() {
     let mut shards_seen = std::collections::HashSet::new();
     for key in ["a", "user-42", "1|2", "ключ", "k-7", "k-8", "k-9", "k-10"] {
         let put = client
-            .put_record(&PutRecordInput {
-                stream: StreamRef::from(stream.name.as_str()),
-                data: b"x".to_vec(),
-                partition_key: key.to_string(),
-                explicit_hash_key: None,
-                sequence_number_for_ordering: None,
-            })
+            .put_record(&PutRecordInput::new(
+                StreamRef::from(stream.name.as_str()),
+                b"x".to_vec(),
+                key.to_string(),
+            ))
             .unwrap();
         let run = kinesis(
             &[
@@ -232,10 +229,10 @@ fn stream_administration_and_find_shard_agree_with_put_record() {
         .describe_stream_summary(&StreamRef::from(stream.name.as_str()))
         .unwrap();
     client
-        .register_stream_consumer(&RegisterStreamConsumerInput {
-            stream_arn: summary.stream_arn.clone(),
-            consumer_name: "cli-efo-consumer".into(),
-        })
+        .register_stream_consumer(&RegisterStreamConsumerInput::new(
+            summary.stream_arn.clone(),
+            "cli-efo-consumer",
+        ))
         .unwrap();
     let run = kinesis(&["--endpoint", &ep, "describe", &stream.name], None);
     assert_eq!(run.code, 0, "{run:?}");

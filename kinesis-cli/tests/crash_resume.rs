@@ -30,7 +30,7 @@ use std::time::{Duration, Instant, SystemTime};
 use kinesis_source::{Checkpoint, ShardPosition};
 use kinesis_tests::TempStream;
 use kinesis_wire::model::{MergeShardsInput, PutRecordsInput, SplitShardInput};
-use kinesis_wire::{PutRecordsEntry, Shard};
+use kinesis_wire::model::{PutRecordsEntry, Shard};
 
 /// `--checkpoint-interval` of the child.
 const INTERVAL: Duration = Duration::from_millis(200);
@@ -124,17 +124,15 @@ fn start_writer(stream: &TempStream, s: &Settings, seed: u64) -> Writer {
                     .collect();
                 let records = ids
                     .iter()
-                    .map(|&(k, c)| PutRecordsEntry {
-                        data: format!("{},{c}", key_name(k)).into_bytes(),
-                        partition_key: key_name(k),
-                        explicit_hash_key: None,
+                    .map(|&(k, c)| {
+                        PutRecordsEntry::new(
+                            format!("{},{c}", key_name(k)).into_bytes(),
+                            key_name(k),
+                        )
                     })
                     .collect();
                 let out = client
-                    .put_records(&PutRecordsInput {
-                        stream: name.clone().into(),
-                        records,
-                    })
+                    .put_records(&PutRecordsInput::new(name.clone(), records))
                     .unwrap_or_else(|e| panic!("writer: PutRecords {b}: {e}"));
                 assert_eq!(out.failed_record_count, 0, "writer: {out:?}");
                 for (id, r) in ids.into_iter().zip(out.records) {
@@ -351,11 +349,11 @@ fn split(stream: &TempStream) -> String {
     let (lo, hi) = shard.hash_key_range.bounds().unwrap();
     stream
         .client
-        .split_shard(&SplitShardInput {
-            stream: stream.stream(),
-            shard_to_split: shard.shard_id.clone(),
-            new_starting_hash_key: (lo + (hi - lo) / 2).to_string(),
-        })
+        .split_shard(&SplitShardInput::new(
+            stream.stream(),
+            shard.shard_id.clone(),
+            (lo + (hi - lo) / 2).to_string(),
+        ))
         .expect("SplitShard");
     shard.shard_id
 }
@@ -373,11 +371,11 @@ fn merge(stream: &TempStream) -> (String, String) {
         .expect("two adjacent open shards");
     stream
         .client
-        .merge_shards(&MergeShardsInput {
-            stream: stream.stream(),
-            shard_to_merge: pair[0].shard_id.clone(),
-            adjacent_shard_to_merge: pair[1].shard_id.clone(),
-        })
+        .merge_shards(&MergeShardsInput::new(
+            stream.stream(),
+            pair[0].shard_id.clone(),
+            pair[1].shard_id.clone(),
+        ))
         .expect("MergeShards");
     (pair[0].shard_id.clone(), pair[1].shard_id.clone())
 }

@@ -41,13 +41,11 @@ fn a_kibibyte_of_empty_row_blocks_is_a_decode_error() {
     payload.extend([0, 0]);
     assert!(payload.len() <= 1024);
     kinesis_tests::client(&ep)
-        .put_record(&kinesis_wire::model::PutRecordInput {
-            stream: kinesis_wire::StreamRef::from(stream.name.as_str()),
-            data: payload,
-            partition_key: "k".into(),
-            explicit_hash_key: None,
-            sequence_number_for_ordering: None,
-        })
+        .put_record(&kinesis_wire::model::PutRecordInput::new(
+            kinesis_wire::model::StreamRef::from(stream.name.as_str()),
+            payload,
+            "k",
+        ))
         .unwrap();
     let run = kinesis(
         &[

@@ -511,12 +511,12 @@ fn exit_at_end_reads_closed_parents_then_their_children() {
     // Split the only shard in the middle of the hash key space: it closes, two children
     // take over.
     let c = client(&ep);
-    let stream_ref = kinesis_wire::StreamRef::from(stream.name.as_str());
-    c.split_shard(&kinesis_wire::model::SplitShardInput {
-        stream: stream_ref.clone(),
-        shard_to_split: "shardId-000000000000".into(),
-        new_starting_hash_key: (u128::MAX / 2 + 1).to_string(),
-    })
+    let stream_ref = kinesis_wire::model::StreamRef::from(stream.name.as_str());
+    c.split_shard(&kinesis_wire::model::SplitShardInput::new(
+        stream_ref.clone(),
+        "shardId-000000000000",
+        (u128::MAX / 2 + 1).to_string(),
+    ))
     .unwrap();
     c.wait_for_stream_active(&stream_ref, std::time::Duration::from_secs(30))
         .unwrap();
@@ -731,13 +731,11 @@ fn payload_token_prints_the_stored_bytes_not_a_re_encoding() {
     // string, trailing zeros in the fraction): a re-encoding would differ.
     let stored = "7,8,9,\"pv\",2017-11-26 00:00:01.500";
     client(&ep)
-        .put_record(&kinesis_wire::model::PutRecordInput {
-            stream: kinesis_wire::StreamRef::from(seed.stream.name.as_str()),
-            data: stored.as_bytes().to_vec(),
-            partition_key: "k".into(),
-            explicit_hash_key: None,
-            sequence_number_for_ordering: None,
-        })
+        .put_record(&kinesis_wire::model::PutRecordInput::new(
+            kinesis_wire::model::StreamRef::from(seed.stream.name.as_str()),
+            stored.as_bytes().to_vec(),
+            "k",
+        ))
         .unwrap();
     let run = seed.run(&["read", "-o", "beginning", "-e", "-f", "%s|%k\\n"], None);
     assert_eq!(run.code, 0, "{run:?}");

@@ -268,15 +268,15 @@ pub(crate) fn client_config(o: &Effective) -> Result<ClientConfig, OptionsError>
             format!("https://{e}")
         }
     });
-    Ok(ClientConfig {
-        region: o.get("aws.region").map(str::to_string),
-        endpoint,
-        timeouts: Timeouts::default(),
-        trust_all_certificates: o.get("aws.trust.all.certificates") == Some("true"),
-        ca_bundle: None,
-        credentials: credentials(o, "aws.credentials", 0)?,
-        max_connections: 16,
-    })
+    let mut config = ClientConfig::default();
+    config.region = o.get("aws.region").map(str::to_string);
+    config.endpoint = endpoint;
+    config.timeouts = Timeouts::default();
+    config.trust_all_certificates = o.get("aws.trust.all.certificates") == Some("true");
+    config.ca_bundle = None;
+    config.credentials = credentials(o, "aws.credentials", 0)?;
+    config.max_connections = 16;
+    Ok(config)
 }
 
 #[cfg(test)]

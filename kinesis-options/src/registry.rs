@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use kinesis_formats::{LogicalType, Row, RowField, Value};
+// Flink counts a key's length in UTF-16 units; the cut is at the service's limit.
+use kinesis_wire::limits::MAX_PARTITION_KEY_CHARS;
 
 use crate::error::OptionsError;
 use crate::java;
@@ -194,9 +196,6 @@ impl PartitionKeyGenerator for FixedPartitionKeyGenerator {
         self.key.clone()
     }
 }
-
-/// Maximum partition key length, in UTF-16 code units as Flink counts it.
-pub const MAX_PARTITION_KEY_LENGTH: usize = 256;
 
 /// The PARTITIONED BY partitioner (Flink's `RowDataFieldsKinesisPartitionKeyGenerator`,
 /// reference §4.3): the key fields' Java string forms joined by the delimiter, cut at 256.
@@ -406,11 +405,11 @@ impl PartitionKeyGenerator for FieldsPartitionKeyGenerator {
             units += part.encode_utf16().count() + self.delimiter_units;
             buf.push_str(&part);
             buf.push_str(&self.delimiter);
-            if units >= MAX_PARTITION_KEY_LENGTH {
+            if units >= MAX_PARTITION_KEY_CHARS {
                 break;
             }
         }
-        let keep = (units - self.delimiter_units).min(MAX_PARTITION_KEY_LENGTH);
+        let keep = (units - self.delimiter_units).min(MAX_PARTITION_KEY_CHARS);
         utf16_prefix(&buf, keep).to_string()
     }
 }
@@ -517,7 +516,7 @@ pub fn shard_assigner(name: &str) -> Option<Arc<dyn ShardAssigner>> {
 /// ```
 /// use std::sync::Arc;
 /// use kinesis_wire::credentials::StaticProvider;
-/// use kinesis_wire::Credentials;
+/// use kinesis_wire::credentials::Credentials;
 /// kinesis_options::registry::register_credentials_provider("doc-vault", || {
 ///     Ok(Arc::new(StaticProvider::new(Credentials::new("AKID", "s", None, None, "vault"))))
 /// });
@@ -525,8 +524,10 @@ pub fn shard_assigner(name: &str) -> Option<Arc<dyn ShardAssigner>> {
 /// ```
 pub fn register_credentials_provider(
     name: &str,
-    factory: impl Fn() -> Result<Arc<dyn kinesis_wire::credentials::Provider>, kinesis_wire::CredentialsError>
-        + Send
+    factory: impl Fn() -> Result<
+            Arc<dyn kinesis_wire::credentials::Provider>,
+            kinesis_wire::credentials::CredentialsError,
+        > + Send
         + Sync
         + 'static,
 ) {

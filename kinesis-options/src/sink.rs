@@ -8,11 +8,7 @@ use crate::registry::{
     PartitionerContext, RandomPartitionKeyGenerator,
 };
 use crate::resolve::{flink_bool, Effective};
-
-/// Kinesis' limit on the data of one record (1 MiB).
-pub const MAX_RECORD_SIZE_BYTES: u64 = 1_048_576;
-/// Kinesis' limit on records per PutRecords request.
-pub const MAX_RECORDS_PER_REQUEST: usize = 500;
+use kinesis_wire::limits::{MAX_PUT_RECORDS_ENTRIES, MAX_RECORD_BYTES};
 
 /// How the sink computes partition keys (reference §4).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,7 +249,7 @@ pub(crate) fn check_ranges(
     if !in_range {
         return Ok(());
     }
-    if p.batch > MAX_RECORDS_PER_REQUEST as i64 {
+    if p.batch > MAX_PUT_RECORDS_ENTRIES as i64 {
         return problems.report(OptionsError::invalid(
             o.written("sink.batch.max-size"),
             "Invalid option batch size. Must be a positive integer not greater than 500 (the PutRecords limit)",
@@ -265,7 +261,7 @@ pub(crate) fn check_ranges(
             "The maximum number of requests that may be buffered should be strictly greater than the maximum number of requests per batch.",
         ))?;
     }
-    if (p.flush_size as u64) < MAX_RECORD_SIZE_BYTES {
+    if (p.flush_size as u64) < MAX_RECORD_BYTES as u64 {
         problems.report(OptionsError::invalid(
             "sink.flush-buffer.size",
             "The maximum allowed size in bytes per flush must be greater than or equal to the maximum allowed size in bytes of a single record.",

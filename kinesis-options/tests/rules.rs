@@ -797,9 +797,9 @@ fn custom_credentials_d15() {
     ));
     kinesis_options::registry::register_credentials_provider("rules-test-vault", || {
         Ok(std::sync::Arc::new(
-            kinesis_wire::credentials::StaticProvider::new(kinesis_wire::Credentials::new(
-                "AK", "SK", None, None, "vault",
-            )),
+            kinesis_wire::credentials::StaticProvider::new(
+                kinesis_wire::credentials::Credentials::new("AK", "SK", None, None, "vault"),
+            ),
         ))
     });
     let t = table(opts).unwrap();

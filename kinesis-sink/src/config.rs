@@ -8,9 +8,9 @@ use kinesis_wire::{Backoff, ClientConfig};
 
 use crate::error::SinkError;
 use crate::record::MAX_RECORD_DATA_BYTES;
-
+use kinesis_wire::limits::MAX_PUT_RECORDS_BYTES;
 /// Kinesis' limit on entries per PutRecords request (decisions D8 makes more an error).
-pub const MAX_RECORDS_PER_REQUEST: usize = 500;
+pub use kinesis_wire::limits::MAX_PUT_RECORDS_ENTRIES as MAX_RECORDS_PER_REQUEST;
 
 /// Which sink subtask this is, as Flink's `indexOfThisSubtask` / parallelism. The `fixed`
 /// partitioner sends the subtask index as the partition key (decisions D1).
@@ -109,12 +109,12 @@ pub fn default_max_buffered_bytes(flush_buffer_size: u64) -> u64 {
 impl Default for SinkConfig {
     fn default() -> Self {
         SinkConfig {
-            batch_max_size: 500,
+            batch_max_size: MAX_RECORDS_PER_REQUEST,
             max_in_flight_requests: 50,
             http_max_concurrency: 10_000,
             max_buffered_requests: 10_000,
-            max_buffered_bytes: default_max_buffered_bytes(5 << 20),
-            flush_buffer_size: 5 << 20,
+            max_buffered_bytes: default_max_buffered_bytes(MAX_PUT_RECORDS_BYTES as u64),
+            flush_buffer_size: MAX_PUT_RECORDS_BYTES as u64,
             flush_buffer_timeout: Duration::from_millis(5000),
             fail_on_error: false,
             retry_backoff: Backoff::new(

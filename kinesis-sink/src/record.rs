@@ -2,10 +2,11 @@
 
 use std::fmt;
 
-/// Kinesis' limit on the data of one record: 1 MiB.
-pub const MAX_RECORD_DATA_BYTES: usize = kinesis_wire::model::MAX_RECORD_BYTES;
-/// Kinesis' limit on a partition key: 256 Unicode scalar values.
-pub const MAX_PARTITION_KEY_CHARS: usize = kinesis_wire::model::MAX_PARTITION_KEY_CHARS;
+// Kinesis' limits: 1 MiB of data per record, 256 Unicode scalar values per partition key.
+// Re-exported under the sink's names (see lib.rs).
+pub use kinesis_wire::limits::{
+    MAX_PARTITION_KEY_CHARS, MAX_RECORD_BYTES as MAX_RECORD_DATA_BYTES,
+};
 
 /// One record ready for PutRecords: its data bytes, partition key and, optionally, an
 /// explicit hash key.

@@ -41,7 +41,7 @@ pub(crate) struct ShardMap {
 impl ShardMap {
     /// The open shards of a ListShards listing (closed ones, and ones whose range does not
     /// parse, are left out).
-    pub fn from_shards(shards: &[kinesis_wire::Shard]) -> ShardMap {
+    pub fn from_shards(shards: &[kinesis_wire::model::Shard]) -> ShardMap {
         let mut ranges: Vec<ShardRange> = shards
             .iter()
             .filter(|s| !s.is_closed())
@@ -78,7 +78,7 @@ impl ShardMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kinesis_wire::Shard;
+    use kinesis_wire::model::Shard;
 
     fn shard(id: &str, start: u128, end: u128, closed: bool) -> Shard {
         serde_json::from_value(serde_json::json!({

@@ -166,8 +166,10 @@ impl KinesisSink {
             });
         }
         if data.len() > hint {
-            self.size_hint
-                .store(data.len().min(1 << 20), Ordering::Relaxed);
+            self.size_hint.store(
+                data.len().min(kinesis_wire::limits::MAX_RECORD_BYTES),
+                Ordering::Relaxed,
+            );
         }
         let partition_key = match &self.keys {
             Keys::Random => random_partition_key(),

@@ -858,26 +858,17 @@ mod tests {
     }
 
     fn ok(n: usize) -> Result<PutRecordsOutcome, KinesisError> {
-        Ok(PutRecordsOutcome {
-            entries: n,
-            ..Default::default()
-        })
+        Ok(PutRecordsOutcome::new(n, Vec::new()))
     }
 
     fn failures(n: usize, failed: &[(usize, &str)]) -> Result<PutRecordsOutcome, KinesisError> {
-        Ok(PutRecordsOutcome {
-            entries: n,
-            failed_record_count: failed.len() as u32,
-            failures: failed
+        Ok(PutRecordsOutcome::new(
+            n,
+            failed
                 .iter()
-                .map(|(i, code)| PutRecordsFailure {
-                    index: *i,
-                    error_code: code.to_string(),
-                    error_message: Some("m".into()),
-                })
+                .map(|(i, code)| PutRecordsFailure::new(*i, code.to_string(), Some("m".into())))
                 .collect(),
-            ..Default::default()
-        })
+        ))
     }
 
     fn payloads(job: &Job) -> Vec<String> {

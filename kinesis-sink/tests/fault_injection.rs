@@ -320,11 +320,11 @@ fn request_timeout_is_retried_and_only_the_late_batch_may_repeat() {
             Reply::ack_all(entries.len())
         }
     });
-    let timeouts = Timeouts {
-        connect: Duration::from_secs(5),
-        read: Duration::from_millis(1000),
-        overall: Duration::from_millis(2000),
-    };
+    let timeouts = Timeouts::new(
+        Duration::from_secs(5),
+        Duration::from_millis(1000),
+        Duration::from_millis(2000),
+    );
     let sink =
         RecordSink::open(client_with_timeouts(&r.url, timeouts), "s", fast_config()).unwrap();
     let input = records(250, "t");
@@ -833,7 +833,8 @@ struct NoCredentials;
 impl kinesis_wire::credentials::Provider for NoCredentials {
     fn credentials(
         &self,
-    ) -> Result<kinesis_wire::Credentials, kinesis_wire::credentials::CredentialsError> {
+    ) -> Result<kinesis_wire::credentials::Credentials, kinesis_wire::credentials::CredentialsError>
+    {
         Err(kinesis_wire::credentials::CredentialsError::Failed {
             provider: "test",
             reason: "STS refused the role".into(),
@@ -1043,22 +1044,26 @@ struct SlowCredentials {
     interrupted: std::sync::atomic::AtomicBool,
 }
 
-impl kinesis_wire::Provider for SlowCredentials {
-    fn credentials(&self) -> Result<kinesis_wire::Credentials, kinesis_wire::CredentialsError> {
+impl kinesis_wire::credentials::Provider for SlowCredentials {
+    fn credentials(
+        &self,
+    ) -> Result<kinesis_wire::credentials::Credentials, kinesis_wire::credentials::CredentialsError>
+    {
         std::thread::sleep(Duration::from_secs(60));
-        Err(kinesis_wire::CredentialsError::Interrupted { provider: "slow" })
+        Err(kinesis_wire::credentials::CredentialsError::Interrupted { provider: "slow" })
     }
     fn credentials_with_shutdown(
         &self,
         shutdown: &kinesis_wire::Shutdown,
-    ) -> Result<kinesis_wire::Credentials, kinesis_wire::CredentialsError> {
+    ) -> Result<kinesis_wire::credentials::Credentials, kinesis_wire::credentials::CredentialsError>
+    {
         self.entered
             .store(true, std::sync::atomic::Ordering::SeqCst);
         if !shutdown.sleep(Duration::from_secs(60)) {
             self.interrupted
                 .store(true, std::sync::atomic::Ordering::SeqCst);
         }
-        Err(kinesis_wire::CredentialsError::Interrupted { provider: "slow" })
+        Err(kinesis_wire::credentials::CredentialsError::Interrupted { provider: "slow" })
     }
 }
 

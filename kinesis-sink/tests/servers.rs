@@ -12,8 +12,8 @@ use common::{client, endpoint, hash_key, ReadAll, TempStream};
 use kinesis_formats::{Row, Value};
 use kinesis_options::TableDef;
 use kinesis_sink::{KinesisSink, SinkContext};
+use kinesis_wire::model::Record;
 use kinesis_wire::model::SplitShardInput;
-use kinesis_wire::Record;
 
 const BEHAVIORS: [&str; 4] = ["pv", "buy", "cart", "fav"];
 
@@ -217,11 +217,11 @@ fn kinesis_mock_writes_through_a_shard_split() {
         while chunks_written.load(SeqCst) < 5 && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));
         }
-        c.split_shard(&SplitShardInput {
-            stream: stream.stream(),
-            shard_to_split: parent.clone(),
-            new_starting_hash_key: (u128::MAX / 2 + 1).to_string(),
-        })
+        c.split_shard(&SplitShardInput::new(
+            stream.stream(),
+            parent.clone(),
+            (u128::MAX / 2 + 1).to_string(),
+        ))
         .expect("SplitShard");
         stream.wait_active();
         split_active.store(true, SeqCst);

@@ -371,14 +371,9 @@ mod tests {
     use md5::{Digest, Md5};
     use std::collections::BTreeMap;
 
-    fn record(seq: &str, data: &[u8]) -> kinesis_wire::Record {
-        kinesis_wire::Record {
-            sequence_number: seq.into(),
-            approximate_arrival_timestamp: Some(1.5),
-            data: data.to_vec(),
-            partition_key: "pk".into(),
-            encryption_type: None,
-        }
+    fn record(seq: &str, data: &[u8]) -> kinesis_wire::model::Record {
+        kinesis_wire::model::Record::new(seq, data.to_vec(), "pk")
+            .approximate_arrival_timestamp(1.5)
     }
 
     /// A KPL aggregate of `n` user records `u0..`, keys `k0..`.

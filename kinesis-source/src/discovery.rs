@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{select, Receiver};
 use kinesis_options::registry::{subtask_for, ShardAssigner, ShardInfo};
 use kinesis_wire::model::{ChildShard, ListShardsInput};
-use kinesis_wire::{codes, KinesisError, RetryPolicy, Shard};
+use kinesis_wire::{codes, model::Shard, KinesisError, RetryPolicy};
 
 use crate::checkpoint::{Checkpoint, ShardPosition, ShardState};
 use crate::metrics::ShardCounters;

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use kinesis_options::RetryOptions;
 use kinesis_wire::model::{ConsumerRef, ConsumerStatus, RegisterStreamConsumerInput};
-use kinesis_wire::{codes, Backoff, KinesisClient, KinesisError, RetryPolicy, Shutdown, StreamRef};
+use kinesis_wire::{
+    codes, model::StreamRef, Backoff, KinesisClient, KinesisError, RetryPolicy, Shutdown,
+};
 
 use crate::SourceError;
 
@@ -82,11 +84,7 @@ pub(crate) fn register(
     })
     .map_err(wrap)?;
     let stream_arn = summary.stream_arn;
-    let by_name = ConsumerRef {
-        stream_arn: Some(stream_arn.clone()),
-        consumer_name: Some(name.into()),
-        consumer_arn: None,
-    };
+    let by_name = ConsumerRef::by_name(stream_arn.clone(), name);
     let mut described = match call(calls.describe_consumer, shutdown, |_| {
         client.describe_stream_consumer(&by_name)
     }) {
@@ -97,10 +95,10 @@ pub(crate) fn register(
     if described.is_none() {
         log::info!("registering enhanced fan-out consumer {name} on {stream_arn}");
         match call(calls.register, shutdown, |_| {
-            client.register_stream_consumer(&RegisterStreamConsumerInput {
-                stream_arn: stream_arn.clone(),
-                consumer_name: name.into(),
-            })
+            client.register_stream_consumer(&RegisterStreamConsumerInput::new(
+                stream_arn.clone(),
+                name,
+            ))
         }) {
             Ok(_) => {}
             Err(e) if e.is_code(codes::RESOURCE_IN_USE) => {}
@@ -148,11 +146,7 @@ pub(crate) fn deregister(
         message: format!("Error deregistering stream: {stream}"),
         cause: Some(Box::new(e)),
     };
-    let by_arn = ConsumerRef {
-        stream_arn: None,
-        consumer_name: None,
-        consumer_arn: Some(arn.into()),
-    };
+    let by_arn = ConsumerRef::by_arn(arn);
     let describe = || match call(calls.describe_consumer, shutdown, |_| {
         client.describe_stream_consumer(&by_arn)
     }) {

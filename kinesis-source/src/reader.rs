@@ -8,7 +8,9 @@ use kinesis_wire::model::{
     ChildShard, GetRecordsInput, GetRecordsPage, GetShardIteratorInput, RecordBatch,
 };
 use kinesis_wire::{
-    codes, Backoff, KinesisClient, KinesisError, RetryPolicy, Shutdown, StartingPosition, StreamRef,
+    codes,
+    model::{StartingPosition, StreamRef},
+    Backoff, KinesisClient, KinesisError, RetryPolicy, Shutdown,
 };
 
 use crate::checkpoint::ShardPosition;
@@ -17,10 +19,11 @@ use crate::decode::Page;
 use crate::metrics::ShardCounters;
 use crate::SourceError;
 
-/// The adaptive-reads cap (a constant in Flink, not the configured maximum).
-const ADAPTIVE_MAX_RECORDS: u32 = 10_000;
+/// The adaptive-reads cap (a constant in Flink, not the configured maximum): the GetRecords
+/// limit.
+const ADAPTIVE_MAX_RECORDS: u32 = kinesis_wire::limits::MAX_GET_RECORDS_LIMIT;
 /// Kinesis' per-shard read limit used by adaptive reads: 2 MiB/s.
-const SHARD_BYTES_PER_SECOND: f64 = 2.0 * 1024.0 * 1024.0;
+const SHARD_BYTES_PER_SECOND: f64 = kinesis_wire::limits::SHARD_READ_BYTES_PER_SECOND as f64;
 
 /// What reader threads send to the caller, in shard order.
 pub(crate) enum Item {
@@ -157,11 +160,11 @@ fn get_iterator(
     let Some(position) = iterator_position(pos) else {
         return Ok(None);
     };
-    let input = GetShardIteratorInput {
-        stream: StreamRef::from(s.stream.to_string()),
-        shard_id: task.shard_id.to_string(),
+    let input = GetShardIteratorInput::new(
+        StreamRef::from(s.stream.to_string()),
+        task.shard_id.to_string(),
         position,
-    };
+    );
     s.get_iterator
         .run(&s.shutdown, |_| {
             s.client.get_shard_iterator(&input).inspect_err(|e| {
@@ -193,11 +196,7 @@ fn get_records(
     limit: u32,
     spare: RecordBatch,
 ) -> Result<GetRecordsPage, KinesisError> {
-    let input = GetRecordsInput {
-        shard_iterator: iterator.to_string(),
-        limit: Some(limit),
-        stream_arn: None,
-    };
+    let input = GetRecordsInput::new(iterator.to_string()).limit(limit);
     // The spare's buffers serve the first attempt; a retry after a failure starts afresh.
     let mut spare = Some(spare);
     s.get_records.run(&s.shutdown, |_| {

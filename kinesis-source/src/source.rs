@@ -23,7 +23,7 @@ use crate::SourceError;
 /// thread's, and headroom for the children of a reshard (a parent's reader ends before its
 /// children start, but splits add shards).
 fn pool_size(readers: usize) -> usize {
-    (readers + readers / 4 + 4).max(kinesis_wire::client::DEFAULT_MAX_CONNECTIONS)
+    (readers + readers / 4 + 4).max(kinesis_wire::DEFAULT_MAX_CONNECTIONS)
 }
 
 /// GetRecords pages the channel holds: with one page in the caller's hands and one being
@@ -843,7 +843,7 @@ mod tests {
 
     #[test]
     fn the_pool_holds_a_connection_per_reader_and_headroom() {
-        assert_eq!(pool_size(1), kinesis_wire::client::DEFAULT_MAX_CONNECTIONS);
+        assert_eq!(pool_size(1), kinesis_wire::DEFAULT_MAX_CONNECTIONS);
         assert_eq!(pool_size(40), 40 + 10 + 4);
         assert_eq!(pool_size(1000), 1000 + 250 + 4);
     }

@@ -15,7 +15,7 @@ use kinesis_wire::model::{
     ConsumerRef, ConsumerStatus, ListStreamConsumersInput, MergeShardsInput,
     RegisterStreamConsumerInput, SplitShardInput,
 };
-use kinesis_wire::{codes, StreamRef};
+use kinesis_wire::{codes, model::StreamRef};
 
 fn payloads(prefix: &str, n: usize) -> Vec<(String, Vec<u8>)> {
     (0..n)
@@ -161,11 +161,11 @@ fn with_latest_children_found_through_child_shards_start_at_trim_horizon() {
     let source = KinesisSource::open(&t, SourceContext::default()).unwrap();
     let parent = s.shards().remove(0);
     let (lo, hi) = parent.hash_key_range.bounds().unwrap();
-    c.split_shard(&SplitShardInput {
-        stream: s.stream(),
-        shard_to_split: parent.shard_id.clone(),
-        new_starting_hash_key: (lo + (hi - lo) / 2).to_string(),
-    })
+    c.split_shard(&SplitShardInput::new(
+        s.stream(),
+        parent.shard_id.clone(),
+        (lo + (hi - lo) / 2).to_string(),
+    ))
     .expect("split");
     c.wait_for_stream_active(&s.stream(), Duration::from_secs(30))
         .unwrap();
@@ -285,11 +285,11 @@ fn split_and_merge_while_records_flow_every_record_once_in_key_order() {
                     let s0 = &shards[0];
                     let (lo, hi) = s0.hash_key_range.bounds().unwrap();
                     s_client
-                        .split_shard(&SplitShardInput {
-                            stream: stream.clone(),
-                            shard_to_split: s0.shard_id.clone(),
-                            new_starting_hash_key: (lo + (hi - lo) / 2).to_string(),
-                        })
+                        .split_shard(&SplitShardInput::new(
+                            stream.clone(),
+                            s0.shard_id.clone(),
+                            (lo + (hi - lo) / 2).to_string(),
+                        ))
                         .expect("split");
                     s_client
                         .wait_for_stream_active(&stream, Duration::from_secs(30))
@@ -309,11 +309,11 @@ fn split_and_merge_while_records_flow_every_record_once_in_key_order() {
                         .find(|x| s1_lo > 0 && x.hash_key_range.bounds().unwrap().1 == s1_lo - 1)
                         .expect("child adjacent to shard 1");
                     s_client
-                        .merge_shards(&MergeShardsInput {
-                            stream: stream.clone(),
-                            shard_to_merge: upper.shard_id.clone(),
-                            adjacent_shard_to_merge: s1.shard_id.clone(),
-                        })
+                        .merge_shards(&MergeShardsInput::new(
+                            stream.clone(),
+                            upper.shard_id.clone(),
+                            s1.shard_id.clone(),
+                        ))
                         .expect("merge");
                     s_client
                         .wait_for_stream_active(&stream, Duration::from_secs(30))
@@ -590,11 +590,7 @@ fn parallelism_three_covers_every_shard_exactly_once_default_and_uniform() {
 }
 
 fn consumer_status(c: &kinesis_wire::KinesisClient, arn: &str) -> Option<ConsumerStatus> {
-    match c.describe_stream_consumer(&ConsumerRef {
-        stream_arn: None,
-        consumer_name: None,
-        consumer_arn: Some(arn.into()),
-    }) {
+    match c.describe_stream_consumer(&ConsumerRef::by_arn(arn)) {
         Ok(d) => Some(d.consumer_status),
         Err(e) if e.is_code(codes::RESOURCE_NOT_FOUND) => None,
         Err(e) => panic!("{e}"),
@@ -606,17 +602,12 @@ fn consumers(c: &kinesis_wire::KinesisClient, stream: &str) -> Vec<String> {
         .describe_stream_summary(&StreamRef::from(stream))
         .unwrap()
         .stream_arn;
-    c.list_stream_consumers(&ListStreamConsumersInput {
-        stream_arn: arn,
-        next_token: None,
-        max_results: None,
-        stream_creation_timestamp: None,
-    })
-    .unwrap()
-    .consumers
-    .into_iter()
-    .map(|c| c.consumer_name)
-    .collect()
+    c.list_stream_consumers(&ListStreamConsumersInput::new(arn))
+        .unwrap()
+        .consumers
+        .into_iter()
+        .map(|c| c.consumer_name)
+        .collect()
 }
 
 fn efo_table(ep: &str, stream: &str, extra: &[(&str, &str)]) -> kinesis_options::TableDef {
@@ -710,10 +701,10 @@ fn efo_none_uses_the_given_arn_without_registering() {
     s.put(&payloads("e", 3));
     let stream_arn = c.describe_stream_summary(&s.stream()).unwrap().stream_arn;
     let consumer = c
-        .register_stream_consumer(&RegisterStreamConsumerInput {
+        .register_stream_consumer(&RegisterStreamConsumerInput::new(
             stream_arn,
-            consumer_name: "own-consumer".into(),
-        })
+            "own-consumer",
+        ))
         .unwrap();
     let key = format!("scan.stream.efo.consumerarn.{}", s.name);
     let t = efo_table(
@@ -780,11 +771,11 @@ fn periodic_discovery_hands_a_child_to_the_subtask_it_is_assigned_to() {
 
     let parent = s.shards().remove(0);
     let (lo, hi) = parent.hash_key_range.bounds().unwrap();
-    c.split_shard(&SplitShardInput {
-        stream: s.stream(),
-        shard_to_split: parent.shard_id.clone(),
-        new_starting_hash_key: (lo + (hi - lo) / 2).to_string(),
-    })
+    c.split_shard(&SplitShardInput::new(
+        s.stream(),
+        parent.shard_id.clone(),
+        (lo + (hi - lo) / 2).to_string(),
+    ))
     .expect("split");
     c.wait_for_stream_active(&s.stream(), Duration::from_secs(30))
         .unwrap();

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
 use kinesis_wire::model::{encode_put_records, parse_get_records, PutRecordsEntryRef};
-use kinesis_wire::sign::sign_request;
+use kinesis_wire::sign_request;
 use kinesis_wire::transport::HttpRequest;
-use kinesis_wire::{Credentials, StreamRef};
+use kinesis_wire::{credentials::Credentials, model::StreamRef};
 use serde::{Deserialize, Serialize};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -100,11 +100,7 @@ fn main() {
     let mut body = Vec::with_capacity(1 << 20);
     encode_put_records(
         &stream,
-        put.iter().map(|(k, d)| PutRecordsEntryRef {
-            data: d,
-            partition_key: k,
-            explicit_hash_key: None,
-        }),
+        put.iter().map(|(k, d)| PutRecordsEntryRef::new(d, k)),
         &mut body,
     );
     let put_len = body.len();
@@ -112,11 +108,7 @@ fn main() {
         body.clear();
         encode_put_records(
             &stream,
-            put.iter().map(|(k, d)| PutRecordsEntryRef {
-                data: d,
-                partition_key: k,
-                explicit_hash_key: None,
-            }),
+            put.iter().map(|(k, d)| PutRecordsEntryRef::new(d, k)),
             &mut body,
         );
         black_box(&body);
@@ -180,14 +172,12 @@ fn main() {
     // SigV4 over the PutRecords body.
     let creds = Credentials::new("AKIDEXAMPLE", "secret", Some("token".into()), None, "BENCH");
     let t = best_of(budget, || {
-        let mut req = HttpRequest {
-            url: "https://kinesis.us-east-1.amazonaws.com/".into(),
-            headers: vec![
-                ("content-type".into(), "application/x-amz-json-1.1".into()),
-                ("x-amz-target".into(), "Kinesis_20131202.PutRecords".into()),
-            ],
-            body: std::mem::take(&mut body),
-        };
+        let mut req = HttpRequest::post(
+            "https://kinesis.us-east-1.amazonaws.com/",
+            std::mem::take(&mut body),
+        )
+        .with_header("content-type", "application/x-amz-json-1.1")
+        .with_header("x-amz-target", "Kinesis_20131202.PutRecords");
         sign_request(&mut req, &creds, "us-east-1", "kinesis", SystemTime::now()).unwrap();
         body = black_box(req).body;
     });

@@ -17,7 +17,9 @@ use kinesis_wire::model::{
     PutRecordsEntryRef,
 };
 use kinesis_wire::{
-    Credentials, KinesisClient, KinesisError, RetryPolicy, Shutdown, StartingPosition, StreamRef,
+    credentials::Credentials,
+    model::{StartingPosition, StreamRef},
+    KinesisClient, KinesisError, RetryPolicy, Shutdown,
 };
 
 fn main() {
@@ -58,11 +60,7 @@ fn run(endpoint: &str, count: usize) -> Result<(), KinesisError> {
     let stream = StreamRef::Name(name.clone());
     let started = Instant::now();
 
-    client.create_stream(&CreateStreamInput {
-        stream_name: name.clone(),
-        shard_count: Some(2),
-        stream_mode_details: None,
-    })?;
+    client.create_stream(&CreateStreamInput::new(name.clone()).shard_count(2))?;
     let result = (|| {
         client.wait_for_stream_active(&stream, Duration::from_secs(60))?;
         println!("created stream {name} (2 shards) at {endpoint}");
@@ -80,11 +78,7 @@ fn run(endpoint: &str, count: usize) -> Result<(), KinesisError> {
             let out = policy.run(&shutdown, |_| {
                 client.put_records_from(
                     &stream,
-                    chunk.iter().map(|(k, d)| PutRecordsEntryRef {
-                        data: d,
-                        partition_key: k,
-                        explicit_hash_key: None,
-                    }),
+                    chunk.iter().map(|(k, d)| PutRecordsEntryRef::new(d, k)),
                 )
             })?;
             if out.failed_record_count > 0 {
@@ -110,21 +104,17 @@ fn run(endpoint: &str, count: usize) -> Result<(), KinesisError> {
         let mut bytes = 0usize;
         for shard in &shards {
             let mut it = policy.run(&shutdown, |_| {
-                client.get_shard_iterator(&GetShardIteratorInput {
-                    stream: stream.clone(),
-                    shard_id: shard.shard_id.clone(),
-                    position: StartingPosition::TrimHorizon,
-                })
+                client.get_shard_iterator(&GetShardIteratorInput::new(
+                    stream.clone(),
+                    shard.shard_id.clone(),
+                    StartingPosition::TrimHorizon,
+                ))
             })?;
             let mut in_shard = 0usize;
             // Bounded: stop at an empty page or after 1,000 calls.
             for _ in 0..1000 {
                 let page = policy.run(&shutdown, |_| {
-                    client.get_records(&GetRecordsInput {
-                        shard_iterator: it.clone(),
-                        limit: Some(10_000),
-                        stream_arn: None,
-                    })
+                    client.get_records(&GetRecordsInput::new(it.clone()).limit(10_000))
                 })?;
                 in_shard += page.records.len();
                 bytes += page.records.iter().map(|r| r.data.len()).sum::<usize>();
@@ -150,10 +140,8 @@ fn run(endpoint: &str, count: usize) -> Result<(), KinesisError> {
         }
         Ok(())
     })();
-    client.delete_stream(&DeleteStreamInput {
-        stream: stream.clone(),
-        enforce_consumer_deletion: Some(true),
-    })?;
+    client
+        .delete_stream(&DeleteStreamInput::new(stream.clone()).enforce_consumer_deletion(true))?;
     result?;
     println!(
         "deleted stream {name}; round trip OK in {:.2} s",

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::client::KinesisClient;
+use crate::clock::Clock;
 use crate::config::{ClientConfig, CredentialsSpec, Timeouts};
 use crate::connection::Connection;
 use crate::credentials::{self, Provider};
@@ -48,6 +49,7 @@ pub struct ClientBuilder<C = KinesisClient> {
     config: ClientConfig,
     credentials: Option<Arc<dyn Provider>>,
     transport: Option<Arc<dyn Transport>>,
+    clock: Arc<dyn Clock>,
     env: SharedEnv,
     client: PhantomData<fn() -> C>,
 }
@@ -59,6 +61,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("config", &self.config)
             .field("credentials", &self.credentials)
             .field("transport", &self.transport)
+            .field("clock", &self.clock)
             .field("env", &self.env)
             .finish()
     }
@@ -71,6 +74,7 @@ impl<C> ClientBuilder<C> {
             config: ClientConfig::default(),
             credentials: None,
             transport: None,
+            clock: crate::clock::system(),
             env: process_env(),
             client: PhantomData,
         }
@@ -133,9 +137,16 @@ impl<C> ClientBuilder<C> {
         self.transport = Some(transport);
         self
     }
+    /// Read the time from `clock` (signatures, `wait_for_*_active` polls, and the
+    /// credentials built from a [`CredentialsSpec`]: their cache and retries) instead of the
+    /// system clock; for tests.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
 
-    /// Shares `client`'s transport (connection pool, timeouts, TLS and proxy settings) and
-    /// credentials provider (one cache, one refresh), and starts from its signing region;
+    /// Shares `client`'s transport (connection pool, timeouts, TLS and proxy settings),
+    /// clock and credentials provider (one cache, one refresh), and starts from its signing region;
     /// the endpoint is still this builder's (derived from the region when not set). Set
     /// [`ClientBuilder::region`] afterwards for a service in another region.
     ///
@@ -144,7 +155,7 @@ impl<C> ClientBuilder<C> {
     /// [`ClientBuilder::config`] and [`ClientBuilder::credentials`] instead.
     ///
     /// ```
-    /// use kinesis_wire::{dynamodb::DynamoDbClient, KinesisClient, Credentials, credentials::StaticProvider};
+    /// use kinesis_wire::{KinesisClient, credentials::{Credentials, StaticProvider}, dynamodb::DynamoDbClient};
     /// use std::sync::Arc;
     /// let kinesis = KinesisClient::builder()
     ///     .region("eu-west-1")
@@ -159,6 +170,7 @@ impl<C> ClientBuilder<C> {
         use sealed::Sealed;
         let conn = client.connection();
         self.transport = Some(conn.transport.clone());
+        self.clock = conn.clock.clone();
         self.credentials = Some(conn.credentials.clone());
         self.config.region = Some(conn.region.clone());
         self
@@ -208,7 +220,7 @@ impl<C: ServiceClient> ClientBuilder<C> {
             None => credentials::from_spec_with(
                 &cfg.credentials,
                 self.env.clone(),
-                &credentials::ProviderContext::from_config(&cfg),
+                &credentials::ProviderContext::from_config(&cfg).with_clock(self.clock.clone()),
             )?,
         };
         let transport: Arc<dyn Transport> = match self.transport {
@@ -232,7 +244,8 @@ impl<C: ServiceClient> ClientBuilder<C> {
                     trust_all_certificates: cfg.trust_all_certificates,
                     ca_bundle,
                     no_proxy: is_loopback_endpoint(&endpoint),
-                    user_agent: format!("kinesis-rs/{}", env!("CARGO_PKG_VERSION")),
+                    user_agent: crate::transport::USER_AGENT.to_string(),
+                    max_response_bytes: crate::transport::MAX_RESPONSE_BYTES,
                 };
                 Arc::new(
                     UreqTransport::new(&settings).map_err(|e| KinesisError::Config {
@@ -249,6 +262,7 @@ impl<C: ServiceClient> ClientBuilder<C> {
             transport,
             credentials,
             shutdown: crate::retry::Shutdown::new(),
+            clock: self.clock,
         })))
     }
 }

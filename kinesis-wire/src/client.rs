@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::builder::sealed::Sealed;
+use crate::builder::ClientBuilder;
 use crate::builder::ServiceClient;
-pub use crate::builder::{ClientBuilder, DEFAULT_MAX_CONNECTIONS};
 use crate::config::ClientConfig;
 use crate::connection::{parse_body, Connection, Protocol, KINESIS};
 use crate::credentials::Provider;
@@ -17,9 +17,9 @@ use crate::retry::{RetryPolicy, Shutdown};
 use crate::wait::{poll_until, Poll};
 
 /// `X-Amz-Target` prefix of the Kinesis JSON protocol.
-pub const TARGET_PREFIX: &str = "Kinesis_20131202.";
+pub(crate) const TARGET_PREFIX: &str = "Kinesis_20131202.";
 /// `Content-Type` of the Kinesis JSON protocol.
-pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+pub(crate) const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
 /// A synchronous Kinesis Data Streams client. Cheap to clone (an `Arc` inside); clones share
 /// the connection pool and credentials, and may be used from many threads at once.
@@ -29,10 +29,9 @@ pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// [`RetryPolicy`] to retry throttling and transient failures:
 ///
 /// ```no_run
-/// use kinesis_wire::{KinesisClient, RetryPolicy, Shutdown, StartingPosition, StreamRef};
-/// use kinesis_wire::model::{GetRecordsInput, GetShardIteratorInput};
-/// use kinesis_wire::credentials::StaticProvider;
-/// use kinesis_wire::Credentials;
+/// use kinesis_wire::{KinesisClient, RetryPolicy, Shutdown};
+/// use kinesis_wire::model::{GetRecordsInput, GetShardIteratorInput, StartingPosition, StreamRef};
+/// use kinesis_wire::credentials::{Credentials, StaticProvider};
 /// use std::sync::Arc;
 ///
 /// let client = KinesisClient::builder()
@@ -43,14 +42,9 @@ pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// let policy = RetryPolicy::default();
 /// let shutdown = Shutdown::new();
 /// let stream = StreamRef::from("orders");
-/// let it = policy.run(&shutdown, |_| client.get_shard_iterator(&GetShardIteratorInput {
-///     stream: stream.clone(),
-///     shard_id: "shardId-000000000000".into(),
-///     position: StartingPosition::TrimHorizon,
-/// }))?;
-/// let page = policy.run(&shutdown, |_| client.get_records(&GetRecordsInput {
-///     shard_iterator: it.clone(), limit: Some(1000), stream_arn: None,
-/// }))?;
+/// let it = policy.run(&shutdown, |_| client.get_shard_iterator(&GetShardIteratorInput::new(
+///     stream.clone(), "shardId-000000000000", StartingPosition::TrimHorizon)))?;
+/// let page = policy.run(&shutdown, |_| client.get_records(&GetRecordsInput::new(it.clone()).limit(1000)))?;
 /// println!("{} records", page.records.len());
 /// # Ok::<(), kinesis_wire::KinesisError>(())
 /// ```
@@ -86,7 +80,7 @@ impl KinesisClient {
     /// A builder; see [`ClientBuilder`].
     ///
     /// ```
-    /// use kinesis_wire::{KinesisClient, credentials::StaticProvider, Credentials};
+    /// use kinesis_wire::{KinesisClient, credentials::{Credentials, StaticProvider}};
     /// use std::sync::Arc;
     /// let client = KinesisClient::builder()
     ///     .region("eu-west-1")
@@ -106,12 +100,12 @@ impl KinesisClient {
     ///
     /// ```
     /// use kinesis_wire::{ClientConfig, CredentialsSpec, KinesisClient};
-    /// let client = KinesisClient::new(ClientConfig {
-    ///     endpoint: Some("http://127.0.0.1:4567".into()),
-    ///     credentials: CredentialsSpec::Basic {
-    ///         access_key_id: "test".into(), secret_access_key: "test".into(), session_token: None },
-    ///     ..ClientConfig::default()
-    /// }).unwrap();
+    /// let client = KinesisClient::new(
+    ///     ClientConfig::default()
+    ///         .with_endpoint("http://127.0.0.1:4567")
+    ///         .with_credentials(CredentialsSpec::Basic {
+    ///             access_key_id: "test".into(), secret_access_key: "test".into(), session_token: None }),
+    /// ).unwrap();
     /// assert_eq!(client.signing_region(), "us-east-1");
     /// ```
     pub fn new(config: ClientConfig) -> Result<Self, KinesisError> {
@@ -145,7 +139,7 @@ impl KinesisClient {
     /// Other handles (and the client this was made from) are not affected.
     ///
     /// ```
-    /// use kinesis_wire::{KinesisClient, KinesisError, Shutdown, credentials::StaticProvider, Credentials};
+    /// use kinesis_wire::{KinesisClient, KinesisError, Shutdown, credentials::{Credentials, StaticProvider}};
     /// use kinesis_wire::model::ListStreamsInput;
     /// use std::sync::Arc;
     /// let client = KinesisClient::builder()
@@ -176,9 +170,9 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// let page = client.list_shards(&ListShardsInput { max_results: Some(100), ..ListShardsInput::for_stream("orders") })?;
+    /// let page = client.list_shards(&ListShardsInput::for_stream("orders").max_results(100))?;
     /// if let Some(token) = page.next_token {
-    ///     let next = client.list_shards(&ListShardsInput { next_token: Some(token), ..Default::default() })?;
+    ///     let next = client.list_shards(&ListShardsInput::next_page(token))?;
     /// }
     /// # Ok(()) }
     /// ```
@@ -234,7 +228,7 @@ impl KinesisClient {
 
     /// Every stream name, following `NextToken` (or the last name, for servers that page by
     /// name only); each page is retried by `policy`. A listing that does not end (a token
-    /// seen before, or more than [`crate::paging::MAX_PAGES`] pages) is an error.
+    /// seen before, or more than 1,000 pages) is an error.
     ///
     /// ```no_run
     /// # use kinesis_wire::*;
@@ -348,7 +342,7 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// let d = client.describe_stream(&DescribeStreamInput { stream: "orders".into(), limit: Some(100), exclusive_start_shard_id: None })?;
+    /// let d = client.describe_stream(&DescribeStreamInput::new("orders").limit(100))?;
     /// println!("{} shards, more: {}", d.shards.len(), d.has_more_shards);
     /// # Ok(()) }
     /// ```
@@ -365,11 +359,7 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// let it = client.get_shard_iterator(&GetShardIteratorInput {
-    ///     stream: "orders".into(),
-    ///     shard_id: "shardId-000000000000".into(),
-    ///     position: StartingPosition::AfterSequenceNumber("49590338271490256608559692538361571095921575989136588898".into()),
-    /// })?;
+    /// let it = client.get_shard_iterator(&GetShardIteratorInput::new("orders", "shardId-000000000000", StartingPosition::AfterSequenceNumber("49590338271490256608559692538361571095921575989136588898".into())))?;
     /// # Ok(()) }
     /// ```
     pub fn get_shard_iterator(
@@ -386,7 +376,7 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// let page = client.get_records(&GetRecordsInput { shard_iterator: "AAAA...".into(), limit: Some(MAX_GET_RECORDS_LIMIT), stream_arn: None })?;
+    /// let page = client.get_records(&GetRecordsInput::new("AAAA...").limit(kinesis_wire::limits::MAX_GET_RECORDS_LIMIT))?;
     /// for r in &page.records {
     ///     println!("{} {} bytes", r.sequence_number, r.data.len());
     /// }
@@ -400,9 +390,9 @@ impl KinesisClient {
         let resp = self
             .conn
             .execute(ACTION, Connection::encode(ACTION, input)?)?;
-        parse_get_records(&resp.body).map_err(|message| KinesisError::Protocol {
+        parse_get_records(&resp.body).map_err(|e| KinesisError::Protocol {
             action: ACTION,
-            message,
+            message: e.to_string(),
         })
     }
 
@@ -413,7 +403,7 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// let input = GetRecordsInput { shard_iterator: "AAAA...".into(), limit: None, stream_arn: None };
+    /// let input = GetRecordsInput::new("AAAA...");
     /// let mut spare = RecordBatch::default();
     /// let page = client.get_records_page(&input, std::mem::take(&mut spare))?;
     /// for r in page.records.iter() {
@@ -431,9 +421,9 @@ impl KinesisClient {
         let resp = self
             .conn
             .execute(ACTION, Connection::encode(ACTION, input)?)?;
-        parse_get_records_page(&resp.body, reuse).map_err(|message| KinesisError::Protocol {
+        parse_get_records_page(&resp.body, reuse).map_err(|e| KinesisError::Protocol {
             action: ACTION,
-            message,
+            message: e.to_string(),
         })
     }
 
@@ -443,10 +433,7 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// let out = client.put_records(&PutRecordsInput {
-    ///     stream: "orders".into(),
-    ///     records: vec![PutRecordsEntry { data: b"{\"id\":1}".to_vec(), partition_key: "1".into(), explicit_hash_key: None }],
-    /// })?;
+    /// let out = client.put_records(&PutRecordsInput::new("orders", vec![PutRecordsEntry::new(b"{\"id\":1}".to_vec(), "1")]))?;
     /// let retry: Vec<usize> = (0..out.records.len()).filter(|&i| out.records[i].is_retryable_failure()).collect();
     /// # Ok(()) }
     /// ```
@@ -462,11 +449,11 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::*;
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// use kinesis_wire::model::PutRecordsEntryRef;
+    /// use kinesis_wire::model::{PutRecordsEntryRef, StreamRef};
     /// let payloads: Vec<Vec<u8>> = vec![b"a".to_vec(), b"b".to_vec()];
     /// let out = client.put_records_from(
     ///     &StreamRef::from("orders"),
-    ///     payloads.iter().map(|p| PutRecordsEntryRef { data: p, partition_key: "k", explicit_hash_key: None }),
+    ///     payloads.iter().map(|p| PutRecordsEntryRef::new(p, "k")),
     /// )?;
     /// assert_eq!(out.records.len(), 2);
     /// # Ok(()) }
@@ -490,11 +477,11 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::*;
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// use kinesis_wire::model::PutRecordsEntryRef;
+    /// use kinesis_wire::model::{PutRecordsEntryRef, StreamRef};
     /// let payloads: Vec<Vec<u8>> = vec![b"a".to_vec(), b"b".to_vec()];
     /// let out = client.put_records_outcome_from(
     ///     &StreamRef::from("orders"),
-    ///     payloads.iter().map(|p| PutRecordsEntryRef { data: p, partition_key: "k", explicit_hash_key: None }),
+    ///     payloads.iter().map(|p| PutRecordsEntryRef::new(p, "k")),
     /// )?;
     /// for f in &out.failures {
     ///     println!("entry {} failed: {}", f.index, f.error_code);
@@ -510,9 +497,9 @@ impl KinesisClient {
         let mut body = Vec::with_capacity(4096);
         encode_put_records(stream, entries, &mut body);
         let resp = self.conn.execute(ACTION, body)?;
-        parse_put_records_outcome(&resp.body).map_err(|message| KinesisError::Protocol {
+        parse_put_records_outcome(&resp.body).map_err(|e| KinesisError::Protocol {
             action: ACTION,
-            message,
+            message: e.to_string(),
         })
     }
 
@@ -521,10 +508,7 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// let out = client.put_record(&PutRecordInput {
-    ///     stream: "orders".into(), data: b"hello".to_vec(), partition_key: "k".into(),
-    ///     explicit_hash_key: None, sequence_number_for_ordering: None,
-    /// })?;
+    /// let out = client.put_record(&PutRecordInput::new("orders", b"hello".to_vec(), "k"))?;
     /// println!("{} {}", out.shard_id, out.sequence_number);
     /// # Ok(()) }
     /// ```
@@ -538,8 +522,8 @@ impl KinesisClient {
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
     /// let arn = client.describe_stream_summary(&"orders".into())?.stream_arn;
-    /// let c = client.register_stream_consumer(&RegisterStreamConsumerInput { stream_arn: arn, consumer_name: "app".into() })?;
-    /// client.wait_for_consumer_active(&ConsumerRef { consumer_arn: Some(c.consumer_arn), ..Default::default() }, std::time::Duration::from_secs(60))?;
+    /// let c = client.register_stream_consumer(&RegisterStreamConsumerInput::new(arn, "app"))?;
+    /// client.wait_for_consumer_active(&ConsumerRef::by_arn(c.consumer_arn), std::time::Duration::from_secs(60))?;
     /// # Ok(()) }
     /// ```
     pub fn register_stream_consumer(
@@ -555,11 +539,7 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// let d = client.describe_stream_consumer(&ConsumerRef {
-    ///     stream_arn: Some("arn:aws:kinesis:us-east-1:123456789012:stream/orders".into()),
-    ///     consumer_name: Some("app".into()),
-    ///     consumer_arn: None,
-    /// })?;
+    /// let d = client.describe_stream_consumer(&ConsumerRef::by_name("arn:aws:kinesis:us-east-1:123456789012:stream/orders", "app"))?;
     /// println!("{} {:?}", d.consumer_arn, d.consumer_status);
     /// # Ok(()) }
     /// ```
@@ -577,10 +557,7 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// let page = client.list_stream_consumers(&ListStreamConsumersInput {
-    ///     stream_arn: "arn:aws:kinesis:us-east-1:123456789012:stream/orders".into(),
-    ///     ..Default::default()
-    /// })?;
+    /// let page = client.list_stream_consumers(&ListStreamConsumersInput::new("arn:aws:kinesis:us-east-1:123456789012:stream/orders"))?;
     /// for c in &page.consumers { println!("{}", c.consumer_name); }
     /// # Ok(()) }
     /// ```
@@ -596,10 +573,7 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// client.deregister_stream_consumer(&ConsumerRef {
-    ///     consumer_arn: Some("arn:aws:kinesis:us-east-1:123456789012:stream/orders/consumer/app:1".into()),
-    ///     ..Default::default()
-    /// })?;
+    /// client.deregister_stream_consumer(&ConsumerRef::by_arn("arn:aws:kinesis:us-east-1:123456789012:stream/orders/consumer/app:1"))?;
     /// # Ok(()) }
     /// ```
     pub fn deregister_stream_consumer(&self, consumer: &ConsumerRef) -> Result<(), KinesisError> {
@@ -611,7 +585,7 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// client.create_stream(&CreateStreamInput { stream_name: "orders".into(), shard_count: Some(4), stream_mode_details: None })?;
+    /// client.create_stream(&CreateStreamInput::new("orders").shard_count(4))?;
     /// # Ok(()) }
     /// ```
     pub fn create_stream(&self, input: &CreateStreamInput) -> Result<(), KinesisError> {
@@ -623,7 +597,7 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// client.delete_stream(&DeleteStreamInput { stream: "orders".into(), enforce_consumer_deletion: Some(true) })?;
+    /// client.delete_stream(&DeleteStreamInput::new("orders").enforce_consumer_deletion(true))?;
     /// # Ok(()) }
     /// ```
     pub fn delete_stream(&self, input: &DeleteStreamInput) -> Result<(), KinesisError> {
@@ -635,7 +609,7 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// let page = client.list_streams(&ListStreamsInput { limit: Some(100), ..Default::default() })?;
+    /// let page = client.list_streams(&ListStreamsInput::default().limit(100))?;
     /// println!("{:?} more: {}", page.stream_names, page.has_more_streams);
     /// # Ok(()) }
     /// ```
@@ -651,11 +625,7 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// client.split_shard(&SplitShardInput {
-    ///     stream: "orders".into(),
-    ///     shard_to_split: "shardId-000000000000".into(),
-    ///     new_starting_hash_key: (u128::MAX / 2 + 1).to_string(),
-    /// })?;
+    /// client.split_shard(&SplitShardInput::new("orders", "shardId-000000000000", (u128::MAX / 2 + 1).to_string()))?;
     /// client.wait_for_stream_active(&"orders".into(), std::time::Duration::from_secs(60))?;
     /// # Ok(()) }
     /// ```
@@ -668,11 +638,7 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// client.merge_shards(&MergeShardsInput {
-    ///     stream: "orders".into(),
-    ///     shard_to_merge: "shardId-000000000001".into(),
-    ///     adjacent_shard_to_merge: "shardId-000000000002".into(),
-    /// })?;
+    /// client.merge_shards(&MergeShardsInput::new("orders", "shardId-000000000001", "shardId-000000000002"))?;
     /// # Ok(()) }
     /// ```
     pub fn merge_shards(&self, input: &MergeShardsInput) -> Result<(), KinesisError> {
@@ -684,9 +650,7 @@ impl KinesisClient {
     /// ```no_run
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
-    /// let out = client.update_shard_count(&UpdateShardCountInput {
-    ///     stream: "orders".into(), target_shard_count: 8, scaling_type: ScalingType::UniformScaling,
-    /// })?;
+    /// let out = client.update_shard_count(&UpdateShardCountInput::new("orders", 8))?;
     /// # Ok(()) }
     /// ```
     pub fn update_shard_count(
@@ -705,7 +669,7 @@ impl KinesisClient {
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
     /// use kinesis_wire::model::CreateStreamInput;
     /// use std::time::Duration;
-    /// client.create_stream(&CreateStreamInput { stream_name: "orders".into(), shard_count: Some(4), stream_mode_details: None })?;
+    /// client.create_stream(&CreateStreamInput::new("orders").shard_count(4))?;
     /// let summary = client.wait_for_stream_active(&"orders".into(), Duration::from_secs(30))?;
     /// assert_eq!(summary.open_shard_count, Some(4));
     /// # Ok(()) }
@@ -716,6 +680,8 @@ impl KinesisClient {
         timeout: Duration,
     ) -> Result<StreamDescriptionSummary, KinesisError> {
         poll_until(
+            &*self.conn.clock,
+            &self.conn.shutdown,
             || format!("stream {stream} to become ACTIVE"),
             timeout,
             || match self.describe_stream_summary(stream) {
@@ -737,7 +703,7 @@ impl KinesisClient {
     /// # use kinesis_wire::{*, model::*};
     /// # fn f(client: &KinesisClient) -> Result<(), KinesisError> {
     /// let c = client.wait_for_consumer_active(
-    ///     &ConsumerRef { consumer_arn: Some("arn:...:consumer/app:1".into()), ..Default::default() },
+    ///     &ConsumerRef::by_arn("arn:...:consumer/app:1"),
     ///     std::time::Duration::from_secs(60),
     /// )?;
     /// # Ok(()) }
@@ -748,6 +714,8 @@ impl KinesisClient {
         timeout: Duration,
     ) -> Result<ConsumerDescription, KinesisError> {
         poll_until(
+            &*self.conn.clock,
+            &self.conn.shutdown,
             || {
                 format!(
                     "consumer {} to become ACTIVE",
@@ -778,7 +746,7 @@ mod tests {
     use super::*;
     use crate::credentials::{Credentials, CredentialsError, StaticProvider};
     use crate::error::{TransportError, TransportErrorKind};
-    use crate::scripted::{err, ok, Scripted};
+    use crate::test_util::{err, ok, ScriptedTransport as Scripted};
     use crate::transport::HttpResponse;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -811,7 +779,7 @@ mod tests {
         input.max_results = Some(3);
         let out = c.list_shards(&input).unwrap();
         assert!(out.shards.is_empty() && out.next_token.is_none());
-        let reqs = t.requests.lock().unwrap();
+        let reqs = t.requests();
         let r = &reqs[0];
         assert_eq!(r.url, "http://127.0.0.1:1/");
         assert_eq!(
@@ -826,6 +794,33 @@ mod tests {
             "{auth}"
         );
         assert_eq!(r.body, br#"{"StreamName":"s","MaxResults":3}"#);
+    }
+
+    #[test]
+    fn requests_are_signed_at_the_clock_s_time() {
+        use crate::test_util::ManualClock;
+        let t = Scripted::new(vec![ok("{}"), ok("{}")]);
+        // 2015-08-30T12:36:00Z
+        let at = std::time::UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+        let clock = ManualClock::starting_at(at);
+        let c = KinesisClient::builder()
+            .endpoint("http://127.0.0.1:1")
+            .credentials(Arc::new(StaticProvider::new(Credentials::new(
+                "AKID", "secret", None, None, "BASIC",
+            ))))
+            .transport(t.clone())
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        c.list_streams(&ListStreamsInput::default()).unwrap();
+        clock.advance(Duration::from_secs(86_400));
+        c.list_streams(&ListStreamsInput::default()).unwrap();
+        let dates: Vec<_> = t
+            .requests()
+            .iter()
+            .map(|r| r.header("x-amz-date").unwrap().to_string())
+            .collect();
+        assert_eq!(dates, ["20150830T123600Z", "20150831T123600Z"]);
     }
 
     #[test]
@@ -921,7 +916,7 @@ mod tests {
         assert_eq!(out.stream_names, vec!["a"]);
         assert_eq!(p.invalidations.load(Ordering::SeqCst), 1);
         {
-            let reqs = t.requests.lock().unwrap();
+            let reqs = t.requests();
             // Re-signed with the fresh credentials, same body.
             assert!(reqs[0].header("authorization").unwrap().contains("AKID0/"));
             assert!(reqs[1].header("authorization").unwrap().contains("AKID1/"));
@@ -940,7 +935,7 @@ mod tests {
         let e = c.list_streams(&ListStreamsInput::default()).unwrap_err();
         assert!(e.is_code(codes::EXPIRED_TOKEN));
         assert_eq!(p.invalidations.load(Ordering::SeqCst), 2);
-        assert_eq!(t.requests.lock().unwrap().len(), 4);
+        assert_eq!(t.requests().len(), 4);
     }
 
     #[test]
@@ -989,7 +984,7 @@ mod tests {
             })
             .unwrap();
         assert_eq!(it, "AAA");
-        assert_eq!(t.requests.lock().unwrap().len(), 3);
+        assert_eq!(t.requests().len(), 3);
     }
 
     #[test]
@@ -1021,7 +1016,7 @@ mod tests {
             .unwrap();
         let ids: Vec<_> = all.iter().map(|s| s.shard_id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c"]);
-        let reqs = t.requests.lock().unwrap();
+        let reqs = t.requests();
         assert_eq!(reqs[1].body, br#"{"NextToken":"t1","MaxResults":1}"#);
         assert_eq!(reqs[2].body, br#"{"NextToken":"t2","MaxResults":1}"#);
     }
@@ -1051,7 +1046,7 @@ mod tests {
             enforce_consumer_deletion: None,
         })
         .unwrap();
-        let reqs = t.requests.lock().unwrap();
+        let reqs = t.requests();
         assert_eq!(
             reqs[0].body,
             br#"{"Records":[{"Data":"aGVsbG8=","PartitionKey":"pk"}],"StreamName":"s"}"#
@@ -1117,7 +1112,7 @@ mod tests {
             .wait_for_stream_active(&"s".into(), Duration::from_secs(5))
             .unwrap();
         assert_eq!(s.open_shard_count, Some(2));
-        assert_eq!(t.requests.lock().unwrap().len(), 3);
+        assert_eq!(t.requests().len(), 3);
 
         let t = Scripted::new(vec![
             summary("CREATING"),

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 /// Per-phase HTTP timeouts.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// TCP connect, including TLS handshake.
     pub connect: Duration,
@@ -15,6 +16,24 @@ pub struct Timeouts {
     pub read: Duration,
     /// The whole call, from connect to the last byte of the body.
     pub overall: Duration,
+}
+
+impl Timeouts {
+    /// Timeouts for connecting, for any single read, and for the whole call.
+    ///
+    /// ```
+    /// use kinesis_wire::Timeouts;
+    /// use std::time::Duration;
+    /// let t = Timeouts::new(Duration::from_secs(2), Duration::from_secs(5), Duration::from_secs(10));
+    /// assert_eq!(t.read, Duration::from_secs(5));
+    /// ```
+    pub fn new(connect: Duration, read: Duration, overall: Duration) -> Self {
+        Timeouts {
+            connect,
+            read,
+            overall,
+        }
+    }
 }
 
 impl Default for Timeouts {
@@ -30,6 +49,7 @@ impl Default for Timeouts {
 /// How the client finds its credentials: one variant per value of Flink's
 /// `aws.credentials.provider`.
 #[derive(Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum CredentialsSpec {
     /// The default chain: env vars, system properties, web identity, profile, container, IMDS.
     #[default]
@@ -141,14 +161,19 @@ impl std::fmt::Debug for CredentialsSpec {
     }
 }
 
-/// Everything needed to build a `KinesisClient`, as plain data.
+/// Everything needed to build a `KinesisClient`, as plain data: start from
+/// [`ClientConfig::default`] and set fields (or the `with_*` setters).
 ///
 /// ```
 /// use kinesis_wire::ClientConfig;
-/// let cfg = ClientConfig { region: Some("eu-west-1".into()), ..ClientConfig::default() };
+/// let cfg = ClientConfig::default().with_region("eu-west-1");
 /// assert_eq!(cfg.endpoint_url(), "https://kinesis.eu-west-1.amazonaws.com");
+/// let mut local = ClientConfig::default();
+/// local.endpoint = Some("http://127.0.0.1:4567".into());
+/// assert_eq!(local.endpoint_url(), "http://127.0.0.1:4567");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ClientConfig {
     /// `aws.region`.
     pub region: Option<String>,
@@ -171,6 +196,24 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
+    /// This configuration with `aws.region` set.
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// This configuration with `aws.endpoint` set.
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// This configuration finding credentials as `spec` says.
+    pub fn with_credentials(mut self, spec: CredentialsSpec) -> Self {
+        self.credentials = spec;
+        self
+    }
+
     /// The endpoint URL Kinesis requests go to: `endpoint` if set, else derived from
     /// `region` (`https://kinesis.<region>.amazonaws.com`, `.amazonaws.com.cn` for `cn-`
     /// regions), else the `us-east-1` endpoint.
@@ -183,7 +226,7 @@ impl ClientConfig {
     ///
     /// ```
     /// use kinesis_wire::ClientConfig;
-    /// let cfg = ClientConfig { region: Some("cn-north-1".into()), ..ClientConfig::default() };
+    /// let cfg = ClientConfig::default().with_region("cn-north-1");
     /// assert_eq!(cfg.endpoint_url_for("dynamodb"), "https://dynamodb.cn-north-1.amazonaws.com.cn");
     /// ```
     pub fn endpoint_url_for(&self, service: &str) -> String {
@@ -210,7 +253,7 @@ impl ClientConfig {
     ///
     /// ```
     /// use kinesis_wire::ClientConfig;
-    /// let cfg = ClientConfig { endpoint: Some("https://dynamodb.eu-west-1.amazonaws.com".into()), ..ClientConfig::default() };
+    /// let cfg = ClientConfig::default().with_endpoint("https://dynamodb.eu-west-1.amazonaws.com");
     /// assert_eq!(cfg.signing_region_for("dynamodb"), "eu-west-1");
     /// assert_eq!(cfg.signing_region_for("kinesis"), "us-east-1");
     /// ```

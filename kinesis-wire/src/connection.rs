@@ -4,16 +4,16 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::clock::Clock;
 use crate::credentials::Provider;
 use crate::error::KinesisError;
 use crate::retry::Shutdown;
 use crate::sign::sign_request;
-use crate::transport::{HttpRequest, HttpResponse, Transport};
+use crate::transport::{HttpRequest, HttpResponse, Method, Transport};
 
 /// What tells one AWS JSON-protocol service from another on the wire (public in name only:
 /// the module is private).
@@ -70,6 +70,8 @@ pub struct Connection {
     /// Stops this handle's calls, credential fetches included (a fresh, never triggered
     /// token unless `with_shutdown` gave one).
     pub(crate) shutdown: Shutdown,
+    /// The time of signatures and of the `wait_for_*_active` polls.
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for Connection {
@@ -95,7 +97,7 @@ impl Connection {
     }
 
     /// Credentials for a call: stops when this handle's shutdown triggers.
-    fn call_credentials(&self) -> Result<crate::Credentials, KinesisError> {
+    fn call_credentials(&self) -> Result<crate::credentials::Credentials, KinesisError> {
         let interrupted = || KinesisError::Interrupted {
             attempts: 0,
             last: None,
@@ -134,6 +136,7 @@ impl Connection {
         body: Vec<u8>,
     ) -> Result<HttpResponse, KinesisError> {
         let mut req = HttpRequest {
+            method: Method::Post,
             url: self.url.clone(),
             headers: Vec::with_capacity(6),
             body,
@@ -153,9 +156,12 @@ impl Connection {
                 &creds,
                 &self.region,
                 self.protocol.signing_name,
-                SystemTime::now(),
+                self.clock.now(),
             )
-            .map_err(|message| KinesisError::Protocol { action, message })?;
+            .map_err(|e| KinesisError::Protocol {
+                action,
+                message: e.to_string(),
+            })?;
             let resp = self
                 .transport
                 .send(&req)
@@ -223,8 +229,8 @@ pub(crate) fn parse_body<O: DeserializeOwned>(
     serde_json::from_slice(body).map_err(|e| KinesisError::Protocol {
         action,
         message: format!(
-            "invalid response: {e}; body starts with {:?}",
-            String::from_utf8_lossy(&body[..body.len().min(120)])
+            "invalid response: {e}; body starts with {}",
+            crate::parse::body_start(body)
         ),
     })
 }

@@ -211,6 +211,7 @@ impl fmt::Display for TransportErrorKind {
 
 /// A failure of the HTTP transport: no HTTP response was received (or it was unreadable).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TransportError {
     /// Which kind of failure.
     pub kind: TransportErrorKind,
@@ -601,14 +602,7 @@ const MAX_MESSAGE_CHARS: usize = 1024;
 /// The error code of an error response, as the AWS SDKs find it (decisions D19): the
 /// `x-amzn-ErrorType` header (the text before `:`), else the JSON body's `__type` (the text
 /// after `#`) or `code`, else an XML body's `<Code>`. Empty when none says.
-///
-/// ```
-/// use kinesis_wire::error::error_code;
-/// assert_eq!(error_code(&[("x-amzn-ErrorType".into(), "ThrottlingException:http://internal/".into())], b""), "ThrottlingException");
-/// assert_eq!(error_code(&[], br#"{"__type":"com.amazonaws.kinesis#ResourceNotFoundException"}"#), "ResourceNotFoundException");
-/// assert_eq!(error_code(&[], b"<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code></Error></ErrorResponse>"), "SignatureDoesNotMatch");
-/// ```
-pub fn error_code(headers: &[(String, String)], body: &[u8]) -> String {
+pub(crate) fn error_code(headers: &[(String, String)], body: &[u8]) -> String {
     let clean = |s: &str| {
         let s = s.split(':').next().unwrap_or(s);
         let s = s.rsplit('#').next().unwrap_or(s);
@@ -691,9 +685,11 @@ fn bounded(mut s: String) -> String {
 }
 
 impl KinesisError {
-    /// The error of a non-2xx answer to `action`: its code ([`error_code`]), the service's
-    /// message (JSON `message`/`Message` or XML `<Message>`, at most 1,024 characters), the
-    /// status and the request id.
+    /// The error of a non-2xx answer to `action`: its code (the `x-amzn-ErrorType` header, else the body's `__type`, `code` or `<Code>`), the service's
+    /// message (JSON `message`/`Message` or XML `<Message>`, at most 1,024 characters; the
+    /// first 200 bytes of the body when there is neither code nor message), the status and
+    /// the request id. Secret-looking fields in the quoted text (`"SessionToken": ...`,
+    /// `Authorization: ...`, `Signature=...`) are masked.
     ///
     /// ```
     /// use kinesis_wire::{KinesisError, transport::HttpResponse};
@@ -717,6 +713,9 @@ impl KinesisError {
                     String::new()
                 }
             });
+        // Whatever answered may echo the request (a proxy's error page, a broken service):
+        // secret-looking fields never reach the error (and the logs it goes to).
+        let message = crate::redact::mask_secret_fields(&message);
         let request_id = resp
             .header("x-amzn-requestid")
             .or_else(|| resp.header("x-amz-request-id"))
@@ -830,6 +829,71 @@ mod tests {
             status,
             request_id: Some("rid".into()),
         }
+    }
+
+    #[test]
+    fn error_codes_are_found_where_the_sdks_look() {
+        let header = [(
+            "x-amzn-ErrorType".to_string(),
+            "ThrottlingException:http://internal/".to_string(),
+        )];
+        assert_eq!(error_code(&header, b""), "ThrottlingException");
+        assert_eq!(
+            error_code(
+                &[],
+                br#"{"__type":"com.amazonaws.kinesis#ResourceNotFoundException"}"#
+            ),
+            "ResourceNotFoundException"
+        );
+        assert_eq!(
+            error_code(
+                &[],
+                b"<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code></Error></ErrorResponse>"
+            ),
+            "SignatureDoesNotMatch"
+        );
+        assert_eq!(error_code(&[], b"oops"), "");
+    }
+
+    #[test]
+    fn quoted_answers_never_carry_secret_fields() {
+        use crate::transport::HttpResponse;
+        // A proxy's error page echoing the signed request: no code, so the body's start is
+        // quoted.
+        let echo = HttpResponse::new(
+            502,
+            b"Bad gateway for POST / Authorization: AWS4-HMAC-SHA256 Credential=AKID/x, \
+              Signature=5ecret5ig\nX-Amz-Security-Token: t0ken-echo\n"
+                .to_vec(),
+        );
+        let e = KinesisError::from_response("PutRecords", &echo);
+        let text = e.to_string();
+        assert!(text.contains("Bad gateway for POST"), "{text}");
+        for secret in ["5ecret5ig", "t0ken-echo"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+            assert!(!format!("{e:?}").contains(secret), "{secret} in {e:?}");
+        }
+        // A service message quoting credentials.
+        let json = HttpResponse::new(
+            400,
+            br#"{"__type":"ValidationException","message":"bad {"SessionToken":"t0ken-json"}"}"#
+                .to_vec(),
+        );
+        let text = KinesisError::from_response("PutRecords", &json).to_string();
+        assert!(
+            text.contains("ValidationException") && !text.contains("t0ken-json"),
+            "{text}"
+        );
+        // An ordinary message is kept as it is.
+        let plain = HttpResponse::new(
+            400,
+            br#"{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}"#.to_vec(),
+        );
+        let text = KinesisError::from_response("PutRecords", &plain).to_string();
+        assert!(
+            text.contains("The security token included in the request is invalid."),
+            "{text}"
+        );
     }
 
     #[test]

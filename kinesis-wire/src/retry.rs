@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::clock::{Clock, SystemClock};
 use crate::error::KinesisError;
 
 /// Flink's full-jitter backoff (`FullJitterBackoff`):
@@ -19,6 +20,7 @@ use crate::error::KinesisError;
 /// assert!(b.delay(2) <= Duration::from_millis(675));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct Backoff {
     /// Base delay (attempt 0's cap).
     pub base: Duration,
@@ -86,6 +88,7 @@ impl Default for Backoff {
 /// assert_eq!(calls, 1);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Total calls allowed, first one included (Flink's `maxretries + 1`). At least 1; 0 is
     /// treated as 1.
@@ -161,7 +164,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use kinesis_wire::{Backoff, RetryPolicy, Shutdown};
-    /// use kinesis_wire::retry::RetryStop;
+    /// use kinesis_wire::RetryStop;
     /// use std::time::Duration;
     /// let policy = RetryPolicy::new(3, Backoff::new(Duration::ZERO, Duration::ZERO, 2.0));
     /// let mut calls = 0;
@@ -173,6 +176,26 @@ impl RetryPolicy {
     /// ```
     pub fn retry<T, E: fmt::Display>(
         &self,
+        shutdown: &Shutdown,
+        retryable: impl Fn(&E) -> bool,
+        op: impl FnMut(u32) -> Result<T, E>,
+    ) -> Result<T, RetryStop<E>> {
+        self.retry_on(&SystemClock, shutdown, retryable, op)
+    }
+
+    /// [`RetryPolicy::retry`], waiting on `clock` ([`Clock::sleep`]) instead of the real
+    /// time: with a manual clock, a test of the retries does not wait.
+    ///
+    /// ```
+    /// use kinesis_wire::{Backoff, RetryPolicy, Shutdown, SystemClock};
+    /// use std::time::Duration;
+    /// let policy = RetryPolicy::new(2, Backoff::new(Duration::from_millis(1), Duration::from_millis(1), 1.0));
+    /// let out: Result<(), _> = policy.retry_on(&SystemClock, &Shutdown::new(), |_: &&str| true, |_| Err("busy"));
+    /// assert!(out.is_err());
+    /// ```
+    pub fn retry_on<T, E: fmt::Display>(
+        &self,
+        clock: &dyn Clock,
         shutdown: &Shutdown,
         retryable: impl Fn(&E) -> bool,
         mut op: impl FnMut(u32) -> Result<T, E>,
@@ -202,7 +225,7 @@ impl RetryPolicy {
             }
             let delay = self.backoff.delay(attempt - 1);
             log::debug!("attempt {attempt}/{max} failed, retrying in {delay:?}: {err}");
-            if !shutdown.sleep(delay) {
+            if !clock.sleep(delay, shutdown) {
                 return Err(RetryStop::Interrupted {
                     attempts: attempt,
                     last: Some(err),

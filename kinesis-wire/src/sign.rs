@@ -8,17 +8,50 @@ use aws_sigv4::sign::v4;
 use crate::credentials::Credentials;
 use crate::transport::HttpRequest;
 
+/// Why a request could not be signed: its URL or a header cannot be signed (not valid
+/// HTTP), or the signing parameters are incomplete.
+///
+/// ```
+/// use kinesis_wire::{sign_request, credentials::Credentials, transport::HttpRequest};
+/// let creds = Credentials::new("AKID", "secret", None, None, "BASIC");
+/// let mut req = HttpRequest::post("not a url", Vec::new());
+/// let e = sign_request(&mut req, &creds, "us-east-1", "kinesis", std::time::SystemTime::now())
+///     .unwrap_err();
+/// assert!(e.to_string().starts_with("cannot sign the request: "), "{e}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignError {
+    message: String,
+}
+
+impl SignError {
+    /// What could not be signed.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl std::fmt::Display for SignError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot sign the request: {}", self.message)
+    }
+}
+
+impl std::error::Error for SignError {}
+
+fn sign_error(message: String) -> SignError {
+    SignError { message }
+}
+
 /// Signs `req` in place for `service` in `region` at `time`: adds `x-amz-date`,
 /// `authorization` and, with a session token, `x-amz-security-token`. Every header already
 /// in `req` is signed (keep `user-agent` out until after signing, as botocore does).
 ///
 /// ```
-/// use kinesis_wire::{sign::sign_request, transport::HttpRequest, Credentials};
-/// let creds = Credentials { access_key_id: "AKID".into(), secret_access_key: "secret".into(),
-///     session_token: None, expiry: None, provider_name: "BASIC" };
-/// let mut req = HttpRequest { url: "https://kinesis.us-east-1.amazonaws.com/".into(),
-///     headers: vec![("x-amz-target".into(), "Kinesis_20131202.ListStreams".into())],
-///     body: b"{}".to_vec() };
+/// use kinesis_wire::{sign_request, credentials::Credentials, transport::HttpRequest};
+/// let creds = Credentials::new("AKID", "secret", None, None, "BASIC");
+/// let mut req = HttpRequest::post("https://kinesis.us-east-1.amazonaws.com/", b"{}".to_vec())
+///     .with_header("x-amz-target", "Kinesis_20131202.ListStreams");
 /// sign_request(&mut req, &creds, "us-east-1", "kinesis", std::time::SystemTime::now()).unwrap();
 /// assert!(req.header("authorization").unwrap().starts_with("AWS4-HMAC-SHA256 Credential=AKID/"));
 /// ```
@@ -28,7 +61,7 @@ pub fn sign_request(
     region: &str,
     service: &str,
     time: SystemTime,
-) -> Result<(), String> {
+) -> Result<(), SignError> {
     sign_request_with(req, creds, region, service, time, false)
 }
 
@@ -41,7 +74,7 @@ pub fn sign_request_with(
     service: &str,
     time: SystemTime,
     content_sha256_header: bool,
-) -> Result<(), String> {
+) -> Result<(), SignError> {
     let mut settings = SigningSettings::default();
     if content_sha256_header {
         settings.payload_checksum_kind = aws_sigv4::http_request::PayloadChecksumKind::XAmzSha256;
@@ -61,17 +94,17 @@ pub fn sign_request_with(
         .time(time)
         .settings(settings)
         .build()
-        .map_err(|e| format!("signing parameters: {e}"))?
+        .map_err(|e| sign_error(format!("signing parameters: {e}")))?
         .into();
     let signable = SignableRequest::new(
-        "POST",
+        req.method.as_str(),
         req.url.as_str(),
         req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         SignableBody::Bytes(&req.body),
     )
-    .map_err(|e| format!("cannot sign request: {e}"))?;
+    .map_err(|e| sign_error(e.to_string()))?;
     let (instructions, _signature) = sign(signable, &params)
-        .map_err(|e| format!("cannot sign request: {e}"))?
+        .map_err(|e| sign_error(e.to_string()))?
         .into_parts();
     let (headers, _params) = instructions.into_parts();
     for h in headers {
@@ -97,6 +130,7 @@ mod tests {
 
     fn list_streams_request() -> HttpRequest {
         HttpRequest {
+            method: crate::transport::Method::Post,
             url: "https://kinesis.us-east-1.amazonaws.com/".into(),
             headers: vec![
                 ("content-type".into(), "application/x-amz-json-1.1".into()),

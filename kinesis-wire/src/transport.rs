@@ -9,33 +9,101 @@ use std::time::Duration;
 use crate::error::{TransportError, TransportErrorKind};
 use crate::redact;
 
-/// Largest response body read (GetRecords returns up to 10 MiB of data, ~13.5 MB base64'd).
+/// Largest response body read by default (GetRecords returns up to 10 MiB of data,
+/// ~13.5 MB base64'd).
 pub const MAX_RESPONSE_BYTES: u64 = 32 << 20;
 
-/// One signed HTTP POST, ready to send. Its `Debug` output masks the credential headers
-/// (`Authorization`, `X-Amz-Security-Token`) and shows the body's length only.
+/// The HTTP method of a request: Kinesis and DynamoDB calls and STS are `POST`; the
+/// credential endpoints use `GET` (container, SSO, instance metadata) and `PUT` (the
+/// instance-metadata session token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Method {
+    /// `GET`: no body.
+    Get,
+    /// `PUT`.
+    Put,
+    /// `POST`.
+    #[default]
+    Post,
+}
+
+impl Method {
+    /// The method's name as sent, e.g. `"POST"`.
+    ///
+    /// ```
+    /// assert_eq!(kinesis_wire::transport::Method::Put.as_str(), "PUT");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One HTTP request, ready to send (signed when the service wants signatures). Its `Debug`
+/// output masks the credential headers (`Authorization`, `X-Amz-Security-Token`, the SSO
+/// and instance-metadata tokens) and shows the body's length only.
 ///
 /// ```
-/// use kinesis_wire::transport::HttpRequest;
-/// let req = HttpRequest {
-///     url: "http://127.0.0.1:4567/".into(),
-///     headers: vec![("x-amz-security-token".into(), "hunter2".into())],
-///     body: b"{\"Data\":\"c2VjcmV0\"}".to_vec(),
-/// };
+/// use kinesis_wire::transport::{HttpRequest, Method};
+/// let req = HttpRequest::post("http://127.0.0.1:4567/", b"{\"Data\":\"c2VjcmV0\"}".to_vec())
+///     .with_header("x-amz-security-token", "hunter2");
+/// assert_eq!(req.method, Method::Post);
 /// let shown = format!("{req:?}");
 /// assert!(!shown.contains("hunter2") && !shown.contains("c2VjcmV0"));
 /// ```
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HttpRequest {
+    /// The method.
+    pub method: Method,
     /// Full URL, e.g. `https://kinesis.us-east-1.amazonaws.com/`.
     pub url: String,
     /// Header names (lowercase) and values, signature headers included.
     pub headers: Vec<(String, String)>,
-    /// The JSON body.
+    /// The body (empty for `GET`).
     pub body: Vec<u8>,
 }
 
 impl HttpRequest {
+    /// A request with no header and an empty body.
+    pub fn new(method: Method, url: impl Into<String>) -> Self {
+        HttpRequest {
+            method,
+            url: url.into(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// A `POST` of `body`.
+    pub fn post(url: impl Into<String>, body: Vec<u8>) -> Self {
+        HttpRequest {
+            body,
+            ..HttpRequest::new(Method::Post, url)
+        }
+    }
+
+    /// A `GET`.
+    pub fn get(url: impl Into<String>) -> Self {
+        HttpRequest::new(Method::Get, url)
+    }
+
+    /// This request with one more header.
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
     /// The value of header `name` (case-insensitive), if present.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -59,6 +127,7 @@ pub struct HttpResponse {
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpRequest")
+            .field("method", &self.method)
             .field("url", &self.url)
             .field("headers", &redact::Headers(&self.headers))
             .field("body", &redact::Body(self.body.len()))
@@ -77,6 +146,20 @@ impl fmt::Debug for HttpResponse {
 }
 
 impl HttpResponse {
+    /// A response with `status` and `body` and no header.
+    ///
+    /// ```
+    /// let r = kinesis_wire::transport::HttpResponse::new(200, b"{}".to_vec());
+    /// assert_eq!((r.status, r.headers.len()), (200, 0));
+    /// ```
+    pub fn new(status: u16, body: Vec<u8>) -> Self {
+        HttpResponse {
+            status,
+            headers: Vec::new(),
+            body,
+        }
+    }
+
     /// The value of header `name` (case-insensitive), if present.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -96,7 +179,7 @@ impl HttpResponse {
 /// struct AlwaysEmpty;
 /// impl Transport for AlwaysEmpty {
 ///     fn send(&self, _req: &HttpRequest) -> Result<HttpResponse, TransportError> {
-///         Ok(HttpResponse { status: 200, headers: vec![], body: b"{}".to_vec() })
+///         Ok(HttpResponse::new(200, b"{}".to_vec()))
 ///     }
 /// }
 /// ```
@@ -105,8 +188,16 @@ pub trait Transport: Send + Sync + fmt::Debug {
     fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError>;
 }
 
-/// Settings for [`UreqTransport`].
+/// Settings for [`UreqTransport`]; start from [`UreqSettings::default`] and set fields.
+///
+/// ```
+/// use kinesis_wire::transport::{UreqSettings, UreqTransport};
+/// let mut s = UreqSettings::default();
+/// s.max_connections = 4;
+/// let _t = UreqTransport::new(&s).unwrap();
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UreqSettings {
     /// Connect timeout (includes TLS handshake).
     pub connect_timeout: Duration,
@@ -124,7 +215,32 @@ pub struct UreqSettings {
     pub no_proxy: bool,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// Largest response body read; a larger one fails with
+    /// [`TransportErrorKind::BodyTooLarge`].
+    pub max_response_bytes: u64,
 }
+
+impl Default for UreqSettings {
+    /// The timeouts of [`crate::Timeouts::default`], 16 pooled connections, verified TLS
+    /// against the bundled roots, proxies from the environment, a 32 MiB body limit.
+    fn default() -> Self {
+        let t = crate::config::Timeouts::default();
+        UreqSettings {
+            connect_timeout: t.connect,
+            read_timeout: t.read,
+            overall_timeout: t.overall,
+            max_connections: crate::builder::DEFAULT_MAX_CONNECTIONS,
+            trust_all_certificates: false,
+            ca_bundle: None,
+            no_proxy: false,
+            user_agent: USER_AGENT.to_string(),
+            max_response_bytes: MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+/// The `User-Agent` of every request this crate sends.
+pub(crate) const USER_AGENT: &str = concat!("kinesis-rs/", env!("CARGO_PKG_VERSION"));
 
 /// The real transport: a ureq 3 [`ureq::Agent`] with a shared connection pool.
 #[derive(Clone)]
@@ -134,6 +250,7 @@ pub struct UreqTransport {
     read_timeout: Duration,
     overall_timeout: Duration,
     connect_timeout: Duration,
+    max_response_bytes: u64,
 }
 
 impl fmt::Debug for UreqTransport {
@@ -214,6 +331,7 @@ impl UreqTransport {
             read_timeout: s.read_timeout,
             overall_timeout: s.overall_timeout,
             connect_timeout: s.connect_timeout,
+            max_response_bytes: s.max_response_bytes,
         })
     }
 }
@@ -225,7 +343,9 @@ fn map_io(e: &io::Error) -> TransportErrorKind {
         return TransportErrorKind::Tls;
     }
     match e.kind() {
-        ConnectionRefused => TransportErrorKind::ConnectRefused,
+        // No route: as Java's NoRouteToHostException, a kind of connect failure.
+        ConnectionRefused | NetworkUnreachable | HostUnreachable | AddrNotAvailable
+        | NetworkDown => TransportErrorKind::ConnectRefused,
         ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof | NotConnected => {
             TransportErrorKind::Reset
         }
@@ -270,17 +390,30 @@ fn secs(d: Duration) -> String {
     }
 }
 
-fn too_large(size: Option<u64>) -> TransportError {
-    let limit = format!("{} MiB", MAX_RESPONSE_BYTES >> 20);
+fn too_large(size: Option<u64>, max: u64) -> TransportError {
+    let limit = if max >= 1 << 20 && max.is_multiple_of(1 << 20) {
+        format!("{} MiB", max >> 20)
+    } else {
+        format!("{max} bytes")
+    };
     TransportError::new(
         TransportErrorKind::BodyTooLarge,
         match size {
             Some(n) => format!("response of {n} bytes exceeds the {limit} limit"),
-            None => format!(
-                "response of more than {MAX_RESPONSE_BYTES} bytes exceeds the {limit} limit"
-            ),
+            None => format!("response of more than {max} bytes exceeds the {limit} limit"),
         },
     )
+}
+
+/// `rb` with `headers` added.
+fn with_headers<B>(
+    mut rb: ureq::RequestBuilder<B>,
+    headers: &[(String, String)],
+) -> ureq::RequestBuilder<B> {
+    for (k, v) in headers {
+        rb = rb.header(k.as_str(), v.as_str());
+    }
+    rb
 }
 
 impl UreqTransport {
@@ -311,7 +444,7 @@ impl UreqTransport {
                     secs(self.read_timeout)
                 );
             }
-            ureq::Error::BodyExceedsLimit(_) => err = too_large(None),
+            ureq::Error::BodyExceedsLimit(_) => err = too_large(None, self.max_response_bytes),
             _ => {}
         }
         err
@@ -320,13 +453,17 @@ impl UreqTransport {
 
 impl Transport for UreqTransport {
     fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        let mut rb = self.agent.post(&req.url);
-        for (k, v) in &req.headers {
-            rb = rb.header(k.as_str(), v.as_str());
-        }
-        let mut resp = rb
-            .send(&req.body[..])
-            .map_err(|e| self.describe(&req.url, e))?;
+        let sent = match req.method {
+            Method::Post => {
+                with_headers(self.agent.post(&req.url), &req.headers).send(&req.body[..])
+            }
+            Method::Put if req.body.is_empty() => {
+                with_headers(self.agent.put(&req.url), &req.headers).send_empty()
+            }
+            Method::Put => with_headers(self.agent.put(&req.url), &req.headers).send(&req.body[..]),
+            Method::Get => with_headers(self.agent.get(&req.url), &req.headers).call(),
+        };
+        let mut resp = sent.map_err(|e| self.describe(&req.url, e))?;
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
             .headers()
@@ -343,14 +480,14 @@ impl Transport for UreqTransport {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
             .and_then(|(_, v)| v.trim().parse::<u64>().ok())
-            .filter(|n| *n > MAX_RESPONSE_BYTES)
+            .filter(|n| *n > self.max_response_bytes)
         {
-            return Err(too_large(Some(n)));
+            return Err(too_large(Some(n), self.max_response_bytes));
         }
         let body = resp
             .body_mut()
             .with_config()
-            .limit(MAX_RESPONSE_BYTES)
+            .limit(self.max_response_bytes)
             .read_to_vec()
             .map_err(|e| self.describe(&req.url, e))?;
         Ok(HttpResponse {
@@ -362,7 +499,7 @@ impl Transport for UreqTransport {
 }
 
 /// Whether `endpoint`'s host is a loopback address (`127.x`, `localhost`, `[::1]`).
-pub fn is_loopback_endpoint(endpoint: &str) -> bool {
+pub(crate) fn is_loopback_endpoint(endpoint: &str) -> bool {
     let rest = endpoint.split("://").nth(1).unwrap_or(endpoint);
     let authority = rest.split('/').next().unwrap_or("");
     let host = if let Some(stripped) = authority.strip_prefix('[') {
@@ -390,6 +527,7 @@ mod tests {
             "{shown}"
         );
         let req = HttpRequest {
+            method: Method::Post,
             url: "https://kinesis.us-east-1.amazonaws.com/".into(),
             headers: vec![
                 (

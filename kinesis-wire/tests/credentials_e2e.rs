@@ -18,8 +18,10 @@ use kinesis_wire::model::{
     ListStreamsInput, PutRecordInput,
 };
 use kinesis_wire::{
-    codes, sys_props, ClientConfig, CredentialsSpec, KinesisClient, MapEnv, StartingPosition,
-    StreamRef,
+    codes,
+    env::MapEnv,
+    model::{StartingPosition, StreamRef},
+    sys_props, ClientConfig, CredentialsSpec, KinesisClient,
 };
 use support::{rfc3339_in, sts_ok, temp_dir, Responder};
 
@@ -31,13 +33,13 @@ struct Case {
 
 fn client(endpoint: &str, spec: CredentialsSpec, env: MapEnv) -> KinesisClient {
     KinesisClient::builder()
-        .config(ClientConfig {
-            region: Some("us-east-1".into()),
-            endpoint: Some(endpoint.into()),
-            credentials: spec,
-            max_connections: 2,
-            ..ClientConfig::default()
-        })
+        .config(
+            ClientConfig::default()
+                .with_region("us-east-1")
+                .with_endpoint(endpoint)
+                .with_credentials(spec),
+        )
+        .max_connections(2)
         .env(Arc::new(env))
         .build()
         .expect("client builds")
@@ -51,19 +53,15 @@ fn read_all(c: &KinesisClient, stream: &StreamRef) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for shard in shards {
         let mut it = c
-            .get_shard_iterator(&GetShardIteratorInput {
-                stream: stream.clone(),
-                shard_id: shard.shard_id.clone(),
-                position: StartingPosition::TrimHorizon,
-            })
+            .get_shard_iterator(&GetShardIteratorInput::new(
+                stream.clone(),
+                shard.shard_id.clone(),
+                StartingPosition::TrimHorizon,
+            ))
             .expect("GetShardIterator");
         for _ in 0..5 {
             let page = c
-                .get_records(&GetRecordsInput {
-                    shard_iterator: it.clone(),
-                    limit: None,
-                    stream_arn: None,
-                })
+                .get_records(&GetRecordsInput::new(it.clone()))
                 .expect("GetRecords");
             let empty = page.records.is_empty();
             out.extend(page.records.into_iter().map(|r| r.data));
@@ -185,11 +183,7 @@ fn each_provider_reads_and_writes_its_own_account() {
     };
     for case in &cases {
         case.client
-            .create_stream(&CreateStreamInput {
-                stream_name: stream_name(case),
-                shard_count: Some(1),
-                stream_mode_details: None,
-            })
+            .create_stream(&CreateStreamInput::new(stream_name(case)).shard_count(1))
             .unwrap_or_else(|e| panic!("{}: CreateStream: {e}", case.name));
     }
     let started = Instant::now();
@@ -208,21 +202,12 @@ fn each_provider_reads_and_writes_its_own_account() {
         }
         let payload = format!("written with {}", case.name).into_bytes();
         case.client
-            .put_record(&PutRecordInput {
-                stream: stream.clone(),
-                data: payload.clone(),
-                partition_key: "pk".into(),
-                explicit_hash_key: None,
-                sequence_number_for_ordering: None,
-            })
+            .put_record(&PutRecordInput::new(stream.clone(), payload.clone(), "pk"))
             .unwrap_or_else(|e| panic!("{}: PutRecord: {e}", case.name));
         // Visible with the same credentials: listed, and the record reads back.
         let listed = case
             .client
-            .list_streams(&ListStreamsInput {
-                limit: Some(1000),
-                ..Default::default()
-            })
+            .list_streams(&ListStreamsInput::default().limit(1000))
             .unwrap();
         if !listed.stream_names.contains(&stream_name(case)) {
             failures.push(format!("{}: own stream not listed", case.name));
@@ -242,10 +227,7 @@ fn each_provider_reads_and_writes_its_own_account() {
         }
         let listed = other
             .client
-            .list_streams(&ListStreamsInput {
-                limit: Some(1000),
-                ..Default::default()
-            })
+            .list_streams(&ListStreamsInput::default().limit(1000))
             .unwrap();
         if listed.stream_names.contains(&stream_name(case)) {
             failures.push(format!(
@@ -256,10 +238,9 @@ fn each_provider_reads_and_writes_its_own_account() {
     }
     assert!(started.elapsed() < Duration::from_secs(120));
     for case in &cases {
-        let _ = case.client.delete_stream(&DeleteStreamInput {
-            stream: StreamRef::Name(stream_name(case)),
-            enforce_consumer_deletion: None,
-        });
+        let _ = case
+            .client
+            .delete_stream(&DeleteStreamInput::new(StreamRef::Name(stream_name(case))));
     }
     sys_props::clear("aws.accessKeyId");
     sys_props::clear("aws.secretKey");

@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 use kinesis_wire::credentials::{self, Provider};
 use kinesis_wire::env::{MapEnv, SharedEnv};
 use kinesis_wire::model::ListStreamsInput;
-use kinesis_wire::{CredentialsError, CredentialsSpec, KinesisClient, KinesisError, Shutdown};
+use kinesis_wire::{
+    credentials::CredentialsError, CredentialsSpec, KinesisClient, KinesisError, Shutdown,
+};
 use support::{rfc3339_in, temp_dir, Responder};
 
 /// Far more than any interrupted fetch needs, far less than the fetch would take.

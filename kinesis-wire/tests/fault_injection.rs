@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use kinesis_wire::credentials::StaticProvider;
 use kinesis_wire::model::{GetRecordsInput, GetShardIteratorInput, ListShardsInput};
 use kinesis_wire::{
-    codes, Backoff, Credentials, KinesisClient, KinesisError, RetryPolicy, Shutdown,
-    StartingPosition, Timeouts, TransportErrorKind,
+    codes, credentials::Credentials, model::StartingPosition, Backoff, KinesisClient, KinesisError,
+    RetryPolicy, Shutdown, Timeouts, TransportErrorKind,
 };
 use refusing_port::RefusingPort;
 
@@ -154,11 +154,7 @@ fn fast_policy(max_attempts: u32) -> RetryPolicy {
 }
 
 fn get_records(c: &KinesisClient) -> Result<kinesis_wire::model::GetRecordsOutput, KinesisError> {
-    c.get_records(&GetRecordsInput {
-        shard_iterator: "AAAA".into(),
-        limit: None,
-        stream_arn: None,
-    })
+    c.get_records(&GetRecordsInput::new("AAAA"))
 }
 
 const THROTTLED: &str = r#"{"__type":"ProvisionedThroughputExceededException","message":"Rate exceeded for shard shardId-000000000000"}"#;
@@ -205,11 +201,11 @@ fn http_500_is_retried() {
     let c = r.client();
     let it = fast_policy(4)
         .run(&Shutdown::new(), |_| {
-            c.get_shard_iterator(&GetShardIteratorInput {
-                stream: "s".into(),
-                shard_id: "shardId-000000000000".into(),
-                position: StartingPosition::TrimHorizon,
-            })
+            c.get_shard_iterator(&GetShardIteratorInput::new(
+                "s",
+                "shardId-000000000000",
+                StartingPosition::TrimHorizon,
+            ))
         })
         .unwrap();
     assert_eq!(it, "IT");
@@ -302,11 +298,11 @@ fn refused_connection_and_read_timeout_are_distinguished() {
     let r = Responder::start(vec![Reply::Slow(Duration::from_secs(10), RECORDS)]);
     let c = client_for(
         &r.url,
-        Timeouts {
-            connect: Duration::from_secs(2),
-            read: Duration::from_millis(200),
-            overall: Duration::from_secs(20),
-        },
+        Timeouts::new(
+            Duration::from_secs(2),
+            Duration::from_millis(200),
+            Duration::from_secs(20),
+        ),
     );
     let start = Instant::now();
     let e = get_records(&c).unwrap_err();
@@ -324,11 +320,11 @@ fn a_zero_read_timeout_means_no_read_timeout() {
     let r = Responder::start(vec![Reply::Slow(Duration::from_millis(300), RECORDS)]);
     let c = client_for(
         &r.url,
-        Timeouts {
-            connect: Duration::from_secs(2),
-            read: Duration::ZERO,
-            overall: Duration::from_secs(5),
-        },
+        Timeouts::new(
+            Duration::from_secs(2),
+            Duration::ZERO,
+            Duration::from_secs(5),
+        ),
     );
     let out = get_records(&c).expect("a slow answer is still read");
     assert_eq!(r.count(), 1);
@@ -370,8 +366,8 @@ struct RotatingProvider {
     generation: AtomicUsize,
 }
 
-impl kinesis_wire::Provider for RotatingProvider {
-    fn credentials(&self) -> Result<Credentials, kinesis_wire::CredentialsError> {
+impl kinesis_wire::credentials::Provider for RotatingProvider {
+    fn credentials(&self) -> Result<Credentials, kinesis_wire::credentials::CredentialsError> {
         let g = self.generation.load(Ordering::SeqCst);
         Ok(Credentials::new(
             format!("AKIDGEN{g}"),

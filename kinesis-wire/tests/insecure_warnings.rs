@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use kinesis_wire::credentials::{self, ProviderContext, StaticProvider};
 use kinesis_wire::env::{MapEnv, SharedEnv};
-use kinesis_wire::{Credentials, CredentialsSpec, KinesisClient};
+use kinesis_wire::{credentials::Credentials, CredentialsSpec, KinesisClient};
 use log::{Log, Metadata, Record};
 use support::{https_responder, rfc3339_in, sts_ok, temp_dir};
 
@@ -94,11 +94,9 @@ fn kinesis_endpoints_warn_once_each() {
 #[test]
 fn credential_endpoints_warn_when_certificates_are_not_checked() {
     warnings();
-    let ctx = ProviderContext {
-        region: Some("us-east-1".into()),
-        trust_all_certificates: true,
-        ca_bundle: None,
-    };
+    let ctx = ProviderContext::default()
+        .with_region("us-east-1")
+        .with_trust_all_certificates(true);
 
     // STS (ASSUME_ROLE), twice: one warning.
     let (sts, _) = https_responder(2, || {
@@ -136,7 +134,7 @@ fn credential_endpoints_warn_when_certificates_are_not_checked() {
     )]);
     let p = credentials::ContainerProvider::new(e, &ctx);
     assert_eq!(
-        kinesis_wire::Provider::credentials(&p)
+        kinesis_wire::credentials::Provider::credentials(&p)
             .unwrap()
             .access_key_id,
         "ASIAC"

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::{client, endpoint, seq_cmp, TempStream};
 use kinesis_wire::model::*;
-use kinesis_wire::{codes, KinesisClient, RetryPolicy, Shutdown, StreamRef};
+use kinesis_wire::{codes, model::StreamRef, KinesisClient, RetryPolicy, Shutdown};
 
 fn all_shards(c: &KinesisClient, stream: &StreamRef) -> Vec<Shard> {
     c.list_all_shards(
@@ -28,11 +28,11 @@ fn read_shard(
     shard_id: &str,
 ) -> (Vec<Record>, GetRecordsOutput) {
     let mut it = c
-        .get_shard_iterator(&GetShardIteratorInput {
-            stream: stream.clone(),
-            shard_id: shard_id.into(),
-            position: StartingPosition::TrimHorizon,
-        })
+        .get_shard_iterator(&GetShardIteratorInput::new(
+            stream.clone(),
+            shard_id,
+            StartingPosition::TrimHorizon,
+        ))
         .expect("GetShardIterator");
     let mut records = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -42,11 +42,7 @@ fn read_shard(
             "reading {shard_id} took over 60 s"
         );
         let page = c
-            .get_records(&GetRecordsInput {
-                shard_iterator: it.clone(),
-                limit: Some(10_000),
-                stream_arn: None,
-            })
+            .get_records(&GetRecordsInput::new(it.clone()).limit(10_000))
             .expect("GetRecords");
         let empty = page.records.is_empty();
         records.extend(page.records.iter().cloned());
@@ -78,19 +74,12 @@ fn put_2000_records_on_4_shards_and_read_them_all_back() {
                 let n = batch * 500 + i;
                 let mut data = format!("record-{n:04}-").into_bytes();
                 data.extend((0..(n % 40) as u8).map(|b| b.wrapping_mul(37).wrapping_add(200)));
-                PutRecordsEntry {
-                    data,
-                    partition_key: format!("pk-{}", fastrand::u64(..)),
-                    explicit_hash_key: None,
-                }
+                PutRecordsEntry::new(data, format!("pk-{}", fastrand::u64(..)))
             })
             .collect();
         let out = RetryPolicy::default()
             .run(&Shutdown::new(), |_| {
-                c.put_records(&PutRecordsInput {
-                    stream: stream.clone(),
-                    records: entries.clone(),
-                })
+                c.put_records(&PutRecordsInput::new(stream.clone(), entries.clone()))
             })
             .expect("PutRecords");
         assert_eq!(out.failed_record_count, 0, "{out:?}");
@@ -151,11 +140,7 @@ fn list_shards_pages_with_small_max_results() {
         .expect("a NextToken after the first of 3 pages");
 
     let page2 = c
-        .list_shards(&ListShardsInput {
-            next_token: Some(token),
-            max_results: Some(2),
-            ..Default::default()
-        })
+        .list_shards(&ListShardsInput::next_page(token).max_results(2))
         .unwrap();
     assert_eq!(page2.shards.len(), 2);
     assert_ne!(page1.shards[0].shard_id, page2.shards[0].shard_id);
@@ -183,15 +168,9 @@ fn list_shards_pages_with_small_max_results() {
     // ExclusiveStartShardId and a ShardFilter.
     let after = c
         .list_all_shards(
-            &ListShardsInput {
-                stream: Some(s.stream()),
-                shard_filter: Some(ShardFilter {
-                    filter_type: ShardFilterType::AfterShardId,
-                    shard_id: Some("shardId-000000000002".into()),
-                    timestamp: None,
-                }),
-                ..Default::default()
-            },
+            &ListShardsInput::for_stream(s.stream()).shard_filter(
+                ShardFilter::new(ShardFilterType::AfterShardId).shard_id("shardId-000000000002"),
+            ),
             &RetryPolicy::default(),
             &Shutdown::new(),
         )
@@ -199,11 +178,10 @@ fn list_shards_pages_with_small_max_results() {
     let after_ids: Vec<_> = after.iter().map(|s| s.shard_id.as_str()).collect();
     assert_eq!(after_ids, ["shardId-000000000003", "shardId-000000000004"]);
     let exclusive = c
-        .list_shards(&ListShardsInput {
-            stream: Some(s.stream()),
-            exclusive_start_shard_id: Some("shardId-000000000003".into()),
-            ..Default::default()
-        })
+        .list_shards(
+            &ListShardsInput::for_stream(s.stream())
+                .exclusive_start_shard_id("shardId-000000000003"),
+        )
         .unwrap();
     assert_eq!(exclusive.shards.len(), 1);
     assert_eq!(exclusive.shards[0].shard_id, "shardId-000000000004");
@@ -216,24 +194,20 @@ fn split_then_merge_shows_parents_children_and_hash_ranges() {
     let s = TempStream::create(&c, "wire-split", 2);
     let stream = s.stream();
 
-    c.put_record(&PutRecordInput {
-        stream: stream.clone(),
-        data: b"before-split".to_vec(),
-        partition_key: "k".into(),
-        explicit_hash_key: Some("0".into()),
-        sequence_number_for_ordering: None,
-    })
+    c.put_record(
+        &PutRecordInput::new(stream.clone(), b"before-split".to_vec(), "k").explicit_hash_key("0"),
+    )
     .unwrap();
 
     let before = all_shards(&c, &stream);
     let parent = &before[0];
     let (lo, hi) = parent.hash_key_range.bounds().unwrap();
     let mid = lo + (hi - lo) / 2 + 1;
-    c.split_shard(&SplitShardInput {
-        stream: stream.clone(),
-        shard_to_split: parent.shard_id.clone(),
-        new_starting_hash_key: mid.to_string(),
-    })
+    c.split_shard(&SplitShardInput::new(
+        stream.clone(),
+        parent.shard_id.clone(),
+        mid.to_string(),
+    ))
     .unwrap();
     s.wait_active();
 
@@ -285,11 +259,11 @@ fn split_then_merge_shows_parents_children_and_hash_ranges() {
     } else {
         (children[1], children[0])
     };
-    c.merge_shards(&MergeShardsInput {
-        stream: stream.clone(),
-        shard_to_merge: a.shard_id.clone(),
-        adjacent_shard_to_merge: b.shard_id.clone(),
-    })
+    c.merge_shards(&MergeShardsInput::new(
+        stream.clone(),
+        a.shard_id.clone(),
+        b.shard_id.clone(),
+    ))
     .unwrap();
     s.wait_active();
     let merged_all = all_shards(&c, &stream);
@@ -321,11 +295,11 @@ fn missing_stream_is_resource_not_found() {
         "{e}"
     );
     let e = c
-        .get_shard_iterator(&GetShardIteratorInput {
-            stream: missing,
-            shard_id: "shardId-000000000000".into(),
-            position: StartingPosition::Latest,
-        })
+        .get_shard_iterator(&GetShardIteratorInput::new(
+            missing,
+            "shardId-000000000000",
+            StartingPosition::Latest,
+        ))
         .unwrap_err();
     assert!(e.is_code(codes::RESOURCE_NOT_FOUND), "{e}");
 }
@@ -343,35 +317,29 @@ fn iterator_types_arn_addressing_summary_and_shard_count() {
     let mut seqs = Vec::new();
     for i in 0..3 {
         let out = c
-            .put_record(&PutRecordInput {
-                stream: arn.clone(),
-                data: format!("r{i}").into_bytes(),
-                partition_key: "k".into(),
-                explicit_hash_key: None,
-                sequence_number_for_ordering: None,
-            })
+            .put_record(&PutRecordInput::new(
+                arn.clone(),
+                format!("r{i}").into_bytes(),
+                "k",
+            ))
             .unwrap();
         assert_eq!(out.shard_id, "shardId-000000000000");
         seqs.push(out.sequence_number);
     }
     let first_page = |pos: StartingPosition| -> Vec<Vec<u8>> {
         let it = c
-            .get_shard_iterator(&GetShardIteratorInput {
-                stream: arn.clone(),
-                shard_id: "shardId-000000000000".into(),
-                position: pos,
-            })
+            .get_shard_iterator(&GetShardIteratorInput::new(
+                arn.clone(),
+                "shardId-000000000000",
+                pos,
+            ))
             .unwrap();
-        c.get_records(&GetRecordsInput {
-            shard_iterator: it,
-            limit: Some(10),
-            stream_arn: None,
-        })
-        .unwrap()
-        .records
-        .into_iter()
-        .map(|r| r.data)
-        .collect()
+        c.get_records(&GetRecordsInput::new(it).limit(10))
+            .unwrap()
+            .records
+            .into_iter()
+            .map(|r| r.data)
+            .collect()
     };
     assert_eq!(
         first_page(StartingPosition::TrimHorizon),
@@ -390,20 +358,12 @@ fn iterator_types_arn_addressing_summary_and_shard_count() {
 
     // DescribeStream and UpdateShardCount.
     let d = c
-        .describe_stream(&DescribeStreamInput {
-            stream: s.stream(),
-            limit: None,
-            exclusive_start_shard_id: None,
-        })
+        .describe_stream(&DescribeStreamInput::new(s.stream()))
         .unwrap();
     assert_eq!(d.stream_status, StreamStatus::Active);
     assert_eq!(d.shards.len(), 1);
     let up = c
-        .update_shard_count(&UpdateShardCountInput {
-            stream: s.stream(),
-            target_shard_count: 2,
-            scaling_type: ScalingType::UniformScaling,
-        })
+        .update_shard_count(&UpdateShardCountInput::new(s.stream(), 2))
         .unwrap();
     assert_eq!(up.target_shard_count, Some(2));
     s.wait_active();
@@ -424,34 +384,21 @@ fn stream_consumers_register_describe_list_deregister() {
     let s = TempStream::create(&c, "wire-efo", 1);
     let stream_arn = c.describe_stream_summary(&s.stream()).unwrap().stream_arn;
     let consumer = c
-        .register_stream_consumer(&RegisterStreamConsumerInput {
-            stream_arn: stream_arn.clone(),
-            consumer_name: "c1".into(),
-        })
+        .register_stream_consumer(&RegisterStreamConsumerInput::new(stream_arn.clone(), "c1"))
         .unwrap();
     assert_eq!(consumer.consumer_name, "c1");
-    let by_name = ConsumerRef {
-        stream_arn: Some(stream_arn.clone()),
-        consumer_name: Some("c1".into()),
-        consumer_arn: None,
-    };
+    let by_name = ConsumerRef::by_name(stream_arn.clone(), "c1");
     let active = c
         .wait_for_consumer_active(&by_name, Duration::from_secs(30))
         .unwrap();
     assert_eq!(active.consumer_arn, consumer.consumer_arn);
     assert_eq!(active.stream_arn, stream_arn);
     let listed = c
-        .list_stream_consumers(&ListStreamConsumersInput {
-            stream_arn: stream_arn.clone(),
-            ..Default::default()
-        })
+        .list_stream_consumers(&ListStreamConsumersInput::new(stream_arn.clone()))
         .unwrap();
     assert_eq!(listed.consumers.len(), 1);
     assert_eq!(listed.consumers[0].consumer_arn, consumer.consumer_arn);
-    let by_arn = ConsumerRef {
-        consumer_arn: Some(consumer.consumer_arn.clone()),
-        ..Default::default()
-    };
+    let by_arn = ConsumerRef::by_arn(consumer.consumer_arn.clone());
     c.deregister_stream_consumer(&by_arn).unwrap();
     // Gone (or DELETING) afterwards.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -471,17 +418,10 @@ fn kinesalite_put_and_get_by_stream_name() {
     let c = client(&ep);
     let s = TempStream::create(&c, "wire-lite", 2);
     let entries: Vec<PutRecordsEntry> = (0..200)
-        .map(|i| PutRecordsEntry {
-            data: format!("lite-{i}").into_bytes(),
-            partition_key: format!("pk{i}"),
-            explicit_hash_key: None,
-        })
+        .map(|i| PutRecordsEntry::new(format!("lite-{i}").into_bytes(), format!("pk{i}")))
         .collect();
     let out = c
-        .put_records(&PutRecordsInput {
-            stream: s.stream(),
-            records: entries.clone(),
-        })
+        .put_records(&PutRecordsInput::new(s.stream(), entries.clone()))
         .unwrap();
     assert_eq!(out.failed_record_count, 0);
     let mut got: Vec<Vec<u8>> = Vec::new();
@@ -512,11 +452,13 @@ fn kinesis_mock_tls_port_with_trust_all_certificates() {
             .endpoint(tls.clone())
             .region("us-east-1")
             .credentials(std::sync::Arc::new(
-                kinesis_wire::credentials::StaticProvider::new(kinesis_wire::Credentials::new(
-                    "test", "test", None, None, "BASIC",
-                )),
+                kinesis_wire::credentials::StaticProvider::new(
+                    kinesis_wire::credentials::Credentials::new(
+                        "test", "test", None, None, "BASIC",
+                    ),
+                ),
             ))
-            .env(std::sync::Arc::new(kinesis_wire::MapEnv::default()))
+            .env(std::sync::Arc::new(kinesis_wire::env::MapEnv::default()))
     };
     let strict = builder().build().unwrap();
     let e = strict

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use kinesis_wire::credentials::{self, StaticProvider};
 use kinesis_wire::log_filter::SecretSafeLog;
 use kinesis_wire::model::ListStreamsInput;
-use kinesis_wire::{Credentials, CredentialsSpec, KinesisClient};
+use kinesis_wire::{credentials::Credentials, CredentialsSpec, KinesisClient};
 use log::{Log, Metadata, Record};
 use support::{rfc3339_in, sts_ok, Responder};
 
@@ -137,7 +137,7 @@ fn wire_bytes_are_dropped_and_our_records_kept() {
         }),
     };
     let provider =
-        credentials::from_spec(&spec, Arc::new(kinesis_wire::MapEnv::default())).unwrap();
+        credentials::from_spec(&spec, Arc::new(kinesis_wire::env::MapEnv::default())).unwrap();
     assert_eq!(
         provider.credentials().unwrap().access_key_id,
         "ASIALOGCHECK"

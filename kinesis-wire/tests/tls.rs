@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use kinesis_wire::credentials::StaticProvider;
 use kinesis_wire::model::ListStreamsInput;
-use kinesis_wire::{ClientBuilder, Credentials, KinesisClient, MapEnv, TransportErrorKind};
+use kinesis_wire::{
+    credentials::Credentials, env::MapEnv, ClientBuilder, KinesisClient, TransportErrorKind,
+};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use kinesis_wire::credentials::StaticProvider;
 use kinesis_wire::dynamodb::{CreateTableInput, CreateTableOutcome, DynamoDbClient};
-use kinesis_wire::{ClientBuilder, Credentials};
+use kinesis_wire::{credentials::Credentials, ClientBuilder};
 
 use crate::unique_name;
 

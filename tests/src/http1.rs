@@ -278,7 +278,7 @@ impl RawConnection {
 
     /// Sends `POST /` with `Host` (this connection's `host:port`, as a signer derives it from
     /// the URL), these `headers` (e.g. those of a request signed with
-    /// `kinesis_wire::sign::sign_request`; `Host` and `Content-Length` among them are
+    /// `kinesis_wire::sign_request`; `Host` and `Content-Length` among them are
     /// ignored), a `Content-Length` and `body`; reads the answer.
     pub fn post<K: AsRef<str>, V: AsRef<str>>(
         &mut self,

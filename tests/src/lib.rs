@@ -32,7 +32,9 @@ use std::time::Duration;
 use kinesis_wire::credentials::StaticProvider;
 use kinesis_wire::model::{CreateStreamInput, DeleteStreamInput, ListShardsInput};
 use kinesis_wire::{
-    ClientBuilder, Credentials, KinesisClient, RetryPolicy, Shard, Shutdown, StreamRef,
+    credentials::Credentials,
+    model::{Shard, StreamRef},
+    ClientBuilder, KinesisClient, RetryPolicy, Shutdown,
 };
 
 /// The endpoint in the environment variable `var`, which `scripts/test` sets after starting
@@ -147,11 +149,7 @@ impl TempStream {
     pub fn create(client: &KinesisClient, prefix: &str, shards: u32) -> TempStream {
         let name = unique_name(prefix);
         client
-            .create_stream(&CreateStreamInput {
-                stream_name: name.clone(),
-                shard_count: Some(shards),
-                stream_mode_details: None,
-            })
+            .create_stream(&CreateStreamInput::new(name.clone()).shard_count(shards))
             .unwrap_or_else(|e| panic!("CreateStream {name}: {e}"));
         let stream = TempStream {
             client: client.clone(),
@@ -200,9 +198,8 @@ impl Drop for TempStream {
         if !self.owner {
             return;
         }
-        let _ = self.client.delete_stream(&DeleteStreamInput {
-            stream: self.stream(),
-            enforce_consumer_deletion: Some(true),
-        });
+        let _ = self
+            .client
+            .delete_stream(&DeleteStreamInput::new(self.stream()).enforce_consumer_deletion(true));
     }
 }

@@ -11,7 +11,7 @@ use kinesis_sink::{KinesisSink, SinkContext};
 use kinesis_source::{Checkpoint, KinesisSource, SourceContext, SourceRecord};
 use kinesis_tests::{endpoint, hash_key, TempStream};
 use kinesis_wire::model::{ListShardsInput, SplitShardInput};
-use kinesis_wire::{KinesisClient, RetryPolicy, Shutdown, StreamRef};
+use kinesis_wire::{model::StreamRef, KinesisClient, RetryPolicy, Shutdown};
 
 const ROWS: usize = 1200;
 
@@ -109,11 +109,11 @@ fn sink_to_source_through_a_split_and_a_checkpoint() {
         .unwrap();
     let (lo, hi) = shards[0].hash_key_range.bounds().unwrap();
     client
-        .split_shard(&SplitShardInput {
-            stream: StreamRef::Name(stream.name.clone()),
-            shard_to_split: shards[0].shard_id.clone(),
-            new_starting_hash_key: (lo + (hi - lo) / 2).to_string(),
-        })
+        .split_shard(&SplitShardInput::new(
+            StreamRef::Name(stream.name.clone()),
+            shards[0].shard_id.clone(),
+            (lo + (hi - lo) / 2).to_string(),
+        ))
         .expect("SplitShard");
     client
         .wait_for_stream_active(

@@ -16,7 +16,10 @@ use kinesis_tests::{client, endpoint, TempStream};
 use kinesis_wire::model::{
     GetRecordsInput, GetShardIteratorInput, ListStreamsInput, PutRecordsInput,
 };
-use kinesis_wire::{KinesisError, PutRecordsEntry, StartingPosition};
+use kinesis_wire::{
+    model::{PutRecordsEntry, StartingPosition},
+    KinesisError,
+};
 use serde_json::{json, Value};
 
 const PTE: &str = "ProvisionedThroughputExceededException";
@@ -47,11 +50,11 @@ fn stored(stream: &TempStream) -> Vec<String> {
     let mut iterator = Some(
         stream
             .client
-            .get_shard_iterator(&GetShardIteratorInput {
-                stream: stream.stream(),
-                shard_id: "shardId-000000000000".into(),
-                position: StartingPosition::TrimHorizon,
-            })
+            .get_shard_iterator(&GetShardIteratorInput::new(
+                stream.stream(),
+                "shardId-000000000000",
+                StartingPosition::TrimHorizon,
+            ))
             .expect("GetShardIterator"),
     );
     let mut out = Vec::new();
@@ -59,11 +62,7 @@ fn stored(stream: &TempStream) -> Vec<String> {
         let Some(it) = iterator.take() else { break };
         let page = stream
             .client
-            .get_records(&GetRecordsInput {
-                shard_iterator: it,
-                limit: Some(10_000),
-                stream_arn: None,
-            })
+            .get_records(&GetRecordsInput::new(it).limit(10_000))
             .expect("GetRecords");
         if page.records.is_empty() {
             break;
@@ -119,14 +118,10 @@ fn pass_through_relays_answers_on_one_kept_alive_connection() {
     // And a real client through it.
     let via_proxy = client(&proxy.url);
     via_proxy
-        .put_records(&PutRecordsInput {
-            stream: stream.stream(),
-            records: vec![PutRecordsEntry {
-                data: b"pass-client".to_vec(),
-                partition_key: "k".into(),
-                explicit_hash_key: None,
-            }],
-        })
+        .put_records(&PutRecordsInput::new(
+            stream.stream(),
+            vec![PutRecordsEntry::new(b"pass-client".to_vec(), "k")],
+        ))
         .unwrap();
     let mut want = data.clone();
     want.push("pass-client".into());
@@ -194,14 +189,10 @@ fn truncated_answer_is_cut_mid_body_after_the_server_applied_it() {
     assert_eq!(err.kind(), ErrorKind::UnexpectedEof, "{err}");
     // A client sees a transport error, not a service answer.
     let err = client(&proxy.url)
-        .put_records(&PutRecordsInput {
-            stream: stream.stream(),
-            records: vec![PutRecordsEntry {
-                data: b"tr-client".to_vec(),
-                partition_key: "k".into(),
-                explicit_hash_key: None,
-            }],
-        })
+        .put_records(&PutRecordsInput::new(
+            stream.stream(),
+            vec![PutRecordsEntry::new(b"tr-client".to_vec(), "k")],
+        ))
         .unwrap_err();
     assert!(matches!(err, KinesisError::Transport { .. }), "{err:?}");
     assert_eq!(stored(&stream), ["tr-000", "tr-client"]);
@@ -286,14 +277,10 @@ fn error_replies_reach_the_client_as_sent_and_the_server_never_sees_them() {
             assert_eq!(seen.header(k), Some(v.as_str()), "{k} of {reply:?}");
         }
         let err = via_proxy
-            .put_records(&PutRecordsInput {
-                stream: stream.stream(),
-                records: vec![PutRecordsEntry {
-                    data: b"never".to_vec(),
-                    partition_key: "k".into(),
-                    explicit_hash_key: None,
-                }],
-            })
+            .put_records(&PutRecordsInput::new(
+                stream.stream(),
+                vec![PutRecordsEntry::new(b"never".to_vec(), "k")],
+            ))
             .unwrap_err();
         assert_eq!(err.status(), Some(reply.status), "{err}");
         let json_type = serde_json::from_slice::<Value>(&reply.body)
@@ -332,18 +319,11 @@ fn failed_entries_are_not_written_and_are_merged_back_in_place() {
     let data = names("part", 10);
     let entries = |data: &[String]| -> Vec<PutRecordsEntry> {
         data.iter()
-            .map(|d| PutRecordsEntry {
-                data: d.clone().into_bytes(),
-                partition_key: d.clone(),
-                explicit_hash_key: None,
-            })
+            .map(|d| PutRecordsEntry::new(d.clone().into_bytes(), d.clone()))
             .collect()
     };
     let out = via_proxy
-        .put_records(&PutRecordsInput {
-            stream: stream.stream(),
-            records: entries(&data),
-        })
+        .put_records(&PutRecordsInput::new(stream.stream(), entries(&data)))
         .unwrap();
     assert_eq!(out.failed_record_count, 3);
     assert_eq!(out.records.len(), 10);
@@ -358,10 +338,10 @@ fn failed_entries_are_not_written_and_are_merged_back_in_place() {
     }
     // Every entry failed: an all-failed answer, and the server is not called.
     let out = via_proxy
-        .put_records(&PutRecordsInput {
-            stream: stream.stream(),
-            records: entries(&names("gone", 3)),
-        })
+        .put_records(&PutRecordsInput::new(
+            stream.stream(),
+            entries(&names("gone", 3)),
+        ))
         .unwrap();
     assert_eq!(out.failed_record_count, 3);
     assert!(out
@@ -486,11 +466,11 @@ fn a_retrying_client_under_mixed_faults_loses_nothing() {
         .random("PutRecords", 0.3, faults);
     let proxy = FaultProxy::start(&upstream, plan);
     let via_proxy = kinesis_tests::client_builder(&proxy.url)
-        .timeouts(kinesis_wire::Timeouts {
-            connect: Duration::from_secs(2),
-            read: Duration::from_millis(500),
-            overall: Duration::from_secs(5),
-        })
+        .timeouts(kinesis_wire::Timeouts::new(
+            Duration::from_secs(2),
+            Duration::from_millis(500),
+            Duration::from_secs(5),
+        ))
         .build()
         .unwrap();
     // Retried here without relying on the client's classification of errors.
@@ -505,11 +485,7 @@ fn a_retrying_client_under_mixed_faults_loses_nothing() {
         sent.extend(data.iter().cloned());
         let mut pending: Vec<PutRecordsEntry> = data
             .iter()
-            .map(|d| PutRecordsEntry {
-                data: d.clone().into_bytes(),
-                partition_key: d.clone(),
-                explicit_hash_key: None,
-            })
+            .map(|d| PutRecordsEntry::new(d.clone().into_bytes(), d.clone()))
             .collect();
         for attempt in 0.. {
             assert!(
@@ -517,10 +493,7 @@ fn a_retrying_client_under_mixed_faults_loses_nothing() {
                 "batch {batch} never got through; seed {}",
                 proxy.seed()
             );
-            match via_proxy.put_records(&PutRecordsInput {
-                stream: stream.stream(),
-                records: pending.clone(),
-            }) {
+            match via_proxy.put_records(&PutRecordsInput::new(stream.stream(), pending.clone())) {
                 Ok(out) => {
                     pending = pending
                         .into_iter()

@@ -13,19 +13,21 @@ use kinesis_tests::TempStream;
 use kinesis_wire::model::{
     GetRecordsInput, GetShardIteratorInput, ListStreamsInput, PutRecordsInput, PutRecordsOutput,
 };
-use kinesis_wire::sign::sign_request;
+use kinesis_wire::sign_request;
 use kinesis_wire::transport::HttpRequest;
 use kinesis_wire::{
-    Credentials, KinesisClient, KinesisError, PutRecordsEntry, RetryPolicy, Shutdown,
-    StartingPosition,
+    credentials::Credentials,
+    model::{PutRecordsEntry, StartingPosition},
+    KinesisClient, KinesisError, RetryPolicy, Shutdown,
 };
 
 fn entries(prefix: &str, n: usize) -> Vec<PutRecordsEntry> {
     (0..n)
-        .map(|i| PutRecordsEntry {
-            data: format!("{prefix}-{i}").into_bytes(),
-            partition_key: format!("{prefix}-{i}"),
-            explicit_hash_key: None,
+        .map(|i| {
+            PutRecordsEntry::new(
+                format!("{prefix}-{i}").into_bytes(),
+                format!("{prefix}-{i}"),
+            )
         })
         .collect()
 }
@@ -35,10 +37,7 @@ fn put(
     stream: &str,
     prefix: &str,
 ) -> Result<PutRecordsOutput, KinesisError> {
-    client.put_records(&PutRecordsInput {
-        stream: stream.into(),
-        records: entries(prefix, 3),
-    })
+    client.put_records(&PutRecordsInput::new(stream, entries(prefix, 3)))
 }
 
 /// With the default retry policy, as a caller that retries what is retryable would.
@@ -53,19 +52,15 @@ fn put_with_retries(
 fn stored(stream: &TempStream) -> Vec<String> {
     let iterator = stream
         .client
-        .get_shard_iterator(&GetShardIteratorInput {
-            stream: stream.stream(),
-            shard_id: "shardId-000000000000".into(),
-            position: StartingPosition::TrimHorizon,
-        })
+        .get_shard_iterator(&GetShardIteratorInput::new(
+            stream.stream(),
+            "shardId-000000000000",
+            StartingPosition::TrimHorizon,
+        ))
         .expect("GetShardIterator");
     let page = stream
         .client
-        .get_records(&GetRecordsInput {
-            shard_iterator: iterator,
-            limit: Some(10_000),
-            stream_arn: None,
-        })
+        .get_records(&GetRecordsInput::new(iterator).limit(10_000))
         .expect("GetRecords");
     page.records
         .into_iter()
@@ -82,14 +77,9 @@ fn signed_put(url: &str, keys: &MotoKeys, stream: &str) -> Message {
     let body = format!(
         r#"{{"StreamName":"{stream}","Records":[{{"Data":"cmF3","PartitionKey":"raw"}}]}}"#
     );
-    let mut req = HttpRequest {
-        url: format!("{url}/"),
-        headers: vec![
-            ("content-type".into(), "application/x-amz-json-1.1".into()),
-            ("x-amz-target".into(), "Kinesis_20131202.PutRecords".into()),
-        ],
-        body: body.into_bytes(),
-    };
+    let mut req = HttpRequest::post(format!("{url}/"), body.into_bytes())
+        .with_header("content-type", "application/x-amz-json-1.1")
+        .with_header("x-amz-target", "Kinesis_20131202.PutRecords");
     let creds = Credentials::new(
         keys.access_key_id.clone(),
         keys.secret_access_key.clone(),

@@ -26,7 +26,12 @@ use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use quote::ToTokens;
 
 /// The crates whose public API is recorded (directories under the workspace root).
-const CRATES: &[&str] = &["kinesis-formats", "kinesis-source", "kinesis-sink"];
+const CRATES: &[&str] = &[
+    "kinesis-formats",
+    "kinesis-wire",
+    "kinesis-source",
+    "kinesis-sink",
+];
 
 /// The file, in each crate's directory, that holds its listing.
 const API_FILE: &str = "public-api.txt";

@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use kinesis_tests::loopback::{Answer, LoopbackServer};
 use kinesis_wire::model::{GetRecordsInput, GetShardIteratorInput};
-use kinesis_wire::{KinesisClient, Record, RetryPolicy, Shutdown, StartingPosition, Timeouts};
+use kinesis_wire::{
+    model::{Record, StartingPosition},
+    KinesisClient, RetryPolicy, Shutdown, Timeouts,
+};
 
 pub use kinesis_tests::{endpoint, hash_key, unique_name, TempStream};
 
@@ -47,11 +50,11 @@ impl ReadAll for TempStream {
             .map(|s| {
                 let it = policy
                     .run(&shutdown, |_| {
-                        self.client.get_shard_iterator(&GetShardIteratorInput {
-                            stream: self.stream(),
-                            shard_id: s.shard_id.clone(),
-                            position: StartingPosition::TrimHorizon,
-                        })
+                        self.client.get_shard_iterator(&GetShardIteratorInput::new(
+                            self.stream(),
+                            s.shard_id.clone(),
+                            StartingPosition::TrimHorizon,
+                        ))
                     })
                     .expect("GetShardIterator");
                 (s.shard_id.clone(), Some(it))
@@ -64,11 +67,8 @@ impl ReadAll for TempStream {
                 let Some(iter) = it.clone() else { continue };
                 let page = policy
                     .run(&shutdown, |_| {
-                        self.client.get_records(&GetRecordsInput {
-                            shard_iterator: iter.clone(),
-                            limit: Some(10_000),
-                            stream_arn: None,
-                        })
+                        self.client
+                            .get_records(&GetRecordsInput::new(iter.clone()).limit(10_000))
                     })
                     .expect("GetRecords");
                 if !page.records.is_empty() || page.millis_behind_latest.unwrap_or(0) > 0 {

@@ -46,10 +46,10 @@ impl Put for TempStream {
                 .run(&Shutdown::new(), |_| {
                     self.client.put_records_from(
                         &self.stream(),
-                        chunk.iter().map(|(k, h, d)| PutRecordsEntryRef {
-                            data: d,
-                            partition_key: k,
-                            explicit_hash_key: h.as_deref(),
+                        chunk.iter().map(|(k, h, d)| {
+                            let mut v = PutRecordsEntryRef::new(d, k);
+                            v.explicit_hash_key = h.as_deref();
+                            v
                         }),
                     )
                 })

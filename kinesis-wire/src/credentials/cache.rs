@@ -5,6 +5,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use super::{Credentials, CredentialsError, Provider};
+use crate::clock::Clock;
 use crate::retry::Shutdown;
 
 /// How long before expiry credentials are refreshed, at most (the AWS SDKs use 5 minutes).
@@ -36,7 +37,7 @@ struct State {
 /// ```
 /// use std::sync::Arc;
 /// use kinesis_wire::credentials::{CachingProvider, Provider, StaticProvider};
-/// use kinesis_wire::Credentials;
+/// use kinesis_wire::credentials::Credentials;
 /// let inner = Arc::new(StaticProvider::new(Credentials::new("AKID", "s", None, None, "BASIC")));
 /// let cached = CachingProvider::new(inner);
 /// assert_eq!(cached.credentials().unwrap().access_key_id, "AKID");
@@ -44,6 +45,7 @@ struct State {
 pub struct CachingProvider {
     inner: Arc<dyn Provider>,
     refresh_window: Duration,
+    clock: Arc<dyn Clock>,
     state: Mutex<State>,
     changed: Condvar,
 }
@@ -89,7 +91,7 @@ impl CachingProvider {
     /// ```
     /// use std::{sync::Arc, time::Duration};
     /// use kinesis_wire::credentials::{CachingProvider, StaticProvider};
-    /// use kinesis_wire::Credentials;
+    /// use kinesis_wire::credentials::Credentials;
     /// let inner = Arc::new(StaticProvider::new(Credentials::new("A", "s", None, None, "BASIC")));
     /// let _c = CachingProvider::with_refresh_window(inner, Duration::from_secs(60));
     /// ```
@@ -97,6 +99,7 @@ impl CachingProvider {
         CachingProvider {
             inner,
             refresh_window,
+            clock: crate::clock::system(),
             state: Mutex::new(State {
                 cached: None,
                 refresh_at: None,
@@ -106,6 +109,21 @@ impl CachingProvider {
             }),
             changed: Condvar::new(),
         }
+    }
+
+    /// This cache reading the time from `clock` instead of the system clock (tests move a
+    /// `test_util::ManualClock` past the refresh point instead of sleeping).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use kinesis_wire::credentials::{CachingProvider, StaticProvider};
+    /// use kinesis_wire::{SystemClock, credentials::Credentials};
+    /// let inner = Arc::new(StaticProvider::new(Credentials::new("A", "s", None, None, "BASIC")));
+    /// let _c = CachingProvider::new(inner).with_clock(Arc::new(SystemClock));
+    /// ```
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -139,7 +157,7 @@ impl Provider for CachingProvider {
     ) -> Result<Credentials, CredentialsError> {
         let mut st = self.lock();
         loop {
-            let now = SystemTime::now();
+            let now = self.clock.now();
             if let Some(c) = &st.cached {
                 let fresh = st.refresh_at.is_none_or(|at| now < at) && still_valid(c, now);
                 if fresh || (st.refreshing && still_valid(c, now)) {
@@ -178,7 +196,7 @@ impl Provider for CachingProvider {
         guard.done = true;
         st.refreshing = false;
         st.fetches_done += 1;
-        let now = SystemTime::now();
+        let now = self.clock.now();
         let result = match fetched {
             Ok(c) => {
                 st.refresh_at = self.refresh_at(&c, now);

@@ -16,7 +16,7 @@ use crate::retry::Shutdown;
 /// ```
 /// use std::sync::Arc;
 /// use kinesis_wire::credentials::{ChainProvider, EnvVarProvider, Provider, StaticProvider};
-/// use kinesis_wire::{env::MapEnv, Credentials};
+/// use kinesis_wire::{credentials::Credentials, env::MapEnv};
 /// let chain = ChainProvider::new(vec![
 ///     Arc::new(EnvVarProvider::new(Arc::new(MapEnv::default()))),
 ///     Arc::new(StaticProvider::new(Credentials::new("AKID2", "s", None, None, "BASIC"))),

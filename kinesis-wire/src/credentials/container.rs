@@ -1,6 +1,7 @@
 //! The container credentials endpoint (ECS task roles, EKS Pod Identity).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ureq::http::Uri;
@@ -8,8 +9,10 @@ use ureq::http::Uri;
 use super::attempts;
 use super::http;
 use super::{parse_timestamp, Credentials, CredentialsError, Provider, ProviderContext};
+use crate::clock::Clock;
 use crate::env::SharedEnv;
 use crate::retry::Shutdown;
+use crate::transport::{HttpRequest, Transport};
 
 const NAME: &str = "CONTAINER";
 
@@ -30,8 +33,10 @@ pub const ECS_CREDENTIALS_HOST: &str = "http://169.254.170.2";
 /// ```
 pub struct ContainerProvider {
     env: SharedEnv,
-    /// The agent, or why it could not be built (an unreadable CA bundle), reported on use.
-    agent: Result<ureq::Agent, String>,
+    /// The transport, or why it could not be built (an unreadable CA bundle), reported on
+    /// use.
+    transport: Result<Arc<dyn Transport>, String>,
+    clock: Arc<dyn Clock>,
     /// Where `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` is resolved: [`ECS_CREDENTIALS_HOST`]
     /// unless the embedding program chose another host in code. Deliberately not settable
     /// from the environment: whoever can set environment variables could otherwise send
@@ -153,10 +158,11 @@ pub(crate) fn parse_json_credentials(
 impl ContainerProvider {
     /// A provider reading its settings from `env` on every fetch.
     pub fn new(env: SharedEnv, ctx: &ProviderContext) -> Self {
-        let agent = http::agent(&ctx.http_settings(Duration::from_secs(2), Duration::from_secs(5)));
+        let transport = http::transport(ctx, Duration::from_secs(2), Duration::from_secs(5), true);
         ContainerProvider {
             env,
-            agent,
+            transport,
+            clock: ctx.clock.clone(),
             relative_uri_host: ECS_CREDENTIALS_HOST.to_string(),
             trust_all_certificates: ctx.trust_all_certificates,
         }
@@ -274,13 +280,14 @@ impl Provider for ContainerProvider {
             provider: NAME,
             reason,
         };
-        let agent = self.agent.as_ref().map_err(|e| failed(e.clone()))?;
-        let headers: Vec<(&str, &str)> = token
-            .as_deref()
-            .map(|t| vec![("Authorization", t)])
-            .unwrap_or_default();
-        let sent = http::send_retrying(&attempts::CONTAINER, shutdown, true, || {
-            http::get_uri(agent, &url, &headers)
+        let transport = self.transport.as_ref().map_err(|e| failed(e.clone()))?;
+        // The URI as checked, written out whole: parsing it again gives the same host.
+        let mut req = HttpRequest::get(url.to_string());
+        if let Some(t) = &token {
+            req = req.with_header("authorization", t.as_str());
+        }
+        let sent = http::send_retrying(&attempts::CONTAINER, &*self.clock, shutdown, true, || {
+            http::send(&**transport, &req)
         })
         .map_err(|_| CredentialsError::Interrupted { provider: NAME })?;
         match sent {
@@ -348,8 +355,11 @@ mod tests {
             ("http://user@127.0.0.1/x", "127.0.0.1"),
         ] {
             let uri = full_uri(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
-            // The URI handed to the request names the host that was checked.
+            // The URI handed to the request names the host that was checked, and the text
+            // the transport is given parses back to the same URI.
             assert_eq!(uri.host(), Some(host), "{ok}");
+            let again: Uri = uri.to_string().parse().unwrap();
+            assert_eq!((again.host(), &again), (Some(host), &uri), "{ok}");
         }
         for bad in [
             "http://10.0.0.1/x",
@@ -374,6 +384,43 @@ mod tests {
         for unparsable in ["http://attacker\\@127.0.0.1/", "http://", "not a uri"] {
             assert!(full_uri(unparsable).is_err(), "{unparsable}");
         }
+    }
+
+    #[test]
+    fn the_request_goes_to_the_checked_uri_with_the_token_and_is_retried() {
+        use crate::test_util::{answer, ManualClock, ScriptedTransport};
+        let t = ScriptedTransport::new([
+            answer(503, "busy"),
+            answer(
+                200,
+                r#"{"AccessKeyId":"AKIDCTR","SecretAccessKey":"s","Token":"t",
+                    "Expiration":"2030-01-02T03:04:05Z"}"#,
+            ),
+        ]);
+        let clock = ManualClock::new();
+        let ctx = ProviderContext::default()
+            .with_transport(t.clone())
+            .with_clock(clock.clone());
+        let env = MapEnv::from_pairs([
+            (
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "http://127.0.0.1:9/creds?a=1",
+            ),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "ctr-token"),
+        ]);
+        let c = ContainerProvider::new(Arc::new(env), &ctx)
+            .credentials()
+            .unwrap();
+        assert_eq!(c.access_key_id, "AKIDCTR");
+        let sent = t.requests();
+        assert_eq!(sent.len(), 2, "the 503 was retried");
+        for r in &sent {
+            assert_eq!(r.method, crate::transport::Method::Get);
+            assert_eq!(r.url, "http://127.0.0.1:9/creds?a=1");
+            assert_eq!(r.header("authorization"), Some("ctr-token"));
+        }
+        // The retry waited on the provider's clock, not the real one.
+        assert_eq!(clock.sleeps().len(), 1);
     }
 
     #[test]

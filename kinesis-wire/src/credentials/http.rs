@@ -1,13 +1,17 @@
-//! The small HTTP layer the credential providers share: one blocking ureq agent per
-//! provider, no proxy, no redirects, short timeouts, bodies read whatever the status.
+//! The credential providers' view of HTTP: requests go through the crate's one
+//! [`Transport`] (a [`UreqTransport`] with the credential endpoints' settings unless the
+//! [`ProviderContext`] brings its own), answers come back as status and text, and failures
+//! are sorted into "nothing answered" and the rest.
 
-use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-use ureq::http::Uri;
-
+use super::ProviderContext;
+use crate::clock::Clock;
+use crate::error::{TransportError, TransportErrorKind};
 use crate::redact;
 use crate::retry::{RetryPolicy, RetryStop, Shutdown};
+use crate::transport::{HttpRequest, Transport, UreqSettings, UreqTransport};
 
 /// A finished exchange: status and body text.
 pub(crate) struct HttpReply {
@@ -34,10 +38,25 @@ impl HttpReply {
 /// Why an exchange did not produce a reply.
 #[derive(Debug)]
 pub(crate) enum HttpFailure {
-    /// Nothing answered (refused, unreachable, timed out before a response, DNS failure).
+    /// Nothing answered (refused, unreachable, timed out, reset, DNS failure).
     Unreachable(String),
-    /// Something else went wrong (bad URL, protocol error, body too large).
+    /// Something else went wrong (TLS, protocol error, body too large, bad URL).
     Other(String),
+}
+
+impl HttpFailure {
+    /// The failure of a request to `url`.
+    fn of(url: &str, e: &TransportError) -> Self {
+        let text = format!("request to {url} failed: {e}");
+        match e.kind {
+            TransportErrorKind::ConnectRefused
+            | TransportErrorKind::ConnectTimeout
+            | TransportErrorKind::Timeout
+            | TransportErrorKind::Reset
+            | TransportErrorKind::Dns => HttpFailure::Unreachable(text),
+            _ => HttpFailure::Other(text),
+        }
+    }
 }
 
 impl std::fmt::Display for HttpFailure {
@@ -48,115 +67,52 @@ impl std::fmt::Display for HttpFailure {
     }
 }
 
-/// Timeouts and TLS settings of a provider's agent.
-#[derive(Debug, Clone)]
-pub(crate) struct HttpSettings {
-    pub connect: Duration,
-    pub overall: Duration,
-    pub trust_all_certificates: bool,
-    /// CA certificates (PEM) trusted instead of the bundled roots.
-    pub ca_bundle: Option<PathBuf>,
-}
-
-/// Builds an agent; fails only when the CA bundle cannot be read. Proxies from the
-/// environment are ignored on purpose: credential endpoints are link-local or loopback
-/// (IMDS, containers), and STS/SSO go the same direct way as the Kinesis traffic. TLS is
-/// set up exactly as for Kinesis ([`crate::transport::tls_config`]).
-pub(crate) fn agent(s: &HttpSettings) -> Result<ureq::Agent, String> {
-    let tls = crate::transport::tls_config(s.trust_all_certificates, s.ca_bundle.as_deref())
-        .map_err(|e| e.message)?;
-    Ok(ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .max_redirects(0)
-        .timeout_connect(Some(s.connect))
-        .timeout_global(Some(s.overall))
-        .tls_config(tls)
-        .user_agent(concat!("kinesis-rs/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into())
-}
-
 /// Largest credential response we accept; real ones are a few KiB.
 const BODY_LIMIT: u64 = 1 << 20;
 
-fn finish(
-    result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-    url: &str,
-) -> Result<HttpReply, HttpFailure> {
-    let mut resp = result.map_err(|e| classify(e, url))?;
-    let status = resp.status().as_u16();
-    let body = resp
-        .body_mut()
-        .with_config()
-        .limit(BODY_LIMIT)
-        .read_to_string()
-        .map_err(|e| HttpFailure::Other(format!("reading the response of {url}: {e}")))?;
-    Ok(HttpReply { status, body })
-}
-
-fn classify(e: ureq::Error, url: &str) -> HttpFailure {
-    let text = format!("request to {url} failed: {e}");
-    match e {
-        ureq::Error::Io(_)
-        | ureq::Error::Timeout(_)
-        | ureq::Error::HostNotFound
-        | ureq::Error::ConnectionFailed => HttpFailure::Unreachable(text),
-        _ => HttpFailure::Other(text),
+/// The transport a provider sends through: `ctx`'s when it has one, else a
+/// [`UreqTransport`] with these timeouts and TLS as for Kinesis
+/// ([`crate::transport::tls_config`]); fails only when the CA bundle cannot be read.
+/// Proxies from the environment are ignored on purpose: credential endpoints are
+/// link-local or loopback (IMDS, containers), and STS/SSO go the same direct way as the
+/// Kinesis traffic. No redirects, a 1 MiB body limit, no per-read timeout (the overall one
+/// bounds the call). `tls` false leaves the TLS settings out (the instance metadata
+/// service is plain http on a link-local address).
+pub(crate) fn transport(
+    ctx: &ProviderContext,
+    connect: Duration,
+    overall: Duration,
+    tls: bool,
+) -> Result<Arc<dyn Transport>, String> {
+    if let Some(t) = &ctx.transport {
+        return Ok(t.clone());
     }
-}
-
-/// `GET url` with extra headers.
-pub(crate) fn get(
-    agent: &ureq::Agent,
-    url: &str,
-    headers: &[(&str, &str)],
-) -> Result<HttpReply, HttpFailure> {
-    let uri: Uri = url
-        .parse()
-        .map_err(|e| HttpFailure::Other(format!("bad URL {url}: {e}")))?;
-    get_uri(agent, &uri, headers)
-}
-
-/// `GET uri` with extra headers: for a URI already parsed (and checked) by the caller, so
-/// the request goes exactly where the check looked.
-pub(crate) fn get_uri(
-    agent: &ureq::Agent,
-    uri: &Uri,
-    headers: &[(&str, &str)],
-) -> Result<HttpReply, HttpFailure> {
-    let mut rb = agent.get(uri.clone());
-    for (k, v) in headers {
-        rb = rb.header(*k, *v);
+    let mut s = UreqSettings {
+        connect_timeout: connect,
+        read_timeout: Duration::ZERO,
+        overall_timeout: overall,
+        max_connections: 2,
+        no_proxy: true,
+        max_response_bytes: BODY_LIMIT,
+        ..UreqSettings::default()
+    };
+    if tls {
+        s.trust_all_certificates = ctx.trust_all_certificates;
+        s.ca_bundle = ctx.ca_bundle.clone();
     }
-    finish(rb.call(), &uri.to_string())
+    let t = UreqTransport::new(&s).map_err(|e| e.message)?;
+    Ok(Arc::new(t))
 }
 
-/// `PUT url` with an empty body and extra headers.
-pub(crate) fn put_empty(
-    agent: &ureq::Agent,
-    url: &str,
-    headers: &[(&str, &str)],
-) -> Result<HttpReply, HttpFailure> {
-    let mut rb = agent.put(url);
-    for (k, v) in headers {
-        rb = rb.header(*k, *v);
-    }
-    finish(rb.send_empty(), url)
-}
-
-/// `POST url` with a body and headers.
-pub(crate) fn post(
-    agent: &ureq::Agent,
-    url: &str,
-    headers: &[(String, String)],
-    body: &[u8],
-) -> Result<HttpReply, HttpFailure> {
-    let mut rb = agent.post(url);
-    for (k, v) in headers {
-        rb = rb.header(k.as_str(), v.as_str());
-    }
-    finish(rb.send(body), url)
+/// Sends `req` through `transport`; the body is read as text.
+pub(crate) fn send(transport: &dyn Transport, req: &HttpRequest) -> Result<HttpReply, HttpFailure> {
+    let resp = transport
+        .send(req)
+        .map_err(|e| HttpFailure::of(&req.url, &e))?;
+    Ok(HttpReply {
+        status: resp.status,
+        body: String::from_utf8_lossy(&resp.body).into_owned(),
+    })
 }
 
 /// An attempt of [`send_retrying`] that may be retried: a server error (5xx, 429) or a
@@ -183,9 +139,11 @@ pub(crate) struct Interrupted;
 
 /// Calls `send` until it gives a reply that is not a server error (5xx or 429), retrying
 /// server errors and (when `retry_unreachable`) unreachable endpoints as `policy` allows,
-/// and stopping when `shutdown` triggers. Returns the last reply (any status) or failure.
+/// waiting on `clock`, and stopping when `shutdown` triggers. Returns the last reply (any
+/// status) or failure.
 pub(crate) fn send_retrying(
     policy: &RetryPolicy,
+    clock: &dyn Clock,
     shutdown: &Shutdown,
     retry_unreachable: bool,
     mut send: impl FnMut() -> Result<HttpReply, HttpFailure>,
@@ -195,7 +153,7 @@ pub(crate) fn send_retrying(
         Attempt::Failed(HttpFailure::Unreachable(_)) => retry_unreachable,
         Attempt::Failed(HttpFailure::Other(_)) => false,
     };
-    let out = policy.retry(shutdown, retryable, |_| match send() {
+    let out = policy.retry_on(clock, shutdown, retryable, |_| match send() {
         Ok(r) if r.status >= 500 || r.status == 429 => Err(Attempt::Status(r)),
         Ok(r) => Ok(r),
         Err(f) => Err(Attempt::Failed(f)),
@@ -278,13 +236,34 @@ mod tests {
 
     #[test]
     fn unreadable_ca_bundle_is_an_error_naming_the_file() {
-        let s = HttpSettings {
-            connect: Duration::from_secs(1),
-            overall: Duration::from_secs(1),
-            trust_all_certificates: false,
-            ca_bundle: Some(PathBuf::from("/nonexistent/ca.pem")),
-        };
-        let e = agent(&s).unwrap_err();
+        let ctx = ProviderContext::default().with_ca_bundle("/nonexistent/ca.pem");
+        let second = Duration::from_secs(1);
+        let e = transport(&ctx, second, second, true).unwrap_err();
         assert!(e.contains("/nonexistent/ca.pem"), "{e}");
+        // The instance metadata service's transport takes no TLS settings.
+        assert!(transport(&ctx, second, second, false).is_ok());
+    }
+
+    #[test]
+    fn failures_are_sorted_by_kind() {
+        let unreachable = [
+            TransportErrorKind::ConnectRefused,
+            TransportErrorKind::ConnectTimeout,
+            TransportErrorKind::Timeout,
+            TransportErrorKind::Reset,
+            TransportErrorKind::Dns,
+        ];
+        for kind in TransportErrorKind::ALL {
+            let f = HttpFailure::of("http://x/", &TransportError::new(kind, "m"));
+            assert_eq!(
+                matches!(f, HttpFailure::Unreachable(_)),
+                unreachable.contains(&kind),
+                "{kind:?}"
+            );
+            assert!(
+                f.to_string().starts_with("request to http://x/ failed: "),
+                "{f}"
+            );
+        }
     }
 }

@@ -1,14 +1,16 @@
 //! EC2 instance metadata, IMDSv2 only (session token first, never the v1 fallback).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::attempts;
 use super::container::parse_json_credentials;
-use super::http::{self, HttpFailure, HttpReply, HttpSettings};
+use super::http::{self, HttpFailure, HttpReply};
 use super::{Credentials, CredentialsError, Provider, ProviderContext};
+use crate::clock::Clock;
 use crate::env::SharedEnv;
 use crate::retry::Shutdown;
+use crate::transport::{HttpRequest, Method, Transport};
 
 const NAME: &str = "INSTANCE_METADATA";
 const DEFAULT_ENDPOINT: &str = "http://169.254.169.254";
@@ -34,7 +36,8 @@ const ROLE_PATH: &str = "/latest/meta-data/iam/security-credentials/";
 /// ```
 pub struct ImdsProvider {
     env: SharedEnv,
-    agent: Result<ureq::Agent, String>,
+    transport: Result<Arc<dyn Transport>, String>,
+    clock: Arc<dyn Clock>,
     token_ttl: Duration,
     /// The session token and when to stop using it.
     token: Mutex<Option<(String, Instant)>>,
@@ -52,16 +55,12 @@ impl std::fmt::Debug for ImdsProvider {
 impl ImdsProvider {
     /// A provider with a 6-hour token TTL.
     pub fn new(env: SharedEnv, ctx: &ProviderContext) -> Self {
-        let _ = ctx; // IMDS is plain http on a link-local address: no TLS settings apply.
-        let agent = http::agent(&HttpSettings {
-            connect: Duration::from_secs(1),
-            overall: Duration::from_secs(1),
-            trust_all_certificates: false,
-            ca_bundle: None,
-        });
+        // IMDS is plain http on a link-local address: no TLS settings apply.
+        let second = Duration::from_secs(1);
         ImdsProvider {
             env,
-            agent,
+            transport: http::transport(ctx, second, second, false),
+            clock: ctx.clock.clone(),
             token_ttl: Duration::from_secs(21_600),
             token: Mutex::new(None),
         }
@@ -97,8 +96,10 @@ impl ImdsProvider {
         }
     }
 
-    fn agent(&self) -> Result<&ureq::Agent, CredentialsError> {
-        self.agent.as_ref().map_err(|e| Self::failed(e.clone()))
+    fn transport(&self) -> Result<&dyn Transport, CredentialsError> {
+        self.transport
+            .as_deref()
+            .map_err(|e| Self::failed(e.clone()))
     }
 
     fn unreachable(endpoint: &str, e: &HttpFailure) -> CredentialsError {
@@ -125,25 +126,24 @@ impl ImdsProvider {
     ) -> Result<String, CredentialsError> {
         let mut slot = self.token.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((tok, use_until)) = slot.as_ref() {
-            if Instant::now() < *use_until {
+            if self.clock.instant() < *use_until {
                 return Ok(tok.clone());
             }
         }
         let url = format!("{endpoint}/latest/api/token");
         let ttl_secs = self.token_ttl.as_secs().max(1);
         let ttl_header = ttl_secs.to_string();
-        let started = Instant::now();
+        let started = self.clock.instant();
         // Server errors are retried; an unreachable service is not (off EC2 the AUTO
         // chain must move on fast).
-        let agent = self.agent()?;
-        let sent = http::send_retrying(&attempts::IMDS_TOKEN, shutdown, false, || {
-            http::put_empty(
-                agent,
-                &url,
-                &[("x-aws-ec2-metadata-token-ttl-seconds", &ttl_header)],
-            )
-        })
-        .map_err(|_| CredentialsError::Interrupted { provider: NAME })?;
+        let transport = self.transport()?;
+        let req = HttpRequest::new(Method::Put, url.as_str())
+            .with_header("x-aws-ec2-metadata-token-ttl-seconds", ttl_header);
+        let sent =
+            http::send_retrying(&attempts::IMDS_TOKEN, &*self.clock, shutdown, false, || {
+                http::send(transport, &req)
+            })
+            .map_err(|_| CredentialsError::Interrupted { provider: NAME })?;
         let reply = match sent {
             Ok(r) if r.is_success() => r,
             Ok(r) if r.status == 403 => {
@@ -186,11 +186,11 @@ impl ImdsProvider {
         let mut retried_token = false;
         loop {
             let token = self.session_token(endpoint, shutdown)?;
-            let reply = http::get(self.agent()?, &url, &[("x-aws-ec2-metadata-token", &token)])
-                .map_err(|e| match e {
-                    HttpFailure::Unreachable(_) => Self::unreachable(endpoint, &e),
-                    other => Self::failed(other.to_string()),
-                })?;
+            let req = HttpRequest::get(url.as_str()).with_header("x-aws-ec2-metadata-token", token);
+            let reply = http::send(self.transport()?, &req).map_err(|e| match e {
+                HttpFailure::Unreachable(_) => Self::unreachable(endpoint, &e),
+                other => Self::failed(other.to_string()),
+            })?;
             if reply.status == 401 && !retried_token {
                 // The token was rejected (expired early, instance restarted): get a new one.
                 retried_token = true;

@@ -52,8 +52,9 @@
 //! request already in flight is not cut short: it ends within its timeouts. A
 //! [`crate::KinesisClient`] passes its shutdown (see `KinesisClient::with_shutdown`).
 //!
-//! Environment variables come from an injectable [`SharedEnv`]; HTTP goes through ureq with
-//! no proxy and short timeouts; STS endpoints can be overridden with
+//! Environment variables come from an injectable [`SharedEnv`], HTTP goes through the
+//! crate's [`Transport`] (ureq with no proxy and short timeouts unless the
+//! [`ProviderContext`] brings another), and the time is read from its [`Clock`]; STS endpoints can be overridden with
 //! `aws.credentials.role.stsEndpoint`, `AWS_ENDPOINT_URL_STS` or `AWS_ENDPOINT_URL`, the SSO
 //! portal with `AWS_ENDPOINT_URL_SSO` or `AWS_ENDPOINT_URL`.
 
@@ -63,10 +64,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, SystemTime};
 
+use crate::clock::Clock;
 use crate::config::CredentialsSpec;
 use crate::env::SharedEnv;
 use crate::retry::Shutdown;
-use http::HttpSettings;
+use crate::transport::Transport;
 
 mod attempts;
 mod cache;
@@ -79,6 +81,16 @@ pub(crate) mod profile;
 mod static_keys;
 mod sts;
 
+/// The parsers of credential answers, for `crate::fuzzing`.
+#[cfg(feature = "fuzzing")]
+pub(crate) mod parsers {
+    pub(crate) use super::container::parse_json_credentials;
+    pub(crate) use super::profile::{
+        parse_ini, parse_process_credentials, parse_sso_role_credentials,
+    };
+    pub(crate) use super::sts::{parse_credentials_xml, sts_error_text};
+}
+
 pub use cache::{CachingProvider, DEFAULT_REFRESH_WINDOW};
 pub use chain::ChainProvider;
 pub use container::{ContainerProvider, ECS_CREDENTIALS_HOST};
@@ -88,14 +100,17 @@ pub use static_keys::{EnvVarProvider, StaticProvider, SysPropProvider};
 pub use sts::{AssumeRoleProvider, WebIdentityProvider};
 
 /// Settings of the client that credential providers share: the region (for the regional
-/// STS endpoint) and whether TLS certificates are checked (decisions D11).
+/// STS endpoint), whether and how TLS certificates are checked (decisions D11), and, for
+/// tests, the [`Transport`] their HTTP calls go through and the [`Clock`] they read.
 ///
 /// ```
 /// use kinesis_wire::credentials::ProviderContext;
-/// let ctx = ProviderContext { region: Some("eu-west-1".into()), ..Default::default() };
+/// let ctx = ProviderContext::default().with_region("eu-west-1");
+/// assert_eq!(ctx.region.as_deref(), Some("eu-west-1"));
 /// assert!(!ctx.trust_all_certificates);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ProviderContext {
     /// `aws.region`; when `None`, `AWS_REGION`, `AWS_DEFAULT_REGION`, then `us-east-1`.
     pub region: Option<String>,
@@ -106,6 +121,24 @@ pub struct ProviderContext {
     /// ([`crate::ClientConfig::ca_bundle`]); when `None`, `AWS_CA_BUNDLE` from the
     /// environment source.
     pub ca_bundle: Option<PathBuf>,
+    /// Where the providers' HTTP calls (STS, SSO, container, instance metadata) go; `None`
+    /// builds one ureq transport per provider with the credential endpoints' settings (no
+    /// proxy, short timeouts, TLS as above).
+    pub transport: Option<Arc<dyn Transport>>,
+    /// The time credentials expire against, and the retries' waits.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for ProviderContext {
+    fn default() -> Self {
+        ProviderContext {
+            region: None,
+            trust_all_certificates: false,
+            ca_bundle: None,
+            transport: None,
+            clock: crate::clock::system(),
+        }
+    }
 }
 
 impl ProviderContext {
@@ -113,7 +146,7 @@ impl ProviderContext {
     ///
     /// ```
     /// use kinesis_wire::{credentials::ProviderContext, ClientConfig};
-    /// let cfg = ClientConfig { region: Some("us-west-2".into()), ..Default::default() };
+    /// let cfg = ClientConfig::default().with_region("us-west-2");
     /// assert_eq!(ProviderContext::from_config(&cfg).region.as_deref(), Some("us-west-2"));
     /// ```
     pub fn from_config(config: &crate::config::ClientConfig) -> Self {
@@ -121,17 +154,40 @@ impl ProviderContext {
             region: config.region.clone(),
             trust_all_certificates: config.trust_all_certificates,
             ca_bundle: config.ca_bundle.clone(),
+            ..ProviderContext::default()
         }
     }
 
-    /// Settings of the HTTP agent a provider uses.
-    pub(crate) fn http_settings(&self, connect: Duration, overall: Duration) -> HttpSettings {
-        HttpSettings {
-            connect,
-            overall,
-            trust_all_certificates: self.trust_all_certificates,
-            ca_bundle: self.ca_bundle.clone(),
-        }
+    /// This context with `aws.region` set.
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// This context with `aws.trust.all.certificates` set.
+    pub fn with_trust_all_certificates(mut self, yes: bool) -> Self {
+        self.trust_all_certificates = yes;
+        self
+    }
+
+    /// This context trusting the certificates of the PEM file `path` instead of the
+    /// bundled roots.
+    pub fn with_ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_bundle = Some(path.into());
+        self
+    }
+
+    /// This context sending the providers' HTTP calls through `transport` (tests: a
+    /// `test_util::ScriptedTransport`).
+    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// This context reading the time from `clock` (tests: a `test_util::ManualClock`).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 }
 
@@ -146,11 +202,16 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<SystemTime> {
     }
 }
 
-/// AWS credentials: access key id, secret key, optional session token and expiry.
+/// AWS credentials: access key id, secret key, optional session token and expiry. `Debug`
+/// shows the access key id only.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Credentials {
+    /// The access key id, e.g. `AKIA...` (long-lived) or `ASIA...` (temporary).
     pub access_key_id: String,
+    /// The secret access key.
     pub secret_access_key: String,
+    /// The session token of temporary credentials.
     pub session_token: Option<String>,
     /// When these credentials stop working; `None` for long-lived keys.
     pub expiry: Option<SystemTime>,
@@ -179,24 +240,31 @@ impl fmt::Debug for Credentials {
 pub enum CredentialsError {
     /// The provider has nothing to offer here (e.g. an env var is unset); a chain moves on.
     NotFound {
+        /// The provider, e.g. `ENV_VAR`.
         provider: &'static str,
+        /// Why it found nothing.
         reason: String,
     },
     /// The provider is configured but failed (bad file, STS error, ...); a chain stops.
     Failed {
+        /// The provider, e.g. `ASSUME_ROLE`.
         provider: &'static str,
+        /// What failed, naming the setting, file or endpoint at fault.
         reason: String,
     },
     /// The fetch stopped because the caller's [`Shutdown`] was triggered
     /// ([`Provider::credentials_with_shutdown`]).
-    Interrupted { provider: &'static str },
+    Interrupted {
+        /// The provider.
+        provider: &'static str,
+    },
 }
 
 impl CredentialsError {
     /// Whether this is [`CredentialsError::Interrupted`].
     ///
     /// ```
-    /// use kinesis_wire::CredentialsError;
+    /// use kinesis_wire::credentials::CredentialsError;
     /// assert!(CredentialsError::Interrupted { provider: "STS" }.is_interrupted());
     /// ```
     pub fn is_interrupted(&self) -> bool {
@@ -242,7 +310,7 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// ```
     /// use std::sync::Arc;
     /// use kinesis_wire::credentials::{CachingProvider, Provider, StaticProvider};
-    /// use kinesis_wire::{Credentials, Shutdown};
+    /// use kinesis_wire::{Shutdown, credentials::Credentials};
     /// let cache = CachingProvider::new(Arc::new(StaticProvider::new(
     ///     Credentials::new("AKID", "s", None, None, "BASIC"))));
     /// let shutdown = Shutdown::new();
@@ -271,7 +339,7 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// ```
     /// use std::sync::Arc;
     /// use kinesis_wire::credentials::{CachingProvider, Provider, StaticProvider};
-    /// use kinesis_wire::Credentials;
+    /// use kinesis_wire::credentials::Credentials;
     /// let cache = CachingProvider::new(Arc::new(StaticProvider::new(
     ///     Credentials::new("AKID", "s", None, None, "BASIC"))));
     /// let used = cache.credentials().unwrap();
@@ -288,7 +356,7 @@ impl Credentials {
     /// Credentials from their parts.
     ///
     /// ```
-    /// use kinesis_wire::Credentials;
+    /// use kinesis_wire::credentials::Credentials;
     /// let c = Credentials::new("AKID", "hunter2", None, None, "BASIC");
     /// assert!(!format!("{c:?}").contains("hunter2"));
     /// ```
@@ -325,7 +393,7 @@ fn custom_registry() -> &'static RwLock<HashMap<String, Arc<CustomFactory>>> {
 /// ```
 /// use std::sync::Arc;
 /// use kinesis_wire::credentials::{self, StaticProvider};
-/// use kinesis_wire::{Credentials, CredentialsSpec};
+/// use kinesis_wire::{CredentialsSpec, credentials::Credentials};
 /// credentials::register_custom("doc-vault", || {
 ///     Ok(Arc::new(StaticProvider::new(Credentials::new("AKID", "s", None, None, "vault"))))
 /// });
@@ -415,7 +483,7 @@ pub fn from_spec(
 ///     secret_access_key: "s".into(),
 ///     session_token: None,
 /// };
-/// let ctx = ProviderContext { region: Some("eu-west-1".into()), ..Default::default() };
+/// let ctx = ProviderContext::default().with_region("eu-west-1");
 /// let p = credentials::from_spec_with(&spec, Arc::new(MapEnv::default()), &ctx).unwrap();
 /// assert_eq!(p.credentials().unwrap().provider_name, "BASIC");
 /// ```
@@ -433,7 +501,9 @@ pub fn from_spec_with(
             .map(PathBuf::from);
     }
     let inner = build_uncached(spec, env, &ctx)?;
-    Ok(Arc::new(CachingProvider::new(inner)))
+    Ok(Arc::new(
+        CachingProvider::new(inner).with_clock(ctx.clock.clone()),
+    ))
 }
 
 /// The AWS default chain, as `AUTO` builds it: environment variables, system properties,

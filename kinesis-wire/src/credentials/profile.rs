@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use super::attempts;
 use super::container::ContainerProvider;
@@ -14,10 +14,11 @@ use super::sts::{effective_region, generated_session_name, StsClient, WebIdentit
 use super::{parse_timestamp, Credentials, CredentialsError, Provider, ProviderContext};
 use crate::env::SharedEnv;
 use crate::retry::Shutdown;
+use crate::transport::HttpRequest;
 
 const NAME: &str = "PROFILE";
 
-type Section = HashMap<String, String>;
+pub(crate) type Section = HashMap<String, String>;
 
 /// Profiles, sso-sessions and services sections read from the two files.
 #[derive(Default)]
@@ -34,7 +35,7 @@ pub(crate) struct ProfileFiles {
 /// indented lines under a key with an empty value (nested properties such as `s3 =` or a
 /// services section's `kinesis =`) are kept as `parent.key`; `#` and `;` start comments at
 /// the start of a line or after whitespace.
-fn parse_ini(text: &str) -> Vec<(String, Section)> {
+pub(crate) fn parse_ini(text: &str) -> Vec<(String, Section)> {
     let mut out: Vec<(String, Section)> = Vec::new();
     // The key with an empty value that indented lines below it belong to.
     let mut parent: Option<String> = None;
@@ -411,7 +412,8 @@ impl Resolver<'_> {
         }
         let region = effective_region(&region_ctx, env);
         let sts = StsClient::new(None, &region, env, ctx);
-        let session = get("role_session_name").unwrap_or_else(generated_session_name);
+        let session =
+            get("role_session_name").unwrap_or_else(|| generated_session_name(&*ctx.clock));
         if let Some(token_file) = get("web_identity_token_file") {
             let wi = WebIdentityProvider::with_client(
                 sts,
@@ -537,7 +539,8 @@ impl Resolver<'_> {
             .get("expiresAt")
             .and_then(|t| t.as_str())
             .and_then(parse_timestamp);
-        if token.is_empty() || expires.is_none_or(|e| e <= SystemTime::now()) {
+        let clock = &*self.provider.ctx.clock;
+        if token.is_empty() || expires.is_none_or(|e| e <= clock.now()) {
             return Err(failed(format!(
                 "{login_hint} (the cached token in {} is expired or unreadable)",
                 cache.display()
@@ -561,15 +564,16 @@ impl Resolver<'_> {
             self.provider.ctx.trust_all_certificates,
             &[],
         );
-        let agent = http::agent(
-            &self
-                .provider
-                .ctx
-                .http_settings(Duration::from_secs(5), Duration::from_secs(30)),
+        let transport = http::transport(
+            &self.provider.ctx,
+            Duration::from_secs(5),
+            Duration::from_secs(30),
+            true,
         )
         .map_err(failed)?;
-        let reply = http::send_retrying(&attempts::REMOTE, self.shutdown, true, || {
-            http::get(&agent, &url, &[("x-amz-sso_bearer_token", token)])
+        let req = HttpRequest::get(url.as_str()).with_header("x-amz-sso_bearer_token", token);
+        let reply = http::send_retrying(&attempts::REMOTE, clock, self.shutdown, true, || {
+            http::send(&*transport, &req)
         })
         .map_err(|_| CredentialsError::Interrupted { provider: NAME })?
         .map_err(|e| failed(format!("SSO GetRoleCredentials: {e}")))?;
@@ -588,30 +592,37 @@ impl Resolver<'_> {
                 http::snippet(&reply.body, 200, &[token])
             )));
         }
-        let v: serde_json::Value = serde_json::from_str(&reply.body)
-            .map_err(|e| failed(format!("SSO GetRoleCredentials returned no JSON: {e}")))?;
-        let rc = v
-            .get("roleCredentials")
-            .ok_or_else(|| failed("SSO GetRoleCredentials returned no roleCredentials".into()))?;
-        let field = |k: &str| {
-            rc.get(k)
-                .and_then(|x| x.as_str())
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .ok_or_else(|| failed(format!("SSO GetRoleCredentials returned no {k}")))
-        };
-        let expiry = rc
-            .get("expiration")
-            .and_then(|x| x.as_u64())
-            .map(|ms| UNIX_EPOCH + Duration::from_millis(ms));
-        Ok(Credentials::new(
-            field("accessKeyId")?,
-            field("secretAccessKey")?,
-            Some(field("sessionToken")?),
-            expiry,
-            NAME,
-        ))
+        parse_sso_role_credentials(&reply.body)
+            .map_err(|e| failed(format!("SSO GetRoleCredentials returned {e}")))
     }
+}
+
+/// Parses the SSO portal's GetRoleCredentials answer (`roleCredentials` with
+/// `accessKeyId`, `secretAccessKey`, `sessionToken` and `expiration` in epoch
+/// milliseconds). Errors say what is missing ("no accessKeyId") and never quote the body.
+pub(crate) fn parse_sso_role_credentials(body: &str) -> Result<Credentials, String> {
+    let v: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("no JSON: {e}"))?;
+    let rc = v
+        .get("roleCredentials")
+        .ok_or_else(|| "no roleCredentials".to_string())?;
+    let field = |k: &str| {
+        rc.get(k)
+            .and_then(|x| x.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| format!("no {k}"))
+    };
+    let expiry = rc
+        .get("expiration")
+        .and_then(|x| x.as_u64())
+        .and_then(|ms| UNIX_EPOCH.checked_add(Duration::from_millis(ms)));
+    Ok(Credentials::new(
+        field("accessKeyId")?,
+        field("secretAccessKey")?,
+        Some(field("sessionToken")?),
+        expiry,
+        NAME,
+    ))
 }
 
 /// How long `credential_process` may run, until it has exited and closed its output.
@@ -649,39 +660,35 @@ fn credential_process(
         )));
     }
     // Never quote stdout in errors: it is supposed to hold secrets.
-    let v: serde_json::Value = serde_json::from_slice(&stdout).map_err(|e| {
+    parse_process_credentials(&stdout).map_err(|reason| {
         failed(format!(
-            "the output of credential_process of profile '{profile}' is not JSON: {e}"
+            "the output of credential_process of profile '{profile}' {reason}"
         ))
-    })?;
+    })
+}
+
+/// Parses what `credential_process` printed (`Version` 1, `AccessKeyId`, `SecretAccessKey`,
+/// optional `SessionToken` and `Expiration`). Errors say what is wrong ("has no
+/// AccessKeyId") and never quote the output.
+pub(crate) fn parse_process_credentials(stdout: &[u8]) -> Result<Credentials, String> {
+    let v: serde_json::Value =
+        serde_json::from_slice(stdout).map_err(|e| format!("is not JSON: {e}"))?;
     match v.get("Version").and_then(|x| x.as_i64()) {
         Some(1) => {}
         other => {
-            return Err(failed(format!(
-                "the output of credential_process of profile '{profile}' has Version {}; \
-                 expected 1",
+            return Err(format!(
+                "has Version {}; expected 1",
                 other.map_or("(missing)".to_string(), |n| n.to_string())
-            )))
+            ))
         }
     }
     let field = |k: &str| v.get(k).and_then(|x| x.as_str()).filter(|s| !s.is_empty());
-    let akid = field("AccessKeyId").ok_or_else(|| {
-        failed(format!(
-            "the output of credential_process of profile '{profile}' has no AccessKeyId"
-        ))
-    })?;
-    let secret = field("SecretAccessKey").ok_or_else(|| {
-        failed(format!(
-            "the output of credential_process of profile '{profile}' has no SecretAccessKey"
-        ))
-    })?;
+    let akid = field("AccessKeyId").ok_or("has no AccessKeyId")?;
+    let secret = field("SecretAccessKey").ok_or("has no SecretAccessKey")?;
     let expiry = match field("Expiration") {
-        Some(t) => Some(parse_timestamp(t).ok_or_else(|| {
-            failed(format!(
-                "the output of credential_process of profile '{profile}' has an unreadable \
-                 Expiration '{t}'"
-            ))
-        })?),
+        Some(t) => {
+            Some(parse_timestamp(t).ok_or_else(|| format!("has an unreadable Expiration '{t}'"))?)
+        }
         None => None,
     };
     Ok(Credentials::new(

@@ -8,7 +8,7 @@ use crate::sys_props;
 ///
 /// ```
 /// use kinesis_wire::credentials::{Provider, StaticProvider};
-/// use kinesis_wire::Credentials;
+/// use kinesis_wire::credentials::Credentials;
 /// let p = StaticProvider::new(Credentials::new("AKID", "secret", None, None, "BASIC"));
 /// assert_eq!(p.credentials().unwrap().access_key_id, "AKID");
 /// ```

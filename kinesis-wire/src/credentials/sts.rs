@@ -4,14 +4,16 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use super::attempts;
 use super::http::{self, HttpFailure, HttpReply};
 use super::{parse_timestamp, Credentials, CredentialsError, Provider, ProviderContext};
+use crate::clock::Clock;
 use crate::env::SharedEnv;
 use crate::retry::{RetryStop, Shutdown};
 use crate::sys_props;
+use crate::transport::{HttpRequest, Transport};
 
 /// The raw content of the first `<tag>...</tag>` element in `xml`.
 fn xml_raw<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
@@ -166,6 +168,20 @@ fn sts_error(reply: &HttpReply, known: &[&str]) -> StsError {
     StsError::new(code, text, transient)
 }
 
+/// [`sts_error`] of an answer with `status` and `body`: its code, text and whether it is
+/// transient.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn sts_error_text(status: u16, body: &str) -> (Option<String>, String, bool) {
+    let e = sts_error(
+        &HttpReply {
+            status,
+            body: body.to_string(),
+        },
+        &[],
+    );
+    (e.code, e.text, e.transient)
+}
+
 /// The region credential calls use: the client's region, else `AWS_REGION`,
 /// `AWS_DEFAULT_REGION`, else `us-east-1`.
 pub(crate) fn effective_region(ctx: &ProviderContext, env: &SharedEnv) -> String {
@@ -181,7 +197,8 @@ pub(crate) fn effective_region(ctx: &ProviderContext, env: &SharedEnv) -> String
 /// A minimal STS client bound to one endpoint.
 #[derive(Debug)]
 pub(crate) struct StsClient {
-    agent: Result<ureq::Agent, String>,
+    transport: Result<Arc<dyn Transport>, String>,
+    pub clock: Arc<dyn Clock>,
     pub endpoint: String,
     signing_region: String,
     trust_all_certificates: bool,
@@ -238,10 +255,9 @@ impl StsClient {
         } else {
             region.to_string()
         };
-        let agent =
-            http::agent(&ctx.http_settings(Duration::from_secs(5), Duration::from_secs(30)));
         StsClient {
-            agent,
+            transport: http::transport(ctx, Duration::from_secs(5), Duration::from_secs(30), true),
+            clock: ctx.clock.clone(),
             endpoint,
             signing_region,
             trust_all_certificates: ctx.trust_all_certificates,
@@ -263,7 +279,8 @@ impl StsClient {
         known: &[&str],
     ) -> Result<Credentials, StsError> {
         attempts::REMOTE
-            .retry(
+            .retry_on(
+                &*self.clock,
                 shutdown,
                 |e: &StsError| e.transient,
                 |_| self.call_once(form, signer, provider, known),
@@ -286,21 +303,31 @@ impl StsClient {
     ) -> Result<Credentials, StsError> {
         let url = self.url();
         crate::insecure::warn_if_insecure("STS", &url, self.trust_all_certificates, &[]);
-        let mut headers = vec![(
-            "content-type".to_string(),
-            "application/x-www-form-urlencoded; charset=utf-8".to_string(),
-        )];
+        let mut req = HttpRequest::post(url, form.as_bytes().to_vec()).with_header(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        );
         if let Some(creds) = signer {
-            headers.extend(
-                self.sign(&url, &headers, form, creds)
-                    .map_err(|text| StsError::new(None, text, false))?,
-            );
+            crate::sign::sign_request(
+                &mut req,
+                creds,
+                &self.signing_region,
+                "sts",
+                self.clock.now(),
+            )
+            .map_err(|e| {
+                StsError::new(
+                    None,
+                    format!("could not sign the STS request: {}", e.message()),
+                    false,
+                )
+            })?;
         }
-        let agent = self
-            .agent
+        let transport = self
+            .transport
             .as_ref()
             .map_err(|e| StsError::new(None, e.clone(), false))?;
-        let reply = http::post(agent, &url, &headers, form.as_bytes()).map_err(|f| {
+        let reply = http::send(&**transport, &req).map_err(|f| {
             StsError::new(
                 None,
                 f.to_string(),
@@ -312,48 +339,6 @@ impl StsClient {
         }
         parse_credentials_xml(&reply.body, provider)
             .map_err(|text| StsError::new(None, text, false))
-    }
-
-    fn sign(
-        &self,
-        url: &str,
-        headers: &[(String, String)],
-        body: &str,
-        creds: &Credentials,
-    ) -> Result<Vec<(String, String)>, String> {
-        use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-        use aws_sigv4::sign::v4;
-        let sdk_creds = aws_credential_types::Credentials::new(
-            creds.access_key_id.clone(),
-            creds.secret_access_key.clone(),
-            creds.session_token.clone(),
-            creds.expiry,
-            "kinesis-rs",
-        );
-        let identity = sdk_creds.into();
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.signing_region)
-            .name("sts")
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .map_err(|e| format!("could not sign the STS request: {e}"))?
-            .into();
-        let req = SignableRequest::new(
-            "POST",
-            url,
-            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            SignableBody::Bytes(body.as_bytes()),
-        )
-        .map_err(|e| format!("could not sign the STS request: {e}"))?;
-        let (instructions, _signature) = sign(req, &params)
-            .map_err(|e| format!("could not sign the STS request: {e}"))?
-            .into_parts();
-        Ok(instructions
-            .headers()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect())
     }
 
     /// STS `AssumeRole`, signed with `source`.
@@ -415,8 +400,9 @@ impl StsClient {
 }
 
 /// A session name for when none is configured, unique enough per call.
-pub(crate) fn generated_session_name() -> String {
-    let millis = SystemTime::now()
+pub(crate) fn generated_session_name(clock: &dyn Clock) -> String {
+    let millis = clock
+        .now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_millis();
@@ -444,7 +430,7 @@ impl AssumeRoleProvider {
     /// ```
     /// use std::sync::Arc;
     /// use kinesis_wire::credentials::{AssumeRoleProvider, Provider, ProviderContext, StaticProvider};
-    /// use kinesis_wire::{env::MapEnv, Credentials};
+    /// use kinesis_wire::{credentials::Credentials, env::MapEnv};
     /// let source = Arc::new(StaticProvider::new(Credentials::new("AKID", "s", None, None, "BASIC")));
     /// let p = AssumeRoleProvider::new(source, "", "session", None, None,
     ///     Arc::new(MapEnv::default()), &ProviderContext::default());
@@ -680,7 +666,7 @@ impl Provider for WebIdentityProvider {
         let session = non_blank(self.session_name.clone())
             .or_else(|| non_blank(self.env.get("AWS_ROLE_SESSION_NAME")))
             .or_else(|| non_blank(sys_props::get("aws.roleSessionName")))
-            .unwrap_or_else(generated_session_name);
+            .unwrap_or_else(|| generated_session_name(&*self.sts.clock));
         let token = std::fs::read_to_string(&token_file).map_err(|e| CredentialsError::Failed {
             provider: name,
             reason: format!(

@@ -33,7 +33,7 @@ use crate::wait::{poll_until, Poll};
 ///
 /// ```no_run
 /// use kinesis_wire::dynamodb::*;
-/// use kinesis_wire::{Credentials, RetryPolicy, Shutdown, credentials::StaticProvider};
+/// use kinesis_wire::{RetryPolicy, Shutdown, credentials::{Credentials, StaticProvider}};
 /// use std::{sync::Arc, time::Duration};
 ///
 /// let client = DynamoDbClient::builder()
@@ -88,7 +88,7 @@ impl DynamoDbClient {
     /// client.
     ///
     /// ```
-    /// use kinesis_wire::{dynamodb::DynamoDbClient, credentials::StaticProvider, Credentials};
+    /// use kinesis_wire::{credentials::{Credentials, StaticProvider}, dynamodb::DynamoDbClient};
     /// use std::sync::Arc;
     /// let client = DynamoDbClient::builder()
     ///     .region("cn-north-1")
@@ -105,12 +105,12 @@ impl DynamoDbClient {
     ///
     /// ```
     /// use kinesis_wire::{dynamodb::DynamoDbClient, ClientConfig, CredentialsSpec};
-    /// let client = DynamoDbClient::new(ClientConfig {
-    ///     endpoint: Some("https://dynamodb.eu-west-1.amazonaws.com".into()),
-    ///     credentials: CredentialsSpec::Basic {
-    ///         access_key_id: "test".into(), secret_access_key: "test".into(), session_token: None },
-    ///     ..ClientConfig::default()
-    /// })?;
+    /// let client = DynamoDbClient::new(
+    ///     ClientConfig::default()
+    ///         .with_endpoint("https://dynamodb.eu-west-1.amazonaws.com")
+    ///         .with_credentials(CredentialsSpec::Basic {
+    ///             access_key_id: "test".into(), secret_access_key: "test".into(), session_token: None }),
+    /// )?;
     /// assert_eq!(client.signing_region(), "eu-west-1");
     /// # Ok::<(), kinesis_wire::KinesisError>(())
     /// ```
@@ -224,6 +224,8 @@ impl DynamoDbClient {
         timeout: Duration,
     ) -> Result<TableDescription, KinesisError> {
         poll_until(
+            &*self.conn.clock,
+            &self.conn.shutdown,
             || format!("table {table} to become ACTIVE"),
             timeout,
             || match self.describe_table(table) {
@@ -352,7 +354,7 @@ impl DynamoDbClient {
 
     /// Every item, following `LastEvaluatedKey` from the page `first` (its limit, filter and
     /// consistency apply to every page); each page is retried by `policy`. A scan that does
-    /// not end (a key seen before, or more than [`crate::paging::MAX_PAGES`] pages) is an
+    /// not end (a key seen before, or more than 1,000 pages) is an
     /// error, as for the Kinesis listings.
     ///
     /// ```no_run

@@ -61,9 +61,9 @@ pub use model::{
 };
 
 /// `X-Amz-Target` prefix of the DynamoDB JSON protocol.
-pub const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+pub(crate) const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 /// `Content-Type` of the DynamoDB JSON protocol.
-pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+pub(crate) const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
 /// DynamoDB error codes (`__type` without namespace) the client and its callers tell apart.
 /// Throttling codes are classified by [`crate::KinesisError::is_throttling`].

@@ -27,6 +27,7 @@ use super::attribute::{AttributeValue, Item};
 /// What a write returns of the item (`ReturnValues`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
 pub enum ReturnValues {
     /// Nothing (the default).
     None,
@@ -148,6 +149,7 @@ fn all_old<S: Serializer>(_: &bool, s: S) -> Result<S::Ok, S::Error> {
 /// PutItem: write a whole item, optionally only if a condition holds.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct PutItemInput {
     /// The table.
     pub table_name: String,
@@ -190,6 +192,7 @@ write_setters!(PutItemInput);
 /// condition says otherwise).
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct UpdateItemInput {
     /// The table.
     pub table_name: String,
@@ -234,6 +237,7 @@ write_setters!(UpdateItemInput);
 /// DeleteItem: remove an item, optionally only if a condition holds.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct DeleteItemInput {
     /// The table.
     pub table_name: String,
@@ -275,6 +279,7 @@ write_setters!(DeleteItemInput);
 /// GetItem: one item by key.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct GetItemInput {
     /// The table.
     pub table_name: String,
@@ -304,6 +309,7 @@ impl GetItemInput {
 /// Scan: one page of a table's items.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct ScanInput {
     /// The table.
     pub table_name: String,
@@ -371,6 +377,7 @@ impl ScanInput {
 /// One page of a Scan.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct ScanOutput {
     /// The items of this page.
     #[serde(default)]
@@ -398,6 +405,7 @@ pub struct ScanOutput {
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CreateTableInput {
     /// The table (3 to 255 of `a-z A-Z 0-9 _ - .`).
     pub table_name: String,
@@ -441,6 +449,7 @@ impl Serialize for CreateTableInput {
 /// A key attribute's type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct AttributeDefinition {
     /// The attribute.
     pub attribute_name: String,
@@ -461,6 +470,7 @@ pub enum KeyType {
 /// One attribute of a table's primary key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct KeySchemaElement {
     /// The attribute.
     pub attribute_name: String,
@@ -471,6 +481,7 @@ pub struct KeySchemaElement {
 /// Status of a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
 pub enum TableStatus {
     /// Being created: not usable yet.
     Creating,
@@ -494,6 +505,7 @@ pub enum TableStatus {
 /// What DescribeTable (and CreateTable, DeleteTable) say of a table.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+#[non_exhaustive]
 pub struct TableDescription {
     /// The table's name.
     pub table_name: String,

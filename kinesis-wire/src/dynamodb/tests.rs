@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::credentials::{Credentials, StaticProvider};
-use crate::scripted::{err, ok, Scripted};
+use crate::test_util::{err, ok, ScriptedTransport as Scripted};
 use crate::transport::HttpRequest;
 use crate::{Backoff, KinesisClient, KinesisError, RetryPolicy, Shutdown};
 
@@ -21,7 +21,7 @@ fn client(t: Arc<Scripted>) -> DynamoDbClient {
 }
 
 fn requests(t: &Scripted) -> Vec<HttpRequest> {
-    t.requests.lock().unwrap().clone()
+    t.requests()
 }
 
 fn body(r: &HttpRequest) -> serde_json::Value {
@@ -68,9 +68,9 @@ fn requests_are_json_1_0_with_the_dynamodb_target_and_signature() {
 
 #[test]
 fn endpoints_and_regions_follow_the_dynamodb_host() {
-    let creds: Arc<dyn crate::Provider> = Arc::new(StaticProvider::new(Credentials::new(
-        "a", "b", None, None, "BASIC",
-    )));
+    let creds: Arc<dyn crate::credentials::Provider> = Arc::new(StaticProvider::new(
+        Credentials::new("a", "b", None, None, "BASIC"),
+    ));
     let c = DynamoDbClient::builder()
         .region("eu-central-1")
         .credentials(creds.clone())
@@ -246,7 +246,7 @@ fn wait_for_table_active_polls_through_not_found_and_creating() {
     assert_eq!(d.table_status, TableStatus::Active);
     assert_eq!(requests(&t).len(), 4);
 
-    let t = Scripted::new((0..10).map(|_| desc("CREATING")).collect());
+    let t = Scripted::new((0..10).map(|_| desc("CREATING")));
     let e = client(t)
         .wait_for_table_active("tbl", Duration::from_millis(30))
         .unwrap_err();
@@ -469,8 +469,8 @@ fn throttling_and_server_faults_are_retried_and_other_errors_are_not() {
 fn expired_credentials_re_sign_a_write_once() {
     #[derive(Debug, Default)]
     struct Counting(std::sync::atomic::AtomicUsize);
-    impl crate::Provider for Counting {
-        fn credentials(&self) -> Result<Credentials, crate::CredentialsError> {
+    impl crate::credentials::Provider for Counting {
+        fn credentials(&self) -> Result<Credentials, crate::credentials::CredentialsError> {
             let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(Credentials::new(
                 format!("AKID{n}"),

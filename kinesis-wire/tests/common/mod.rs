@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use kinesis_wire::credentials::StaticProvider;
 use kinesis_wire::model::{CreateStreamInput, DeleteStreamInput};
-use kinesis_wire::{Credentials, KinesisClient, StreamRef};
+use kinesis_wire::{credentials::Credentials, model::StreamRef, KinesisClient};
 
 /// The endpoint in `var`, which `scripts/test` sets after starting the server. Unset (a plain
 /// `cargo test`), the test fails with a one-line message naming the variable: a test that
@@ -50,11 +50,7 @@ impl TempStream {
     pub fn create(client: &KinesisClient, prefix: &str, shards: u32) -> TempStream {
         let name = unique_name(prefix);
         client
-            .create_stream(&CreateStreamInput {
-                stream_name: name.clone(),
-                shard_count: Some(shards),
-                stream_mode_details: None,
-            })
+            .create_stream(&CreateStreamInput::new(name.clone()).shard_count(shards))
             .unwrap_or_else(|e| panic!("CreateStream {name}: {e}"));
         let t = TempStream {
             client: client.clone(),
@@ -77,10 +73,9 @@ impl TempStream {
 
 impl Drop for TempStream {
     fn drop(&mut self) {
-        let _ = self.client.delete_stream(&DeleteStreamInput {
-            stream: self.stream(),
-            enforce_consumer_deletion: Some(true),
-        });
+        let _ = self
+            .client
+            .delete_stream(&DeleteStreamInput::new(self.stream()).enforce_consumer_deletion(true));
     }
 }
 
