@@ -112,7 +112,9 @@ pub mod timestamp;
 pub use environment::{AwsEnvironment, Resolved};
 pub use error::{DdlProblem, OptionsError};
 pub use registry::{PartitionKeyGenerator, PartitionerContext, ShardAssigner, ShardInfo};
-pub use sink::{HttpClientOptions, HttpProtocol, Partitioner, SinkOptions, SinkRetryOptions};
+pub use sink::{
+    AggregationOptions, HttpClientOptions, HttpProtocol, Partitioner, SinkOptions, SinkRetryOptions,
+};
 pub use source::{
     EfoOptions, EfoRegistration, RecordPublisher, RetryOptions, SourceOptions, StartPosition,
 };
