@@ -357,3 +357,198 @@ fn a_fatal_error_hands_back_user_records() {
     assert_eq!(keys.len(), 97, "each with its own partition key");
     assert_eq!(sink.metrics().records_failed, 300);
 }
+
+/// The Python with PyPI `aws-kinesis-agg` (scripts/test exports it).
+fn agg_python() -> String {
+    std::env::var("KINESIS_AGG_PYTHON").unwrap_or_else(|_| {
+        panic!(
+            "KINESIS_AGG_PYTHON is not set: run the tests through scripts/test, which installs aws-kinesis-agg"
+        )
+    })
+}
+
+/// Runs `script` with `aws-kinesis-agg`, `input` on stdin; returns its stdout lines as JSON.
+fn run_python(script: &str, input: &str) -> Vec<serde_json::Value> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(agg_python())
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python starts");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().expect("python runs");
+    writer.join().unwrap().expect("stdin written");
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "aws-kinesis-agg complained: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// De-aggregates the Kinesis records on stdin (`{"pk", "data"}`, base64 data) with
+/// aws-kinesis-agg, printing each user record as `{"record", "pk", "data"}`.
+const DEAGGREGATE: &str = r#"
+import json, sys
+from aws_kinesis_agg.deaggregator import iter_deaggregate_records
+for n, line in enumerate(sys.stdin):
+    r = json.loads(line)
+    rec = {"kinesis": {"kinesisSchemaVersion": "1.0", "data": r["data"], "partitionKey": r["pk"],
+                       "sequenceNumber": str(n), "approximateArrivalTimestamp": 0}}
+    for u in iter_deaggregate_records(rec):
+        data = u["kinesis"]["data"]
+        data = data.decode() if isinstance(data, bytes) else data
+        print(json.dumps({"record": n, "pk": u["kinesis"]["partitionKey"], "data": data}))
+"#;
+
+/// Aggregates 600 user records with aws-kinesis-agg (max 4 KiB per aggregate), printing each
+/// aggregate as `{"pk", "ehk", "data"}` (base64 data).
+const AGGREGATE: &str = r#"
+import base64, json
+from aws_kinesis_agg.aggregator import RecordAggregator
+agg = RecordAggregator(max_size=4096)
+out = []
+for i in range(600):
+    full = agg.add_user_record("py-%d" % (i % 41), ("python-record-%05d" % i).encode())
+    if full is not None:
+        out.append(full)
+out.append(agg.clear_and_get())
+for a in out:
+    pk, ehk, data = a.get_contents()
+    print(json.dumps({"pk": pk, "ehk": ehk, "data": base64.b64encode(data).decode()}))
+"#;
+
+#[test]
+fn aws_kinesis_agg_reads_our_aggregates_and_we_read_its() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let ep = endpoint("KINESALITE_ENDPOINT");
+
+    // Ours, de-aggregated by aws-kinesis-agg: exactly the records written, bytes compared.
+    let stream = TempStream::create(&client(&ep), "agg-interop", 2);
+    let written: Vec<SinkRecord> = (0..2_000)
+        .map(|i| {
+            let r = SinkRecord::new(
+                format!("{{\"n\":{i},\"pad\":\"{}\"}}", "é".repeat(i % 7)).into_bytes(),
+                format!("user-{}", i % 53),
+            );
+            // Some routed by an explicit hash key: it goes into the aggregate's table.
+            if i % 10 == 0 {
+                r.with_explicit_hash_key((u128::MAX / 2000 * i as u128).to_string())
+            } else {
+                r
+            }
+        })
+        .collect();
+    let sink = record_sink(&ep, &stream.name, SinkConfig::default());
+    sink.send_all(written.clone()).unwrap();
+    sink.close(Duration::from_secs(30)).unwrap();
+    let raw = raw_records(&stream);
+    assert!(
+        raw.len() * 20 < written.len(),
+        "{} Kinesis records",
+        raw.len()
+    );
+    let input: String = raw
+        .iter()
+        .map(|(_, r)| {
+            serde_json::json!({"pk": r.partition_key, "data": b64.encode(&r.data)}).to_string()
+                + "\n"
+        })
+        .collect();
+    let users = run_python(DEAGGREGATE, &input);
+    let mut got: Vec<(String, Vec<u8>)> = users
+        .iter()
+        .map(|u| {
+            (
+                u["pk"].as_str().unwrap().to_string(),
+                b64.decode(u["data"].as_str().unwrap()).unwrap(),
+            )
+        })
+        .collect();
+    let mut want: Vec<(String, Vec<u8>)> = written
+        .iter()
+        .map(|r| (r.partition_key.clone(), r.data.clone()))
+        .collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got.len(), want.len(), "user records de-aggregated");
+    assert!(got == want, "aws-kinesis-agg read other bytes than written");
+    let mut per_record = vec![0usize; raw.len()];
+    for u in &users {
+        per_record[u["record"].as_u64().unwrap() as usize] += 1;
+    }
+    let aggregates = raw
+        .iter()
+        .zip(&per_record)
+        .filter(|((_, r), _)| r.data.starts_with(&KPL_MAGIC));
+    for ((_, r), n) in aggregates {
+        assert!(
+            *n > 1,
+            "an aggregate of {} bytes gave {n} records",
+            r.data.len()
+        );
+    }
+
+    // Theirs, read by our source: every user record once.
+    let stream = TempStream::create(&client(&ep), "agg-interop-py", 1);
+    let aggregates = run_python(AGGREGATE, "");
+    assert!(
+        aggregates.len() > 1,
+        "aws-kinesis-agg made several aggregates"
+    );
+    for a in &aggregates {
+        let mut input = kinesis_wire::model::PutRecordInput::new(
+            stream.name.as_str(),
+            b64.decode(a["data"].as_str().unwrap()).unwrap(),
+            a["pk"].as_str().unwrap(),
+        );
+        if let Some(h) = a["ehk"].as_str() {
+            input = input.explicit_hash_key(h);
+        }
+        stream.client.put_record(&input).expect("PutRecord");
+    }
+    let table = TableDef::from_ddl(&format!(
+        "CREATE TABLE t (payload STRING) WITH ('connector' = 'kinesis', 'stream' = '{}',
+           'aws.region' = 'us-east-1', 'aws.endpoint' = '{ep}', 'format' = 'raw',
+           'aws.credentials.provider' = 'BASIC', 'aws.credentials.basic.accesskeyid' = 'test',
+           'aws.credentials.basic.secretkey' = 'test', 'scan.stream.initpos' = 'TRIM_HORIZON',
+           'scan.shard.getrecords.intervalmillis' = '50')",
+        stream.name
+    ))
+    .unwrap();
+    let (records, _) = read_all(&table, 600);
+    let mut got: Vec<(String, Vec<u8>)> = records
+        .into_iter()
+        .map(|r| (r.partition_key, r.data))
+        .collect();
+    got.sort();
+    let mut want: Vec<(String, Vec<u8>)> = (0..600)
+        .map(|i| {
+            (
+                format!("py-{}", i % 41),
+                format!("python-record-{i:05}").into_bytes(),
+            )
+        })
+        .collect();
+    want.sort();
+    assert!(
+        got == want,
+        "our source read other records than aws-kinesis-agg packed"
+    );
+}
