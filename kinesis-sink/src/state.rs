@@ -1132,6 +1132,42 @@ mod tests {
     }
 
     #[test]
+    fn aggregated_batches_are_bounded_by_the_buffer_and_weighted_bytes() {
+        let agg = SinkConfig {
+            aggregation: kinesis_options::AggregationOptions {
+                enabled: true,
+                ..Default::default()
+            },
+            ..cfg()
+        };
+        let t0 = Instant::now();
+        let mut st = SinkState::new(&agg);
+        fill(&mut st, &agg, 10, t0);
+        assert!(
+            st.dispatch(&agg, t0).0.is_empty(),
+            "10 records are no full batch: sink.batch.max-size counts aggregates"
+        );
+        st.flushers = 1;
+        let jobs = st.dispatch(&agg, t0).0;
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(
+            jobs[0].batch.len(),
+            10,
+            "one batch, aggregated by the sender"
+        );
+        // Bytes count keys and framing too: "r0" + "k0" + 8 = 12 bytes a record.
+        let small = SinkConfig {
+            flush_buffer_size: 30,
+            ..agg
+        };
+        let mut st = SinkState::new(&small);
+        fill(&mut st, &small, 4, t0);
+        st.flushers = 1;
+        let jobs = st.dispatch(&small, t0).0;
+        assert_eq!(payloads(&jobs[0]), ["r0", "r1"]);
+    }
+
+    #[test]
     fn room_is_bounded_by_records_and_bytes() {
         let cfg = SinkConfig {
             max_buffered_requests: 4,
