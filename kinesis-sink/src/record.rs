@@ -43,8 +43,9 @@ pub enum RecordProblem {
     EmptyPartitionKey,
     /// The partition key is longer than [`MAX_PARTITION_KEY_CHARS`].
     PartitionKeyTooLong { chars: usize },
-    /// The explicit hash key is not a decimal number from 0 to 2^128 - 1.
-    InvalidExplicitHashKey { text: String },
+    /// The explicit hash key is not a decimal number from 0 to 2^128 - 1 (the record,
+    /// handed back with the error, holds it; kept out of here so errors stay small).
+    InvalidExplicitHashKey { chars: usize },
 }
 
 impl fmt::Display for RecordProblem {
@@ -61,9 +62,9 @@ impl fmt::Display for RecordProblem {
                 f,
                 "the partition key is {chars} characters long, more than the {MAX_PARTITION_KEY_CHARS} Kinesis accepts"
             ),
-            RecordProblem::InvalidExplicitHashKey { text } => write!(
+            RecordProblem::InvalidExplicitHashKey { chars } => write!(
                 f,
-                "the explicit hash key '{text}' is not a decimal number from 0 to 2^128 - 1"
+                "the explicit hash key ({chars} characters) is not a decimal number from 0 to 2^128 - 1"
             ),
         }
     }
@@ -100,7 +101,7 @@ impl SinkRecord {
             let digits = !h.is_empty() && h.len() <= 39 && h.bytes().all(|b| b.is_ascii_digit());
             if !digits || h.parse::<u128>().is_err() {
                 return Err(RecordProblem::InvalidExplicitHashKey {
-                    text: h.chars().take(64).collect(),
+                    chars: h.chars().count(),
                 });
             }
         }
