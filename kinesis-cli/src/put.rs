@@ -217,7 +217,7 @@ fn sink_error(table: &TableDef, e: &SinkError) -> String {
 /// The summary line.
 pub fn summary(m: &SinkMetrics, stream: &str, elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64();
-    format!(
+    let mut line = format!(
         "wrote {} records ({} bytes) to {stream} in {secs:.2} s: {:.0} records/s, {} retries",
         m.records_written,
         m.bytes_written,
@@ -227,7 +227,21 @@ pub fn summary(m: &SinkMetrics, stream: &str, elapsed: Duration) -> String {
             0.0
         },
         m.records_retried
-    )
+    );
+    // With sink.aggregation.enabled: how many Kinesis records carried them.
+    if m.kinesis_records_written > 0 && m.kinesis_records_written != m.records_written {
+        line.push_str(&format!(
+            ", in {} aggregated Kinesis records",
+            m.kinesis_records_written
+        ));
+    }
+    if m.records_resent > 0 {
+        line.push_str(&format!(
+            ", {} re-sent after a reshard (a reader that does not filter aggregates may see them twice)",
+            m.records_resent
+        ));
+    }
+    line
 }
 
 /// What a run shares between the main thread and the signal thread: the input, what was
@@ -802,10 +816,7 @@ fn feed(
             Some(partition_key) => {
                 let mut data = Vec::new();
                 match spec.table.format().encode(&row, &mut data) {
-                    Ok(()) => sink.records().send(SinkRecord {
-                        data,
-                        partition_key,
-                    }),
+                    Ok(()) => sink.records().send(SinkRecord::new(data, partition_key)),
                     Err(e) => {
                         let mut st = lock(state);
                         st.problems
@@ -886,5 +897,12 @@ mod tests {
             summary(&m, "s", Duration::from_millis(2000)),
             "wrote 1000 records (52000 bytes) to s in 2.00 s: 500 records/s, 3 retries"
         );
+        let aggregated = SinkMetrics {
+            kinesis_records_written: 4,
+            records_resent: 20,
+            ..m
+        };
+        assert!(summary(&aggregated, "s", Duration::from_millis(2000))
+            .ends_with("3 retries, in 4 aggregated Kinesis records, 20 re-sent after a reshard (a reader that does not filter aggregates may see them twice)"));
     }
 }

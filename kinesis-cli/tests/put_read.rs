@@ -741,3 +741,63 @@ fn payload_token_prints_the_stored_bytes_not_a_re_encoding() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.stdout_text(), format!("{stored}|k\n"));
 }
+
+#[test]
+fn put_aggregates_with_the_aggregation_options_and_validate_shows_them() {
+    let ep = endpoint();
+    let seed = Seed::new(&ep, "cli-agg", 2);
+    // Under 64 KiB of input: a larger stdin currently loses a line boundary near 64 KiB
+    // (reported separately; not about aggregation).
+    let rows = seed_rows(0, 1_500);
+    let input = rows.join("\n") + "\n";
+    // The deprecated KPL key, read as sink.aggregation.enabled with a warning.
+    let run = seed.run(
+        &["-X", "sink.producer.aggregation-enabled=true", "put"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let out = run.stdout_text();
+    assert!(out.starts_with("wrote 1500 records ("), "{run:?}");
+    let kinesis_records: usize = out
+        .split(", in ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no Kinesis record count: {out}"));
+    assert!(
+        kinesis_records * 20 <= rows.len(),
+        "{kinesis_records} Kinesis records for {} rows",
+        rows.len()
+    );
+    assert!(
+        run.stderr
+            .contains("'sink.producer.aggregation-enabled' is deprecated; it is read as 'sink.aggregation.enabled'"),
+        "{run:?}"
+    );
+    let mut got = seed.read_csv(&["-o", "beginning", "-e"]);
+    got.sort();
+    let mut want = rows.clone();
+    want.sort();
+    assert_eq!(got, want, "every row once, de-aggregated");
+
+    let run = seed.run(
+        &[
+            "-X",
+            "sink.aggregation.enabled=true",
+            "-X",
+            "sink.aggregation.max-bytes=65536",
+            "validate",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let v: serde_json::Value = serde_json::from_str(&run.stdout_text()).unwrap();
+    assert_eq!(v["options"]["sink.aggregation.enabled"], "true", "{v}");
+    assert_eq!(v["options"]["sink.aggregation.max-bytes"], "65536", "{v}");
+    let run = seed.run(
+        &["-X", "sink.aggregation.max-bytes=2000000", "validate"],
+        None,
+    );
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("sink.aggregation.max-bytes"), "{run:?}");
+}

@@ -114,7 +114,9 @@ pub use environment::{AwsEnvironment, Resolved};
 pub use error::{DdlProblem, OptionsError};
 pub use lease::LeaseOptions;
 pub use registry::{PartitionKeyGenerator, PartitionerContext, ShardAssigner, ShardInfo};
-pub use sink::{HttpClientOptions, HttpProtocol, Partitioner, SinkOptions, SinkRetryOptions};
+pub use sink::{
+    AggregationOptions, HttpClientOptions, HttpProtocol, Partitioner, SinkOptions, SinkRetryOptions,
+};
 pub use source::{
     EfoOptions, EfoRegistration, RecordPublisher, RetryOptions, SourceOptions, StartPosition,
 };

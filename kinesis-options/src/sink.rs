@@ -126,6 +126,41 @@ pub struct SinkOptions {
     pub retry: SinkRetryOptions,
     /// `aws.kinesis.client.user-agent-prefix`.
     pub user_agent_prefix: Option<String>,
+    /// `sink.aggregation.*` (decisions D23).
+    pub aggregation: AggregationOptions,
+}
+
+/// KPL aggregation in the sink (`sink.aggregation.*`, decisions D23).
+///
+/// ```
+/// let a = kinesis_options::AggregationOptions::default();
+/// assert_eq!((a.enabled, a.max_records, a.max_bytes), (false, 4_294_967_295, 51_200));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AggregationOptions {
+    /// `sink.aggregation.enabled`.
+    pub enabled: bool,
+    /// `sink.aggregation.max-records`: user records per aggregate.
+    pub max_records: u64,
+    /// `sink.aggregation.max-bytes`: bytes of an aggregate with its partition key.
+    pub max_bytes: u64,
+}
+
+/// The KPL's default `AggregationMaxCount`.
+pub const DEFAULT_AGGREGATION_MAX_RECORDS: u64 = 4_294_967_295;
+/// The KPL's default `AggregationMaxSize`.
+pub const DEFAULT_AGGREGATION_MAX_BYTES: u64 = 51_200;
+/// The most an aggregate (data and partition key) may weigh: Kinesis' record limit.
+pub const MAX_AGGREGATION_BYTES: u64 = MAX_RECORD_BYTES as u64;
+
+impl Default for AggregationOptions {
+    fn default() -> Self {
+        AggregationOptions {
+            enabled: false,
+            max_records: DEFAULT_AGGREGATION_MAX_RECORDS,
+            max_bytes: DEFAULT_AGGREGATION_MAX_BYTES,
+        }
+    }
 }
 
 /// The typed values read while mapping deprecated options (Flink's sink step 2).
@@ -137,6 +172,7 @@ pub(crate) struct Parsed {
     flush_size: i64,
     flush_timeout: i64,
     retry: SinkRetryOptions,
+    aggregation: AggregationOptions,
 }
 
 fn parse_int(o: &Effective, key: &str, max: i64) -> Result<i64, OptionsError> {
@@ -172,6 +208,38 @@ pub(crate) fn parse(o: &Effective, p: &mut Problems) -> Result<Option<Parsed>, O
         0.0,
     )?;
     let attempts = p.or(parse_int(o, "sink.retry.max-attempts", int), 0)?;
+    let agg_key = "sink.aggregation.enabled";
+    let agg_enabled = p.or(
+        flink_bool(o.value_or_default(agg_key)).ok_or_else(|| o.bad_value(agg_key)),
+        false,
+    )?;
+    let agg_records = p.or(parse_int(o, "sink.aggregation.max-records", long), 1)?;
+    let agg_bytes = p.or(parse_int(o, "sink.aggregation.max-bytes", long), 1)?;
+    let agg_limits = [
+        (
+            "sink.aggregation.max-records",
+            agg_records,
+            DEFAULT_AGGREGATION_MAX_RECORDS as i64,
+            "user records per aggregated record",
+        ),
+        (
+            "sink.aggregation.max-bytes",
+            agg_bytes,
+            MAX_AGGREGATION_BYTES as i64,
+            "bytes of an aggregated record including its partition key (the Kinesis record limit)",
+        ),
+    ];
+    for (key, v, max, what) in agg_limits {
+        if v < 1 || v > max {
+            let written = o.written(key);
+            p.report(OptionsError::invalid(
+                written,
+                format!(
+                    "Invalid value given for {written}: {v}. Must be from 1 to {max} ({what})."
+                ),
+            ))?;
+        }
+    }
     for (key, v) in [
         ("sink.retry.backoff.base", base as f64),
         ("sink.retry.backoff.max", max as f64),
@@ -200,6 +268,11 @@ pub(crate) fn parse(o: &Effective, p: &mut Problems) -> Result<Option<Parsed>, O
             max: Duration::from_millis(max as u64),
             expconst,
             max_attempts: attempts as u32,
+        },
+        aggregation: AggregationOptions {
+            enabled: agg_enabled,
+            max_records: agg_records.max(1) as u64,
+            max_bytes: agg_bytes.max(1) as u64,
         },
     }))
 }
@@ -347,6 +420,7 @@ pub(crate) fn assemble(
         flush_buffer_timeout: Duration::from_millis(p.flush_timeout as u64),
         http_client,
         retry: p.retry,
+        aggregation: p.aggregation,
         user_agent_prefix: o
             .get("aws.kinesis.client.user-agent-prefix")
             .map(str::to_string),

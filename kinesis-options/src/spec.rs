@@ -607,7 +607,7 @@ const SCAN_TAIL: [OptionSpec; 7] = [
     ),
 ];
 
-const SINK: [OptionSpec; 18] = [
+const SINK: [OptionSpec; 21] = [
     opt!("sink.partitioner-field-delimiter", String, None, Some("|"), Sink, &[], &[],
         "Delimiter between PARTITIONED BY field values in the partition key (may be empty)."),
     opt!("sink.fail-on-error", Boolean, None, Some("false"), Sink, &[], &["sink.producer.fail-on-error"],
@@ -636,6 +636,12 @@ const SINK: [OptionSpec; 18] = [
         "Full-jitter backoff growth of retried entries and requests."),
     opt!("sink.retry.max-attempts", Integer, None, Some("0"), Sink, &[], &[],
         "Attempts after which a record fails with its last error code (0 = unlimited, Flink's behaviour)."),
+    opt!("sink.aggregation.enabled", Boolean, None, Some("false"), Sink, &[], &["sink.producer.aggregation-enabled"],
+        "Pack user records into KPL aggregated records, grouped by shard (D23)."),
+    opt!("sink.aggregation.max-records", Long, None, Some("4294967295"), Sink, &[], &["sink.producer.aggregation-max-count"],
+        "User records per aggregated record (1..=4294967295, D23)."),
+    opt!("sink.aggregation.max-bytes", Long, Some("bytes"), Some("51200"), Sink, &[], &["sink.producer.aggregation-max-size"],
+        "Bytes of an aggregated record, its partition key included (at most 1048576, D23)."),
     OptionSpec {
         key: "sink.producer.kinesis-endpoint",
         shape: KeyShape::Exact,
@@ -682,7 +688,7 @@ const SINK: [OptionSpec; 18] = [
         allowed: &[],
         fallback_keys: &[],
         deprecated: true,
-        description: "Deprecated KPL options (`aggregation-enabled`, `rate-limit`, ...): ignored with a warning.",
+        description: "Deprecated KPL options (`rate-limit`, ...): ignored with a warning; `aggregation-enabled`, `-max-count`, `-max-size` are read as `sink.aggregation.*`.",
     },
 ];
 
@@ -706,7 +712,7 @@ const SCAN_LEASE: [OptionSpec; 8] = [
         "Our addition (D24): how often the positions the caller acknowledged are written to the lease table."),
 ];
 
-const ALL: [OptionSpec; 104] = cat::<70, 34, 104>(
+const ALL: [OptionSpec; 107] = cat::<70, 37, 107>(
     cat::<24, 46, 70>(
         COMMON,
         cat::<15, 31, 46>(
@@ -714,10 +720,10 @@ const ALL: [OptionSpec; 104] = cat::<70, 34, 104>(
             cat::<16, 15, 31>(SCAN_RETRY_A, cat::<7, 8, 15>(SCAN_TAIL, SCAN_LEASE)),
         ),
     ),
-    cat::<16, 18, 34>(SCAN_RETRY_B, SINK),
+    cat::<16, 21, 37>(SCAN_RETRY_B, SINK),
 );
 
-static TABLE: [OptionSpec; 104] = ALL;
+static TABLE: [OptionSpec; 107] = ALL;
 
 /// Every connector option, in documentation order: common, source (`scan.*`), sink
 /// (`sink.*`). Format options belong to the format (`kinesis_formats`).

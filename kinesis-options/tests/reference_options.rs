@@ -319,6 +319,16 @@ const REFERENCE: &[(&str, Side, ValueType, Option<&str>)] = &[
 
 /// Keys of the table that are not rows of the reference's tables, and why.
 const NOT_IN_REFERENCE: &[(&str, &str)] = &[
+    // KPL aggregation in the sink, decisions D23 (Flink's sink has none).
+    ("sink.aggregation.enabled", "D23: opt-in KPL aggregation"),
+    (
+        "sink.aggregation.max-records",
+        "D23: the KPL's AggregationMaxCount",
+    ),
+    (
+        "sink.aggregation.max-bytes",
+        "D23: the KPL's AggregationMaxSize",
+    ),
     // Flink requires 'connector'; the option maps of this library may leave it out.
     ("connector", "optional in option maps; must be 'kinesis'"),
     (

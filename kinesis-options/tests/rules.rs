@@ -606,7 +606,7 @@ fn deprecated_mappings_section_8() {
     let t = table(with(
         minimal(),
         &[
-            ("sink.producer.aggregation-enabled", "false"),
+            ("sink.producer.metrics-level", "NONE"),
             ("sink.producer.rate-limit", "100"),
         ],
     ))
@@ -614,10 +614,32 @@ fn deprecated_mappings_section_8() {
     assert_eq!(
         t.warnings(),
         [
-            "Key sink.producer.aggregation-enabled is unsupported by Kinesis Datastream Sink",
+            "Key sink.producer.metrics-level is unsupported by Kinesis Datastream Sink",
             "Key sink.producer.rate-limit is unsupported by Kinesis Datastream Sink"
         ]
     );
+    // The KPL's aggregation keys are read as sink.aggregation.* (decisions D23).
+    let t = table(with(
+        minimal(),
+        &[
+            ("sink.producer.aggregation-enabled", "true"),
+            ("sink.producer.aggregation-max-count", "100"),
+            ("sink.producer.aggregation-max-size", "65536"),
+        ],
+    ))
+    .unwrap();
+    let mut w = t.warnings().to_vec();
+    w.sort();
+    assert_eq!(
+        w,
+        [
+            "Option 'sink.producer.aggregation-enabled' is deprecated; it is read as 'sink.aggregation.enabled'",
+            "Option 'sink.producer.aggregation-max-count' is deprecated; it is read as 'sink.aggregation.max-records'",
+            "Option 'sink.producer.aggregation-max-size' is deprecated; it is read as 'sink.aggregation.max-bytes'",
+        ]
+    );
+    let a = t.sink_options().aggregation;
+    assert_eq!((a.enabled, a.max_records, a.max_bytes), (true, 100, 65_536));
     // aws.clientconfig.* is accepted with a warning (D3).
     let t = table(with(
         minimal(),
@@ -1099,4 +1121,55 @@ fn all_errors_report_a_rule_once() {
             Some("aws.credentials.basic.accesskeyid")
         ]
     );
+}
+
+#[test]
+fn aggregation_options_default_off_and_their_limits_name_the_key() {
+    let t = table(minimal()).unwrap();
+    assert_eq!(
+        t.sink_options().aggregation,
+        kinesis_options::AggregationOptions::default()
+    );
+    assert!(!t.sink_options().aggregation.enabled);
+    for (key, value, says) in [
+        (
+            "sink.aggregation.max-bytes",
+            "1048577",
+            "sink.aggregation.max-bytes",
+        ),
+        (
+            "sink.aggregation.max-bytes",
+            "0",
+            "sink.aggregation.max-bytes",
+        ),
+        (
+            "sink.aggregation.max-records",
+            "4294967296",
+            "sink.aggregation.max-records",
+        ),
+        (
+            "sink.producer.aggregation-max-size",
+            "2000000",
+            "sink.producer.aggregation-max-size",
+        ),
+        (
+            "sink.aggregation.enabled",
+            "maybe",
+            "sink.aggregation.enabled",
+        ),
+    ] {
+        let e = table(with(minimal(), &[(key, value)]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(says), "{key}={value}: {e}");
+    }
+    let t = table(with(
+        minimal(),
+        &[
+            ("sink.aggregation.enabled", "true"),
+            ("sink.aggregation.max-bytes", "1048576"),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(t.sink_options().aggregation.max_bytes, 1_048_576);
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use kinesis_options::{SinkOptions, TableDef};
+use kinesis_options::{AggregationOptions, SinkOptions, TableDef};
 use kinesis_wire::{Backoff, ClientConfig};
 
 use crate::error::SinkError;
@@ -78,6 +78,8 @@ pub struct SinkConfig {
     pub max_attempts: u32,
     /// How long dropping an unclosed sink waits to send what it holds.
     pub drop_timeout: Duration,
+    /// `sink.aggregation.*` (decisions D23): KPL aggregation, off by default.
+    pub aggregation: AggregationOptions,
 }
 
 /// The Kinesis client settings of `table`'s sink: [`TableDef::sink_client_config`], with
@@ -124,6 +126,7 @@ impl Default for SinkConfig {
             ),
             max_attempts: 0,
             drop_timeout: Duration::from_secs(10),
+            aggregation: AggregationOptions::default(),
         }
     }
 }
@@ -155,6 +158,7 @@ impl SinkConfig {
             retry_backoff: Backoff::new(o.retry.base, o.retry.max, o.retry.expconst),
             max_attempts: o.retry.max_attempts,
             drop_timeout: SinkConfig::default().drop_timeout,
+            aggregation: o.aggregation,
         }
     }
 
@@ -222,6 +226,21 @@ impl SinkConfig {
             return bad(
                 "sink.flush-buffer.size",
                 "The maximum allowed size in bytes per flush must be greater than or equal to the maximum allowed size in bytes of a single record.",
+            );
+        }
+        let agg = &self.aggregation;
+        if agg.max_records == 0
+            || agg.max_records > kinesis_options::sink::DEFAULT_AGGREGATION_MAX_RECORDS
+        {
+            return bad(
+                "sink.aggregation.max-records",
+                "Invalid value given for sink.aggregation.max-records. Must be from 1 to 4294967295.",
+            );
+        }
+        if agg.max_bytes == 0 || agg.max_bytes > MAX_RECORD_DATA_BYTES as u64 {
+            return bad(
+                "sink.aggregation.max-bytes",
+                "Invalid value given for sink.aggregation.max-bytes. Must be from 1 to 1048576 (the Kinesis record limit, partition key included).",
             );
         }
         if self.max_buffered_bytes < self.flush_buffer_size + MAX_RECORD_DATA_BYTES as u64 {

@@ -65,15 +65,14 @@
 //! ```
 #![forbid(unsafe_code)]
 
-#[allow(dead_code)] // used by the aggregating sink (D23), next
 mod aggregate;
+mod aggregating;
 pub mod config;
 pub mod engine;
 pub mod error;
 pub mod limiter;
 pub mod metrics;
 pub mod record;
-#[allow(dead_code)] // used by the aggregating sink (D23), next
 mod shard_map;
 pub mod sink;
 mod state;

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-/// A snapshot of the sink's counters (since open) and gauges (now).
+/// A snapshot of the sink's counters (since open) and gauges (now). Record counts are of
+/// user records (the records given to the sink), except `kinesis_records_written`.
 ///
 /// ```
 /// let m = kinesis_sink::SinkMetrics::default();
@@ -41,4 +42,11 @@ pub struct SinkMetrics {
     pub in_flight_bytes: u64,
     /// The AIMD limiter's current limit on records in flight.
     pub in_flight_records_limit: usize,
+    /// Kinesis records acknowledged: `records_written` without aggregation; with it, the
+    /// aggregates and plain records that carried them (decisions D23).
+    pub kinesis_records_written: u64,
+    /// User records sent again because their aggregate landed in a shard that does not own
+    /// them (a stale shard map; filtering readers drop such an aggregate, a reader that does
+    /// not filter sees these records twice).
+    pub records_resent: u64,
 }

@@ -8,20 +8,29 @@ pub use kinesis_wire::limits::{
     MAX_PARTITION_KEY_CHARS, MAX_RECORD_BYTES as MAX_RECORD_DATA_BYTES,
 };
 
-/// One record ready for PutRecords: its data bytes and partition key.
+/// One record ready for PutRecords: its data bytes, partition key and, optionally, an
+/// explicit hash key.
 ///
 /// ```
 /// use kinesis_sink::SinkRecord;
 /// let r = SinkRecord::new(b"hello".to_vec(), "user-1");
 /// assert_eq!(r.check(), Ok(()));
 /// assert!(SinkRecord::new(vec![], "").check().is_err());
+/// // Routed by the hash key, not by the MD5 of the partition key:
+/// let r = SinkRecord::new(b"x".to_vec(), "k").with_explicit_hash_key("42");
+/// assert_eq!(r.explicit_hash_key.as_deref(), Some("42"));
+/// assert!(SinkRecord::new(b"x".to_vec(), "k").with_explicit_hash_key("-1").check().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct SinkRecord {
     /// The payload.
     pub data: Vec<u8>,
     /// The partition key (1..=256 characters).
     pub partition_key: String,
+    /// PutRecords' `ExplicitHashKey`: the 128-bit hash key (decimal) that picks the shard,
+    /// instead of the MD5 of the partition key.
+    pub explicit_hash_key: Option<String>,
 }
 
 /// Why a record cannot be sent to Kinesis (found before sending).
@@ -34,6 +43,9 @@ pub enum RecordProblem {
     EmptyPartitionKey,
     /// The partition key is longer than [`MAX_PARTITION_KEY_CHARS`].
     PartitionKeyTooLong { chars: usize },
+    /// The explicit hash key is not a decimal number from 0 to 2^128 - 1 (the record,
+    /// handed back with the error, holds it; kept out of here so errors stay small).
+    InvalidExplicitHashKey { chars: usize },
 }
 
 impl fmt::Display for RecordProblem {
@@ -50,6 +62,10 @@ impl fmt::Display for RecordProblem {
                 f,
                 "the partition key is {chars} characters long, more than the {MAX_PARTITION_KEY_CHARS} Kinesis accepts"
             ),
+            RecordProblem::InvalidExplicitHashKey { chars } => write!(
+                f,
+                "the explicit hash key ({chars} characters) is not a decimal number from 0 to 2^128 - 1"
+            ),
         }
     }
 }
@@ -60,7 +76,15 @@ impl SinkRecord {
         SinkRecord {
             data: data.into(),
             partition_key: partition_key.into(),
+            explicit_hash_key: None,
         }
+    }
+
+    /// This record routed by `hash_key` (a decimal 128-bit number, PutRecords'
+    /// `ExplicitHashKey`) instead of the MD5 of its partition key.
+    pub fn with_explicit_hash_key(mut self, hash_key: impl Into<String>) -> Self {
+        self.explicit_hash_key = Some(hash_key.into());
+        self
     }
 
     /// The client-side checks of decisions D7: data ≤ 1 MiB, key of 1..=256 characters.
@@ -72,6 +96,14 @@ impl SinkRecord {
         }
         if self.partition_key.is_empty() {
             return Err(RecordProblem::EmptyPartitionKey);
+        }
+        if let Some(h) = &self.explicit_hash_key {
+            let digits = !h.is_empty() && h.len() <= 39 && h.bytes().all(|b| b.is_ascii_digit());
+            if !digits || h.parse::<u128>().is_err() {
+                return Err(RecordProblem::InvalidExplicitHashKey {
+                    chars: h.chars().count(),
+                });
+            }
         }
         // Fast path: a key of at most 256 bytes has at most 256 characters.
         if self.partition_key.len() > MAX_PARTITION_KEY_CHARS {

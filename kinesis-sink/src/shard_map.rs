@@ -32,30 +32,43 @@ impl ShardRange {
     }
 }
 
-/// Open shards sorted by the start of their hash-key range.
+/// Open shards sorted by the start of their hash-key range (and the closed ones, for
+/// [`ShardMap::get`]: a record may land in a shard that closed since).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ShardMap {
     ranges: Vec<ShardRange>,
+    closed: Vec<ShardRange>,
 }
 
 impl ShardMap {
     /// The open shards of a ListShards listing (closed ones, and ones whose range does not
     /// parse, are left out).
     pub fn from_shards(shards: &[kinesis_wire::model::Shard]) -> ShardMap {
+        let range = |s: &kinesis_wire::model::Shard| {
+            let (start, end) = s.hash_key_range.bounds()?;
+            Some(ShardRange {
+                shard_id: Arc::from(s.shard_id.as_str()),
+                start,
+                end,
+            })
+        };
         let mut ranges: Vec<ShardRange> = shards
             .iter()
             .filter(|s| !s.is_closed())
-            .filter_map(|s| {
-                let (start, end) = s.hash_key_range.bounds()?;
-                Some(ShardRange {
-                    shard_id: Arc::from(s.shard_id.as_str()),
-                    start,
-                    end,
-                })
-            })
+            .filter_map(range)
             .collect();
         ranges.sort_by_key(|r| r.start);
-        ShardMap { ranges }
+        let closed = shards
+            .iter()
+            .filter(|s| s.is_closed())
+            .filter_map(range)
+            .collect();
+        ShardMap { ranges, closed }
+    }
+
+    /// Open shards.
+    pub fn len(&self) -> usize {
+        self.ranges.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -69,9 +82,12 @@ impl ShardMap {
         r.contains(hash).then_some(r)
     }
 
-    /// The shard `shard_id`, if it is in the map.
+    /// The shard `shard_id` (open or closed), if it is in the map.
     pub fn get(&self, shard_id: &str) -> Option<&ShardRange> {
-        self.ranges.iter().find(|r| &*r.shard_id == shard_id)
+        self.ranges
+            .iter()
+            .chain(&self.closed)
+            .find(|r| &*r.shard_id == shard_id)
     }
 }
 
@@ -105,7 +121,13 @@ mod tests {
         assert_eq!(&*map.owner(49).unwrap().shard_id, "a");
         assert_eq!(&*map.owner(50).unwrap().shard_id, "b");
         assert_eq!(&*map.owner(u128::MAX).unwrap().shard_id, "c");
-        assert!(map.get("old").is_none());
+        assert!(map.owner(0).is_some_and(|r| &*r.shard_id != "old"));
+        assert_eq!(
+            map.get("old").unwrap().end,
+            u128::MAX,
+            "closed shards keep their range"
+        );
+        assert_eq!(map.len(), 3);
         let gap = ShardMap::from_shards(&[shard("a", 10, 20, false)]);
         assert!(gap.owner(5).is_none() && gap.owner(21).is_none());
     }

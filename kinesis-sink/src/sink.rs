@@ -176,10 +176,7 @@ impl KinesisSink {
             Keys::Fixed(k) => k.clone(),
             Keys::Generator(g) => g.partition_key(row),
         };
-        Ok(SinkRecord {
-            data,
-            partition_key,
-        })
+        Ok(SinkRecord::new(data, partition_key))
     }
 
     /// Encodes, keys and buffers one row; blocks while the buffer is full. A row that

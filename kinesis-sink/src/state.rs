@@ -239,9 +239,7 @@ impl SinkState {
             self.timer_deadline = Some(now + cfg.flush_buffer_timeout);
             wake = true;
         }
-        let batch_limit = cfg
-            .batch_max_size
-            .min(self.limiter.max_in_flight_messages());
+        let batch_limit = self.batch_limit(cfg);
         if self.buffer.len() == batch_limit
             || (before_bytes < cfg.flush_buffer_size
                 && self.buffered_bytes >= cfg.flush_buffer_size)
@@ -292,9 +290,7 @@ impl SinkState {
                 }
                 _ => {}
             }
-            let batch_limit = cfg
-                .batch_max_size
-                .min(self.limiter.max_in_flight_messages());
+            let batch_limit = self.batch_limit(cfg);
             let next = batch_limit.min(self.buffer.len());
             let due = self.buffer.len() >= batch_limit
                 || self.buffered_bytes >= cfg.flush_buffer_size
@@ -304,10 +300,7 @@ impl SinkState {
             if !due {
                 return (jobs, self.timer_deadline);
             }
-            if self
-                .limiter
-                .should_block(self.in_flight.len(), self.in_flight_records, next)
-            {
+            if self.limiter_blocks(cfg, next) {
                 // A completion wakes the batcher.
                 return (jobs, None);
             }
@@ -328,9 +321,7 @@ impl SinkState {
         {
             return None;
         }
-        let batch_limit = cfg
-            .batch_max_size
-            .min(self.limiter.max_in_flight_messages());
+        let batch_limit = self.batch_limit(cfg);
         if self.buffer.len() < batch_limit && self.buffered_bytes < cfg.flush_buffer_size {
             return None;
         }
@@ -341,26 +332,59 @@ impl SinkState {
             self.retry_at = None;
         }
         let next = batch_limit.min(self.buffer.len());
-        if self
-            .limiter
-            .should_block(self.in_flight.len(), self.in_flight_records, next)
-        {
+        if self.limiter_blocks(cfg, next) {
             return None;
         }
         Some(self.take_batch(cfg, next))
     }
 
-    /// Moves up to `next` records (and at most `sink.flush-buffer.size` data bytes) from the
-    /// head of the buffer into a new in-flight batch.
+    /// User records per batch. Without aggregation: `sink.batch.max-size`, within the AIMD
+    /// limit. With it (decisions D23) the batch limits count Kinesis records, which exist
+    /// only once the batch is aggregated: a batch is then bounded by
+    /// `sink.requests.max-buffered` user records and `sink.flush-buffer.size` bytes, and the
+    /// sender splits its aggregates into requests of at most `sink.batch.max-size`.
+    fn batch_limit(&self, cfg: &SinkConfig) -> usize {
+        if cfg.aggregation.enabled {
+            cfg.max_buffered_requests
+        } else {
+            cfg.batch_max_size
+                .min(self.limiter.max_in_flight_messages())
+        }
+    }
+
+    /// Whether the AIMD limiter holds a batch of `next` records back. With aggregation its
+    /// record count is not known before the batch is aggregated, so only the request limit
+    /// applies.
+    fn limiter_blocks(&self, cfg: &SinkConfig, next: usize) -> bool {
+        if cfg.aggregation.enabled {
+            self.limiter.should_block(self.in_flight.len(), 0, 0)
+        } else {
+            self.limiter
+                .should_block(self.in_flight.len(), self.in_flight_records, next)
+        }
+    }
+
+    /// Moves up to `next` records (and at most `sink.flush-buffer.size` data bytes; with
+    /// aggregation, data, keys and framing) from the head of the buffer into a new
+    /// in-flight batch.
     fn take_batch(&mut self, cfg: &SinkConfig, next: usize) -> Job {
         let mut batch = Vec::with_capacity(next);
         let mut bytes = 0u64;
+        let mut weight = 0u64;
         while batch.len() < next {
-            let len = self
-                .buffer
-                .front()
-                .map_or(0, |e| e.record.data.len() as u64);
-            if !batch.is_empty() && bytes + len > cfg.flush_buffer_size {
+            let (len, w) = self.buffer.front().map_or((0, 0), |e| {
+                let len = e.record.data.len() as u64;
+                if cfg.aggregation.enabled {
+                    // What the record adds to an aggregate, roughly: its key, its explicit
+                    // hash key and a few bytes of protobuf framing.
+                    let keys = e.record.partition_key.len()
+                        + e.record.explicit_hash_key.as_ref().map_or(0, String::len);
+                    (len, len + keys as u64 + 8)
+                } else {
+                    (len, len)
+                }
+            });
+            if !batch.is_empty() && weight + w > cfg.flush_buffer_size {
                 break;
             }
             let mut e = self
@@ -369,6 +393,7 @@ impl SinkState {
                 .expect("buffer holds `next` entries");
             e.attempts += 1;
             bytes += len;
+            weight += w;
             batch.push(e);
         }
         self.buffered_bytes -= bytes;
@@ -771,6 +796,10 @@ impl SinkState {
             in_flight_records: self.in_flight_records,
             in_flight_bytes: self.in_flight_bytes,
             in_flight_records_limit: self.limiter.max_in_flight_messages(),
+            // Without aggregation every user record is one Kinesis record; the aggregating
+            // sender overrides these.
+            kinesis_records_written: c.records_written,
+            records_resent: 0,
         }
     }
 
@@ -791,7 +820,7 @@ impl SinkState {
 /// validation, a missing stream, any 401/403: retrying cannot help, so the sink stops at the
 /// first such answer), and client-side failures (connection refused, unknown host, TLS,
 /// credentials). Throttling, 5xx, timeouts, resets and broken answers are retried.
-fn request_error_is_fatal(e: &KinesisError) -> bool {
+pub(crate) fn request_error_is_fatal(e: &KinesisError) -> bool {
     match e {
         KinesisError::Service { .. } => !e.is_retryable(),
         KinesisError::Transport { error, .. } => !matches!(
@@ -806,7 +835,7 @@ fn request_error_is_fatal(e: &KinesisError) -> bool {
 }
 
 /// A short label for a request-level error: its code, or what failed.
-fn error_label(e: &KinesisError) -> String {
+pub(crate) fn error_label(e: &KinesisError) -> String {
     match e {
         KinesisError::Service { code, status, .. } if code.is_empty() => format!("HTTP {status}"),
         KinesisError::Service { code, .. } => code.clone(),
@@ -1100,6 +1129,42 @@ mod tests {
         assert_eq!(back, ["r0", "r1", "r2", "r3", "r4"]);
         assert!(st.is_idle());
         assert_eq!(st.metrics().failed_by_code[NOT_SENT], 5);
+    }
+
+    #[test]
+    fn aggregated_batches_are_bounded_by_the_buffer_and_weighted_bytes() {
+        let agg = SinkConfig {
+            aggregation: kinesis_options::AggregationOptions {
+                enabled: true,
+                ..Default::default()
+            },
+            ..cfg()
+        };
+        let t0 = Instant::now();
+        let mut st = SinkState::new(&agg);
+        fill(&mut st, &agg, 10, t0);
+        assert!(
+            st.dispatch(&agg, t0).0.is_empty(),
+            "10 records are no full batch: sink.batch.max-size counts aggregates"
+        );
+        st.flushers = 1;
+        let jobs = st.dispatch(&agg, t0).0;
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(
+            jobs[0].batch.len(),
+            10,
+            "one batch, aggregated by the sender"
+        );
+        // Bytes count keys and framing too: "r0" + "k0" + 8 = 12 bytes a record.
+        let small = SinkConfig {
+            flush_buffer_size: 30,
+            ..agg
+        };
+        let mut st = SinkState::new(&small);
+        fill(&mut st, &small, 4, t0);
+        st.flushers = 1;
+        let jobs = st.dispatch(&small, t0).0;
+        assert_eq!(payloads(&jobs[0]), ["r0", "r1"]);
     }
 
     #[test]
