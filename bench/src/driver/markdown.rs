@@ -338,12 +338,35 @@ fn idle(out: &mut String, samples: &[Sample], cfg: &Config) {
          the endpoint counted in the window.\n",
         cfg.idle_seconds
     );
-    let _ = writeln!(out, "| shards | CPU % of a core | RSS MiB | threads | requests/s | CPU µs per GetRecords | endpoint CPU % |");
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
-    for ((_, label, _), v) in g {
+    let _ = writeln!(
+        out,
+        "The first row is the reference: the floor loop (serde_json + aws-sigv4 + ureq, no \
+         timeouts set) sending {} empty GetRecords back to back on one thread. \
+         \"÷ floor\": the CPU per GetRecords divided by the floor loop's in the same run.\n",
+        super::plan::IDLE_FLOOR_REQUESTS
+    );
+    let _ = writeln!(out, "| shards | CPU % of a core | RSS MiB | threads | requests/s | CPU µs per GetRecords | ÷ floor | endpoint CPU % |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    let floor_per_get = |run: usize| {
+        samples
+            .iter()
+            .find(|s| s.run == run && s.case.section == Section::Idle && s.case.peer == Peer::Floor)
+            .map(|s| extra(s, "cpu_us_per_get"))
+    };
+    for ((_, label, peer), v) in g {
+        let ratio = if peer == Peer::Floor {
+            "1".to_string()
+        } else {
+            spread(
+                Spread::of(v.iter().filter_map(|s| {
+                    floor_per_get(s.run).map(|f| extra(s, "cpu_us_per_get") / f)
+                })),
+                2,
+            )
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             label.trim_end_matches(" shards"),
             spread(Spread::of(v.iter().map(|s| extra(s, "cpu_percent"))), 1),
             spread(
@@ -353,6 +376,7 @@ fn idle(out: &mut String, samples: &[Sample], cfg: &Config) {
             spread(Spread::of(v.iter().map(|s| s.report.threads as f64)), 0),
             spread(Spread::of(v.iter().map(|s| extra(s, "requests_per_s"))), 0),
             spread(Spread::of(v.iter().map(|s| extra(s, "cpu_us_per_get"))), 0),
+            ratio,
             spread(
                 Spread::of(v.iter().map(|s| 100.0 * s.endpoint_cpu_share)),
                 0
