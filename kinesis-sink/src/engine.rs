@@ -88,6 +88,8 @@ struct Shared {
     stopped: AtomicBool,
     /// Rows/records offered so far (for the 1-based row numbers in errors).
     offered: AtomicU64,
+    /// Per-shard pacing at the write limit, once throttling was seen.
+    pacer: crate::pacing::ShardPacer,
 }
 
 impl Shared {
@@ -169,6 +171,7 @@ impl RecordSink {
             abandoned: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
             offered: AtomicU64::new(0),
+            pacer: crate::pacing::ShardPacer::default(),
         });
         let senders = Arc::new(Mutex::new(Vec::new()));
         let batcher = {
@@ -648,6 +651,13 @@ fn abandon(shared: &Shared, mut st: MutexGuard<'_, State>, waited: Duration) -> 
 
 /// Sends one batch and applies the outcome.
 fn send_job(shared: &Shared, job: Job) {
+    // Held back until the batch's shards can take it (no wait unless throttling was seen).
+    let wait = shared
+        .pacer
+        .reserve(&job.batch, &shared.client, &shared.stream, &shared.stop);
+    if !wait.is_zero() {
+        shared.stop.sleep(wait);
+    }
     // Only failed entries are materialised: successful ones' sequence numbers and shard ids
     // are not needed here, and copying them cost ~30% of the sink's CPU.
     let result = shared.client.put_records_outcome_from(
@@ -656,6 +666,15 @@ fn send_job(shared: &Shared, job: Job) {
             .iter()
             .map(|e| PutRecordsEntryRef::new(&e.record.data, &e.record.partition_key)),
     );
+    if let Ok(outcome) = &result {
+        if outcome
+            .failures
+            .iter()
+            .any(|f| f.error_code == kinesis_wire::codes::PROVISIONED_THROUGHPUT_EXCEEDED)
+        {
+            shared.pacer.note_throttled();
+        }
+    }
     complete(shared, job, result);
 }
 

@@ -74,6 +74,7 @@ pub mod limiter;
 pub mod metrics;
 pub mod record;
 #[allow(dead_code)] // used by the aggregating sink (D23), next
+mod pacing;
 mod shard_map;
 pub mod sink;
 mod state;
