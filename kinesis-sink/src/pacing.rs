@@ -95,7 +95,12 @@ impl ShardPacer {
 
     /// The map to pace by: the current one, or a new listing when it is due (done by one
     /// caller at a time, the others go on with the map they have).
-    fn map(&self, client: &KinesisClient, stream: &StreamRef, stop: &Shutdown) -> Option<Arc<ShardMap>> {
+    fn map(
+        &self,
+        client: &KinesisClient,
+        stream: &StreamRef,
+        stop: &Shutdown,
+    ) -> Option<Arc<ShardMap>> {
         let now = Instant::now();
         {
             let mut st = self.lock();
@@ -162,7 +167,10 @@ impl ShardPacer {
                 continue;
             };
             let bytes = (e.record.data.len() + key.len()) as f64;
-            match demand.iter_mut().find(|d| Arc::ptr_eq(d.0, &shard.shard_id)) {
+            match demand
+                .iter_mut()
+                .find(|d| Arc::ptr_eq(d.0, &shard.shard_id))
+            {
                 Some(d) => {
                     d.1 += 1.0;
                     d.2 += bytes;
@@ -200,7 +208,10 @@ mod tests {
         let w = b.reserve(500.0, 50_000.0, t0);
         assert!((w.as_secs_f64() - 1.0).abs() < 1e-6, "{w:?}");
         // Once the time passed, the debt is repaid.
-        assert_eq!(b.reserve(0.0, 0.0, t0 + Duration::from_secs(1)), Duration::ZERO);
+        assert_eq!(
+            b.reserve(0.0, 0.0, t0 + Duration::from_secs(1)),
+            Duration::ZERO
+        );
     }
 
     #[test]

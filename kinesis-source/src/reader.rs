@@ -451,6 +451,9 @@ mod tests {
             .unwrap()
             .join()
             .expect("the reader stack overflowed");
-        assert_eq!(outcome, [Ok(Some("i".to_string())), Ok(Some("i".to_string()))]);
+        assert_eq!(
+            outcome,
+            [Ok(Some("i".to_string())), Ok(Some("i".to_string()))]
+        );
     }
 }

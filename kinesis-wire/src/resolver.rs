@@ -92,7 +92,12 @@ impl Resolver for CachingResolver {
         };
         if let Some(ip) = ip_literal(uri) {
             let addr = SocketAddr::new(ip, port);
-            if config.ip_family().keep_wanted(std::iter::once(addr)).count() == 1 {
+            if config
+                .ip_family()
+                .keep_wanted(std::iter::once(addr))
+                .count()
+                == 1
+            {
                 let mut out = self.empty();
                 out.push(addr);
                 return Ok(out);
@@ -182,7 +187,10 @@ mod tests {
         let first = resolve(&r, "https://kinesis.us-east-1.amazonaws.com/");
         assert_eq!(first, vec!["10.0.0.1:443".parse::<SocketAddr>().unwrap()]);
         for _ in 0..5 {
-            assert_eq!(resolve(&r, "https://kinesis.us-east-1.amazonaws.com/"), first);
+            assert_eq!(
+                resolve(&r, "https://kinesis.us-east-1.amazonaws.com/"),
+                first
+            );
         }
         assert_eq!(lookups.load(Ordering::SeqCst), 1, "cache hits");
         // Another port is another entry.

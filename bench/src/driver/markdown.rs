@@ -226,7 +226,8 @@ fn limit_put(out: &mut String, samples: &[Sample], cfg: &Config) {
          `ProvisionedThroughputExceededException`. Goodput: rows acknowledged per second ÷ \
          (1,000 × shards); each shard's bucket starts full (one second's worth), so a run can \
          end slightly above 1.00. Throttled: entry attempts refused ÷ all entry attempts \
-         (endpoint counters). Defaults: AIMD, `sink.batch.max-size` 500, \
+         (endpoint counters). Defaults: AIMD plus per-shard pacing from the first throttled entry, \
+         `sink.batch.max-size` 500, \
          `sink.requests.max-inflight` 50, `sink.retry.backoff.base` 100 ms. Tuned: {}.\n",
         cfg.tuned
             .iter()
@@ -440,8 +441,8 @@ pub fn render(cfg: &Config, outcome: &Outcome) -> String {
     let _ = writeln!(
         out,
         "Written by `scripts/bench` (see the README); re-run it to reproduce. Every figure is \
-         the median of {} run{} with the min–max in brackets. These are the figures before the \
-         performance work of the scale issue: they are its baseline.\n",
+         the median of {} run{} with the min–max in brackets. The baseline before the scale \
+         issue's performance work is this file as of commit dafd36d.\n",
         cfg.runs,
         if cfg.runs == 1 { "" } else { "s" }
     );
