@@ -72,9 +72,9 @@ pub mod engine;
 pub mod error;
 pub mod limiter;
 pub mod metrics;
-#[allow(dead_code)] // used by the aggregating sink (D23), next
 mod pacing;
 pub mod record;
+#[allow(dead_code)] // used by the aggregating sink (D23), next
 mod shard_map;
 pub mod sink;
 mod state;

@@ -355,16 +355,17 @@ fn idle(out: &mut String, samples: &[Sample], cfg: &Config) {
             .map(|s| extra(s, "cpu_us_per_get"))
     };
     for ((_, label, peer), v) in g {
-        let ratio = if peer == Peer::Floor {
-            "1".to_string()
-        } else {
-            spread(
-                Spread::of(v.iter().filter_map(|s| {
-                    floor_per_get(s.run).map(|f| extra(s, "cpu_us_per_get") / f)
-                })),
-                2,
-            )
-        };
+        let ratio =
+            if peer == Peer::Floor {
+                "1".to_string()
+            } else {
+                spread(
+                    Spread::of(v.iter().filter_map(|s| {
+                        floor_per_get(s.run).map(|f| extra(s, "cpu_us_per_get") / f)
+                    })),
+                    2,
+                )
+            };
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
