@@ -16,11 +16,12 @@ use crate::peer_args::PeerArgs;
 /// The peer's name in reports.
 pub const PEER: &str = "floor";
 
-/// Runs `args.path` (`put-raw` or `get-raw`).
+/// Runs `args.path` (`put-raw`, `get-raw` or `idle`).
 pub fn run(args: &PeerArgs) -> Result<PeerReport, String> {
     match args.path.as_str() {
         "put-raw" => Ok(put_raw(args)),
         "get-raw" => Ok(get_raw(args)),
+        "idle" => Ok(get_empty(args)),
         other => Err(format!("the floor has no path '{other}'")),
     }
 }
@@ -181,4 +182,46 @@ pub fn get_raw(args: &PeerArgs) -> PeerReport {
     }
     assert!(meta > 0 || n == 0);
     PeerReport::new(PEER, &args.path, n, bytes, &span)
+}
+
+/// `idle`: the reference for a source on idle shards: `records` empty GetRecords sent back
+/// to back on one thread (iterator at LATEST on the first shard of an empty stream), each
+/// parsed; the report's `cpu_us_per_get` is the client CPU of one such request.
+pub fn get_empty(args: &PeerArgs) -> PeerReport {
+    #[derive(Deserialize)]
+    struct Page {
+        #[serde(rename = "Records")]
+        records: Vec<serde::de::IgnoredAny>,
+        #[serde(rename = "NextShardIterator")]
+        next: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Iterator {
+        #[serde(rename = "ShardIterator")]
+        shard_iterator: String,
+    }
+    let call = caller(&args.endpoint);
+    let body = serde_json::json!({
+        "StreamName": args.stream, "ShardId": "shardId-000000000000",
+        "ShardIteratorType": "LATEST",
+    });
+    let it: Iterator =
+        serde_json::from_slice(&call("GetShardIterator", body.to_string().as_bytes()))
+            .expect("iterator");
+    let mut it = it.shard_iterator;
+    let span = Span::start();
+    for _ in 0..args.records {
+        let req = format!(r#"{{"ShardIterator":"{it}","Limit":10000}}"#);
+        let page: Page = serde_json::from_slice(&call("GetRecords", req.as_bytes())).expect("page");
+        assert!(page.records.is_empty(), "the stream is empty");
+        it = page.next.expect("an open shard's next iterator");
+    }
+    let r = PeerReport::new(PEER, &args.path, 0, 0, &span);
+    let per_get = 1e6 * r.cpu_s / (args.records.max(1) as f64);
+    r.clone()
+        .with("shards", 1)
+        .with("cpu_percent", 100.0 * r.cpu_s / r.wall_s)
+        .with("rss_kib_now", crate::measure::rss_kib())
+        .with("requests_per_s", args.records as f64 / r.wall_s)
+        .with("cpu_us_per_get", per_get)
 }

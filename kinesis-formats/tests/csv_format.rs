@@ -809,3 +809,21 @@ fn extreme_exponents_are_clear_errors() {
         assert_eq!(y, Value::Float(expected_x as f32), "{n}");
     }
 }
+
+#[test]
+fn the_quoting_scan_counts_utf16_units_and_doubles_quotes_on_both_of_its_paths() {
+    let f = csv(&[("s", "STRING")], &[]);
+    let s = |t: &str| enc(&f, vec![Value::String(t.into())]);
+    // Plain ASCII (the flag pass alone): quoted only past 24 chars.
+    assert_eq!(s(&"a".repeat(24)), "a".repeat(24));
+    assert_eq!(s(&"a".repeat(25)), format!("\"{}\"", "a".repeat(25)));
+    // Non-ASCII (the counting pass): 24 UTF-16 units in 48 bytes stay plain, 25 do not; a
+    // char outside the BMP counts two units.
+    assert_eq!(s(&"é".repeat(24)), "é".repeat(24));
+    assert_eq!(s(&"é".repeat(25)), format!("\"{}\"", "é".repeat(25)));
+    assert_eq!(s(&"😀".repeat(12)), "😀".repeat(12));
+    assert_eq!(s(&"😀".repeat(13)), format!("\"{}\"", "😀".repeat(13)));
+    // A quote char forces quoting and is doubled; a space (below the delimiter) quotes.
+    assert_eq!(s("a\"b"), "\"a\"\"b\"");
+    assert_eq!(s("a b"), "\"a b\"");
+}

@@ -91,6 +91,9 @@ struct Shared {
     offered: AtomicU64,
     /// With `sink.aggregation.enabled`: the shard map and the aggregation counters.
     aggregation: Option<Aggregation>,
+    /// Per-shard pacing at the write limit, once throttling was seen (plain records only:
+    /// an aggregate's user records are not what the record limit counts).
+    pacer: crate::pacing::ShardPacer,
 }
 
 impl Shared {
@@ -174,6 +177,7 @@ impl RecordSink {
             stopped: AtomicBool::new(false),
             offered: AtomicU64::new(0),
             aggregation,
+            pacer: crate::pacing::ShardPacer::default(),
         });
         let senders = Arc::new(Mutex::new(Vec::new()));
         let batcher = {
@@ -669,6 +673,13 @@ fn send_job(shared: &Shared, job: Job) {
         complete(shared, job, result);
         return;
     }
+    // Held back until the batch's shards can take it (no wait unless throttling was seen).
+    let wait = shared
+        .pacer
+        .reserve(&job.batch, &shared.client, &shared.stream, &shared.stop);
+    if !wait.is_zero() {
+        shared.stop.sleep(wait);
+    }
     // Only failed entries are materialised: successful ones' sequence numbers and shard ids
     // are not needed here, and copying them cost ~30% of the sink's CPU.
     let result = shared.client.put_records_outcome_from(
@@ -681,6 +692,15 @@ fn send_job(shared: &Shared, job: Job) {
             }
         }),
     );
+    if let Ok(outcome) = &result {
+        if outcome
+            .failures
+            .iter()
+            .any(|f| f.error_code == kinesis_wire::codes::PROVISIONED_THROUGHPUT_EXCEEDED)
+        {
+            shared.pacer.note_throttled();
+        }
+    }
     complete(shared, job, result);
 }
 

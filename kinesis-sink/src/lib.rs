@@ -72,6 +72,7 @@ pub mod engine;
 pub mod error;
 pub mod limiter;
 pub mod metrics;
+mod pacing;
 pub mod record;
 mod shard_map;
 pub mod sink;

@@ -110,6 +110,7 @@ pub(crate) fn spawn_reader(
     let shared = readers.clone();
     let handle = std::thread::Builder::new()
         .name(name.clone())
+        .stack_size(reader::READER_STACK_BYTES)
         .spawn(move || reader::run(shared, task))
         .map_err(|e| SourceError::Thread {
             name: name.clone(),

@@ -107,6 +107,15 @@ pub(crate) fn send_item(tx: &Sender<Item>, close_rx: &Receiver<()>, item: Item) 
     }
 }
 
+/// The stack of a reader thread. A reader's deepest calls are the response parsers (the
+/// fast GetRecords parser recurses up to 128 levels, then leaves the body to serde_json,
+/// which skips unknown nested fields without recursing), rustls's
+/// handshake and KPL de-aggregation (not recursive): well under 128 KiB, checked by
+/// `a_reader_stack_parses_the_deepest_accepted_body` in a debug build (deeper frames than
+/// release). The default 2 MiB is only address space, but a thousand shards make a
+/// thousand readers, so the size is chosen rather than inherited.
+pub(crate) const READER_STACK_BYTES: usize = 512 << 10;
+
 /// The thread body.
 pub(crate) fn run(s: Arc<ReaderShared>, task: ShardTask) {
     match read_shard(&s, &task) {
@@ -440,5 +449,34 @@ mod tests {
             Some(1)
         );
         assert_eq!(adaptive_limit(0, 0, Duration::from_millis(1)), None);
+    }
+
+    #[test]
+    fn a_reader_stack_parses_the_deepest_accepted_body() {
+        use kinesis_wire::model::{parse_get_records_page, RecordBatch};
+        let body = |depth: usize| {
+            format!(
+                r#"{{"Records":[],"Extra":{}1{},"NextShardIterator":"i","MillisBehindLatest":0}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        let outcome = std::thread::Builder::new()
+            .stack_size(READER_STACK_BYTES)
+            .spawn(move || {
+                // Within the fast parser's limit: it recurses 100 levels. Past it: it gives
+                // up at 128 and serde_json skips the unknown field (iteratively).
+                [100, 10_000].map(|depth| {
+                    parse_get_records_page(body(depth).as_bytes(), RecordBatch::default())
+                        .map(|p| p.next_shard_iterator)
+                })
+            })
+            .unwrap()
+            .join()
+            .expect("the reader stack overflowed");
+        assert_eq!(
+            outcome,
+            [Ok(Some("i".to_string())), Ok(Some("i".to_string()))]
+        );
     }
 }

@@ -79,6 +79,7 @@ pub mod model;
 mod paging;
 mod parse;
 mod redact;
+mod resolver;
 mod retry;
 pub mod shared_config;
 mod sign;

@@ -326,8 +326,15 @@ impl UreqTransport {
         if s.no_proxy {
             cfg = cfg.proxy(None);
         }
+        // ureq resolves the host on every request; its default resolver does so on a new
+        // thread whenever a timeout is set (always, here): see `crate::resolver`.
+        let agent = ureq::Agent::with_parts(
+            cfg.build(),
+            ureq::unversioned::transport::DefaultConnector::new(),
+            crate::resolver::CachingResolver::default(),
+        );
         Ok(UreqTransport {
-            agent: cfg.build().into(),
+            agent,
             read_timeout: s.read_timeout,
             overall_timeout: s.overall_timeout,
             connect_timeout: s.connect_timeout,

@@ -226,7 +226,8 @@ fn limit_put(out: &mut String, samples: &[Sample], cfg: &Config) {
          `ProvisionedThroughputExceededException`. Goodput: rows acknowledged per second ÷ \
          (1,000 × shards); each shard's bucket starts full (one second's worth), so a run can \
          end slightly above 1.00. Throttled: entry attempts refused ÷ all entry attempts \
-         (endpoint counters). Defaults: AIMD, `sink.batch.max-size` 500, \
+         (endpoint counters). Defaults: AIMD plus per-shard pacing from the first throttled entry, \
+         `sink.batch.max-size` 500, \
          `sink.requests.max-inflight` 50, `sink.retry.backoff.base` 100 ms. Tuned: {}.\n",
         cfg.tuned
             .iter()
@@ -338,12 +339,36 @@ fn idle(out: &mut String, samples: &[Sample], cfg: &Config) {
          the endpoint counted in the window.\n",
         cfg.idle_seconds
     );
-    let _ = writeln!(out, "| shards | CPU % of a core | RSS MiB | threads | requests/s | CPU µs per GetRecords | endpoint CPU % |");
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
-    for ((_, label, _), v) in g {
+    let _ = writeln!(
+        out,
+        "The first row is the reference: the floor loop (serde_json + aws-sigv4 + ureq, no \
+         timeouts set) sending {} empty GetRecords back to back on one thread. \
+         \"÷ floor\": the CPU per GetRecords divided by the floor loop's in the same run.\n",
+        super::plan::IDLE_FLOOR_REQUESTS
+    );
+    let _ = writeln!(out, "| shards | CPU % of a core | RSS MiB | threads | requests/s | CPU µs per GetRecords | ÷ floor | endpoint CPU % |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    let floor_per_get = |run: usize| {
+        samples
+            .iter()
+            .find(|s| s.run == run && s.case.section == Section::Idle && s.case.peer == Peer::Floor)
+            .map(|s| extra(s, "cpu_us_per_get"))
+    };
+    for ((_, label, peer), v) in g {
+        let ratio =
+            if peer == Peer::Floor {
+                "1".to_string()
+            } else {
+                spread(
+                    Spread::of(v.iter().filter_map(|s| {
+                        floor_per_get(s.run).map(|f| extra(s, "cpu_us_per_get") / f)
+                    })),
+                    2,
+                )
+            };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             label.trim_end_matches(" shards"),
             spread(Spread::of(v.iter().map(|s| extra(s, "cpu_percent"))), 1),
             spread(
@@ -353,6 +378,7 @@ fn idle(out: &mut String, samples: &[Sample], cfg: &Config) {
             spread(Spread::of(v.iter().map(|s| s.report.threads as f64)), 0),
             spread(Spread::of(v.iter().map(|s| extra(s, "requests_per_s"))), 0),
             spread(Spread::of(v.iter().map(|s| extra(s, "cpu_us_per_get"))), 0),
+            ratio,
             spread(
                 Spread::of(v.iter().map(|s| 100.0 * s.endpoint_cpu_share)),
                 0
@@ -416,8 +442,8 @@ pub fn render(cfg: &Config, outcome: &Outcome) -> String {
     let _ = writeln!(
         out,
         "Written by `scripts/bench` (see the README); re-run it to reproduce. Every figure is \
-         the median of {} run{} with the min–max in brackets. These are the figures before the \
-         performance work of the scale issue: they are its baseline.\n",
+         the median of {} run{} with the min–max in brackets. The baseline before the scale \
+         issue's performance work is this file as of commit dafd36d.\n",
         cfg.runs,
         if cfg.runs == 1 { "" } else { "s" }
     );

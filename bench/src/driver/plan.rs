@@ -106,6 +106,11 @@ pub struct Case {
     pub setup: Setup,
 }
 
+/// The label of the idle section's floor case.
+pub const IDLE_FLOOR_LABEL: &str = "floor loop, 1 thread";
+/// Empty GetRecords the idle section's floor case sends.
+pub const IDLE_FLOOR_REQUESTS: u64 = 10_000;
+
 fn args(list: &[(&str, String)]) -> Vec<String> {
     list.iter()
         .flat_map(|(k, v)| [k.to_string(), v.clone()])
@@ -233,6 +238,18 @@ pub fn cases(cfg: &Config) -> Vec<(usize, Case)> {
             }
         }
         if want(Section::Idle) {
+            // The reference: one thread sending empty GetRecords back to back.
+            out.push((
+                run,
+                Case {
+                    section: Section::Idle,
+                    path: "idle",
+                    label: IDLE_FLOOR_LABEL.into(),
+                    peer: Peer::Floor,
+                    args: args(&[("--records", IDLE_FLOOR_REQUESTS.to_string())]),
+                    setup: Setup::fresh(1, false, true),
+                },
+            ));
             for &shards in &cfg.idle_shards {
                 out.push((
                     run,
