@@ -277,7 +277,13 @@ pub fn reset(
         )),
     };
     let (group, _, _) = open(global, name)?;
-    let n = group.reset(&position, force).map_err(group_error)?;
+    let n = group.reset(&position, force).map_err(|e| match e {
+        // The library says "force it"; the CLI's word for that is the flag.
+        SourceError::Lease { .. } if !force => {
+            CliError::runtime(format!("{e} (kinesis group reset --force)"))
+        }
+        other => group_error(other),
+    })?;
     write_out(
         out,
         &format!("reset {n} leases of group {} to {text}\n", group.name()),

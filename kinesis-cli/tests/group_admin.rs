@@ -194,7 +194,10 @@ fn a_group_keeps_its_positions_and_group_describe_reset_delete_manage_them() {
     }
     let refused = run(&dynamo, &with(&base, &["group", "reset", &group]), None);
     assert_ne!(refused.code, 0, "{refused:?}");
-    assert!(refused.stderr.contains("holds a live lease"), "{refused:?}");
+    assert!(
+        refused.stderr.contains("holds a live lease") && refused.stderr.contains("--force"),
+        "{refused:?}"
+    );
     let forced = run(
         &dynamo,
         &with(&base, &["group", "reset", &group, "-o", "end", "--force"]),
