@@ -86,14 +86,16 @@ impl LineInput {
                 }
                 return Ok(Next::End);
             }
-            searched = self.buf.len();
+            // Bytes after `start` already searched (no newline in them).
+            let searched_len = self.buf.len() - self.start;
             let left = deadline.saturating_duration_since(Instant::now());
             match self.fill(left)? {
                 Fill::Read => {}
                 Fill::NotReady => return Ok(Next::Wait),
             }
-            // `fill` may have moved the unconsumed bytes to the front.
-            searched = searched.min(self.buf.len()).max(self.start);
+            // `fill` may have moved the unconsumed bytes to the front: resume right after
+            // the part searched, wherever it now sits.
+            searched = (self.start + searched_len).min(self.buf.len());
         }
     }
 
@@ -185,7 +187,7 @@ mod tests {
         std::fs::write(&dir, text).unwrap();
         let mut input = LineInput::file(&dir).unwrap();
         let mut out = Vec::new();
-        for _ in 0..100 {
+        for _ in 0..100_000 {
             match input.next_line(Duration::ZERO).unwrap() {
                 Next::Line(l) => out.push(l),
                 Next::End => break,
@@ -221,5 +223,18 @@ mod tests {
         let mut text = long.clone();
         text.extend_from_slice(b"\nshort\n");
         assert_eq!(lines_of(&text), vec![long, b"short".to_vec()]);
+    }
+
+    #[test]
+    fn many_short_lines_across_read_chunks_stay_apart() {
+        // Regression: after a read moved the unconsumed bytes to the front of the buffer,
+        // the search resumed past the newlines of the new bytes, merging lines.
+        let want: Vec<Vec<u8>> = (0..10_000)
+            .map(|i| format!("{i},row number {i}").into_bytes())
+            .collect();
+        let mut text = want.join(&b'\n');
+        text.push(b'\n');
+        assert!(text.len() > 2 * READ_CHUNK);
+        assert_eq!(lines_of(&text), want);
     }
 }

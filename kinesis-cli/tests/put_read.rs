@@ -746,9 +746,8 @@ fn payload_token_prints_the_stored_bytes_not_a_re_encoding() {
 fn put_aggregates_with_the_aggregation_options_and_validate_shows_them() {
     let ep = endpoint();
     let seed = Seed::new(&ep, "cli-agg", 2);
-    // Under 64 KiB of input: a larger stdin currently loses a line boundary near 64 KiB
-    // (reported separately; not about aggregation).
-    let rows = seed_rows(0, 1_500);
+    // Over 64 KiB of input (more than one read).
+    let rows = seed_rows(0, 2_000);
     let input = rows.join("\n") + "\n";
     // The deprecated KPL key, read as sink.aggregation.enabled with a warning.
     let run = seed.run(
@@ -757,7 +756,7 @@ fn put_aggregates_with_the_aggregation_options_and_validate_shows_them() {
     );
     assert_eq!(run.code, 0, "{run:?}");
     let out = run.stdout_text();
-    assert!(out.starts_with("wrote 1500 records ("), "{run:?}");
+    assert!(out.starts_with("wrote 2000 records ("), "{run:?}");
     let kinesis_records: usize = out
         .split(", in ")
         .nth(1)
