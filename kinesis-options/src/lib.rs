@@ -104,6 +104,7 @@ pub mod readme;
 pub mod registry;
 mod resolve;
 pub mod sink;
+mod sink_config;
 pub mod source;
 pub mod spec;
 pub mod table;
@@ -113,6 +114,7 @@ pub use environment::{AwsEnvironment, Resolved};
 pub use error::{DdlProblem, OptionsError};
 pub use registry::{PartitionKeyGenerator, PartitionerContext, ShardAssigner, ShardInfo};
 pub use sink::{HttpClientOptions, HttpProtocol, Partitioner, SinkOptions, SinkRetryOptions};
+pub use sink_config::{default_max_buffered_bytes, SinkConfig};
 pub use source::{
     EfoOptions, EfoRegistration, RecordPublisher, RetryOptions, SourceOptions, StartPosition,
 };

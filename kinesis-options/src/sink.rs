@@ -8,7 +8,7 @@ use crate::registry::{
     PartitionerContext, RandomPartitionKeyGenerator,
 };
 use crate::resolve::{flink_bool, Effective};
-use kinesis_wire::limits::{MAX_PUT_RECORDS_ENTRIES, MAX_RECORD_BYTES};
+use crate::sink_config::{sink_rule_violations, SinkSizes};
 
 /// How the sink computes partition keys (reference §4).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,68 +204,29 @@ pub(crate) fn parse(o: &Effective, p: &mut Problems) -> Result<Option<Parsed>, O
     }))
 }
 
-/// K4–K8, then decisions D8 (K13, K14 and the 500-record limit) at definition time.
-/// Each problem goes to `problems`; the D8 rules, which compare values, only when K4–K8
-/// passed.
+/// K4–K8, then decisions D8 (K13, K14 and the 500-record limit) at definition time, by
+/// the rules [`SinkConfig::validate`](crate::SinkConfig::validate) also applies. Each problem
+/// goes to `problems`.
 pub(crate) fn check_ranges(
     p: &Parsed,
     o: &Effective,
     problems: &mut Problems,
 ) -> Result<(), OptionsError> {
-    let checks: [(&str, i64, &str); 5] = [
-        (
-            "sink.batch.max-size",
-            p.batch,
-            "Invalid option batch size. Must be a positive integer",
-        ),
-        (
-            "sink.flush-buffer.size",
-            p.flush_size,
-            "Invalid option flush buffer size. Must be a positive integer",
-        ),
-        (
-            "sink.requests.max-buffered",
-            p.buffered,
-            "Invalid option maximum buffered requests. Must be a positive integer",
-        ),
-        (
-            "sink.requests.max-inflight",
-            p.inflight,
-            "Invalid option maximum inflight requests. Must be a positive integer",
-        ),
-        (
-            "sink.flush-buffer.timeout",
-            p.flush_timeout,
-            "Invalid option buffer timeout. Must be a positive integer",
-        ),
-    ];
-    let mut in_range = true;
-    for (key, v, msg) in checks {
-        if v <= 0 {
-            problems.report(OptionsError::invalid(o.written(key), msg))?;
-            in_range = false;
-        }
-    }
-    if !in_range {
-        return Ok(());
-    }
-    if p.batch > MAX_PUT_RECORDS_ENTRIES as i64 {
-        return problems.report(OptionsError::invalid(
-            o.written("sink.batch.max-size"),
-            "Invalid option batch size. Must be a positive integer not greater than 500 (the PutRecords limit)",
-        ));
-    }
-    if p.buffered <= p.batch {
-        problems.report(OptionsError::invalid(
-            "sink.requests.max-buffered",
-            "The maximum number of requests that may be buffered should be strictly greater than the maximum number of requests per batch.",
-        ))?;
-    }
-    if (p.flush_size as u64) < MAX_RECORD_BYTES as u64 {
-        problems.report(OptionsError::invalid(
-            "sink.flush-buffer.size",
-            "The maximum allowed size in bytes per flush must be greater than or equal to the maximum allowed size in bytes of a single record.",
-        ))?;
+    let sizes = SinkSizes {
+        batch: p.batch,
+        flush_size: p.flush_size,
+        buffered: p.buffered,
+        inflight: p.inflight,
+        flush_timeout_positive: p.flush_timeout > 0,
+        max_buffered_bytes: None,
+    };
+    for rule in sink_rule_violations(&sizes) {
+        let key = if rule.names_written_key() {
+            o.written(rule.key())
+        } else {
+            rule.key()
+        };
+        problems.report(rule.error(key))?;
     }
     Ok(())
 }

@@ -652,8 +652,11 @@ impl TableDef {
         &self.client
     }
 
-    /// The client configuration for the sink: the sink's read timeout and a connection pool
-    /// for `sink.requests.max-inflight` concurrent requests.
+    /// The client configuration the sink uses (the one place it is built): the sink's read
+    /// timeout (`sink.http-client.read-timeout = 0` meaning none, as for Flink's Netty
+    /// client, so that only the whole call's timeout applies) and a connection pool for
+    /// `sink.requests.max-inflight` concurrent requests, capped by
+    /// `sink.http-client.max-concurrency`.
     ///
     /// ```
     /// use std::time::Duration;
@@ -661,12 +664,20 @@ impl TableDef {
     /// let t = TableDef::from_options("t", vec![], [("stream", "s"), ("format", "csv"),
     ///     ("aws.region", "us-east-1"), ("sink.http-client.read-timeout", "1000")]).unwrap();
     /// assert_eq!(t.sink_client_config().timeouts.read, Duration::from_millis(1000));
+    /// let t = TableDef::from_options("t", vec![], [("stream", "s"), ("format", "csv"),
+    ///     ("aws.region", "us-east-1"), ("sink.http-client.read-timeout", "0")]).unwrap();
+    /// let c = t.sink_client_config();
+    /// assert_eq!(c.timeouts.read, c.timeouts.overall);
     /// ```
     pub fn sink_client_config(&self) -> ClientConfig {
         let mut c = self.client.clone();
         let http = &self.sink.http_client;
-        c.timeouts.read = http.read_timeout;
-        c.timeouts.overall = c.timeouts.overall.max(http.read_timeout);
+        if http.read_timeout.is_zero() {
+            c.timeouts.read = c.timeouts.overall;
+        } else {
+            c.timeouts.read = http.read_timeout;
+            c.timeouts.overall = c.timeouts.overall.max(http.read_timeout);
+        }
         let want = self.sink.max_in_flight_requests + 2;
         c.max_connections = if http.max_concurrency > 0 {
             want.min(http.max_concurrency as usize)
@@ -674,6 +685,22 @@ impl TableDef {
             want
         };
         c
+    }
+
+    /// The sink's buffering, batching and retry settings from the table's `sink.*` options
+    /// (already validated when the table was defined).
+    ///
+    /// ```
+    /// use kinesis_options::TableDef;
+    /// let t = TableDef::from_options("t", vec![], [("stream", "s"), ("format", "csv"),
+    ///     ("aws.region", "us-east-1"), ("sink.batch.max-size", "100"),
+    ///     ("sink.retry.max-attempts", "3")]).unwrap();
+    /// let cfg = t.sink_config();
+    /// assert_eq!((cfg.batch_max_size, cfg.max_attempts), (100, 3));
+    /// cfg.validate().unwrap();
+    /// ```
+    pub fn sink_config(&self) -> crate::SinkConfig {
+        crate::SinkConfig::from_options(&self.sink)
     }
 
     /// The client configuration for the source (EFO uses its read timeout).

@@ -243,11 +243,9 @@ fn client(url: &str) -> KinesisClient {
 
 fn config(inflight1: bool) -> SinkConfig {
     if inflight1 {
-        SinkConfig {
-            batch_max_size: 500,
-            max_in_flight_requests: 1,
-            ..SinkConfig::default()
-        }
+        SinkConfig::default()
+            .with_batch_max_size(500)
+            .with_max_in_flight_requests(1)
     } else {
         SinkConfig::default()
     }

@@ -144,7 +144,8 @@ pub enum SinkError {
     Closed { records: Vec<SinkRecord> },
     /// A sink setting is invalid; `key` names the option.
     Config { key: &'static str, message: String },
-    /// The table cannot be written (missing `aws.region`, bad partitioner, ...).
+    /// The table cannot be written (missing `aws.region`, bad partitioner, ...) or the
+    /// [`crate::SinkConfig`] given breaks a rule ([`crate::SinkConfig::validate`]).
     Options(OptionsError),
     /// The Kinesis client could not be built or its credentials not resolved.
     Client(KinesisError),

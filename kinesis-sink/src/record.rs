@@ -43,9 +43,10 @@ impl fmt::Display for RecordProblem {
                 f,
                 "record data is {bytes} bytes, more than the {MAX_RECORD_DATA_BYTES} bytes Kinesis accepts per record"
             ),
-            RecordProblem::EmptyPartitionKey => {
-                f.write_str("the partition key is empty (Kinesis needs 1 to 256 characters)")
-            }
+            RecordProblem::EmptyPartitionKey => write!(
+                f,
+                "the partition key is empty (Kinesis needs 1 to {MAX_PARTITION_KEY_CHARS} characters)"
+            ),
             RecordProblem::PartitionKeyTooLong { chars } => write!(
                 f,
                 "the partition key is {chars} characters long, more than the {MAX_PARTITION_KEY_CHARS} Kinesis accepts"

@@ -80,8 +80,7 @@ impl KinesisSink {
     /// subtask `ctx`, and starts the batcher thread.
     pub fn open(table: &TableDef, ctx: SinkContext) -> Result<KinesisSink, SinkError> {
         table.check_sink_requirements()?;
-        let client = KinesisClient::new(crate::config::sink_client_config(table))
-            .map_err(SinkError::Client)?;
+        let client = KinesisClient::new(table.sink_client_config()).map_err(SinkError::Client)?;
         client
             .credentials_provider()
             .credentials()
@@ -96,12 +95,7 @@ impl KinesisSink {
         ctx: SinkContext,
         client: KinesisClient,
     ) -> Result<KinesisSink, SinkError> {
-        KinesisSink::open_with_config(
-            table,
-            ctx,
-            client,
-            SinkConfig::from_options(table.sink_options()),
-        )
+        KinesisSink::open_with_config(table, ctx, client, table.sink_config())
     }
 
     /// As [`KinesisSink::open_with_client`] with explicit sink settings instead of the

@@ -826,13 +826,11 @@ mod tests {
     use std::time::Duration;
 
     fn cfg() -> SinkConfig {
-        SinkConfig {
-            batch_max_size: 3,
-            max_in_flight_requests: 2,
-            max_buffered_requests: 100,
-            flush_buffer_timeout: Duration::from_millis(100),
-            ..SinkConfig::default()
-        }
+        SinkConfig::default()
+            .with_batch_max_size(3)
+            .with_max_in_flight_requests(2)
+            .with_max_buffered_requests(100)
+            .with_flush_buffer_timeout(Duration::from_millis(100))
     }
 
     fn rec(i: u32) -> SinkRecord {
@@ -1058,10 +1056,7 @@ mod tests {
 
     #[test]
     fn max_attempts_turns_a_retry_into_a_fatal_error() {
-        let cfg = SinkConfig {
-            max_attempts: 2,
-            ..cfg()
-        };
+        let cfg = cfg().with_max_attempts(2);
         let t0 = Instant::now();
         let mut st = SinkState::new(&cfg);
         fill(&mut st, &cfg, 3, t0);
@@ -1104,11 +1099,9 @@ mod tests {
 
     #[test]
     fn room_is_bounded_by_records_and_bytes() {
-        let cfg = SinkConfig {
-            max_buffered_requests: 4,
-            max_buffered_bytes: 10,
-            ..cfg()
-        };
+        let cfg = cfg()
+            .with_max_buffered_requests(4)
+            .with_max_buffered_bytes(10);
         let t0 = Instant::now();
         let mut st = SinkState::new(&cfg);
         assert!(
