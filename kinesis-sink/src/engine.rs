@@ -227,6 +227,7 @@ impl RecordSink {
     }
 
     /// The client the sink sends with.
+    #[cfg(test)]
     pub(crate) fn client(&self) -> &KinesisClient {
         &self.shared.client
     }
