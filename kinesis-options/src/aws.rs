@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use kinesis_wire::{ClientConfig, CredentialsSpec, Timeouts};
 
 use crate::error::{OptionsError, Problems};
-use crate::registry;
+use crate::registry::Registry;
 use crate::resolve::Effective;
 use crate::spec::PROVIDER_TYPES;
 
@@ -173,6 +173,7 @@ pub(crate) fn credentials(
     o: &Effective,
     prefix: &str,
     depth: usize,
+    registry: &Registry,
 ) -> Result<CredentialsSpec, OptionsError> {
     let get = |k: &str| o.get(&format!("{prefix}.{k}")).map(str::to_string);
     let ty = provider_type(o, prefix)?;
@@ -226,6 +227,7 @@ pub(crate) fn credentials(
                     o,
                     &format!("{prefix}.role.provider"),
                     depth + 1,
+                    registry,
                 )?),
             }
         }
@@ -244,7 +246,7 @@ pub(crate) fn credentials(
                     format!("No custom AWS credential provider class was provided with config key {key}"),
                 ));
             };
-            if !registry::is_credentials_provider_registered(&name) {
+            if !registry.has_credentials_provider(&name) {
                 return Err(OptionsError::invalid(
                     key,
                     format!(
@@ -259,7 +261,10 @@ pub(crate) fn credentials(
 
 /// The client configuration of the table's options (region, endpoint, trust-all,
 /// credentials; default timeouts).
-pub(crate) fn client_config(o: &Effective) -> Result<ClientConfig, OptionsError> {
+pub(crate) fn client_config(
+    o: &Effective,
+    registry: &Registry,
+) -> Result<ClientConfig, OptionsError> {
     let endpoint = o.get("aws.endpoint").map(|e| {
         // The SDK v1 client reads a scheme-less endpoint as https.
         if e.contains("://") {
@@ -274,7 +279,7 @@ pub(crate) fn client_config(o: &Effective) -> Result<ClientConfig, OptionsError>
     config.timeouts = Timeouts::default();
     config.trust_all_certificates = o.get("aws.trust.all.certificates") == Some("true");
     config.ca_bundle = None;
-    config.credentials = credentials(o, "aws.credentials", 0)?;
+    config.credentials = credentials(o, "aws.credentials", 0, registry)?;
     config.max_connections = 16;
     Ok(config)
 }

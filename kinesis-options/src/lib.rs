@@ -112,7 +112,7 @@ pub mod timestamp;
 
 pub use environment::{AwsEnvironment, Resolved};
 pub use error::{DdlProblem, OptionsError};
-pub use registry::{PartitionKeyGenerator, PartitionerContext, ShardAssigner, ShardInfo};
+pub use registry::{PartitionKeyGenerator, PartitionerContext, Registry, ShardAssigner, ShardInfo};
 pub use sink::{HttpClientOptions, HttpProtocol, Partitioner, SinkOptions, SinkRetryOptions};
 pub use sink_config::{default_max_buffered_bytes, SinkConfig};
 pub use source::{

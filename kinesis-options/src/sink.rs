@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use crate::error::{OptionsError, Problems};
 use crate::registry::{
-    self, FieldsPartitionKeyGenerator, FixedPartitionKeyGenerator, PartitionKeyGenerator,
-    PartitionerContext, RandomPartitionKeyGenerator,
+    FieldsPartitionKeyGenerator, FixedPartitionKeyGenerator, PartitionKeyGenerator,
+    PartitionerContext, RandomPartitionKeyGenerator, Registry,
 };
 use crate::resolve::{flink_bool, Effective};
 use crate::sink_config::{sink_rule_violations, SinkSizes};
@@ -27,16 +27,12 @@ pub enum Partitioner {
 }
 
 impl Partitioner {
-    /// The generator for one sink subtask.
-    ///
-    /// ```
-    /// use kinesis_options::{Partitioner, registry::PartitionerContext};
-    /// let g = Partitioner::Fixed.build(&PartitionerContext::default()).unwrap();
-    /// assert_eq!(g.partition_key(&kinesis_formats::Row::default()), "0");
-    /// ```
-    pub fn build(
+    /// The generator for one sink subtask, a registered one looked up in `registry`
+    /// ([`crate::TableDef::partition_key_generator`] passes the table's).
+    pub(crate) fn build(
         &self,
         ctx: &PartitionerContext<'_>,
+        registry: &Registry,
     ) -> Result<Box<dyn PartitionKeyGenerator>, OptionsError> {
         match self {
             Partitioner::Random => Ok(Box::new(RandomPartitionKeyGenerator)),
@@ -44,7 +40,7 @@ impl Partitioner {
             Partitioner::Fields { columns, delimiter } => Ok(Box::new(
                 FieldsPartitionKeyGenerator::new(ctx.row_type, columns, delimiter)?,
             )),
-            Partitioner::Custom(name) => match registry::partitioner(name) {
+            Partitioner::Custom(name) => match registry.partitioner(name) {
                 Some(factory) => Ok(factory(ctx)),
                 None => Err(unknown_partitioner(name)),
             },

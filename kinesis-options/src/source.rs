@@ -1,13 +1,12 @@
 //! Typed source (`scan.*`) options and their validation (reference §2.4, rules V5–V49).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::error::{OptionsError, Problems};
-use crate::registry::{self, ShardAssigner};
+use crate::registry::Registry;
 use crate::resolve::Effective;
 use crate::timestamp;
 
@@ -121,23 +120,6 @@ pub struct SourceOptions {
     pub recoverable_error_codes: Vec<String>,
 }
 
-impl SourceOptions {
-    /// The assigner named by `scan.shard-assigner` (checked at definition, so it exists
-    /// unless the registry changed since).
-    ///
-    /// ```
-    /// use kinesis_options::TableDef;
-    /// let t = TableDef::from_options("t", vec![], [
-    ///     ("stream", "s"), ("format", "csv"), ("aws.region", "us-east-1"),
-    ///     ("scan.shard-assigner", "uniform"),
-    /// ]).unwrap();
-    /// assert!(t.source_options().shard_assigner().is_some());
-    /// ```
-    pub fn shard_assigner(&self) -> Option<Arc<dyn ShardAssigner>> {
-        registry::shard_assigner(&self.shard_assigner)
-    }
-}
-
 fn int_nonneg(o: &Effective, key: &str, msg: &str) -> Result<u32, OptionsError> {
     let v = o.value_or_default(key);
     match v.parse::<i32>() {
@@ -195,6 +177,7 @@ pub(crate) fn build(
     o: &Effective,
     stream: &str,
     p: &mut Problems,
+    registry: &Registry,
 ) -> Result<SourceOptions, OptionsError> {
     // V5.
     let publisher = match o.value_or_default("scan.stream.recordpublisher") {
@@ -614,7 +597,7 @@ pub(crate) fn build(
 
     // Shard assigner (D15: an unknown name is an error, not a silent fallback).
     let assigner = o.value_or_default("scan.shard-assigner").to_string();
-    if registry::shard_assigner(&assigner).is_none() {
+    if registry.shard_assigner(&assigner).is_none() {
         p.report(OptionsError::invalid(
             "scan.shard-assigner",
             format!(

@@ -2,13 +2,16 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use kinesis_formats::{DataType, Format, FormatError, LogicalType, RowField};
-use kinesis_wire::{ClientConfig, CredentialsSpec};
+use kinesis_wire::{ClientConfig, CredentialsSpec, KinesisClient, KinesisError};
 
 use crate::environment::{AwsEnvironment, Resolved};
 use crate::error::{OptionsError, Problems};
-use crate::registry::{self, FieldsPartitionKeyGenerator};
+use crate::registry::{
+    FieldsPartitionKeyGenerator, PartitionKeyGenerator, PartitionerContext, Registry, ShardAssigner,
+};
 use crate::resolve::{did_you_mean, flink_bool, Effective};
 use crate::sink::{self, Partitioner, SinkOptions};
 use crate::source::{self, RecordPublisher, SourceOptions};
@@ -185,6 +188,8 @@ pub struct TableDef {
     warnings: Vec<String>,
     /// What [`Definition::environment`] filled in (D21).
     environment_values: Vec<Resolved>,
+    /// Where the table's implementation names resolve ([`Definition::registry`]).
+    registry: Registry,
 }
 
 /// Opt-ins beyond Flink's rules when a table is defined ([`TableDef::from_ddl_with`],
@@ -207,6 +212,7 @@ pub struct TableDef {
 pub struct Definition {
     environment: Option<AwsEnvironment>,
     all_errors: bool,
+    registry: Registry,
 }
 
 impl Definition {
@@ -225,6 +231,15 @@ impl Definition {
     /// Report every problem of the table ([`OptionsError::Multiple`]) instead of the first.
     pub fn all_errors(mut self, all: bool) -> Definition {
         self.all_errors = all;
+        self
+    }
+
+    /// Resolve `sink.partitioner`, `scan.shard-assigner` and `aws.credentials.custom.class`
+    /// in `registry` (when the table is defined and when a sink, source or client is
+    /// opened for it) instead of the process-wide registries
+    /// ([`Registry::process_wide`], the default).
+    pub fn registry(mut self, registry: Registry) -> Definition {
+        self.registry = registry;
         self
     }
 }
@@ -339,7 +354,7 @@ impl TableDef {
         // An error about something the DDL says points at it (an overridden or resolved
         // option is not the DDL's).
         let locate = |e| positions.locate(text, &|k| overridden.contains(k), e);
-        TableDef::validate(parts, how.all_errors)
+        TableDef::validate(parts, how.all_errors, &how.registry)
             .map(|t| t.with_environment_values(resolved))
             .map_err(|e| match e {
                 OptionsError::Multiple(list) => {
@@ -450,6 +465,7 @@ impl TableDef {
                 options,
             },
             how.all_errors,
+            &how.registry,
         )
         .map(|t| t.with_environment_values(resolved))
     }
@@ -468,7 +484,11 @@ impl TableDef {
     /// Validates `parts` by the rules of both sides in Flink's order. With `all`, every
     /// problem is collected ([`OptionsError::Multiple`] when more than one): a value at
     /// fault is replaced by a fallback and checks that build on it are skipped.
-    fn validate(parts: TableParts, all: bool) -> Result<TableDef, OptionsError> {
+    fn validate(
+        parts: TableParts,
+        all: bool,
+        registry: &Registry,
+    ) -> Result<TableDef, OptionsError> {
         let mut p = Problems::new(all);
         check_columns(&parts, &mut p)?;
         let (effective, mut warnings) = map_deprecated(&parts.options);
@@ -509,7 +529,7 @@ impl TableDef {
                     &row_type, columns, delimiter,
                 ))?;
             }
-            Partitioner::Custom(name) if registry::partitioner(name).is_none() => {
+            Partitioner::Custom(name) if registry.partitioner(name).is_none() => {
                 p.report(sink::unknown_partitioner(name))?;
             }
             _ => {}
@@ -537,10 +557,10 @@ impl TableDef {
         }
         aws::validate(o, &mut p)?;
         let http = sink::check_http(o, &mut p)?;
-        let client = p.check(aws::client_config(o))?;
+        let client = p.check(aws::client_config(o, registry))?;
         // 7. Source (V5-V49, shard assigner).
         let stream = o.value_or_default("stream").to_string();
-        let source = source::build(o, &stream, &mut p)?;
+        let source = source::build(o, &stream, &mut p, registry)?;
         p.finish()?;
         let (Some(format), Some(parsed), Some(client)) = (format, parsed, client) else {
             unreachable!("every check passed, so every part was built")
@@ -580,6 +600,7 @@ impl TableDef {
             format,
             warnings,
             environment_values: Vec::new(),
+            registry: registry.clone(),
         })
     }
 
@@ -711,6 +732,63 @@ impl TableDef {
             c.timeouts.overall = c.timeouts.overall.max(c.timeouts.read);
         }
         c
+    }
+
+    /// A Kinesis client for the sink: [`TableDef::sink_client_config`], with `CUSTOM`
+    /// credentials resolved in the table's [`Registry`].
+    pub fn sink_client(&self) -> Result<KinesisClient, KinesisError> {
+        self.client_with(self.sink_client_config())
+    }
+
+    /// A Kinesis client for the source: [`TableDef::source_client_config`], with `CUSTOM`
+    /// credentials resolved in the table's [`Registry`].
+    pub fn source_client(&self) -> Result<KinesisClient, KinesisError> {
+        self.client_with(self.source_client_config())
+    }
+
+    fn client_with(&self, config: ClientConfig) -> Result<KinesisClient, KinesisError> {
+        KinesisClient::builder()
+            .config(config)
+            .custom_providers(self.registry.credentials_providers().clone())
+            .build()
+    }
+
+    /// Where the table's implementation names resolve ([`Definition::registry`]).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The partition-key generator of `sink.partitioner` / PARTITIONED BY for one sink
+    /// subtask, a registered one looked up in the table's [`Registry`].
+    ///
+    /// ```
+    /// use kinesis_options::{PartitionerContext, TableDef};
+    /// let t = TableDef::from_options("t", vec![], [("stream", "s"), ("format", "csv"),
+    ///     ("aws.region", "us-east-1"), ("sink.partitioner", "fixed")]).unwrap();
+    /// let ctx = PartitionerContext { subtask_index: 3, ..PartitionerContext::default() };
+    /// let g = t.partition_key_generator(&ctx).unwrap();
+    /// assert_eq!(g.partition_key(&kinesis_formats::Row::default()), "3");
+    /// ```
+    pub fn partition_key_generator(
+        &self,
+        ctx: &PartitionerContext<'_>,
+    ) -> Result<Box<dyn PartitionKeyGenerator>, OptionsError> {
+        self.sink.partitioner.build(ctx, &self.registry)
+    }
+
+    /// The shard assigner of `scan.shard-assigner`, looked up in the table's [`Registry`]
+    /// (checked at definition, so it exists unless a process-wide registration changed).
+    ///
+    /// ```
+    /// use kinesis_options::TableDef;
+    /// let t = TableDef::from_options("t", vec![], [
+    ///     ("stream", "s"), ("format", "csv"), ("aws.region", "us-east-1"),
+    ///     ("scan.shard-assigner", "uniform"),
+    /// ]).unwrap();
+    /// assert!(t.shard_assigner().is_some());
+    /// ```
+    pub fn shard_assigner(&self) -> Option<Arc<dyn ShardAssigner>> {
+        self.registry.shard_assigner(&self.source.shard_assigner)
     }
 
     /// The credentials part of the client configuration.

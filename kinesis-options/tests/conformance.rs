@@ -91,7 +91,7 @@ fn c004_unsupported_option() {
 fn c005_uniform_assigner() {
     let t = table(with(b(), &[("scan.shard-assigner", "uniform")])).unwrap();
     assert_eq!(t.source_options().shard_assigner, "uniform");
-    assert!(t.source_options().shard_assigner().is_some());
+    assert!(t.shard_assigner().is_some());
 }
 
 #[test]
@@ -237,9 +237,8 @@ fn c020_partitioned_table() {
     assert!(!s.fail_on_error);
     assert!(t.check_sink_requirements().is_ok());
     let rt = t.physical_row_type();
-    let g = s
-        .partitioner
-        .build(&PartitionerContext {
+    let g = t
+        .partition_key_generator(&PartitionerContext {
             row_type: &rt,
             ..Default::default()
         })
@@ -257,9 +256,7 @@ fn c021_random_partitioner() {
     let t = table(sb()).unwrap();
     assert_eq!(t.sink_options().partitioner, Partitioner::Random);
     let g = t
-        .sink_options()
-        .partitioner
-        .build(&PartitionerContext::default())
+        .partition_key_generator(&PartitionerContext::default())
         .unwrap();
     assert_eq!(g.partition_key(&Row::default()).len(), 36);
 }
@@ -360,10 +357,12 @@ fn c028_fixed_partitioner_d1() {
     let t = table(with(sb(), &[("sink.partitioner", "fixed")])).unwrap();
     let p = &t.sink_options().partitioner;
     assert_eq!(p, &Partitioner::Fixed);
-    let g0 = p.build(&PartitionerContext::default()).unwrap();
+    let g0 = t
+        .partition_key_generator(&PartitionerContext::default())
+        .unwrap();
     assert_eq!(g0.partition_key(&Row::default()), "0");
-    let g3 = p
-        .build(&PartitionerContext {
+    let g3 = t
+        .partition_key_generator(&PartitionerContext {
             subtask_index: 3,
             parallelism: 4,
             row_type: &[],

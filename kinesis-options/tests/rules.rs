@@ -832,9 +832,7 @@ fn custom_partitioner_and_assigner_d15() {
     ))
     .unwrap();
     let g = t
-        .sink_options()
-        .partitioner
-        .build(&PartitionerContext {
+        .partition_key_generator(&PartitionerContext {
             subtask_index: 2,
             parallelism: 3,
             row_type: &[],
@@ -854,7 +852,7 @@ fn custom_partitioner_and_assigner_d15() {
         &[("scan.shard-assigner", "rules-test-assigner")],
     ))
     .unwrap();
-    assert!(t.source_options().shard_assigner().is_some());
+    assert!(t.shard_assigner().is_some());
 }
 
 #[test]

@@ -208,7 +208,7 @@ impl RecordSink {
     /// ```
     pub fn open_for_table(table: &kinesis_options::TableDef) -> Result<RecordSink, SinkError> {
         table.check_sink_requirements()?;
-        let client = KinesisClient::new(table.sink_client_config()).map_err(SinkError::Client)?;
+        let client = table.sink_client().map_err(SinkError::Client)?;
         client
             .credentials_provider()
             .credentials()

@@ -80,7 +80,7 @@ impl KinesisSink {
     /// subtask `ctx`, and starts the batcher thread.
     pub fn open(table: &TableDef, ctx: SinkContext) -> Result<KinesisSink, SinkError> {
         table.check_sink_requirements()?;
-        let client = KinesisClient::new(table.sink_client_config()).map_err(SinkError::Client)?;
+        let client = table.sink_client().map_err(SinkError::Client)?;
         client
             .credentials_provider()
             .credentials()
@@ -125,7 +125,7 @@ impl KinesisSink {
         let keys = match &options.partitioner {
             Partitioner::Random => Keys::Random,
             Partitioner::Fixed => Keys::Fixed(ctx.subtask_index.to_string()),
-            other => Keys::Generator(other.build(&PartitionerContext {
+            _ => Keys::Generator(table.partition_key_generator(&PartitionerContext {
                 subtask_index: ctx.subtask_index,
                 parallelism: ctx.parallelism,
                 row_type: &row_type,

@@ -15,6 +15,9 @@ use kinesis_wire::limits::MAX_PARTITION_KEY_CHARS;
 use crate::error::OptionsError;
 use crate::java;
 
+mod set;
+pub use set::Registry;
+
 /// What a partition-key generator is built for: the sink's subtask and the physical row.
 #[derive(Debug, Clone, Copy)]
 pub struct PartitionerContext<'a> {
