@@ -12,7 +12,7 @@ use crate::error::{OptionsError, Problems};
 use crate::registry::{
     FieldsPartitionKeyGenerator, PartitionKeyGenerator, PartitionerContext, Registry, ShardAssigner,
 };
-use crate::resolve::{did_you_mean, flink_bool, Effective};
+use crate::resolve::{did_you_mean, flink_bool, map_deprecated, Effective};
 use crate::sink::{self, Partitioner, SinkOptions};
 use crate::source::{self, RecordPublisher, SourceOptions};
 use crate::spec::{self, KeyShape, ValueType, CREDENTIAL_SUBKEYS, OPTIONS};
@@ -876,43 +876,6 @@ impl TableDef {
     pub fn resolved_options(&self) -> BTreeMap<String, String> {
         resolved(&self.effective, &self.format)
     }
-
-    /// The `kinesis validate` report: `{"table", "columns", "partition_keys", "options",
-    /// "warnings"}`, with the resolved (masked) options.
-    ///
-    /// ```
-    /// use kinesis_options::TableDef;
-    /// let t = TableDef::from_ddl("CREATE TABLE t (a INT, s STRING METADATA FROM 'shard-id' VIRTUAL)
-    ///     WITH ('stream' = 's', 'format' = 'csv', 'aws.region' = 'us-east-1')").unwrap();
-    /// let j = t.summary_json();
-    /// assert_eq!(j["table"], "t");
-    /// assert_eq!(j["columns"][1]["metadata"], "shard-id");
-    /// assert_eq!(j["options"]["stream"], "s");
-    /// ```
-    pub fn summary_json(&self) -> serde_json::Value {
-        let columns: Vec<serde_json::Value> = self
-            .columns
-            .iter()
-            .map(|c| {
-                let mut o = serde_json::json!({ "name": c.name, "type": c.data_type.to_string() });
-                if let ColumnKind::Metadata { key, is_virtual } = c.kind {
-                    o["metadata"] = key.key().into();
-                    o["virtual"] = is_virtual.into();
-                }
-                if let Some(cm) = &c.comment {
-                    o["comment"] = cm.as_str().into();
-                }
-                o
-            })
-            .collect();
-        serde_json::json!({
-            "table": self.name,
-            "columns": columns,
-            "partition_keys": self.partition_keys,
-            "options": self.resolved_options(),
-            "warnings": self.warnings,
-        })
-    }
 }
 
 fn resolved(o: &Effective, format: &FormatOptions) -> BTreeMap<String, String> {
@@ -1072,82 +1035,6 @@ pub(crate) fn unknown_metadata_key(table: &str, column: &str, key: &str) -> Opti
             keys.join("\n")
         ),
     )
-}
-
-/// Deprecated `sink.producer.*` handling (reference §8), `aws.clientconfig.*` (D3).
-fn map_deprecated(raw: &BTreeMap<String, String>) -> (Effective, Vec<String>) {
-    let mut map = raw.clone();
-    let mut origin = BTreeMap::new();
-    let mut warnings = Vec::new();
-    let mut warn = |w: String| {
-        log::warn!("{w}");
-        warnings.push(w);
-    };
-    for s in OPTIONS {
-        for f in s.fallback_keys {
-            if let Some(v) = map.remove(*f) {
-                if f.starts_with("sink.producer.") {
-                    warn(format!(
-                        "Option '{f}' is deprecated; it is read as '{}'{}",
-                        s.key,
-                        if raw.contains_key(s.key) {
-                            ", which is also set and wins"
-                        } else {
-                            ""
-                        }
-                    ));
-                }
-                if !map.contains_key(s.key) {
-                    origin.insert(s.key.to_string(), f.to_string());
-                    map.insert(s.key.to_string(), v);
-                }
-            }
-        }
-    }
-    let endpoint = map.remove("sink.producer.kinesis-endpoint");
-    let port = map.remove("sink.producer.kinesis-port");
-    if let Some(e) = endpoint {
-        let url = match port {
-            Some(p) => format!("https://{e}:{p}"),
-            None => format!("https://{e}"),
-        };
-        warn(format!(
-            "Option 'sink.producer.kinesis-endpoint' is deprecated; it is read as 'aws.endpoint' = '{url}'{}",
-            if map.contains_key("aws.endpoint") { " unless aws.endpoint is set (it is)" } else { "" }
-        ));
-        map.entry("aws.endpoint".into()).or_insert(url);
-    }
-    if let Some(v) = map.remove("sink.producer.verify-certificate") {
-        match flink_bool(&v) {
-            Some(verify) => {
-                warn(
-                    "Option 'sink.producer.verify-certificate' is deprecated; it is read as 'aws.trust.all.certificates'"
-                        .into(),
-                );
-                map.entry("aws.trust.all.certificates".into())
-                    .or_insert((!verify).to_string());
-            }
-            None => warn(
-                "Option sink.producer.verify-certificate is ignored due to invalid value".into(),
-            ),
-        }
-    }
-    let ignored: Vec<String> = map
-        .keys()
-        .filter(|k| k.starts_with("sink.producer.") || k.starts_with("aws.clientconfig."))
-        .cloned()
-        .collect();
-    for k in ignored {
-        map.remove(&k);
-        if k.starts_with("sink.producer.") {
-            warn(format!("Key {k} is unsupported by Kinesis Datastream Sink"));
-        } else {
-            warn(format!(
-                "Option '{k}' configures the Java SDK v1 client and has no effect here"
-            ));
-        }
-    }
-    (Effective { map, origin }, warnings)
 }
 
 /// Whether `key` is a credential key nested below `aws.credentials.role.provider`.
