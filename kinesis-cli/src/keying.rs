@@ -3,7 +3,7 @@
 //! it (no PARTITIONED BY, no `sink.partitioner`).
 
 use kinesis_formats::Row;
-use kinesis_options::registry::{FieldsPartitionKeyGenerator, PartitionKeyGenerator};
+use kinesis_options::{FieldsPartitionKeyGenerator, PartitionKeyGenerator};
 use kinesis_options::TableDef;
 
 use crate::error::CliError;

@@ -61,13 +61,6 @@ pub const KNOWN_REGIONS: &[&str] = &[
 /// Whether `region` is a valid region id: Flink's
 /// `^[a-z]+-([a-z]+[-]{0,1}[a-z]+-([0-9]|global)|global)$`, widened by decisions D13 to
 /// multi-digit suffixes and up to three middle words (`-gov-`, `-iso-b-` partitions).
-///
-/// ```
-/// use kinesis_options::aws::is_valid_region;
-/// assert!(is_valid_region("us-east-1") && is_valid_region("us-east-10"));
-/// assert!(is_valid_region("aws-iso-b-global") && is_valid_region("us-isob-east-1"));
-/// assert!(!is_valid_region("unstructured-string") && !is_valid_region("wrongRegionId"));
-/// ```
 pub fn is_valid_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase());
@@ -317,5 +310,17 @@ mod tests {
         for r in KNOWN_REGIONS {
             assert!(is_valid_region(r), "{r}");
         }
+    }
+}
+
+/// The examples of this module's items (the module is private, so not doctests).
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn is_valid_region_example() {
+        use crate::aws::is_valid_region;
+        assert!(is_valid_region("us-east-1") && is_valid_region("us-east-10"));
+        assert!(is_valid_region("aws-iso-b-global") && is_valid_region("us-isob-east-1"));
+        assert!(!is_valid_region("unstructured-string") && !is_valid_region("wrongRegionId"));
     }
 }

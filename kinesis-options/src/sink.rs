@@ -19,7 +19,9 @@ pub enum Partitioner {
     Fixed,
     /// The PARTITIONED BY columns joined by `delimiter`, cut at 256 (§4.3).
     Fields {
+        /// The PARTITIONED BY columns, in order.
         columns: Vec<String>,
+        /// `sink.partitioner-field-delimiter`.
         delimiter: String,
     },
     /// A partitioner registered under this name (D15).
@@ -58,6 +60,7 @@ pub(crate) fn unknown_partitioner(name: &str) -> OptionsError {
 /// `sink.http-client.protocol.version`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HttpProtocol {
+    /// HTTP/1.1.
     Http1_1,
     /// Accepted; served over HTTP/1.1 (decisions D17).
     Http2,
@@ -66,16 +69,22 @@ pub enum HttpProtocol {
 /// The sink's HTTP client settings (`sink.http-client.*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpClientOptions {
+    /// `sink.http-client.max-concurrency`: requests on the wire at once (0 = no cap).
     pub max_concurrency: u32,
+    /// `sink.http-client.read-timeout`: the per-read timeout (0 = none).
     pub read_timeout: Duration,
+    /// `sink.http-client.protocol.version`.
     pub protocol: HttpProtocol,
 }
 
 /// Retries of failed entries and requests (the options decisions.md adds).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SinkRetryOptions {
+    /// `sink.retry.backoff.base`: the first delay's cap.
     pub base: Duration,
+    /// `sink.retry.backoff.max`: the longest delay.
     pub max: Duration,
+    /// `sink.retry.backoff.expconst`: the growth factor per attempt.
     pub expconst: f64,
     /// 0 = unlimited (Flink's behaviour); else a record fails after this many attempts.
     pub max_attempts: u32,
@@ -105,6 +114,7 @@ impl SinkRetryOptions {
 /// Everything the sink reads from the table options.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SinkOptions {
+    /// `sink.partitioner` / PARTITIONED BY: how partition keys are made.
     pub partitioner: Partitioner,
     /// `sink.fail-on-error`.
     pub fail_on_error: bool,
@@ -118,7 +128,9 @@ pub struct SinkOptions {
     pub flush_buffer_size: u64,
     /// `sink.flush-buffer.timeout`.
     pub flush_buffer_timeout: Duration,
+    /// `sink.http-client.*`.
     pub http_client: HttpClientOptions,
+    /// `sink.retry.*`.
     pub retry: SinkRetryOptions,
     /// `aws.kinesis.client.user-agent-prefix`.
     pub user_agent_prefix: Option<String>,

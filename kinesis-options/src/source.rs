@@ -24,6 +24,7 @@ pub enum StartPosition {
 /// `scan.stream.recordpublisher`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordPublisher {
+    /// GetRecords polling (the default).
     Polling,
     /// Enhanced fan-out (decisions D18).
     Efo,
@@ -32,8 +33,11 @@ pub enum RecordPublisher {
 /// `scan.stream.efo.registration`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EfoRegistration {
+    /// Register the consumer when a reader first needs it (the default).
     Lazy,
+    /// Register the consumer when the source starts.
     Eager,
+    /// Use `scan.stream.efo.consumerarn.<stream>`; register nothing.
     None,
 }
 
@@ -41,9 +45,13 @@ pub enum EfoRegistration {
 /// `random[0,1) × min(max, base × expconst^attempt)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryOptions {
+    /// The first delay's cap (`*.backoff.base`).
     pub base: Duration,
+    /// The longest delay (`*.backoff.max`).
     pub max: Duration,
+    /// The growth factor per attempt (`*.backoff.expconst`).
     pub expconst: f64,
+    /// Retries after the first call (`*.maxretries`).
     pub max_retries: u32,
 }
 
@@ -73,18 +81,25 @@ impl RetryOptions {
 pub struct EfoOptions {
     /// `scan.stream.efo.consumername`.
     pub consumer_name: Option<String>,
+    /// `scan.stream.efo.registration`.
     pub registration: EfoRegistration,
     /// `scan.stream.efo.consumerarn.<stream>`, by stream name.
     pub consumer_arns: BTreeMap<String, String>,
+    /// `scan.stream.efo.http-client.max-concurrency`.
     pub http_max_concurrency: u32,
+    /// `scan.stream.efo.http-client.read-timeout`.
     pub http_read_timeout: Duration,
+    /// `scan.stream.describestreamconsumer.*` retries.
     pub describe_stream_consumer: RetryOptions,
+    /// `scan.stream.registerstreamconsumer.*` retries.
     pub register_stream_consumer: RetryOptions,
     /// `scan.stream.registerstreamconsumer.timeout`.
     pub register_timeout: Duration,
+    /// `scan.stream.deregisterstreamconsumer.*` retries.
     pub deregister_stream_consumer: RetryOptions,
     /// `scan.stream.deregisterstreamconsumer.timeout`.
     pub deregister_timeout: Duration,
+    /// `scan.shard.subscribetoshard.*` retries.
     pub subscribe_to_shard: RetryOptions,
     /// `scan.shard.subscribetoshard.timeout`.
     pub subscribe_timeout: Duration,
@@ -93,20 +108,26 @@ pub struct EfoOptions {
 /// Everything the source reads from the table options.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceOptions {
+    /// `scan.stream.initpos` (with its timestamp).
     pub start_position: StartPosition,
     /// The pattern in force for `scan.stream.initpos-timestamp`.
     pub timestamp_format: String,
+    /// `scan.stream.recordpublisher`.
     pub record_publisher: RecordPublisher,
+    /// Enhanced fan-out settings (`scan.stream.efo.*`).
     pub efo: EfoOptions,
     /// GetRecords retries and `scan.shard.getrecords.maxrecordcount` (the `Limit`).
     pub get_records: RetryOptions,
+    /// `scan.shard.getrecords.maxrecordcount`: GetRecords' `Limit`.
     pub get_records_max_record_count: u32,
     /// `scan.shard.getrecords.idle-intervalmillis` (decisions D22): the longest period of an
     /// idle shard's loop; `None` keeps Flink's fixed period.
     pub get_records_idle_interval: Option<Duration>,
     /// `scan.shard.getrecords.intervalmillis`.
     pub get_records_interval: Duration,
+    /// `scan.shard.getiterator.*` retries.
     pub get_shard_iterator: RetryOptions,
+    /// `scan.list.shards.*` retries.
     pub list_shards: RetryOptions,
     /// DescribeStream(Summary): `scan.stream.describe.*` (only its own call, D4).
     pub describe_stream: RetryOptions,
@@ -601,7 +622,7 @@ pub(crate) fn build(
         p.report(OptionsError::invalid(
             "scan.shard-assigner",
             format!(
-                "Unable to locate shard assigner factory for identifier: '{assigner}'. Use 'default', 'uniform' or a name registered with registry::register_shard_assigner."
+                "Unable to locate shard assigner factory for identifier: '{assigner}'. Use 'default', 'uniform' or a name registered with kinesis_options::register_shard_assigner."
             ),
         ))?;
     }

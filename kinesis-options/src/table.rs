@@ -79,15 +79,24 @@ pub enum ColumnKind {
     /// Encoded and decoded by the format; the sink writes these.
     Physical,
     /// Read from the Kinesis record by the source; never written.
-    Metadata { key: MetadataKey, is_virtual: bool },
+    Metadata {
+        /// Which metadata the column holds.
+        key: MetadataKey,
+        /// Declared `VIRTUAL` (read-only; a sink may not see a persisted one).
+        is_virtual: bool,
+    },
 }
 
 /// A column of the table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
+    /// The column's name.
     pub name: String,
+    /// Its Flink data type.
     pub data_type: DataType,
+    /// Physical or metadata.
     pub kind: ColumnKind,
+    /// The `COMMENT`, if any.
     pub comment: Option<String>,
 }
 
@@ -149,6 +158,7 @@ impl Column {
 /// A `WATERMARK FOR column AS expression` clause: kept, not evaluated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Watermark {
+    /// The rowtime column.
     pub column: String,
     /// The expression's text as written.
     pub expression: String,

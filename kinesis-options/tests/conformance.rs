@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use common::*;
 use kinesis_formats::{DataType, Row, Value};
-use kinesis_options::registry::PartitionerContext;
+use kinesis_options::PartitionerContext;
 use kinesis_options::{
     Column, CredentialsSpec, HttpProtocol, MetadataKey, OptionsError, Partitioner, StartPosition,
     TableDef,
@@ -99,7 +99,7 @@ fn c006_unknown_assigner_is_an_error_d15() {
     let e = err(with(b(), &[("scan.shard-assigner", "unrecognized")]));
     assert_eq!(
         e,
-        "Unable to locate shard assigner factory for identifier: 'unrecognized'. Use 'default', 'uniform' or a name registered with registry::register_shard_assigner."
+        "Unable to locate shard assigner factory for identifier: 'unrecognized'. Use 'default', 'uniform' or a name registered with kinesis_options::register_shard_assigner."
     );
 }
 
@@ -526,15 +526,14 @@ fn c040_good_aws_properties() {
 #[test]
 fn c041_c053_bad_region() {
     // V3: every known region id followed by ", " (Flink lists the SDK's regions).
-    let mut v3 = String::from("Invalid AWS region set in config. Valid values are: ");
-    for r in kinesis_options::aws::KNOWN_REGIONS {
-        v3.push_str(r);
-        v3.push_str(", ");
-    }
-    assert!(v3.contains("us-east-1, us-east-2, "));
     for region in ["invalid-aws-region", "wrongRegionId"] {
         let e = table(with(aws_base(), &[("aws.region", region)])).unwrap_err();
-        assert_eq!(e.to_string(), v3);
+        let v3 = e.to_string();
+        assert!(
+            v3.starts_with("Invalid AWS region set in config. Valid values are: "),
+            "{v3}"
+        );
+        assert!(v3.contains("us-east-1, us-east-2, ") && v3.ends_with(", "), "{v3}");
         assert_eq!(e.key(), Some("aws.region"));
     }
 }
@@ -701,7 +700,8 @@ fn c049_c050_provider_defaults() {
 
 #[test]
 fn c051_c052_c059_region_ids() {
-    use kinesis_options::aws::is_valid_region;
+    // Through the table, as a user meets the rule.
+    let is_valid_region = |r: &str| table(with(aws_base(), &[("aws.region", r)])).is_ok();
     for r in [
         "us-east-1",
         "us-gov-west-1",

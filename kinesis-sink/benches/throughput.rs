@@ -33,7 +33,7 @@ use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettin
 use aws_sigv4::sign::v4;
 use base64::Engine as _;
 use kinesis_formats::{Row, Value};
-use kinesis_options::registry::random_partition_key;
+use kinesis_options::random_partition_key;
 use kinesis_options::TableDef;
 use kinesis_sink::{KinesisSink, RecordSink, SinkConfig, SinkContext, SinkRecord};
 use kinesis_tests::loopback::Connection;

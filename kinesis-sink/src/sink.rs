@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kinesis_formats::{Encoder, Row};
-use kinesis_options::registry::{random_partition_key, PartitionKeyGenerator, PartitionerContext};
+use kinesis_options::{random_partition_key, PartitionKeyGenerator, PartitionerContext};
 use kinesis_options::{HttpProtocol, Partitioner, TableDef};
 use kinesis_wire::{KinesisClient, KinesisError};
 
