@@ -66,6 +66,7 @@ pub const SERVICES: &[ServiceEndpoint] = &[
 /// One option value the environment supplied, and where it came from (`AWS_REGION`,
 /// `profile 'dev' in /home/u/.aws/config`, `the stream ARN`, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Resolved {
     /// The option key (`aws.region`, `aws.endpoint`, ...).
     pub key: String,
@@ -418,7 +419,10 @@ mod examples {
     #[test]
     fn arn_region_example() {
         use crate::environment::arn_region;
-        assert_eq!(arn_region("arn:aws:kinesis:eu-west-1:123456789012:stream/orders"), Some("eu-west-1"));
+        assert_eq!(
+            arn_region("arn:aws:kinesis:eu-west-1:123456789012:stream/orders"),
+            Some("eu-west-1")
+        );
         assert_eq!(arn_region("orders"), None);
     }
 }

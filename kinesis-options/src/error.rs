@@ -7,6 +7,7 @@ use std::fmt;
 
 /// One problem found in a `CREATE TABLE` text, with its position.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DdlProblem {
     /// 1-based line of the DDL text.
     pub line: usize,

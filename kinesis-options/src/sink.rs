@@ -68,6 +68,7 @@ pub enum HttpProtocol {
 
 /// The sink's HTTP client settings (`sink.http-client.*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HttpClientOptions {
     /// `sink.http-client.max-concurrency`: requests on the wire at once (0 = no cap).
     pub max_concurrency: u32,
@@ -113,6 +114,7 @@ impl SinkRetryOptions {
 
 /// Everything the sink reads from the table options.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SinkOptions {
     /// `sink.partitioner` / PARTITIONED BY: how partition keys are made.
     pub partitioner: Partitioner,

@@ -78,6 +78,7 @@ impl RetryOptions {
 
 /// Enhanced fan-out settings.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct EfoOptions {
     /// `scan.stream.efo.consumername`.
     pub consumer_name: Option<String>,
@@ -107,6 +108,7 @@ pub struct EfoOptions {
 
 /// Everything the source reads from the table options.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SourceOptions {
     /// `scan.stream.initpos` (with its timestamp).
     pub start_position: StartPosition,

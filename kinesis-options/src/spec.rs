@@ -746,10 +746,22 @@ mod examples {
     #[test]
     fn display_key_example() {
         use crate::spec::display_key;
-        assert_eq!(display_key("aws.credentials.basic.secretkey"), "aws.credentials.basic.secretkey");
-        assert_eq!(display_key("aws.credentials.provider.basic.secretkey"), "aws.credentials.provider.basic.secretkey");
-        assert_eq!(display_key("aws.credentials.basic.secretkeyS3CR"), "aws.credentials.basic.secret******");
-        assert_eq!(display_key("aws.credentials.basic.sessiontoken=x"), "aws.credentials.basic.sessiontoken******");
+        assert_eq!(
+            display_key("aws.credentials.basic.secretkey"),
+            "aws.credentials.basic.secretkey"
+        );
+        assert_eq!(
+            display_key("aws.credentials.provider.basic.secretkey"),
+            "aws.credentials.provider.basic.secretkey"
+        );
+        assert_eq!(
+            display_key("aws.credentials.basic.secretkeyS3CR"),
+            "aws.credentials.basic.secret******"
+        );
+        assert_eq!(
+            display_key("aws.credentials.basic.sessiontoken=x"),
+            "aws.credentials.basic.sessiontoken******"
+        );
         assert_eq!(display_key("sink.batch.max-size"), "sink.batch.max-size");
     }
 

@@ -89,6 +89,7 @@ pub enum ColumnKind {
 
 /// A column of the table.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Column {
     /// The column's name.
     pub name: String,
@@ -166,6 +167,7 @@ pub struct Watermark {
 
 /// The table's format: its name, its `<format>.*` options, and the configured codec.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct FormatOptions {
     /// `csv`, `json`, `avro`, `raw`.
     pub name: String,

@@ -533,7 +533,10 @@ fn c041_c053_bad_region() {
             v3.starts_with("Invalid AWS region set in config. Valid values are: "),
             "{v3}"
         );
-        assert!(v3.contains("us-east-1, us-east-2, ") && v3.ends_with(", "), "{v3}");
+        assert!(
+            v3.contains("us-east-1, us-east-2, ") && v3.ends_with(", "),
+            "{v3}"
+        );
         assert_eq!(e.key(), Some("aws.region"));
     }
 }

@@ -814,9 +814,7 @@ fn custom_credentials_d15() {
 #[test]
 fn custom_partitioner_and_assigner_d15() {
     use kinesis_formats::Row;
-    use kinesis_options::{
-        PartitionKeyGenerator, PartitionerContext, ShardAssigner, ShardInfo,
-    };
+    use kinesis_options::{PartitionKeyGenerator, PartitionerContext, ShardAssigner, ShardInfo};
     struct Subtask(usize);
     impl PartitionKeyGenerator for Subtask {
         fn partition_key(&self, _: &Row) -> String {

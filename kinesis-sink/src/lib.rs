@@ -64,6 +64,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 #[allow(dead_code)] // used by the aggregating sink (D23), next
 mod aggregate;

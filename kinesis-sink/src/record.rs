@@ -29,11 +29,17 @@ pub struct SinkRecord {
 #[non_exhaustive]
 pub enum RecordProblem {
     /// The data is larger than [`MAX_RECORD_DATA_BYTES`].
-    DataTooLarge { bytes: usize },
+    DataTooLarge {
+        /// The data's size.
+        bytes: usize,
+    },
     /// The partition key is empty.
     EmptyPartitionKey,
     /// The partition key is longer than [`MAX_PARTITION_KEY_CHARS`].
-    PartitionKeyTooLong { chars: usize },
+    PartitionKeyTooLong {
+        /// The key's length in Unicode scalar values.
+        chars: usize,
+    },
 }
 
 impl fmt::Display for RecordProblem {

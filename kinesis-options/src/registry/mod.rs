@@ -751,16 +751,16 @@ mod tests {
 mod examples {
     #[test]
     fn has_well_defined_string_example() {
-        use kinesis_formats::LogicalType;
         use crate::registry::has_well_defined_string;
+        use kinesis_formats::LogicalType;
         assert!(has_well_defined_string(&LogicalType::BigInt));
         assert!(!has_well_defined_string(&LogicalType::Timestamp(3)));
     }
 
     #[test]
     fn java_string_of_example() {
-        use kinesis_formats::Value;
         use crate::registry::java_string_of;
+        use kinesis_formats::Value;
         assert_eq!(java_string_of(&Value::Double(1.0e-4)), "1.0E-4");
         assert_eq!(java_string_of(&Value::Null), "null");
     }
@@ -774,8 +774,12 @@ mod examples {
     fn shard_assigner_example() {
         use crate::registry::{shard_assigner, subtask_for, ShardInfo};
         let a = shard_assigner("default").unwrap();
-        let s = ShardInfo { stream: "myStream", shard_id: "shardId-000000000001",
-                            starting_hash_key: 0, ending_hash_key: 0 };
+        let s = ShardInfo {
+            stream: "myStream",
+            shard_id: "shardId-000000000001",
+            starting_hash_key: 0,
+            ending_hash_key: 0,
+        };
         assert_eq!(subtask_for(a.as_ref(), &s, 3), 2);
     }
 }
