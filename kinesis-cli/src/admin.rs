@@ -298,10 +298,11 @@ pub fn find_shard(
     output: AdminOutput,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    if key.is_empty() || key.chars().count() > 256 {
-        return Err(CliError::usage(
-            "a partition key has 1 to 256 Unicode characters",
-        ));
+    let most = kinesis_wire::limits::MAX_PARTITION_KEY_CHARS;
+    if key.is_empty() || key.chars().count() > most {
+        return Err(CliError::usage(format!(
+            "a partition key has 1 to {most} Unicode characters"
+        )));
     }
     let hash = hash_key(key);
     let shards = all_shards(client, stream)?;

@@ -634,7 +634,7 @@ struct Argv {
 }
 
 /// Which arguments may hold a secret, so that no error shows them: one that names a
-/// sensitive option (Flink's rule, [`kinesis_options::spec::is_sensitive`]: `secret`,
+/// sensitive option (Flink's rule, [`kinesis_options::is_sensitive`]: `secret`,
 /// `token`, `password`, ... anywhere in it, as in `-X aws.credentials.basic.secretkey=...`
 /// or `-Xaws.credentials.basic.secretkeyS3CR`), and when such an argument has no value
 /// (no `=`, or nothing after it) the argument after it, and after a lone `=` or `:` the
@@ -642,7 +642,7 @@ struct Argv {
 fn hidden_arguments(args: &[String]) -> Vec<bool> {
     let mut hidden = vec![false; args.len()];
     for (i, arg) in args.iter().enumerate() {
-        if !kinesis_options::spec::is_sensitive(arg) {
+        if !kinesis_options::is_sensitive(arg) {
             continue;
         }
         hidden[i] = true;

@@ -3,8 +3,8 @@
 //! it (no PARTITIONED BY, no `sink.partitioner`).
 
 use kinesis_formats::Row;
-use kinesis_options::registry::{FieldsPartitionKeyGenerator, PartitionKeyGenerator};
 use kinesis_options::TableDef;
+use kinesis_options::{FieldsPartitionKeyGenerator, PartitionKeyGenerator};
 
 use crate::error::CliError;
 

@@ -307,7 +307,7 @@ const CLOSE_TIMEOUT_INTERRUPTED: Duration = Duration::from_millis(500);
 
 /// The start position in force when nothing is restored, for messages.
 fn start_position_text(table: &TableDef, offset: Option<&Offset>) -> String {
-    use kinesis_options::source::StartPosition;
+    use kinesis_options::StartPosition;
     let pos = match &table.source_options().start_position {
         StartPosition::Latest => "LATEST".to_string(),
         StartPosition::TrimHorizon => "TRIM_HORIZON".to_string(),

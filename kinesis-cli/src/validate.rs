@@ -43,7 +43,7 @@ pub fn resolved(global: &Global, table: &TableDef) -> Json {
         map.insert(
             key.clone(),
             json!({
-                "value": kinesis_options::spec::display_value(key, value),
+                "value": kinesis_options::display_value(key, value),
                 "from": flag,
             }),
         );
@@ -52,7 +52,7 @@ pub fn resolved(global: &Global, table: &TableDef) -> Json {
         map.insert(
             r.key.clone(),
             json!({
-                "value": kinesis_options::spec::display_value(&r.key, &r.value),
+                "value": kinesis_options::display_value(&r.key, &r.value),
                 "from": r.from,
             }),
         );

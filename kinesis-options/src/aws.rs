@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use kinesis_wire::{ClientConfig, CredentialsSpec, Timeouts};
 
 use crate::error::{OptionsError, Problems};
-use crate::registry;
+use crate::registry::Registry;
 use crate::resolve::Effective;
 use crate::spec::PROVIDER_TYPES;
 
@@ -61,13 +61,6 @@ pub const KNOWN_REGIONS: &[&str] = &[
 /// Whether `region` is a valid region id: Flink's
 /// `^[a-z]+-([a-z]+[-]{0,1}[a-z]+-([0-9]|global)|global)$`, widened by decisions D13 to
 /// multi-digit suffixes and up to three middle words (`-gov-`, `-iso-b-` partitions).
-///
-/// ```
-/// use kinesis_options::aws::is_valid_region;
-/// assert!(is_valid_region("us-east-1") && is_valid_region("us-east-10"));
-/// assert!(is_valid_region("aws-iso-b-global") && is_valid_region("us-isob-east-1"));
-/// assert!(!is_valid_region("unstructured-string") && !is_valid_region("wrongRegionId"));
-/// ```
 pub fn is_valid_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase());
@@ -173,6 +166,7 @@ pub(crate) fn credentials(
     o: &Effective,
     prefix: &str,
     depth: usize,
+    registry: &Registry,
 ) -> Result<CredentialsSpec, OptionsError> {
     let get = |k: &str| o.get(&format!("{prefix}.{k}")).map(str::to_string);
     let ty = provider_type(o, prefix)?;
@@ -226,6 +220,7 @@ pub(crate) fn credentials(
                     o,
                     &format!("{prefix}.role.provider"),
                     depth + 1,
+                    registry,
                 )?),
             }
         }
@@ -244,7 +239,7 @@ pub(crate) fn credentials(
                     format!("No custom AWS credential provider class was provided with config key {key}"),
                 ));
             };
-            if !registry::is_credentials_provider_registered(&name) {
+            if !registry.has_credentials_provider(&name) {
                 return Err(OptionsError::invalid(
                     key,
                     format!(
@@ -259,7 +254,10 @@ pub(crate) fn credentials(
 
 /// The client configuration of the table's options (region, endpoint, trust-all,
 /// credentials; default timeouts).
-pub(crate) fn client_config(o: &Effective) -> Result<ClientConfig, OptionsError> {
+pub(crate) fn client_config(
+    o: &Effective,
+    registry: &Registry,
+) -> Result<ClientConfig, OptionsError> {
     let endpoint = o.get("aws.endpoint").map(|e| {
         // The SDK v1 client reads a scheme-less endpoint as https.
         if e.contains("://") {
@@ -274,7 +272,7 @@ pub(crate) fn client_config(o: &Effective) -> Result<ClientConfig, OptionsError>
     config.timeouts = Timeouts::default();
     config.trust_all_certificates = o.get("aws.trust.all.certificates") == Some("true");
     config.ca_bundle = None;
-    config.credentials = credentials(o, "aws.credentials", 0)?;
+    config.credentials = credentials(o, "aws.credentials", 0, registry)?;
     config.max_connections = 16;
     Ok(config)
 }
@@ -312,5 +310,17 @@ mod tests {
         for r in KNOWN_REGIONS {
             assert!(is_valid_region(r), "{r}");
         }
+    }
+}
+
+/// The examples of this module's items (the module is private, so not doctests).
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn is_valid_region_example() {
+        use crate::aws::is_valid_region;
+        assert!(is_valid_region("us-east-1") && is_valid_region("us-east-10"));
+        assert!(is_valid_region("aws-iso-b-global") && is_valid_region("us-isob-east-1"));
+        assert!(!is_valid_region("unstructured-string") && !is_valid_region("wrongRegionId"));
     }
 }

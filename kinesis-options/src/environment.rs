@@ -75,10 +75,13 @@ pub const SERVICES: &[ServiceEndpoint] = &[
 /// One option value the environment supplied, and where it came from (`AWS_REGION`,
 /// `profile 'dev' in /home/u/.aws/config`, `the stream ARN`, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Resolved {
     /// The option key (`aws.region`, `aws.endpoint`, ...).
     pub key: String,
+    /// The value.
     pub value: String,
+    /// Where it came from (an environment variable, a profile, the stream ARN).
     pub from: String,
 }
 
@@ -210,13 +213,7 @@ impl AwsEnvironment {
 }
 
 /// The region of a Kinesis stream ARN (`arn:PARTITION:kinesis:REGION:ACCOUNT:stream/NAME`).
-///
-/// ```
-/// use kinesis_options::environment::arn_region;
-/// assert_eq!(arn_region("arn:aws:kinesis:eu-west-1:123456789012:stream/orders"), Some("eu-west-1"));
-/// assert_eq!(arn_region("orders"), None);
-/// ```
-pub fn arn_region(stream: &str) -> Option<&str> {
+pub(crate) fn arn_region(stream: &str) -> Option<&str> {
     let mut parts = stream.strip_prefix("arn:")?.splitn(5, ':');
     let (_partition, service, region) = (parts.next()?, parts.next()?, parts.next()?);
     (service == "kinesis" && !region.is_empty()).then_some(region)
@@ -454,5 +451,19 @@ mod tests {
         );
         assert_eq!(arn_region("arn:aws:sqs:us-east-1:1:q"), None);
         assert_eq!(arn_region("arn:aws:kinesis::1:stream/s"), None);
+    }
+}
+
+/// Examples of this module's crate-private items.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn arn_region_example() {
+        use crate::environment::arn_region;
+        assert_eq!(
+            arn_region("arn:aws:kinesis:eu-west-1:123456789012:stream/orders"),
+            Some("eu-west-1")
+        );
+        assert_eq!(arn_region("orders"), None);
     }
 }

@@ -7,6 +7,7 @@ use std::fmt;
 
 /// One problem found in a `CREATE TABLE` text, with its position.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DdlProblem {
     /// 1-based line of the DDL text.
     pub line: usize,
@@ -37,7 +38,9 @@ pub enum OptionsError {
     Syntax(Vec<DdlProblem>),
     /// A column, metadata or partitioning problem; `column` names the column when there is one.
     Schema {
+        /// The column at fault, if there is one.
         column: Option<String>,
+        /// What is wrong.
         message: String,
     },
     /// Required options are absent (Flink's "One or more required options are missing.").
@@ -53,14 +56,25 @@ pub enum OptionsError {
     },
     /// A value was rejected. `message` is Flink's message for the rule (naming the table
     /// key, D2); `key` is the option at fault.
-    Invalid { key: String, message: String },
+    Invalid {
+        /// The option at fault, as the user wrote it.
+        key: String,
+        /// Flink's message for the rule.
+        message: String,
+    },
     /// The format (`csv`, `json`, ...) rejected its options.
-    Format { format: String, message: String },
+    Format {
+        /// The format's name.
+        format: String,
+        /// What the format said.
+        message: String,
+    },
     /// `error`, found while validating a `CREATE TABLE` text, about something the text
     /// says (a column, a PARTITIONED BY key, an option): shown as `line L, column C:`, the
     /// error's first line, an excerpt with a caret (like a syntax error), then the rest of
     /// the error's lines.
     Located {
+        /// The error itself.
         error: Box<OptionsError>,
         /// 1-based line of the DDL text.
         line: usize,

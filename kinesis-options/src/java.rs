@@ -2,11 +2,6 @@
 //! `Double.toString` / `Float.toString`, `Double.parseDouble`.
 
 /// Java's `String.hashCode`: `Σ s[i]·31^(n-1-i)` over UTF-16 code units, wrapping `i32`.
-///
-/// ```
-/// assert_eq!(kinesis_options::java::string_hash("myStream"), -806594484);
-/// assert_eq!(kinesis_options::java::string_hash(""), 0);
-/// ```
 pub fn string_hash(s: &str) -> i32 {
     s.encode_utf16()
         .fold(0i32, |h, u| h.wrapping_mul(31).wrapping_add(u as i32))
@@ -14,14 +9,6 @@ pub fn string_hash(s: &str) -> i32 {
 
 /// Java's `Double.toString` (shortest round-trip digits; plain notation for
 /// 10^-3 ≤ |x| < 10^7, else `d.dddE±n`).
-///
-/// ```
-/// use kinesis_options::java::double_to_string;
-/// assert_eq!(double_to_string(1.0), "1.0");
-/// assert_eq!(double_to_string(1.0e20), "1.0E20");
-/// assert_eq!(double_to_string(1.0e-4), "1.0E-4");
-/// assert_eq!(double_to_string(1.23456789e8), "1.23456789E8");
-/// ```
 pub fn double_to_string(x: f64) -> String {
     if x.is_nan() {
         return "NaN".into();
@@ -38,10 +25,6 @@ pub fn double_to_string(x: f64) -> String {
 }
 
 /// Java's `Float.toString`, same rules as [`double_to_string`] with `f32` digits.
-///
-/// ```
-/// assert_eq!(kinesis_options::java::float_to_string(0.1f32), "0.1");
-/// ```
 pub fn float_to_string(x: f32) -> String {
     if x.is_nan() {
         return "NaN".into();
@@ -100,13 +83,6 @@ fn java_form(sci: &str, zero: bool, plain: bool) -> String {
 /// Java's `Double.parseDouble`, restricted to finite values: surrounding whitespace
 /// (≤ U+0020) is ignored, a trailing `d`/`D`/`f`/`F` is allowed, exponents are accepted.
 /// `NaN` and `Infinity` are refused (they would not name a time).
-///
-/// ```
-/// use kinesis_options::java::parse_double;
-/// assert_eq!(parse_double(" 1459799926.480 "), Some(1459799926.48));
-/// assert_eq!(parse_double("1e3d"), Some(1000.0));
-/// assert_eq!(parse_double("NaN"), None);
-/// ```
 pub fn parse_double(text: &str) -> Option<f64> {
     let t = text.trim_matches(|c: char| c <= ' ');
     let t = t.strip_suffix(['d', 'D', 'f', 'F']).unwrap_or(t);
@@ -148,5 +124,37 @@ mod tests {
     fn hashes_like_java() {
         assert_eq!(string_hash("a"), 97);
         assert_eq!(string_hash("ab"), 97 * 31 + 98);
+    }
+}
+
+/// The examples of this module's items (the module is private, so not doctests).
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn string_hash_example() {
+        assert_eq!(crate::java::string_hash("myStream"), -806594484);
+        assert_eq!(crate::java::string_hash(""), 0);
+    }
+
+    #[test]
+    fn double_to_string_example() {
+        use crate::java::double_to_string;
+        assert_eq!(double_to_string(1.0), "1.0");
+        assert_eq!(double_to_string(1.0e20), "1.0E20");
+        assert_eq!(double_to_string(1.0e-4), "1.0E-4");
+        assert_eq!(double_to_string(1.23456789e8), "1.23456789E8");
+    }
+
+    #[test]
+    fn float_to_string_example() {
+        assert_eq!(crate::java::float_to_string(0.1f32), "0.1");
+    }
+
+    #[test]
+    fn parse_double_example() {
+        use crate::java::parse_double;
+        assert_eq!(parse_double(" 1459799926.480 "), Some(1459799926.48));
+        assert_eq!(parse_double("1e3d"), Some(1000.0));
+        assert_eq!(parse_double("NaN"), None);
     }
 }

@@ -51,11 +51,6 @@ fn row(s: &OptionSpec) -> String {
 }
 
 /// The option table in Markdown, grouped as common, source and sink options.
-///
-/// ```
-/// let md = kinesis_options::readme::options_markdown();
-/// assert!(md.contains("| `sink.batch.max-size` | sink | Integer | `500` |"));
-/// ```
 pub fn options_markdown() -> String {
     let header = "| key | side | type | default | allowed values | description |\n|---|---|---|---|---|---|\n";
     let mut out = String::from(
@@ -87,13 +82,6 @@ pub fn options_markdown() -> String {
 
 /// `readme` with its generated section replaced by `table`, or `None` when the markers
 /// are missing.
-///
-/// ```
-/// use kinesis_options::readme::replace_section;
-/// let md = "# x\n<!-- options:begin -->\nold\n<!-- options:end -->\n";
-/// assert_eq!(replace_section(md, "new\n").unwrap(),
-///            "# x\n<!-- options:begin -->\nnew\n<!-- options:end -->\n");
-/// ```
 pub fn replace_section(readme: &str, table: &str) -> Option<String> {
     let begin = readme.find(BEGIN_MARKER)? + BEGIN_MARKER.len();
     let end = readme[begin..].find(END_MARKER)? + begin;
@@ -127,5 +115,25 @@ mod tests {
         for s in OPTIONS {
             assert!(md.contains(&format!("| `{}` |", cell(s.key))), "{}", s.key);
         }
+    }
+}
+
+/// The examples of this module's items (the module is private, so not doctests).
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn options_markdown_example() {
+        let md = crate::readme::options_markdown();
+        assert!(md.contains("| `sink.batch.max-size` | sink | Integer | `500` |"));
+    }
+
+    #[test]
+    fn replace_section_example() {
+        use crate::readme::replace_section;
+        let md = "# x\n<!-- options:begin -->\nold\n<!-- options:end -->\n";
+        assert_eq!(
+            replace_section(md, "new\n").unwrap(),
+            "# x\n<!-- options:begin -->\nnew\n<!-- options:end -->\n"
+        );
     }
 }

@@ -103,6 +103,82 @@ pub(crate) fn did_you_mean<'a>(key: &str, candidates: &[&'a str]) -> Option<&'a 
     (d <= limit).then_some(c)
 }
 
+/// Deprecated `sink.producer.*` handling (reference §8), `aws.clientconfig.*` (D3).
+pub(crate) fn map_deprecated(raw: &BTreeMap<String, String>) -> (Effective, Vec<String>) {
+    let mut map = raw.clone();
+    let mut origin = BTreeMap::new();
+    let mut warnings = Vec::new();
+    let mut warn = |w: String| {
+        log::warn!("{w}");
+        warnings.push(w);
+    };
+    for s in spec::OPTIONS {
+        for f in s.fallback_keys {
+            if let Some(v) = map.remove(*f) {
+                if f.starts_with("sink.producer.") {
+                    warn(format!(
+                        "Option '{f}' is deprecated; it is read as '{}'{}",
+                        s.key,
+                        if raw.contains_key(s.key) {
+                            ", which is also set and wins"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+                if !map.contains_key(s.key) {
+                    origin.insert(s.key.to_string(), f.to_string());
+                    map.insert(s.key.to_string(), v);
+                }
+            }
+        }
+    }
+    let endpoint = map.remove("sink.producer.kinesis-endpoint");
+    let port = map.remove("sink.producer.kinesis-port");
+    if let Some(e) = endpoint {
+        let url = match port {
+            Some(p) => format!("https://{e}:{p}"),
+            None => format!("https://{e}"),
+        };
+        warn(format!(
+            "Option 'sink.producer.kinesis-endpoint' is deprecated; it is read as 'aws.endpoint' = '{url}'{}",
+            if map.contains_key("aws.endpoint") { " unless aws.endpoint is set (it is)" } else { "" }
+        ));
+        map.entry("aws.endpoint".into()).or_insert(url);
+    }
+    if let Some(v) = map.remove("sink.producer.verify-certificate") {
+        match flink_bool(&v) {
+            Some(verify) => {
+                warn(
+                    "Option 'sink.producer.verify-certificate' is deprecated; it is read as 'aws.trust.all.certificates'"
+                        .into(),
+                );
+                map.entry("aws.trust.all.certificates".into())
+                    .or_insert((!verify).to_string());
+            }
+            None => warn(
+                "Option sink.producer.verify-certificate is ignored due to invalid value".into(),
+            ),
+        }
+    }
+    let ignored: Vec<String> = map
+        .keys()
+        .filter(|k| k.starts_with("sink.producer.") || k.starts_with("aws.clientconfig."))
+        .cloned()
+        .collect();
+    for k in ignored {
+        map.remove(&k);
+        if k.starts_with("sink.producer.") {
+            warn(format!("Key {k} is unsupported by Kinesis Datastream Sink"));
+        } else {
+            warn(format!(
+                "Option '{k}' configures the Java SDK v1 client and has no effect here"
+            ));
+        }
+    }
+    (Effective { map, origin }, warnings)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,11 +4,12 @@ use std::time::Duration;
 
 use crate::error::{OptionsError, Problems};
 use crate::registry::{
-    self, FieldsPartitionKeyGenerator, FixedPartitionKeyGenerator, PartitionKeyGenerator,
-    PartitionerContext, RandomPartitionKeyGenerator,
+    FieldsPartitionKeyGenerator, FixedPartitionKeyGenerator, PartitionKeyGenerator,
+    PartitionerContext, RandomPartitionKeyGenerator, Registry,
 };
 use crate::resolve::{flink_bool, Effective};
-use kinesis_wire::limits::{MAX_PUT_RECORDS_ENTRIES, MAX_RECORD_BYTES};
+use crate::sink_config::{sink_rule_violations, SinkSizes};
+use kinesis_wire::limits::MAX_RECORD_BYTES;
 
 /// How the sink computes partition keys (reference §4).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +20,9 @@ pub enum Partitioner {
     Fixed,
     /// The PARTITIONED BY columns joined by `delimiter`, cut at 256 (§4.3).
     Fields {
+        /// The PARTITIONED BY columns, in order.
         columns: Vec<String>,
+        /// `sink.partitioner-field-delimiter`.
         delimiter: String,
     },
     /// A partitioner registered under this name (D15).
@@ -27,16 +30,12 @@ pub enum Partitioner {
 }
 
 impl Partitioner {
-    /// The generator for one sink subtask.
-    ///
-    /// ```
-    /// use kinesis_options::{Partitioner, registry::PartitionerContext};
-    /// let g = Partitioner::Fixed.build(&PartitionerContext::default()).unwrap();
-    /// assert_eq!(g.partition_key(&kinesis_formats::Row::default()), "0");
-    /// ```
-    pub fn build(
+    /// The generator for one sink subtask, a registered one looked up in `registry`
+    /// ([`crate::TableDef::partition_key_generator`] passes the table's).
+    pub(crate) fn build(
         &self,
         ctx: &PartitionerContext<'_>,
+        registry: &Registry,
     ) -> Result<Box<dyn PartitionKeyGenerator>, OptionsError> {
         match self {
             Partitioner::Random => Ok(Box::new(RandomPartitionKeyGenerator)),
@@ -44,7 +43,7 @@ impl Partitioner {
             Partitioner::Fields { columns, delimiter } => Ok(Box::new(
                 FieldsPartitionKeyGenerator::new(ctx.row_type, columns, delimiter)?,
             )),
-            Partitioner::Custom(name) => match registry::partitioner(name) {
+            Partitioner::Custom(name) => match registry.partitioner(name) {
                 Some(factory) => Ok(factory(ctx)),
                 None => Err(unknown_partitioner(name)),
             },
@@ -62,6 +61,7 @@ pub(crate) fn unknown_partitioner(name: &str) -> OptionsError {
 /// `sink.http-client.protocol.version`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HttpProtocol {
+    /// HTTP/1.1.
     Http1_1,
     /// Accepted; served over HTTP/1.1 (decisions D17).
     Http2,
@@ -69,17 +69,24 @@ pub enum HttpProtocol {
 
 /// The sink's HTTP client settings (`sink.http-client.*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HttpClientOptions {
+    /// `sink.http-client.max-concurrency`: requests on the wire at once (0 = no cap).
     pub max_concurrency: u32,
+    /// `sink.http-client.read-timeout`: the per-read timeout (0 = none).
     pub read_timeout: Duration,
+    /// `sink.http-client.protocol.version`.
     pub protocol: HttpProtocol,
 }
 
 /// Retries of failed entries and requests (the options decisions.md adds).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SinkRetryOptions {
+    /// `sink.retry.backoff.base`: the first delay's cap.
     pub base: Duration,
+    /// `sink.retry.backoff.max`: the longest delay.
     pub max: Duration,
+    /// `sink.retry.backoff.expconst`: the growth factor per attempt.
     pub expconst: f64,
     /// 0 = unlimited (Flink's behaviour); else a record fails after this many attempts.
     pub max_attempts: u32,
@@ -108,7 +115,9 @@ impl SinkRetryOptions {
 
 /// Everything the sink reads from the table options.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SinkOptions {
+    /// `sink.partitioner` / PARTITIONED BY: how partition keys are made.
     pub partitioner: Partitioner,
     /// `sink.fail-on-error`.
     pub fail_on_error: bool,
@@ -122,7 +131,9 @@ pub struct SinkOptions {
     pub flush_buffer_size: u64,
     /// `sink.flush-buffer.timeout`.
     pub flush_buffer_timeout: Duration,
+    /// `sink.http-client.*`.
     pub http_client: HttpClientOptions,
+    /// `sink.retry.*`.
     pub retry: SinkRetryOptions,
     /// `aws.kinesis.client.user-agent-prefix`.
     pub user_agent_prefix: Option<String>,
@@ -152,6 +163,32 @@ pub const DEFAULT_AGGREGATION_MAX_RECORDS: u64 = 4_294_967_295;
 pub const DEFAULT_AGGREGATION_MAX_BYTES: u64 = 51_200;
 /// The most an aggregate (data and partition key) may weigh: Kinesis' record limit.
 pub const MAX_AGGREGATION_BYTES: u64 = MAX_RECORD_BYTES as u64;
+
+/// The one copy of the `sink.aggregation.*` limits, for a table's options and for a
+/// [`crate::SinkConfig`] built by hand: `written` is the key as the user wrote it (a
+/// deprecated `sink.producer.aggregation-*` key reports under that name).
+pub(crate) fn aggregation_limit_violation(
+    written: &str,
+    key: &str,
+    v: i64,
+) -> Option<OptionsError> {
+    let (max, what) = match key {
+        "sink.aggregation.max-records" => (
+            DEFAULT_AGGREGATION_MAX_RECORDS as i64,
+            "user records per aggregated record",
+        ),
+        _ => (
+            MAX_AGGREGATION_BYTES as i64,
+            "bytes of an aggregated record including its partition key (the Kinesis record limit)",
+        ),
+    };
+    (v < 1 || v > max).then(|| {
+        OptionsError::invalid(
+            written,
+            format!("Invalid value given for {written}: {v}. Must be from 1 to {max} ({what})."),
+        )
+    })
+}
 
 impl Default for AggregationOptions {
     fn default() -> Self {
@@ -215,29 +252,12 @@ pub(crate) fn parse(o: &Effective, p: &mut Problems) -> Result<Option<Parsed>, O
     )?;
     let agg_records = p.or(parse_int(o, "sink.aggregation.max-records", long), 1)?;
     let agg_bytes = p.or(parse_int(o, "sink.aggregation.max-bytes", long), 1)?;
-    let agg_limits = [
-        (
-            "sink.aggregation.max-records",
-            agg_records,
-            DEFAULT_AGGREGATION_MAX_RECORDS as i64,
-            "user records per aggregated record",
-        ),
-        (
-            "sink.aggregation.max-bytes",
-            agg_bytes,
-            MAX_AGGREGATION_BYTES as i64,
-            "bytes of an aggregated record including its partition key (the Kinesis record limit)",
-        ),
-    ];
-    for (key, v, max, what) in agg_limits {
-        if v < 1 || v > max {
-            let written = o.written(key);
-            p.report(OptionsError::invalid(
-                written,
-                format!(
-                    "Invalid value given for {written}: {v}. Must be from 1 to {max} ({what})."
-                ),
-            ))?;
+    for (key, v) in [
+        ("sink.aggregation.max-records", agg_records),
+        ("sink.aggregation.max-bytes", agg_bytes),
+    ] {
+        if let Some(e) = aggregation_limit_violation(o.written(key), key, v) {
+            p.report(e)?;
         }
     }
     for (key, v) in [
@@ -277,68 +297,29 @@ pub(crate) fn parse(o: &Effective, p: &mut Problems) -> Result<Option<Parsed>, O
     }))
 }
 
-/// K4–K8, then decisions D8 (K13, K14 and the 500-record limit) at definition time.
-/// Each problem goes to `problems`; the D8 rules, which compare values, only when K4–K8
-/// passed.
+/// K4–K8, then decisions D8 (K13, K14 and the 500-record limit) at definition time, by
+/// the rules [`SinkConfig::validate`](crate::SinkConfig::validate) also applies. Each problem
+/// goes to `problems`.
 pub(crate) fn check_ranges(
     p: &Parsed,
     o: &Effective,
     problems: &mut Problems,
 ) -> Result<(), OptionsError> {
-    let checks: [(&str, i64, &str); 5] = [
-        (
-            "sink.batch.max-size",
-            p.batch,
-            "Invalid option batch size. Must be a positive integer",
-        ),
-        (
-            "sink.flush-buffer.size",
-            p.flush_size,
-            "Invalid option flush buffer size. Must be a positive integer",
-        ),
-        (
-            "sink.requests.max-buffered",
-            p.buffered,
-            "Invalid option maximum buffered requests. Must be a positive integer",
-        ),
-        (
-            "sink.requests.max-inflight",
-            p.inflight,
-            "Invalid option maximum inflight requests. Must be a positive integer",
-        ),
-        (
-            "sink.flush-buffer.timeout",
-            p.flush_timeout,
-            "Invalid option buffer timeout. Must be a positive integer",
-        ),
-    ];
-    let mut in_range = true;
-    for (key, v, msg) in checks {
-        if v <= 0 {
-            problems.report(OptionsError::invalid(o.written(key), msg))?;
-            in_range = false;
-        }
-    }
-    if !in_range {
-        return Ok(());
-    }
-    if p.batch > MAX_PUT_RECORDS_ENTRIES as i64 {
-        return problems.report(OptionsError::invalid(
-            o.written("sink.batch.max-size"),
-            "Invalid option batch size. Must be a positive integer not greater than 500 (the PutRecords limit)",
-        ));
-    }
-    if p.buffered <= p.batch {
-        problems.report(OptionsError::invalid(
-            "sink.requests.max-buffered",
-            "The maximum number of requests that may be buffered should be strictly greater than the maximum number of requests per batch.",
-        ))?;
-    }
-    if (p.flush_size as u64) < MAX_RECORD_BYTES as u64 {
-        problems.report(OptionsError::invalid(
-            "sink.flush-buffer.size",
-            "The maximum allowed size in bytes per flush must be greater than or equal to the maximum allowed size in bytes of a single record.",
-        ))?;
+    let sizes = SinkSizes {
+        batch: p.batch,
+        flush_size: p.flush_size,
+        buffered: p.buffered,
+        inflight: p.inflight,
+        flush_timeout_positive: p.flush_timeout > 0,
+        max_buffered_bytes: None,
+    };
+    for rule in sink_rule_violations(&sizes) {
+        let key = if rule.names_written_key() {
+            o.written(rule.key())
+        } else {
+            rule.key()
+        };
+        problems.report(rule.error(key))?;
     }
     Ok(())
 }

@@ -1,13 +1,12 @@
 //! Typed source (`scan.*`) options and their validation (reference §2.4, rules V5–V49).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::error::{OptionsError, Problems};
-use crate::registry::{self, ShardAssigner};
+use crate::registry::Registry;
 use crate::resolve::Effective;
 use crate::timestamp;
 
@@ -25,6 +24,7 @@ pub enum StartPosition {
 /// `scan.stream.recordpublisher`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordPublisher {
+    /// GetRecords polling (the default).
     Polling,
     /// Enhanced fan-out (decisions D18).
     Efo,
@@ -33,8 +33,11 @@ pub enum RecordPublisher {
 /// `scan.stream.efo.registration`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EfoRegistration {
+    /// Register the consumer when a reader first needs it (the default).
     Lazy,
+    /// Register the consumer when the source starts.
     Eager,
+    /// Use `scan.stream.efo.consumerarn.<stream>`; register nothing.
     None,
 }
 
@@ -42,9 +45,13 @@ pub enum EfoRegistration {
 /// `random[0,1) × min(max, base × expconst^attempt)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryOptions {
+    /// The first delay's cap (`*.backoff.base`).
     pub base: Duration,
+    /// The longest delay (`*.backoff.max`).
     pub max: Duration,
+    /// The growth factor per attempt (`*.backoff.expconst`).
     pub expconst: f64,
+    /// Retries after the first call (`*.maxretries`).
     pub max_retries: u32,
 }
 
@@ -71,21 +78,29 @@ impl RetryOptions {
 
 /// Enhanced fan-out settings.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct EfoOptions {
     /// `scan.stream.efo.consumername`.
     pub consumer_name: Option<String>,
+    /// `scan.stream.efo.registration`.
     pub registration: EfoRegistration,
     /// `scan.stream.efo.consumerarn.<stream>`, by stream name.
     pub consumer_arns: BTreeMap<String, String>,
+    /// `scan.stream.efo.http-client.max-concurrency`.
     pub http_max_concurrency: u32,
+    /// `scan.stream.efo.http-client.read-timeout`.
     pub http_read_timeout: Duration,
+    /// `scan.stream.describestreamconsumer.*` retries.
     pub describe_stream_consumer: RetryOptions,
+    /// `scan.stream.registerstreamconsumer.*` retries.
     pub register_stream_consumer: RetryOptions,
     /// `scan.stream.registerstreamconsumer.timeout`.
     pub register_timeout: Duration,
+    /// `scan.stream.deregisterstreamconsumer.*` retries.
     pub deregister_stream_consumer: RetryOptions,
     /// `scan.stream.deregisterstreamconsumer.timeout`.
     pub deregister_timeout: Duration,
+    /// `scan.shard.subscribetoshard.*` retries.
     pub subscribe_to_shard: RetryOptions,
     /// `scan.shard.subscribetoshard.timeout`.
     pub subscribe_timeout: Duration,
@@ -93,21 +108,28 @@ pub struct EfoOptions {
 
 /// Everything the source reads from the table options.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SourceOptions {
+    /// `scan.stream.initpos` (with its timestamp).
     pub start_position: StartPosition,
     /// The pattern in force for `scan.stream.initpos-timestamp`.
     pub timestamp_format: String,
+    /// `scan.stream.recordpublisher`.
     pub record_publisher: RecordPublisher,
+    /// Enhanced fan-out settings (`scan.stream.efo.*`).
     pub efo: EfoOptions,
     /// GetRecords retries and `scan.shard.getrecords.maxrecordcount` (the `Limit`).
     pub get_records: RetryOptions,
+    /// `scan.shard.getrecords.maxrecordcount`: GetRecords' `Limit`.
     pub get_records_max_record_count: u32,
     /// `scan.shard.getrecords.idle-intervalmillis` (decisions D22): the longest period of an
     /// idle shard's loop; `None` keeps Flink's fixed period.
     pub get_records_idle_interval: Option<Duration>,
     /// `scan.shard.getrecords.intervalmillis`.
     pub get_records_interval: Duration,
+    /// `scan.shard.getiterator.*` retries.
     pub get_shard_iterator: RetryOptions,
+    /// `scan.list.shards.*` retries.
     pub list_shards: RetryOptions,
     /// DescribeStream(Summary): `scan.stream.describe.*` (only its own call, D4).
     pub describe_stream: RetryOptions,
@@ -121,23 +143,6 @@ pub struct SourceOptions {
     pub recoverable_error_codes: Vec<String>,
     /// `scan.lease.*` (decisions D24): the consumer group this source reads in, if any.
     pub lease: Option<crate::lease::LeaseOptions>,
-}
-
-impl SourceOptions {
-    /// The assigner named by `scan.shard-assigner` (checked at definition, so it exists
-    /// unless the registry changed since).
-    ///
-    /// ```
-    /// use kinesis_options::TableDef;
-    /// let t = TableDef::from_options("t", vec![], [
-    ///     ("stream", "s"), ("format", "csv"), ("aws.region", "us-east-1"),
-    ///     ("scan.shard-assigner", "uniform"),
-    /// ]).unwrap();
-    /// assert!(t.source_options().shard_assigner().is_some());
-    /// ```
-    pub fn shard_assigner(&self) -> Option<Arc<dyn ShardAssigner>> {
-        registry::shard_assigner(&self.shard_assigner)
-    }
 }
 
 fn int_nonneg(o: &Effective, key: &str, msg: &str) -> Result<u32, OptionsError> {
@@ -197,6 +202,7 @@ pub(crate) fn build(
     o: &Effective,
     stream: &str,
     p: &mut Problems,
+    registry: &Registry,
 ) -> Result<SourceOptions, OptionsError> {
     // V5.
     let publisher = match o.value_or_default("scan.stream.recordpublisher") {
@@ -616,11 +622,11 @@ pub(crate) fn build(
 
     // Shard assigner (D15: an unknown name is an error, not a silent fallback).
     let assigner = o.value_or_default("scan.shard-assigner").to_string();
-    if registry::shard_assigner(&assigner).is_none() {
+    if registry.shard_assigner(&assigner).is_none() {
         p.report(OptionsError::invalid(
             "scan.shard-assigner",
             format!(
-                "Unable to locate shard assigner factory for identifier: '{assigner}'. Use 'default', 'uniform' or a name registered with registry::register_shard_assigner."
+                "Unable to locate shard assigner factory for identifier: '{assigner}'. Use 'default', 'uniform' or a name registered with kinesis_options::register_shard_assigner."
             ),
         ))?;
     }

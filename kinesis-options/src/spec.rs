@@ -8,8 +8,11 @@ use std::borrow::Cow;
 /// Which side of the connector reads an option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
+    /// Read by the source only.
     Source,
+    /// Read by the sink only.
     Sink,
+    /// Read by both.
     Both,
 }
 
@@ -27,10 +30,15 @@ impl Side {
 /// The value type of an option, as Flink declares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ValueType {
+    /// Text.
     String,
+    /// `true` / `false`.
     Boolean,
+    /// A 32-bit integer.
     Integer,
+    /// A 64-bit integer.
     Long,
+    /// A double.
     Double,
 }
 
@@ -63,12 +71,15 @@ pub enum KeyShape {
 pub struct OptionSpec {
     /// The key as documented (pattern keys show a placeholder, e.g. `<stream>`).
     pub key: &'static str,
+    /// How the key is matched (exactly, or as a family with a placeholder).
     pub shape: KeyShape,
+    /// The value's type.
     pub value_type: ValueType,
     /// Unit of numeric values (`ms`, `s`, `bytes`), if any.
     pub unit: Option<&'static str>,
     /// Default as Flink's text form; `None` = no default (unset).
     pub default: Option<&'static str>,
+    /// Which side reads the option.
     pub side: Side,
     /// The accepted values, when the option is an enumeration (case-sensitive unless noted).
     pub allowed: &'static [&'static str],
@@ -76,6 +87,7 @@ pub struct OptionSpec {
     pub fallback_keys: &'static [&'static str],
     /// The whole key is deprecated.
     pub deprecated: bool,
+    /// What the option does (the README's description column).
     pub description: &'static str,
 }
 
@@ -83,9 +95,10 @@ impl OptionSpec {
     /// Whether `key` is this option (pattern specs match their family).
     ///
     /// ```
-    /// use kinesis_options::spec::find;
-    /// let spec = find("scan.stream.efo.consumerarn.orders").unwrap();
+    /// use kinesis_options::OptionSpec;
+    /// let spec = OptionSpec::find("scan.stream.efo.consumerarn.orders").unwrap();
     /// assert_eq!(spec.key, "scan.stream.efo.consumerarn.<stream>");
+    /// assert!(spec.matches("scan.stream.efo.consumerarn.clicks"));
     /// ```
     pub fn matches(&self, key: &str) -> bool {
         match self.shape {
@@ -99,14 +112,32 @@ impl OptionSpec {
     }
 }
 
-/// The spec of `key` (exact keys first, then patterns; fallback keys are not matched here).
-///
-/// ```
-/// use kinesis_options::spec::{find, Side};
-/// assert_eq!(find("sink.batch.max-size").unwrap().side, Side::Sink);
-/// assert!(find("sink.batch.max-sise").is_none());
-/// ```
-pub fn find(key: &str) -> Option<&'static OptionSpec> {
+impl OptionSpec {
+    /// The spec of `key` (exact keys first, then patterns; fallback keys are not matched
+    /// here).
+    ///
+    /// ```
+    /// use kinesis_options::{OptionSpec, Side};
+    /// assert_eq!(OptionSpec::find("sink.batch.max-size").unwrap().side, Side::Sink);
+    /// assert!(OptionSpec::find("sink.batch.max-sise").is_none());
+    /// ```
+    pub fn find(key: &str) -> Option<&'static OptionSpec> {
+        find(key)
+    }
+
+    /// The spec whose fallback (deprecated) keys include `key`.
+    ///
+    /// ```
+    /// let s = kinesis_options::OptionSpec::find_by_fallback("sink.producer.collection-max-size");
+    /// assert_eq!(s.unwrap().key, "sink.batch.max-size");
+    /// ```
+    pub fn find_by_fallback(key: &str) -> Option<&'static OptionSpec> {
+        find_by_fallback(key)
+    }
+}
+
+/// The spec of `key` ([`OptionSpec::find`]).
+pub(crate) fn find(key: &str) -> Option<&'static OptionSpec> {
     OPTIONS
         .iter()
         .find(|s| s.shape == KeyShape::Exact && s.key == key)
@@ -117,13 +148,8 @@ pub fn find(key: &str) -> Option<&'static OptionSpec> {
         })
 }
 
-/// The spec whose fallback (deprecated) keys include `key`.
-///
-/// ```
-/// let s = kinesis_options::spec::find_by_fallback("sink.producer.collection-max-size").unwrap();
-/// assert_eq!(s.key, "sink.batch.max-size");
-/// ```
-pub fn find_by_fallback(key: &str) -> Option<&'static OptionSpec> {
+/// The spec whose fallback keys include `key` ([`OptionSpec::find_by_fallback`]).
+pub(crate) fn find_by_fallback(key: &str) -> Option<&'static OptionSpec> {
     OPTIONS.iter().find(|s| s.fallback_keys.contains(&key))
 }
 
@@ -143,13 +169,13 @@ const SENSITIVE_WORDS: &[&str] = &[
 ];
 
 /// The text shown instead of a sensitive value.
-pub const MASK: &str = "******";
+pub(crate) const MASK: &str = "******";
 
 /// Whether the value of `key` is a secret, by Flink's rule.
 ///
 /// ```
-/// assert!(kinesis_options::spec::is_sensitive("aws.credentials.basic.secretkey"));
-/// assert!(!kinesis_options::spec::is_sensitive("aws.region"));
+/// assert!(kinesis_options::is_sensitive("aws.credentials.basic.secretkey"));
+/// assert!(!kinesis_options::is_sensitive("aws.region"));
 /// ```
 pub fn is_sensitive(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
@@ -169,16 +195,7 @@ fn first_sensitive_word(key: &str) -> Option<(usize, usize)> {
 /// that no known sensitive key has there (a secret glued to the key, as in
 /// `…secretkeyS3CR`, `…secretkey'S3CR` or `-X …secretkeyS3CR`) is shown up to the end of
 /// that word, then [`MASK`]; every other key is shown as written.
-///
-/// ```
-/// use kinesis_options::spec::display_key;
-/// assert_eq!(display_key("aws.credentials.basic.secretkey"), "aws.credentials.basic.secretkey");
-/// assert_eq!(display_key("aws.credentials.provider.basic.secretkey"), "aws.credentials.provider.basic.secretkey");
-/// assert_eq!(display_key("aws.credentials.basic.secretkeyS3CR"), "aws.credentials.basic.secret******");
-/// assert_eq!(display_key("aws.credentials.basic.sessiontoken=x"), "aws.credentials.basic.sessiontoken******");
-/// assert_eq!(display_key("sink.batch.max-size"), "sink.batch.max-size");
-/// ```
-pub fn display_key(key: &str) -> Cow<'_, str> {
+pub(crate) fn display_key(key: &str) -> Cow<'_, str> {
     let Some((_, end)) = first_sensitive_word(key) else {
         return Cow::Borrowed(key);
     };
@@ -210,7 +227,7 @@ pub fn display_key(key: &str) -> Cow<'_, str> {
 /// `value`, or [`MASK`] when `key` is sensitive.
 ///
 /// ```
-/// use kinesis_options::spec::display_value;
+/// use kinesis_options::display_value;
 /// assert_eq!(display_value("aws.credentials.basic.secretkey", "s3cr3t"), "******");
 /// ```
 pub fn display_value<'a>(key: &str, value: &'a str) -> &'a str {
@@ -370,7 +387,7 @@ const COMMON: [OptionSpec; 24] = [
     opt!("aws.credentials.webIdentityToken.file", String, None, None, Both, &[], &[],
         "Web identity token file for `WEB_IDENTITY_TOKEN` (default: `AWS_WEB_IDENTITY_TOKEN_FILE`)."),
     opt!("aws.credentials.custom.class", String, None, None, Both, &[], &[],
-        "Name of a provider registered with `registry::register_credentials_provider` (`CUSTOM`, D15)."),
+        "Name of a provider registered with `kinesis_options::register_credentials_provider` (`CUSTOM`, D15)."),
     OptionSpec {
         key: "aws.credentials.role.provider.<credential option>",
         shape: KeyShape::Prefix("aws.credentials.role.provider."),
@@ -398,9 +415,9 @@ const COMMON: [OptionSpec; 24] = [
     opt!("aws.kinesis.client.user-agent-prefix", String, None, None, Sink, &[], &[],
         "User-agent prefix of the sink's requests."),
     opt!("scan.shard-assigner", String, None, Some("default"), Source, &[], &[],
-        "Shard-to-subtask assigner: `default`, `uniform`, or a name registered with `registry::register_shard_assigner` (D15)."),
+        "Shard-to-subtask assigner: `default`, `uniform`, or a name registered with `kinesis_options::register_shard_assigner` (D15)."),
     opt!("sink.partitioner", String, None, None, Sink, &[], &[],
-        "Partition key: `random` (default), `fixed` (the subtask index, D1), or a name registered with `registry::register_partitioner`. Not allowed with PARTITIONED BY."),
+        "Partition key: `random` (default), `fixed` (the subtask index, D1), or a name registered with `kinesis_options::register_partitioner`. Not allowed with PARTITIONED BY."),
 ];
 
 const SCAN_MAIN: [OptionSpec; 15] = [
@@ -731,12 +748,7 @@ pub static OPTIONS: &[OptionSpec] = &TABLE;
 
 /// Every key a user may write, for did-you-mean and Flink's "Supported options" list: exact
 /// keys, fallback keys suffixed ` (deprecated)`, and pattern keys as documented.
-///
-/// ```
-/// let keys = kinesis_options::spec::supported_keys();
-/// assert!(keys.contains(&"sink.producer.fail-on-error (deprecated)".to_string()));
-/// ```
-pub fn supported_keys() -> Vec<String> {
+pub(crate) fn supported_keys() -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     for s in OPTIONS {
         if s.deprecated {
@@ -755,4 +767,36 @@ pub fn supported_keys() -> Vec<String> {
     keys.sort();
     keys.dedup();
     keys
+}
+
+/// Examples of this module's crate-private items.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn display_key_example() {
+        use crate::spec::display_key;
+        assert_eq!(
+            display_key("aws.credentials.basic.secretkey"),
+            "aws.credentials.basic.secretkey"
+        );
+        assert_eq!(
+            display_key("aws.credentials.provider.basic.secretkey"),
+            "aws.credentials.provider.basic.secretkey"
+        );
+        assert_eq!(
+            display_key("aws.credentials.basic.secretkeyS3CR"),
+            "aws.credentials.basic.secret******"
+        );
+        assert_eq!(
+            display_key("aws.credentials.basic.sessiontoken=x"),
+            "aws.credentials.basic.sessiontoken******"
+        );
+        assert_eq!(display_key("sink.batch.max-size"), "sink.batch.max-size");
+    }
+
+    #[test]
+    fn supported_keys_example() {
+        let keys = crate::spec::supported_keys();
+        assert!(keys.contains(&"sink.producer.fail-on-error (deprecated)".to_string()));
+    }
 }

@@ -2,14 +2,17 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use kinesis_formats::{DataType, Format, FormatError, LogicalType, RowField};
-use kinesis_wire::{ClientConfig, CredentialsSpec};
+use kinesis_wire::{ClientConfig, CredentialsSpec, KinesisClient, KinesisError};
 
 use crate::environment::{AwsEnvironment, Resolved};
 use crate::error::{OptionsError, Problems};
-use crate::registry::{self, FieldsPartitionKeyGenerator};
-use crate::resolve::{did_you_mean, flink_bool, Effective};
+use crate::registry::{
+    FieldsPartitionKeyGenerator, PartitionKeyGenerator, PartitionerContext, Registry, ShardAssigner,
+};
+use crate::resolve::{did_you_mean, flink_bool, map_deprecated, Effective};
 use crate::sink::{self, Partitioner, SinkOptions};
 use crate::source::{self, RecordPublisher, SourceOptions};
 use crate::spec::{self, KeyShape, ValueType, CREDENTIAL_SUBKEYS, OPTIONS};
@@ -76,15 +79,25 @@ pub enum ColumnKind {
     /// Encoded and decoded by the format; the sink writes these.
     Physical,
     /// Read from the Kinesis record by the source; never written.
-    Metadata { key: MetadataKey, is_virtual: bool },
+    Metadata {
+        /// Which metadata the column holds.
+        key: MetadataKey,
+        /// Declared `VIRTUAL` (read-only; a sink may not see a persisted one).
+        is_virtual: bool,
+    },
 }
 
 /// A column of the table.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Column {
+    /// The column's name.
     pub name: String,
+    /// Its Flink data type.
     pub data_type: DataType,
+    /// Physical or metadata.
     pub kind: ColumnKind,
+    /// The `COMMENT`, if any.
     pub comment: Option<String>,
 }
 
@@ -146,6 +159,7 @@ impl Column {
 /// A `WATERMARK FOR column AS expression` clause: kept, not evaluated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Watermark {
+    /// The rowtime column.
     pub column: String,
     /// The expression's text as written.
     pub expression: String,
@@ -153,6 +167,7 @@ pub struct Watermark {
 
 /// The table's format: its name, its `<format>.*` options, and the configured codec.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct FormatOptions {
     /// `csv`, `json`, `avro`, `raw`.
     pub name: String,
@@ -185,6 +200,8 @@ pub struct TableDef {
     warnings: Vec<String>,
     /// What [`Definition::environment`] filled in (D21).
     environment_values: Vec<Resolved>,
+    /// Where the table's implementation names resolve ([`Definition::registry`]).
+    registry: Registry,
 }
 
 /// Opt-ins beyond Flink's rules when a table is defined ([`TableDef::from_ddl_with`],
@@ -207,6 +224,7 @@ pub struct TableDef {
 pub struct Definition {
     environment: Option<AwsEnvironment>,
     all_errors: bool,
+    registry: Registry,
 }
 
 impl Definition {
@@ -225,6 +243,15 @@ impl Definition {
     /// Report every problem of the table ([`OptionsError::Multiple`]) instead of the first.
     pub fn all_errors(mut self, all: bool) -> Definition {
         self.all_errors = all;
+        self
+    }
+
+    /// Resolve `sink.partitioner`, `scan.shard-assigner` and `aws.credentials.custom.class`
+    /// in `registry` (when the table is defined and when a sink, source or client is
+    /// opened for it) instead of the process-wide registries
+    /// ([`Registry::process_wide`], the default).
+    pub fn registry(mut self, registry: Registry) -> Definition {
+        self.registry = registry;
         self
     }
 }
@@ -339,7 +366,7 @@ impl TableDef {
         // An error about something the DDL says points at it (an overridden or resolved
         // option is not the DDL's).
         let locate = |e| positions.locate(text, &|k| overridden.contains(k), e);
-        TableDef::validate(parts, how.all_errors)
+        TableDef::validate(parts, how.all_errors, &how.registry)
             .map(|t| t.with_environment_values(resolved))
             .map_err(|e| match e {
                 OptionsError::Multiple(list) => {
@@ -450,6 +477,7 @@ impl TableDef {
                 options,
             },
             how.all_errors,
+            &how.registry,
         )
         .map(|t| t.with_environment_values(resolved))
     }
@@ -468,7 +496,11 @@ impl TableDef {
     /// Validates `parts` by the rules of both sides in Flink's order. With `all`, every
     /// problem is collected ([`OptionsError::Multiple`] when more than one): a value at
     /// fault is replaced by a fallback and checks that build on it are skipped.
-    fn validate(parts: TableParts, all: bool) -> Result<TableDef, OptionsError> {
+    fn validate(
+        parts: TableParts,
+        all: bool,
+        registry: &Registry,
+    ) -> Result<TableDef, OptionsError> {
         let mut p = Problems::new(all);
         check_columns(&parts, &mut p)?;
         let (effective, mut warnings) = map_deprecated(&parts.options);
@@ -509,7 +541,7 @@ impl TableDef {
                     &row_type, columns, delimiter,
                 ))?;
             }
-            Partitioner::Custom(name) if registry::partitioner(name).is_none() => {
+            Partitioner::Custom(name) if registry.partitioner(name).is_none() => {
                 p.report(sink::unknown_partitioner(name))?;
             }
             _ => {}
@@ -537,10 +569,10 @@ impl TableDef {
         }
         aws::validate(o, &mut p)?;
         let http = sink::check_http(o, &mut p)?;
-        let client = p.check(aws::client_config(o))?;
+        let client = p.check(aws::client_config(o, registry))?;
         // 7. Source (V5-V49, shard assigner).
         let stream = o.value_or_default("stream").to_string();
-        let source = source::build(o, &stream, &mut p)?;
+        let source = source::build(o, &stream, &mut p, registry)?;
         p.finish()?;
         let (Some(format), Some(parsed), Some(client)) = (format, parsed, client) else {
             unreachable!("every check passed, so every part was built")
@@ -580,6 +612,7 @@ impl TableDef {
             format,
             warnings,
             environment_values: Vec::new(),
+            registry: registry.clone(),
         })
     }
 
@@ -652,8 +685,11 @@ impl TableDef {
         &self.client
     }
 
-    /// The client configuration for the sink: the sink's read timeout and a connection pool
-    /// for `sink.requests.max-inflight` concurrent requests.
+    /// The client configuration the sink uses (the one place it is built): the sink's read
+    /// timeout (`sink.http-client.read-timeout = 0` meaning none, as for Flink's Netty
+    /// client, so that only the whole call's timeout applies) and a connection pool for
+    /// `sink.requests.max-inflight` concurrent requests, capped by
+    /// `sink.http-client.max-concurrency`.
     ///
     /// ```
     /// use std::time::Duration;
@@ -661,12 +697,20 @@ impl TableDef {
     /// let t = TableDef::from_options("t", vec![], [("stream", "s"), ("format", "csv"),
     ///     ("aws.region", "us-east-1"), ("sink.http-client.read-timeout", "1000")]).unwrap();
     /// assert_eq!(t.sink_client_config().timeouts.read, Duration::from_millis(1000));
+    /// let t = TableDef::from_options("t", vec![], [("stream", "s"), ("format", "csv"),
+    ///     ("aws.region", "us-east-1"), ("sink.http-client.read-timeout", "0")]).unwrap();
+    /// let c = t.sink_client_config();
+    /// assert_eq!(c.timeouts.read, c.timeouts.overall);
     /// ```
     pub fn sink_client_config(&self) -> ClientConfig {
         let mut c = self.client.clone();
         let http = &self.sink.http_client;
-        c.timeouts.read = http.read_timeout;
-        c.timeouts.overall = c.timeouts.overall.max(http.read_timeout);
+        if http.read_timeout.is_zero() {
+            c.timeouts.read = c.timeouts.overall;
+        } else {
+            c.timeouts.read = http.read_timeout;
+            c.timeouts.overall = c.timeouts.overall.max(http.read_timeout);
+        }
         let want = self.sink.max_in_flight_requests + 2;
         c.max_connections = if http.max_concurrency > 0 {
             want.min(http.max_concurrency as usize)
@@ -674,6 +718,22 @@ impl TableDef {
             want
         };
         c
+    }
+
+    /// The sink's buffering, batching and retry settings from the table's `sink.*` options
+    /// (already validated when the table was defined).
+    ///
+    /// ```
+    /// use kinesis_options::TableDef;
+    /// let t = TableDef::from_options("t", vec![], [("stream", "s"), ("format", "csv"),
+    ///     ("aws.region", "us-east-1"), ("sink.batch.max-size", "100"),
+    ///     ("sink.retry.max-attempts", "3")]).unwrap();
+    /// let cfg = t.sink_config();
+    /// assert_eq!((cfg.batch_max_size, cfg.max_attempts), (100, 3));
+    /// cfg.validate().unwrap();
+    /// ```
+    pub fn sink_config(&self) -> crate::SinkConfig {
+        crate::SinkConfig::from_options(&self.sink)
     }
 
     /// The client configuration for the source (EFO uses its read timeout).
@@ -684,6 +744,63 @@ impl TableDef {
             c.timeouts.overall = c.timeouts.overall.max(c.timeouts.read);
         }
         c
+    }
+
+    /// A Kinesis client for the sink: [`TableDef::sink_client_config`], with `CUSTOM`
+    /// credentials resolved in the table's [`Registry`].
+    pub fn sink_client(&self) -> Result<KinesisClient, KinesisError> {
+        self.client_with(self.sink_client_config())
+    }
+
+    /// A Kinesis client for the source: [`TableDef::source_client_config`], with `CUSTOM`
+    /// credentials resolved in the table's [`Registry`].
+    pub fn source_client(&self) -> Result<KinesisClient, KinesisError> {
+        self.client_with(self.source_client_config())
+    }
+
+    fn client_with(&self, config: ClientConfig) -> Result<KinesisClient, KinesisError> {
+        KinesisClient::builder()
+            .config(config)
+            .custom_providers(self.registry.credentials_providers().clone())
+            .build()
+    }
+
+    /// Where the table's implementation names resolve ([`Definition::registry`]).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The partition-key generator of `sink.partitioner` / PARTITIONED BY for one sink
+    /// subtask, a registered one looked up in the table's [`Registry`].
+    ///
+    /// ```
+    /// use kinesis_options::{PartitionerContext, TableDef};
+    /// let t = TableDef::from_options("t", vec![], [("stream", "s"), ("format", "csv"),
+    ///     ("aws.region", "us-east-1"), ("sink.partitioner", "fixed")]).unwrap();
+    /// let ctx = PartitionerContext { subtask_index: 3, ..PartitionerContext::default() };
+    /// let g = t.partition_key_generator(&ctx).unwrap();
+    /// assert_eq!(g.partition_key(&kinesis_formats::Row::default()), "3");
+    /// ```
+    pub fn partition_key_generator(
+        &self,
+        ctx: &PartitionerContext<'_>,
+    ) -> Result<Box<dyn PartitionKeyGenerator>, OptionsError> {
+        self.sink.partitioner.build(ctx, &self.registry)
+    }
+
+    /// The shard assigner of `scan.shard-assigner`, looked up in the table's [`Registry`]
+    /// (checked at definition, so it exists unless a process-wide registration changed).
+    ///
+    /// ```
+    /// use kinesis_options::TableDef;
+    /// let t = TableDef::from_options("t", vec![], [
+    ///     ("stream", "s"), ("format", "csv"), ("aws.region", "us-east-1"),
+    ///     ("scan.shard-assigner", "uniform"),
+    /// ]).unwrap();
+    /// assert!(t.shard_assigner().is_some());
+    /// ```
+    pub fn shard_assigner(&self) -> Option<Arc<dyn ShardAssigner>> {
+        self.registry.shard_assigner(&self.source.shard_assigner)
     }
 
     /// The credentials part of the client configuration.
@@ -770,43 +887,6 @@ impl TableDef {
     /// ```
     pub fn resolved_options(&self) -> BTreeMap<String, String> {
         resolved(&self.effective, &self.format)
-    }
-
-    /// The `kinesis validate` report: `{"table", "columns", "partition_keys", "options",
-    /// "warnings"}`, with the resolved (masked) options.
-    ///
-    /// ```
-    /// use kinesis_options::TableDef;
-    /// let t = TableDef::from_ddl("CREATE TABLE t (a INT, s STRING METADATA FROM 'shard-id' VIRTUAL)
-    ///     WITH ('stream' = 's', 'format' = 'csv', 'aws.region' = 'us-east-1')").unwrap();
-    /// let j = t.summary_json();
-    /// assert_eq!(j["table"], "t");
-    /// assert_eq!(j["columns"][1]["metadata"], "shard-id");
-    /// assert_eq!(j["options"]["stream"], "s");
-    /// ```
-    pub fn summary_json(&self) -> serde_json::Value {
-        let columns: Vec<serde_json::Value> = self
-            .columns
-            .iter()
-            .map(|c| {
-                let mut o = serde_json::json!({ "name": c.name, "type": c.data_type.to_string() });
-                if let ColumnKind::Metadata { key, is_virtual } = c.kind {
-                    o["metadata"] = key.key().into();
-                    o["virtual"] = is_virtual.into();
-                }
-                if let Some(cm) = &c.comment {
-                    o["comment"] = cm.as_str().into();
-                }
-                o
-            })
-            .collect();
-        serde_json::json!({
-            "table": self.name,
-            "columns": columns,
-            "partition_keys": self.partition_keys,
-            "options": self.resolved_options(),
-            "warnings": self.warnings,
-        })
     }
 }
 
@@ -967,82 +1047,6 @@ pub(crate) fn unknown_metadata_key(table: &str, column: &str, key: &str) -> Opti
             keys.join("\n")
         ),
     )
-}
-
-/// Deprecated `sink.producer.*` handling (reference §8), `aws.clientconfig.*` (D3).
-fn map_deprecated(raw: &BTreeMap<String, String>) -> (Effective, Vec<String>) {
-    let mut map = raw.clone();
-    let mut origin = BTreeMap::new();
-    let mut warnings = Vec::new();
-    let mut warn = |w: String| {
-        log::warn!("{w}");
-        warnings.push(w);
-    };
-    for s in OPTIONS {
-        for f in s.fallback_keys {
-            if let Some(v) = map.remove(*f) {
-                if f.starts_with("sink.producer.") {
-                    warn(format!(
-                        "Option '{f}' is deprecated; it is read as '{}'{}",
-                        s.key,
-                        if raw.contains_key(s.key) {
-                            ", which is also set and wins"
-                        } else {
-                            ""
-                        }
-                    ));
-                }
-                if !map.contains_key(s.key) {
-                    origin.insert(s.key.to_string(), f.to_string());
-                    map.insert(s.key.to_string(), v);
-                }
-            }
-        }
-    }
-    let endpoint = map.remove("sink.producer.kinesis-endpoint");
-    let port = map.remove("sink.producer.kinesis-port");
-    if let Some(e) = endpoint {
-        let url = match port {
-            Some(p) => format!("https://{e}:{p}"),
-            None => format!("https://{e}"),
-        };
-        warn(format!(
-            "Option 'sink.producer.kinesis-endpoint' is deprecated; it is read as 'aws.endpoint' = '{url}'{}",
-            if map.contains_key("aws.endpoint") { " unless aws.endpoint is set (it is)" } else { "" }
-        ));
-        map.entry("aws.endpoint".into()).or_insert(url);
-    }
-    if let Some(v) = map.remove("sink.producer.verify-certificate") {
-        match flink_bool(&v) {
-            Some(verify) => {
-                warn(
-                    "Option 'sink.producer.verify-certificate' is deprecated; it is read as 'aws.trust.all.certificates'"
-                        .into(),
-                );
-                map.entry("aws.trust.all.certificates".into())
-                    .or_insert((!verify).to_string());
-            }
-            None => warn(
-                "Option sink.producer.verify-certificate is ignored due to invalid value".into(),
-            ),
-        }
-    }
-    let ignored: Vec<String> = map
-        .keys()
-        .filter(|k| k.starts_with("sink.producer.") || k.starts_with("aws.clientconfig."))
-        .cloned()
-        .collect();
-    for k in ignored {
-        map.remove(&k);
-        if k.starts_with("sink.producer.") {
-            warn(format!("Key {k} is unsupported by Kinesis Datastream Sink"));
-        } else {
-            warn(format!(
-                "Option '{k}' configures the Java SDK v1 client and has no effect here"
-            ));
-        }
-    }
-    (Effective { map, origin }, warnings)
 }
 
 /// Whether `key` is a credential key nested below `aws.credentials.role.provider`.

@@ -11,7 +11,8 @@
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 
 /// Flink's default `scan.stream.initpos-timestamp-format`.
-pub const DEFAULT_TIMESTAMP_FORMAT: &str = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX";
+#[cfg(test)]
+const DEFAULT_TIMESTAMP_FORMAT: &str = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token {
@@ -94,12 +95,6 @@ fn compile(pattern: &str) -> Result<Vec<Token>, TimestampError> {
 }
 
 /// Checks that `pattern` uses only the supported letters.
-///
-/// ```
-/// use kinesis_options::timestamp::check_pattern;
-/// assert!(check_pattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").is_ok());
-/// assert!(check_pattern("InvalidPattern").is_err());
-/// ```
 pub fn check_pattern(pattern: &str) -> Result<(), TimestampError> {
     compile(pattern).map(|_| ())
 }
@@ -144,12 +139,6 @@ impl Cursor<'_> {
 
 /// Parses `text` with `pattern` only (no epoch-seconds fallback), in milliseconds since the
 /// epoch.
-///
-/// ```
-/// use kinesis_options::timestamp::parse_with_pattern;
-/// let ms = parse_with_pattern("2016-04-04T19:58:46.480-00:00", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
-/// assert_eq!(ms, Ok(1459799926480));
-/// ```
 pub fn parse_with_pattern(text: &str, pattern: &str) -> Result<i64, TimestampError> {
     let tokens = compile(pattern)?;
     let mut c = Cursor {
@@ -266,14 +255,6 @@ fn parse_zone(c: &mut Cursor<'_>, letter: char, n: usize) -> Option<i64> {
 /// Parses an `AT_TIMESTAMP` start: first with `pattern`, else as non-negative decimal seconds
 /// since the epoch (Java `Double.parseDouble` syntax), as Flink does. Invalid patterns are
 /// an error even for numeric text (Java fails while building the formatter).
-///
-/// ```
-/// use kinesis_options::timestamp::{parse_start_timestamp, DEFAULT_TIMESTAMP_FORMAT};
-/// let t = parse_start_timestamp("1459799926.480", DEFAULT_TIMESTAMP_FORMAT).unwrap();
-/// assert_eq!(t.timestamp_millis(), 1459799926480);
-/// let t = parse_start_timestamp("2020-08-13T09:18:00.0+01:00", DEFAULT_TIMESTAMP_FORMAT).unwrap();
-/// assert_eq!(t.timestamp_millis(), 1597306680000);
-/// ```
 pub fn parse_start_timestamp(text: &str, pattern: &str) -> Result<DateTime<Utc>, TimestampError> {
     check_pattern(pattern)?;
     let ms = match parse_with_pattern(text, pattern) {
@@ -356,5 +337,36 @@ mod tests {
         );
         assert_eq!(ms("at 2016", "'at' yyyy"), Ok(1451606400000));
         assert_eq!(ms("1e3", DEFAULT_TIMESTAMP_FORMAT), Ok(1_000_000));
+    }
+}
+
+/// The examples of this module's items (the module is private, so not doctests).
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn check_pattern_example() {
+        use crate::timestamp::check_pattern;
+        assert!(check_pattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").is_ok());
+        assert!(check_pattern("InvalidPattern").is_err());
+    }
+
+    #[test]
+    fn parse_with_pattern_example() {
+        use crate::timestamp::parse_with_pattern;
+        let ms = parse_with_pattern(
+            "2016-04-04T19:58:46.480-00:00",
+            "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+        );
+        assert_eq!(ms, Ok(1459799926480));
+    }
+
+    #[test]
+    fn parse_start_timestamp_example() {
+        use crate::timestamp::{parse_start_timestamp, DEFAULT_TIMESTAMP_FORMAT};
+        let t = parse_start_timestamp("1459799926.480", DEFAULT_TIMESTAMP_FORMAT).unwrap();
+        assert_eq!(t.timestamp_millis(), 1459799926480);
+        let t =
+            parse_start_timestamp("2020-08-13T09:18:00.0+01:00", DEFAULT_TIMESTAMP_FORMAT).unwrap();
+        assert_eq!(t.timestamp_millis(), 1597306680000);
     }
 }

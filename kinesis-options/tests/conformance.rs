@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use common::*;
 use kinesis_formats::{DataType, Row, Value};
-use kinesis_options::registry::PartitionerContext;
+use kinesis_options::PartitionerContext;
 use kinesis_options::{
     Column, CredentialsSpec, HttpProtocol, MetadataKey, OptionsError, Partitioner, StartPosition,
     TableDef,
@@ -91,7 +91,7 @@ fn c004_unsupported_option() {
 fn c005_uniform_assigner() {
     let t = table(with(b(), &[("scan.shard-assigner", "uniform")])).unwrap();
     assert_eq!(t.source_options().shard_assigner, "uniform");
-    assert!(t.source_options().shard_assigner().is_some());
+    assert!(t.shard_assigner().is_some());
 }
 
 #[test]
@@ -99,7 +99,7 @@ fn c006_unknown_assigner_is_an_error_d15() {
     let e = err(with(b(), &[("scan.shard-assigner", "unrecognized")]));
     assert_eq!(
         e,
-        "Unable to locate shard assigner factory for identifier: 'unrecognized'. Use 'default', 'uniform' or a name registered with registry::register_shard_assigner."
+        "Unable to locate shard assigner factory for identifier: 'unrecognized'. Use 'default', 'uniform' or a name registered with kinesis_options::register_shard_assigner."
     );
 }
 
@@ -237,9 +237,8 @@ fn c020_partitioned_table() {
     assert!(!s.fail_on_error);
     assert!(t.check_sink_requirements().is_ok());
     let rt = t.physical_row_type();
-    let g = s
-        .partitioner
-        .build(&PartitionerContext {
+    let g = t
+        .partition_key_generator(&PartitionerContext {
             row_type: &rt,
             ..Default::default()
         })
@@ -257,9 +256,7 @@ fn c021_random_partitioner() {
     let t = table(sb()).unwrap();
     assert_eq!(t.sink_options().partitioner, Partitioner::Random);
     let g = t
-        .sink_options()
-        .partitioner
-        .build(&PartitionerContext::default())
+        .partition_key_generator(&PartitionerContext::default())
         .unwrap();
     assert_eq!(g.partition_key(&Row::default()).len(), 36);
 }
@@ -360,10 +357,12 @@ fn c028_fixed_partitioner_d1() {
     let t = table(with(sb(), &[("sink.partitioner", "fixed")])).unwrap();
     let p = &t.sink_options().partitioner;
     assert_eq!(p, &Partitioner::Fixed);
-    let g0 = p.build(&PartitionerContext::default()).unwrap();
+    let g0 = t
+        .partition_key_generator(&PartitionerContext::default())
+        .unwrap();
     assert_eq!(g0.partition_key(&Row::default()), "0");
-    let g3 = p
-        .build(&PartitionerContext {
+    let g3 = t
+        .partition_key_generator(&PartitionerContext {
             subtask_index: 3,
             parallelism: 4,
             row_type: &[],
@@ -527,15 +526,17 @@ fn c040_good_aws_properties() {
 #[test]
 fn c041_c053_bad_region() {
     // V3: every known region id followed by ", " (Flink lists the SDK's regions).
-    let mut v3 = String::from("Invalid AWS region set in config. Valid values are: ");
-    for r in kinesis_options::aws::KNOWN_REGIONS {
-        v3.push_str(r);
-        v3.push_str(", ");
-    }
-    assert!(v3.contains("us-east-1, us-east-2, "));
     for region in ["invalid-aws-region", "wrongRegionId"] {
         let e = table(with(aws_base(), &[("aws.region", region)])).unwrap_err();
-        assert_eq!(e.to_string(), v3);
+        let v3 = e.to_string();
+        assert!(
+            v3.starts_with("Invalid AWS region set in config. Valid values are: "),
+            "{v3}"
+        );
+        assert!(
+            v3.contains("us-east-1, us-east-2, ") && v3.ends_with(", "),
+            "{v3}"
+        );
         assert_eq!(e.key(), Some("aws.region"));
     }
 }
@@ -702,7 +703,8 @@ fn c049_c050_provider_defaults() {
 
 #[test]
 fn c051_c052_c059_region_ids() {
-    use kinesis_options::aws::is_valid_region;
+    // Through the table, as a user meets the rule.
+    let is_valid_region = |r: &str| table(with(aws_base(), &[("aws.region", r)])).is_ok();
     for r in [
         "us-east-1",
         "us-gov-west-1",

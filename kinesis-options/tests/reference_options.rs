@@ -2,7 +2,7 @@
 //! sink retry options of decisions.md: every key is present with Flink's side, type and
 //! default, and the table holds no key the reference or the decisions do not name.
 
-use kinesis_options::spec::{self, KeyShape, Side, ValueType, OPTIONS};
+use kinesis_options::{KeyShape, OptionSpec, Side, ValueType, OPTIONS};
 
 use Side::{Both, Sink, Source};
 use ValueType::{Boolean, Double, Integer, Long, String as Str};
@@ -401,7 +401,7 @@ fn the_table_has_no_option_the_reference_does_not_name() {
 
 #[test]
 fn enumerations_and_fallback_keys_match_the_reference() {
-    let allowed = |k: &str| spec::find(k).unwrap().allowed.to_vec();
+    let allowed = |k: &str| OptionSpec::find(k).unwrap().allowed.to_vec();
     assert_eq!(
         allowed("scan.stream.initpos"),
         ["LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"]
@@ -455,7 +455,7 @@ fn enumerations_and_fallback_keys_match_the_reference() {
         ),
     ] {
         assert_eq!(
-            spec::find_by_fallback(old).map(|s| s.key),
+            OptionSpec::find_by_fallback(old).map(|s| s.key),
             Some(new),
             "{old}"
         );
@@ -476,14 +476,14 @@ fn enumerations_and_fallback_keys_match_the_reference() {
         ),
         ("sink.producer.rate-limit", "sink.producer.<kpl option>"),
     ] {
-        assert_eq!(spec::find(key).map(|s| s.key), Some(family), "{key}");
+        assert_eq!(OptionSpec::find(key).map(|s| s.key), Some(family), "{key}");
     }
     for key in [
         "scan.stream.efo.consumerarn.",
         "scan.shard.consumer.error.recoverable[].exception",
         "scan.shard.consumer.error.recoverable[x].exception",
     ] {
-        assert!(spec::find(key).is_none(), "{key}");
+        assert!(OptionSpec::find(key).is_none(), "{key}");
     }
     assert!(OPTIONS
         .iter()

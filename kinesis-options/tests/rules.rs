@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::*;
-use kinesis_options::spec::{KeyShape, OPTIONS};
 use kinesis_options::{
     CredentialsSpec, EfoRegistration, HttpProtocol, OptionsError, Partitioner, RecordPublisher,
     StartPosition, TableDef,
 };
+use kinesis_options::{KeyShape, OPTIONS};
 
 fn minimal() -> Pairs {
     pairs(&[
@@ -817,7 +817,7 @@ fn custom_credentials_d15() {
     assert!(err(opts.clone()).starts_with(
         "Could not find and instantiate custom AWS credential provider class 'rules-test-vault'"
     ));
-    kinesis_options::registry::register_credentials_provider("rules-test-vault", || {
+    kinesis_options::register_credentials_provider("rules-test-vault", || {
         Ok(std::sync::Arc::new(
             kinesis_wire::credentials::StaticProvider::new(
                 kinesis_wire::credentials::Credentials::new("AK", "SK", None, None, "vault"),
@@ -836,16 +836,14 @@ fn custom_credentials_d15() {
 #[test]
 fn custom_partitioner_and_assigner_d15() {
     use kinesis_formats::Row;
-    use kinesis_options::registry::{
-        self, PartitionKeyGenerator, PartitionerContext, ShardAssigner, ShardInfo,
-    };
+    use kinesis_options::{PartitionKeyGenerator, PartitionerContext, ShardAssigner, ShardInfo};
     struct Subtask(usize);
     impl PartitionKeyGenerator for Subtask {
         fn partition_key(&self, _: &Row) -> String {
             format!("p{}", self.0)
         }
     }
-    registry::register_partitioner("rules-test-partitioner", |ctx| {
+    kinesis_options::register_partitioner("rules-test-partitioner", |ctx| {
         Box::new(Subtask(ctx.subtask_index))
     });
     let t = table(with(
@@ -854,9 +852,7 @@ fn custom_partitioner_and_assigner_d15() {
     ))
     .unwrap();
     let g = t
-        .sink_options()
-        .partitioner
-        .build(&PartitionerContext {
+        .partition_key_generator(&PartitionerContext {
             subtask_index: 2,
             parallelism: 3,
             row_type: &[],
@@ -870,13 +866,13 @@ fn custom_partitioner_and_assigner_d15() {
             0
         }
     }
-    registry::register_shard_assigner("rules-test-assigner", || std::sync::Arc::new(Zero));
+    kinesis_options::register_shard_assigner("rules-test-assigner", || std::sync::Arc::new(Zero));
     let t = table(with(
         minimal(),
         &[("scan.shard-assigner", "rules-test-assigner")],
     ))
     .unwrap();
-    assert!(t.source_options().shard_assigner().is_some());
+    assert!(t.shard_assigner().is_some());
 }
 
 #[test]

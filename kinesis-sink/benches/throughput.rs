@@ -33,7 +33,7 @@ use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettin
 use aws_sigv4::sign::v4;
 use base64::Engine as _;
 use kinesis_formats::{Row, Value};
-use kinesis_options::registry::random_partition_key;
+use kinesis_options::random_partition_key;
 use kinesis_options::TableDef;
 use kinesis_sink::{KinesisSink, RecordSink, SinkConfig, SinkContext, SinkRecord};
 use kinesis_tests::loopback::Connection;
@@ -243,11 +243,9 @@ fn client(url: &str) -> KinesisClient {
 
 fn config(inflight1: bool) -> SinkConfig {
     if inflight1 {
-        SinkConfig {
-            batch_max_size: 500,
-            max_in_flight_requests: 1,
-            ..SinkConfig::default()
-        }
+        SinkConfig::default()
+            .with_batch_max_size(500)
+            .with_max_in_flight_requests(1)
     } else {
         SinkConfig::default()
     }

@@ -449,14 +449,11 @@ mod tests {
     }
 
     fn cfg(max_records: u64, max_bytes: u64) -> SinkConfig {
-        SinkConfig {
-            aggregation: AggregationOptions {
-                enabled: true,
-                max_records,
-                max_bytes,
-            },
-            ..SinkConfig::default()
-        }
+        SinkConfig::default().with_aggregation(AggregationOptions {
+            enabled: true,
+            max_records,
+            max_bytes,
+        })
     }
 
     #[test]

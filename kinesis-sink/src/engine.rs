@@ -151,7 +151,7 @@ impl RecordSink {
         stream: impl Into<StreamRef>,
         config: SinkConfig,
     ) -> Result<RecordSink, SinkError> {
-        config.validate()?;
+        config.validate().map_err(SinkError::Options)?;
         let (wake_tx, wake_rx) = crossbeam_channel::bounded(1);
         let (shutdown_tx, shutdown_rx) = crossbeam_channel::bounded::<()>(0);
         // Requests (and credential fetches) of this sink stop when it is aborted or close
@@ -217,17 +217,12 @@ impl RecordSink {
     /// ```
     pub fn open_for_table(table: &kinesis_options::TableDef) -> Result<RecordSink, SinkError> {
         table.check_sink_requirements()?;
-        let client = KinesisClient::new(crate::config::sink_client_config(table))
-            .map_err(SinkError::Client)?;
+        let client = table.sink_client().map_err(SinkError::Client)?;
         client
             .credentials_provider()
             .credentials()
             .map_err(|e| SinkError::Client(KinesisError::Credentials(e)))?;
-        RecordSink::open(
-            client,
-            table.stream(),
-            SinkConfig::from_options(table.sink_options()),
-        )
+        RecordSink::open(client, table.stream(), table.sink_config())
     }
 
     /// The stream written to.
@@ -238,6 +233,12 @@ impl RecordSink {
     /// The settings in force.
     pub fn config(&self) -> &SinkConfig {
         &self.shared.cfg
+    }
+
+    /// The client the sink sends with.
+    #[cfg(test)]
+    pub(crate) fn client(&self) -> &KinesisClient {
+        &self.shared.client
     }
 
     /// Reserves `n` row numbers (1-based) for error messages; returns the first.

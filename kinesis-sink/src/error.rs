@@ -106,19 +106,30 @@ pub enum SinkError {
     /// A record failed the client-side checks (decisions D7) and was not buffered. `row` is
     /// the 1-based number of the row (or record) among all those given to this sink.
     InvalidRecord {
+        /// The record's 1-based number among all given to this sink.
         row: u64,
+        /// Which check it failed.
         problem: RecordProblem,
+        /// The record, handed back.
         record: SinkRecord,
         /// Records of the same `send_all`/`write_all` call after it, not buffered.
         unsent: Vec<SinkRecord>,
     },
     /// The table's format could not encode row `row` (1-based, among all rows given to this
     /// sink); nothing was buffered for it.
-    Encode { row: u64, error: Box<FormatError> },
+    Encode {
+        /// The row's 1-based number among all given to this sink.
+        row: u64,
+        /// What the format said.
+        error: Box<FormatError>,
+    },
     /// Row `row` does not have one value per physical column.
     RowArity {
+        /// The row's 1-based number among all given to this sink.
         row: u64,
+        /// The table's physical columns.
         expected: usize,
+        /// The row's values.
         found: usize,
     },
     /// The sink stopped on a fatal error (a non-retryable code, `sink.fail-on-error`,
@@ -128,7 +139,9 @@ pub enum SinkError {
     /// `close` gave up after `waited`; the records it could not get acknowledged are handed
     /// back (those still in flight may yet have been written: at-least-once).
     CloseTimedOut {
+        /// How long `close` waited.
         waited: Duration,
+        /// The records not acknowledged, with their last error codes.
         records: Vec<FailedRecord>,
     },
     /// [`crate::RecordSink::abort`] stopped the sink: every record not acknowledged is
@@ -136,15 +149,25 @@ pub enum SinkError {
     /// A `close` waiting at the time gets this error with no records
     /// (`handed_back_earlier`): the `abort` call returned them.
     Aborted {
+        /// The records not acknowledged, with their last error codes.
         records: Vec<FailedRecord>,
         /// The records were handed back by another call (the `abort` itself).
         handed_back_earlier: bool,
     },
     /// The sink was closed; the records of this call that were not buffered are handed back.
-    Closed { records: Vec<SinkRecord> },
+    Closed {
+        /// The records of the call that were not buffered.
+        records: Vec<SinkRecord>,
+    },
     /// A sink setting is invalid; `key` names the option.
-    Config { key: &'static str, message: String },
-    /// The table cannot be written (missing `aws.region`, bad partitioner, ...).
+    Config {
+        /// The setting at fault.
+        key: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The table cannot be written (missing `aws.region`, bad partitioner, ...) or the
+    /// [`crate::SinkConfig`] given breaks a rule ([`crate::SinkConfig::validate`]).
     Options(OptionsError),
     /// The Kinesis client could not be built or its credentials not resolved.
     Client(KinesisError),

@@ -64,6 +64,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod aggregate;
 mod aggregating;
@@ -78,11 +79,11 @@ mod shard_map;
 pub mod sink;
 mod state;
 
-pub use config::{SinkConfig, SinkContext, MAX_RECORDS_PER_REQUEST};
+pub use config::{SinkConfig, SinkContext};
 pub use engine::RecordSink;
 pub use error::{FailedRecord, SinkError, SinkFailure};
 pub use metrics::SinkMetrics;
-pub use record::{RecordProblem, SinkRecord, MAX_PARTITION_KEY_CHARS, MAX_RECORD_DATA_BYTES};
+pub use record::{RecordProblem, SinkRecord};
 pub use sink::KinesisSink;
 pub use state::NOT_SENT;
 

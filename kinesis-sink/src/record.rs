@@ -38,14 +38,23 @@ pub struct SinkRecord {
 #[non_exhaustive]
 pub enum RecordProblem {
     /// The data is larger than [`MAX_RECORD_DATA_BYTES`].
-    DataTooLarge { bytes: usize },
+    DataTooLarge {
+        /// The data's size.
+        bytes: usize,
+    },
     /// The partition key is empty.
     EmptyPartitionKey,
     /// The partition key is longer than [`MAX_PARTITION_KEY_CHARS`].
-    PartitionKeyTooLong { chars: usize },
+    PartitionKeyTooLong {
+        /// The key's length in Unicode scalar values.
+        chars: usize,
+    },
     /// The explicit hash key is not a decimal number from 0 to 2^128 - 1 (the record,
     /// handed back with the error, holds it; kept out of here so errors stay small).
-    InvalidExplicitHashKey { chars: usize },
+    InvalidExplicitHashKey {
+        /// The key's length in characters.
+        chars: usize,
+    },
 }
 
 impl fmt::Display for RecordProblem {
@@ -55,9 +64,10 @@ impl fmt::Display for RecordProblem {
                 f,
                 "record data is {bytes} bytes, more than the {MAX_RECORD_DATA_BYTES} bytes Kinesis accepts per record"
             ),
-            RecordProblem::EmptyPartitionKey => {
-                f.write_str("the partition key is empty (Kinesis needs 1 to 256 characters)")
-            }
+            RecordProblem::EmptyPartitionKey => write!(
+                f,
+                "the partition key is empty (Kinesis needs 1 to {MAX_PARTITION_KEY_CHARS} characters)"
+            ),
             RecordProblem::PartitionKeyTooLong { chars } => write!(
                 f,
                 "the partition key is {chars} characters long, more than the {MAX_PARTITION_KEY_CHARS} Kinesis accepts"

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kinesis_formats::{Encoder, Row};
-use kinesis_options::registry::{random_partition_key, PartitionKeyGenerator, PartitionerContext};
+use kinesis_options::{random_partition_key, PartitionKeyGenerator, PartitionerContext};
 use kinesis_options::{HttpProtocol, Partitioner, TableDef};
 use kinesis_wire::{KinesisClient, KinesisError};
 
@@ -80,8 +80,7 @@ impl KinesisSink {
     /// subtask `ctx`, and starts the batcher thread.
     pub fn open(table: &TableDef, ctx: SinkContext) -> Result<KinesisSink, SinkError> {
         table.check_sink_requirements()?;
-        let client = KinesisClient::new(crate::config::sink_client_config(table))
-            .map_err(SinkError::Client)?;
+        let client = table.sink_client().map_err(SinkError::Client)?;
         client
             .credentials_provider()
             .credentials()
@@ -96,12 +95,7 @@ impl KinesisSink {
         ctx: SinkContext,
         client: KinesisClient,
     ) -> Result<KinesisSink, SinkError> {
-        KinesisSink::open_with_config(
-            table,
-            ctx,
-            client,
-            SinkConfig::from_options(table.sink_options()),
-        )
+        KinesisSink::open_with_config(table, ctx, client, table.sink_config())
     }
 
     /// As [`KinesisSink::open_with_client`] with explicit sink settings instead of the
@@ -131,7 +125,7 @@ impl KinesisSink {
         let keys = match &options.partitioner {
             Partitioner::Random => Keys::Random,
             Partitioner::Fixed => Keys::Fixed(ctx.subtask_index.to_string()),
-            other => Keys::Generator(other.build(&PartitionerContext {
+            _ => Keys::Generator(table.partition_key_generator(&PartitionerContext {
                 subtask_index: ctx.subtask_index,
                 parallelism: ctx.parallelism,
                 row_type: &row_type,

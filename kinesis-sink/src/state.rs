@@ -855,13 +855,11 @@ mod tests {
     use std::time::Duration;
 
     fn cfg() -> SinkConfig {
-        SinkConfig {
-            batch_max_size: 3,
-            max_in_flight_requests: 2,
-            max_buffered_requests: 100,
-            flush_buffer_timeout: Duration::from_millis(100),
-            ..SinkConfig::default()
-        }
+        SinkConfig::default()
+            .with_batch_max_size(3)
+            .with_max_in_flight_requests(2)
+            .with_max_buffered_requests(100)
+            .with_flush_buffer_timeout(Duration::from_millis(100))
     }
 
     fn rec(i: u32) -> SinkRecord {
@@ -1087,10 +1085,7 @@ mod tests {
 
     #[test]
     fn max_attempts_turns_a_retry_into_a_fatal_error() {
-        let cfg = SinkConfig {
-            max_attempts: 2,
-            ..cfg()
-        };
+        let cfg = cfg().with_max_attempts(2);
         let t0 = Instant::now();
         let mut st = SinkState::new(&cfg);
         fill(&mut st, &cfg, 3, t0);
@@ -1133,13 +1128,10 @@ mod tests {
 
     #[test]
     fn aggregated_batches_are_bounded_by_the_buffer_and_weighted_bytes() {
-        let agg = SinkConfig {
-            aggregation: kinesis_options::AggregationOptions {
-                enabled: true,
-                ..Default::default()
-            },
-            ..cfg()
-        };
+        let agg = cfg().with_aggregation(kinesis_options::AggregationOptions {
+            enabled: true,
+            ..Default::default()
+        });
         let t0 = Instant::now();
         let mut st = SinkState::new(&agg);
         fill(&mut st, &agg, 10, t0);
@@ -1156,10 +1148,7 @@ mod tests {
             "one batch, aggregated by the sender"
         );
         // Bytes count keys and framing too: "r0" + "k0" + 8 = 12 bytes a record.
-        let small = SinkConfig {
-            flush_buffer_size: 30,
-            ..agg
-        };
+        let small = agg.clone().with_flush_buffer_size(30);
         let mut st = SinkState::new(&small);
         fill(&mut st, &small, 4, t0);
         st.flushers = 1;
@@ -1169,11 +1158,9 @@ mod tests {
 
     #[test]
     fn room_is_bounded_by_records_and_bytes() {
-        let cfg = SinkConfig {
-            max_buffered_requests: 4,
-            max_buffered_bytes: 10,
-            ..cfg()
-        };
+        let cfg = cfg()
+            .with_max_buffered_requests(4)
+            .with_max_buffered_bytes(10);
         let t0 = Instant::now();
         let mut st = SinkState::new(&cfg);
         assert!(

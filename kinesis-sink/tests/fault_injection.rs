@@ -17,14 +17,16 @@ use log::{Level, LevelFilter, Log, Metadata, Record};
 const PTE: &str = "ProvisionedThroughputExceededException";
 
 fn fast_config() -> SinkConfig {
-    SinkConfig {
-        batch_max_size: 100,
-        max_in_flight_requests: 1,
-        max_buffered_requests: 1000,
-        flush_buffer_timeout: Duration::from_millis(100),
-        retry_backoff: Backoff::new(Duration::from_millis(2), Duration::from_millis(10), 1.5),
-        ..SinkConfig::default()
-    }
+    SinkConfig::default()
+        .with_batch_max_size(100)
+        .with_max_in_flight_requests(1)
+        .with_max_buffered_requests(1000)
+        .with_flush_buffer_timeout(Duration::from_millis(100))
+        .with_retry_backoff(Backoff::new(
+            Duration::from_millis(2),
+            Duration::from_millis(10),
+            1.5,
+        ))
 }
 
 /// Polls `cond` for up to 30 s (the machine may be busy with other test binaries); the
@@ -200,10 +202,7 @@ fn fail_on_error_stops_at_the_first_throttled_record() {
                 .collect(),
         )
     });
-    let cfg = SinkConfig {
-        fail_on_error: true,
-        ..fast_config()
-    };
+    let cfg = fast_config().with_fail_on_error(true);
     let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
     let input = records(400, "e");
     let mut err = sink.send_all(input.clone()).err();
@@ -247,10 +246,7 @@ fn max_attempts_bounds_retries_of_a_poisoned_record() {
                 .collect(),
         )
     });
-    let cfg = SinkConfig {
-        max_attempts: 3,
-        ..fast_config()
-    };
+    let cfg = fast_config().with_max_attempts(3);
     let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
     sink.send_all(records(10, "m")).unwrap();
     let err = sink.flush().unwrap_err();
@@ -370,10 +366,7 @@ fn close_waits_for_in_flight_requests_or_hands_them_back() {
             Box::new(Reply::ack_all(entries.len())),
         )
     });
-    let cfg = SinkConfig {
-        max_in_flight_requests: 4,
-        ..fast_config()
-    };
+    let cfg = fast_config().with_max_in_flight_requests(4);
     let sink = RecordSink::open(client(&r.url), "s", cfg.clone()).unwrap();
     let input = records(450, "c");
     sink.send_all(input.clone()).unwrap();
@@ -428,14 +421,12 @@ fn a_stalled_endpoint_blocks_writers_and_bounds_memory() {
             Box::new(Reply::ack_all(entries.len())),
         )
     });
-    let cfg = SinkConfig {
-        batch_max_size: 100,
-        max_in_flight_requests: 2,
-        max_buffered_requests: 1000,
-        flush_buffer_size: 1 << 20,
-        max_buffered_bytes: 2 << 20,
-        ..fast_config()
-    };
+    let cfg = fast_config()
+        .with_batch_max_size(100)
+        .with_max_in_flight_requests(2)
+        .with_max_buffered_requests(1000)
+        .with_flush_buffer_size(1 << 20)
+        .with_max_buffered_bytes(2 << 20);
     let bound = cfg.max_buffered_bytes;
     let sink = Arc::new(RecordSink::open(client(&r.url), "s", cfg).unwrap());
     let written = Arc::new(AtomicUsize::new(0));
@@ -497,11 +488,9 @@ fn a_stalled_endpoint_blocks_at_max_buffered_records() {
     });
     // Two requests allowed: batches go to a sender thread (with one, the writer that fills a
     // batch sends it itself; see the test above).
-    let cfg = SinkConfig {
-        max_buffered_requests: 300,
-        max_in_flight_requests: 2,
-        ..fast_config()
-    };
+    let cfg = fast_config()
+        .with_max_buffered_requests(300)
+        .with_max_in_flight_requests(2);
     let sink = Arc::new(RecordSink::open(client(&r.url), "s", cfg).unwrap());
     let written = Arc::new(AtomicUsize::new(0));
     let writer = {
@@ -639,10 +628,7 @@ fn many_writer_threads_share_one_sink() {
                 .collect(),
         )
     });
-    let cfg = SinkConfig {
-        max_in_flight_requests: 4,
-        ..fast_config()
-    };
+    let cfg = fast_config().with_max_in_flight_requests(4);
     let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
     let all: Vec<Vec<SinkRecord>> = (0..4).map(|t| records(2500, &format!("w{t}"))).collect();
     std::thread::scope(|s| {
@@ -731,10 +717,7 @@ fn dropping_without_close_waits_a_bounded_time_and_logs_what_it_could_not_send()
             Box::new(Reply::ack_all(entries.len())),
         )
     });
-    let cfg = SinkConfig {
-        drop_timeout: Duration::from_millis(300),
-        ..fast_config()
-    };
+    let cfg = fast_config().with_drop_timeout(Duration::from_millis(300));
     let start = Instant::now();
     {
         let sink = RecordSink::open(client(&r.url), "drop-stalled-stream", cfg).unwrap();
@@ -762,13 +745,11 @@ fn batches_respect_the_flush_buffer_size_and_leave_when_it_is_reached() {
     // 300 KiB records and a 1 MiB flush size: three fit in a batch. The timer (60 s) and the
     // batch size (100) are far away, so only the byte threshold can send them early.
     let r = Responder::start(|_, entries| Reply::ack_all(entries.len()));
-    let cfg = SinkConfig {
-        flush_buffer_size: 1 << 20,
-        max_buffered_bytes: 4 << 20,
-        flush_buffer_timeout: Duration::from_secs(60),
-        max_in_flight_requests: 2,
-        ..fast_config()
-    };
+    let cfg = fast_config()
+        .with_flush_buffer_size(1 << 20)
+        .with_max_buffered_bytes(4 << 20)
+        .with_flush_buffer_timeout(Duration::from_secs(60))
+        .with_max_in_flight_requests(2);
     let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
     let big = |i: u8| SinkRecord::new(vec![i; 300 * 1024], format!("k{i}"));
     let start = Instant::now();
@@ -795,10 +776,7 @@ fn batches_respect_the_flush_buffer_size_and_leave_when_it_is_reached() {
 #[test]
 fn fail_on_error_makes_a_retryable_request_error_fatal() {
     let r = Responder::start(|_, _| Reply::Error(500, "InternalFailure"));
-    let cfg = SinkConfig {
-        fail_on_error: true,
-        ..fast_config()
-    };
+    let cfg = fast_config().with_fail_on_error(true);
     let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
     let input = records(30, "x");
     sink.send_all(input.clone()).unwrap();
@@ -888,10 +866,11 @@ fn retries_wait_a_full_jitter_backoff_capped_by_the_retry_options() {
         t2.lock().unwrap().push(Instant::now());
         Reply::Results(vec![(i < SENDS - 1).then_some(PTE); entries.len()])
     });
-    let cfg = SinkConfig {
-        retry_backoff: Backoff::new(Duration::from_millis(50), Duration::from_millis(50), 2.0),
-        ..fast_config()
-    };
+    let cfg = fast_config().with_retry_backoff(Backoff::new(
+        Duration::from_millis(50),
+        Duration::from_millis(50),
+        2.0,
+    ));
     let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
     sink.send(SinkRecord::new(b"once".to_vec(), "k")).unwrap();
     sink.close(Duration::from_secs(60)).unwrap();
@@ -923,13 +902,11 @@ fn batches_queued_when_the_sink_stops_are_handed_back_unsent() {
         ),
         _ => Reply::ack_all(entries.len()),
     });
-    let cfg = SinkConfig {
-        batch_max_size: 10,
-        max_in_flight_requests: 4,
-        http_max_concurrency: 1,
-        flush_buffer_timeout: Duration::from_secs(10),
-        ..fast_config()
-    };
+    let cfg = fast_config()
+        .with_batch_max_size(10)
+        .with_max_in_flight_requests(4)
+        .with_http_max_concurrency(1)
+        .with_flush_buffer_timeout(Duration::from_secs(10));
     let sink = RecordSink::open(client(&r.url), "s", cfg).unwrap();
     let input = records(70, "q");
     // Let the first three batches complete one by one so the limiter grows.

@@ -36,15 +36,13 @@ fn a_stalled_endpoint_keeps_resident_memory_under_the_bound() {
             Box::new(Reply::ack_all(entries.len())),
         )
     });
-    let cfg = SinkConfig {
-        batch_max_size: 100,
-        max_in_flight_requests: 2,
-        max_buffered_requests: 1000,
-        flush_buffer_size: 1 << 20,
-        max_buffered_bytes: 2 << 20,
-        flush_buffer_timeout: Duration::from_millis(50),
-        ..SinkConfig::default()
-    };
+    let cfg = SinkConfig::default()
+        .with_batch_max_size(100)
+        .with_max_in_flight_requests(2)
+        .with_max_buffered_requests(1000)
+        .with_flush_buffer_size(1 << 20)
+        .with_max_buffered_bytes(2 << 20)
+        .with_flush_buffer_timeout(Duration::from_millis(50));
     let sink = Arc::new(RecordSink::open(client(&r.url), "s", cfg.clone()).unwrap());
     let baseline = rss_bytes();
     let written = Arc::new(AtomicUsize::new(0));

@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::DateTime;
 use common::{Reply, Responder};
 use kinesis_formats::{Row, Value};
-use kinesis_options::registry::{register_partitioner, PartitionKeyGenerator};
 use kinesis_options::TableDef;
+use kinesis_options::{register_partitioner, PartitionKeyGenerator};
 use kinesis_sink::{KinesisSink, RecordProblem, SinkContext, SinkError};
 
 fn table(url: &str, tail: &str) -> TableDef {

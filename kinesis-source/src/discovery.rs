@@ -7,7 +7,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{select, Receiver, Sender};
-use kinesis_options::registry::{subtask_for, ShardAssigner, ShardInfo};
+use kinesis_options::{subtask_for, ShardAssigner, ShardInfo};
 use kinesis_wire::model::{ChildShard, ListShardsInput};
 use kinesis_wire::{codes, model::Shard, KinesisError, RetryPolicy};
 

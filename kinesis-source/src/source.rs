@@ -353,8 +353,7 @@ impl KinesisSource {
     /// plus headroom for resharding and the discovery thread (at least 16), so that every
     /// reader keeps its connection between calls.
     pub fn open(table: &TableDef, ctx: SourceContext) -> Result<KinesisSource, SourceError> {
-        let config = table.source_client_config();
-        let client = KinesisClient::new(config).map_err(|e| SourceError::Kinesis {
+        let client = table.source_client().map_err(|e| SourceError::Kinesis {
             context: "creating the Kinesis client".into(),
             error: Box::new(e),
         })?;
@@ -407,7 +406,7 @@ impl KinesisSource {
                 ),
             });
         }
-        let assigner = options
+        let assigner = table
             .shard_assigner()
             .ok_or_else(|| SourceError::Config {
                 message: format!(

@@ -482,7 +482,7 @@ impl kinesis_options::ShardAssigner for LastSubtask {
 
 #[test]
 fn a_registered_shard_assigner_decides_the_subtask() {
-    kinesis_options::registry::register_shard_assigner("last-subtask", || Arc::new(LastSubtask));
+    kinesis_options::register_shard_assigner("last-subtask", || Arc::new(LastSubtask));
     let f = fake(&[]);
     let ep = start(f);
     let t = table(&ep, &[("scan.shard-assigner", "last-subtask")]);

@@ -749,7 +749,7 @@ impl kinesis_options::ShardAssigner for ChildrenElsewhere {
 #[test]
 fn periodic_discovery_hands_a_child_to_the_subtask_it_is_assigned_to() {
     let ep = endpoint("KINESIS_MOCK_ENDPOINT");
-    kinesis_options::registry::register_shard_assigner("children-elsewhere", || {
+    kinesis_options::register_shard_assigner("children-elsewhere", || {
         std::sync::Arc::new(ChildrenElsewhere)
     });
     let c = common::client(&ep);

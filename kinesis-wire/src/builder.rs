@@ -51,6 +51,7 @@ pub struct ClientBuilder<C = KinesisClient> {
     transport: Option<Arc<dyn Transport>>,
     clock: Arc<dyn Clock>,
     env: SharedEnv,
+    custom_providers: Option<credentials::CustomProviders>,
     client: PhantomData<fn() -> C>,
 }
 
@@ -63,6 +64,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("transport", &self.transport)
             .field("clock", &self.clock)
             .field("env", &self.env)
+            .field("custom_providers", &self.custom_providers)
             .finish()
     }
 }
@@ -76,6 +78,7 @@ impl<C> ClientBuilder<C> {
             transport: None,
             clock: crate::clock::system(),
             env: process_env(),
+            custom_providers: None,
             client: PhantomData,
         }
     }
@@ -137,6 +140,13 @@ impl<C> ClientBuilder<C> {
         self.transport = Some(transport);
         self
     }
+    /// Look `CUSTOM` credentials providers (`aws.credentials.custom.class`) up in
+    /// `providers` instead of the process-wide registry.
+    pub fn custom_providers(mut self, providers: credentials::CustomProviders) -> Self {
+        self.custom_providers = Some(providers);
+        self
+    }
+
     /// Read the time from `clock` (signatures, `wait_for_*_active` polls, and the
     /// credentials built from a [`CredentialsSpec`]: their cache and retries) instead of the
     /// system clock; for tests.
@@ -220,7 +230,10 @@ impl<C: ServiceClient> ClientBuilder<C> {
             None => credentials::from_spec_with(
                 &cfg.credentials,
                 self.env.clone(),
-                &credentials::ProviderContext::from_config(&cfg).with_clock(self.clock.clone()),
+                &credentials::ProviderContext {
+                    custom_providers: self.custom_providers.clone(),
+                    ..credentials::ProviderContext::from_config(&cfg).with_clock(self.clock.clone())
+                },
             )?,
         };
         let transport: Arc<dyn Transport> = match self.transport {

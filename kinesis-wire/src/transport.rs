@@ -251,11 +251,20 @@ pub struct UreqTransport {
     overall_timeout: Duration,
     connect_timeout: Duration,
     max_response_bytes: u64,
+    /// For Debug: the pool size the agent was built with.
+    max_connections: usize,
 }
 
+/// The settings the agent was built with (so two clients can be compared in tests).
 impl fmt::Debug for UreqTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("UreqTransport")
+        f.debug_struct("UreqTransport")
+            .field("read_timeout", &self.read_timeout)
+            .field("overall_timeout", &self.overall_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish_non_exhaustive()
     }
 }
 
@@ -339,6 +348,7 @@ impl UreqTransport {
             overall_timeout: s.overall_timeout,
             connect_timeout: s.connect_timeout,
             max_response_bytes: s.max_response_bytes,
+            max_connections: pool,
         })
     }
 }

@@ -28,6 +28,7 @@ use quote::ToTokens;
 /// The crates whose public API is recorded (directories under the workspace root).
 const CRATES: &[&str] = &[
     "kinesis-formats",
+    "kinesis-options",
     "kinesis-wire",
     "kinesis-source",
     "kinesis-sink",

@@ -3,14 +3,15 @@
 //!
 //! Checked on every input: no panic; an error renders, and a syntax or located error points
 //! at a line and column of the text; a secret written as the value of a sensitive key never
-//! shows in an error, a table's Display or Debug, its resolved options or its summary; a
+//! shows in an error, a table's Display or Debug, or its resolved options; a
 //! table prints as DDL that reads back to a table printing the same.
 
 use std::collections::BTreeMap;
 
 use kinesis_formats::{DataType, LogicalType, RowField};
-use kinesis_options::spec::{is_sensitive, ValueType, OPTIONS};
-use kinesis_options::{Column, OptionsError, TableDef};
+use kinesis_options::{
+    is_sensitive, Column, OptionSpec, OptionsError, TableDef, ValueType, OPTIONS,
+};
 
 use crate::driver::{Target, Verdict};
 use crate::rng::Rng;
@@ -22,9 +23,8 @@ const SECRET: &str = "S3CRETqZ";
 /// Every way a table shows itself.
 fn shown(t: &TableDef) -> String {
     format!(
-        "{t}\n{t:?}\n{:?}\n{}\n{:?}\n{:?}",
+        "{t}\n{t:?}\n{:?}\n{:?}\n{:?}",
         t.resolved_options(),
-        t.summary_json(),
         t.warnings(),
         t.check_sink_requirements().err()
     )
@@ -265,7 +265,7 @@ fn quote(s: &str) -> String {
 
 /// A value for `key`: its default, one of its allowed values, a value of its type, or junk.
 fn random_value(rng: &mut Rng, key: &str) -> String {
-    let spec = kinesis_options::spec::find(key);
+    let spec = OptionSpec::find(key);
     match (rng.below(10), spec) {
         (0..=3, Some(s)) if s.default.is_some() => s.default.unwrap_or_default().to_string(),
         (4..=6, Some(s)) if !s.allowed.is_empty() => rng.pick(s.allowed).to_string(),

@@ -127,6 +127,9 @@ pub struct ProviderContext {
     pub transport: Option<Arc<dyn Transport>>,
     /// The time credentials expire against, and the retries' waits.
     pub clock: Arc<dyn Clock>,
+    /// Where `CUSTOM` providers are looked up; `None`: the process-wide registry
+    /// ([`register_custom`]).
+    pub custom_providers: Option<CustomProviders>,
 }
 
 impl Default for ProviderContext {
@@ -137,6 +140,7 @@ impl Default for ProviderContext {
             ca_bundle: None,
             transport: None,
             clock: crate::clock::system(),
+            custom_providers: None,
         }
     }
 }
@@ -187,6 +191,13 @@ impl ProviderContext {
     /// This context reading the time from `clock` (tests: a `test_util::ManualClock`).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// This context looking `CUSTOM` providers up in `providers` instead of the
+    /// process-wide registry.
+    pub fn with_custom_providers(mut self, providers: CustomProviders) -> Self {
+        self.custom_providers = Some(providers);
         self
     }
 }
@@ -423,7 +434,87 @@ pub fn is_custom_registered(name: &str) -> bool {
         .contains_key(name)
 }
 
-fn build_custom(name: &str) -> Result<Arc<dyn Provider>, CredentialsError> {
+/// A set of `CUSTOM` provider factories by name, used instead of the process-wide registry
+/// when given to [`ProviderContext::with_custom_providers`] or
+/// [`crate::ClientBuilder::custom_providers`]: two clients in one process can then use
+/// different providers under the same name.
+///
+/// ```
+/// use std::sync::Arc;
+/// use kinesis_wire::credentials::{self, Credentials, CustomProviders, ProviderContext, StaticProvider};
+/// use kinesis_wire::{env::MapEnv, CredentialsSpec};
+/// let vault = CustomProviders::new().with("vault", || {
+///     Ok(Arc::new(StaticProvider::new(Credentials::new("AKID-A", "s", None, None, "vault"))))
+/// });
+/// let spec = CredentialsSpec::Custom { name: "vault".into() };
+/// let ctx = ProviderContext::default().with_custom_providers(vault);
+/// let p = credentials::from_spec_with(&spec, Arc::new(MapEnv::default()), &ctx).unwrap();
+/// assert_eq!(p.credentials().unwrap().access_key_id, "AKID-A");
+/// ```
+#[derive(Clone, Default)]
+pub struct CustomProviders {
+    factories: HashMap<String, Arc<CustomFactory>>,
+    process_wide_fallback: bool,
+}
+
+impl CustomProviders {
+    /// An empty set: only its own factories are found.
+    pub fn new() -> CustomProviders {
+        CustomProviders::default()
+    }
+
+    /// This set, falling back to the process-wide registry for names it does not hold
+    /// (`yes`), or not.
+    pub fn with_process_wide_fallback(mut self, yes: bool) -> CustomProviders {
+        self.process_wide_fallback = yes;
+        self
+    }
+
+    /// This set with `factory` under `name` (replacing an earlier one).
+    pub fn with(
+        mut self,
+        name: &str,
+        factory: impl Fn() -> Result<Arc<dyn Provider>, CredentialsError> + Send + Sync + 'static,
+    ) -> CustomProviders {
+        self.insert(name, Arc::new(factory));
+        self
+    }
+
+    /// Adds `factory` under `name` (replacing an earlier one).
+    pub fn insert(&mut self, name: &str, factory: Arc<CustomFactory>) {
+        self.factories.insert(name.to_string(), factory);
+    }
+
+    /// The factory of `name`: this set's, else (with the fallback) the process-wide one.
+    pub fn get(&self, name: &str) -> Option<Arc<CustomFactory>> {
+        match self.factories.get(name) {
+            Some(f) => Some(f.clone()),
+            None if self.process_wide_fallback => process_wide_custom(name),
+            None => None,
+        }
+    }
+}
+
+impl fmt::Debug for CustomProviders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&String> = self.factories.keys().collect();
+        names.sort();
+        f.debug_struct("CustomProviders")
+            .field("names", &names)
+            .field("process_wide_fallback", &self.process_wide_fallback)
+            .finish()
+    }
+}
+
+fn process_wide_custom(name: &str) -> Option<Arc<CustomFactory>> {
+    custom_registry()
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(name)
+        .cloned()
+}
+
+fn build_custom(name: &str, ctx: &ProviderContext) -> Result<Arc<dyn Provider>, CredentialsError> {
     if name.is_empty() {
         return Err(CredentialsError::Failed {
             provider: "CUSTOM",
@@ -432,11 +523,10 @@ fn build_custom(name: &str) -> Result<Arc<dyn Provider>, CredentialsError> {
                 .into(),
         });
     }
-    let factory = custom_registry()
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(name)
-        .cloned();
+    let factory = match &ctx.custom_providers {
+        Some(set) => set.get(name),
+        None => process_wide_custom(name),
+    };
     match factory {
         Some(f) => f(),
         None => Err(CredentialsError::Failed {
@@ -594,6 +684,6 @@ fn build_uncached(
             env,
             ctx,
         )),
-        CredentialsSpec::Custom { name } => build_custom(name)?,
+        CredentialsSpec::Custom { name } => build_custom(name, ctx)?,
     })
 }

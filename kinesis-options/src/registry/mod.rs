@@ -15,6 +15,9 @@ use kinesis_wire::limits::MAX_PARTITION_KEY_CHARS;
 use crate::error::OptionsError;
 use crate::java;
 
+mod set;
+pub use set::Registry;
+
 /// What a partition-key generator is built for: the sink's subtask and the physical row.
 #[derive(Debug, Clone, Copy)]
 pub struct PartitionerContext<'a> {
@@ -40,7 +43,7 @@ impl Default for PartitionerContext<'_> {
 ///
 /// ```
 /// use kinesis_formats::{Row, Value};
-/// use kinesis_options::registry::PartitionKeyGenerator;
+/// use kinesis_options::PartitionKeyGenerator;
 /// struct ByFirst;
 /// impl PartitionKeyGenerator for ByFirst {
 ///     fn partition_key(&self, row: &Row) -> String { format!("{:?}", row.values[0]) }
@@ -59,7 +62,9 @@ pub type PartitionerFactory =
 /// A shard as the assigner sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShardInfo<'a> {
+    /// The stream's name.
     pub stream: &'a str,
+    /// The shard id (`shardId-000000000000`).
     pub shard_id: &'a str,
     /// `HashKeyRange.StartingHashKey` (a 128-bit number).
     pub starting_hash_key: u128,
@@ -72,10 +77,11 @@ pub struct ShardInfo<'a> {
 /// on subtask `|assign(shard, n) % n|` (see [`subtask_for`]).
 ///
 /// ```
-/// use kinesis_options::registry::{ShardAssigner, ShardInfo, subtask_for, DefaultShardAssigner};
+/// use kinesis_options::{subtask_for, Registry, ShardInfo};
+/// let default = Registry::isolated().shard_assigner("default").unwrap();
 /// let shard = ShardInfo { stream: "myStream", shard_id: "shardId-000000000000",
 ///                         starting_hash_key: 0, ending_hash_key: u128::MAX };
-/// assert_eq!(subtask_for(&DefaultShardAssigner, &shard, 4), 3);
+/// assert_eq!(subtask_for(default.as_ref(), &shard, 4), 3);
 /// ```
 pub trait ShardAssigner: Send + Sync {
     /// Any `i32`; only its remainder modulo `parallelism` matters.
@@ -89,9 +95,10 @@ pub type ShardAssignerFactory = dyn Fn() -> Arc<dyn ShardAssigner> + Send + Sync
 /// the dividend), as `isThisSubtaskShouldSubscribeTo`. `parallelism` 0 is treated as 1.
 ///
 /// ```
-/// use kinesis_options::registry::{subtask_for, ShardInfo, UniformShardAssigner};
+/// use kinesis_options::{subtask_for, Registry, ShardInfo};
+/// let uniform = Registry::isolated().shard_assigner("uniform").unwrap();
 /// let s = ShardInfo { stream: "", shard_id: "x", starting_hash_key: 0, ending_hash_key: 0 };
-/// assert_eq!(subtask_for(&UniformShardAssigner, &s, 3), 0);
+/// assert_eq!(subtask_for(uniform.as_ref(), &s, 3), 0);
 /// ```
 pub fn subtask_for(
     assigner: &dyn ShardAssigner,
@@ -147,7 +154,7 @@ impl ShardAssigner for UniformShardAssigner {
 /// sets the version and variant bits and formats the text.
 ///
 /// ```
-/// let k = kinesis_options::registry::random_partition_key();
+/// let k = kinesis_options::random_partition_key();
 /// assert_eq!(k.len(), 36);
 /// assert_eq!(&k[14..15], "4"); // version 4
 /// assert!(matches!(&k[19..20], "8" | "9" | "a" | "b")); // RFC 4122 variant
@@ -178,12 +185,6 @@ pub struct FixedPartitionKeyGenerator {
 
 impl FixedPartitionKeyGenerator {
     /// The generator of subtask `subtask_index`.
-    ///
-    /// ```
-    /// use kinesis_options::registry::{FixedPartitionKeyGenerator, PartitionKeyGenerator};
-    /// let g = FixedPartitionKeyGenerator::new(2);
-    /// assert_eq!(g.partition_key(&kinesis_formats::Row::default()), "2");
-    /// ```
     pub fn new(subtask_index: usize) -> Self {
         FixedPartitionKeyGenerator {
             key: subtask_index.to_string(),
@@ -210,14 +211,7 @@ pub struct FieldsPartitionKeyGenerator {
 }
 
 /// Whether Flink gives values of this type a well-defined string (`hasWellDefinedString`).
-///
-/// ```
-/// use kinesis_formats::LogicalType;
-/// use kinesis_options::registry::has_well_defined_string;
-/// assert!(has_well_defined_string(&LogicalType::BigInt));
-/// assert!(!has_well_defined_string(&LogicalType::Timestamp(3)));
-/// ```
-pub fn has_well_defined_string(t: &LogicalType) -> bool {
+pub(crate) fn has_well_defined_string(t: &LogicalType) -> bool {
     matches!(
         t,
         LogicalType::Char(_)
@@ -238,7 +232,7 @@ impl FieldsPartitionKeyGenerator {
     ///
     /// ```
     /// use kinesis_formats::{DataType, LogicalType, Row, RowField, Value};
-    /// use kinesis_options::registry::{FieldsPartitionKeyGenerator, PartitionKeyGenerator};
+    /// use kinesis_options::{FieldsPartitionKeyGenerator, PartitionKeyGenerator};
     /// let f = |n: &str, k| RowField { name: n.into(), data_type: DataType { kind: k, nullable: true }, description: None };
     /// let row_type = vec![f("date", LogicalType::Varchar(10)), f("ip", LogicalType::Varchar(20))];
     /// let g = FieldsPartitionKeyGenerator::new(&row_type, &["date".into(), "ip".into()], "|").unwrap();
@@ -308,7 +302,7 @@ impl FieldsPartitionKeyGenerator {
     ///
     /// ```
     /// use kinesis_formats::{DataType, Row, RowField, Value};
-    /// use kinesis_options::registry::{FieldsPartitionKeyGenerator, PartitionKeyGenerator};
+    /// use kinesis_options::{FieldsPartitionKeyGenerator, PartitionKeyGenerator};
     /// let rt = vec![RowField::new("year", DataType::string()), RowField::new("day", DataType::string())];
     /// let keys = vec!["year".to_string(), "day".to_string()];
     /// let g = FieldsPartitionKeyGenerator::new(&rt, &keys, "|").unwrap()
@@ -351,14 +345,7 @@ impl FieldsPartitionKeyGenerator {
 }
 
 /// Java's `String.valueOf` of a value's internal form, for partition keys.
-///
-/// ```
-/// use kinesis_formats::Value;
-/// use kinesis_options::registry::java_string_of;
-/// assert_eq!(java_string_of(&Value::Double(1.0e-4)), "1.0E-4");
-/// assert_eq!(java_string_of(&Value::Null), "null");
-/// ```
-pub fn java_string_of(value: &Value) -> String {
+pub(crate) fn java_string_of(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Boolean(b) => b.to_string(),
@@ -433,13 +420,14 @@ fn assigners() -> &'static RwLock<HashMap<String, Arc<ShardAssignerFactory>>> {
 ///
 /// ```
 /// use kinesis_formats::Row;
-/// use kinesis_options::registry::{self, PartitionKeyGenerator};
+/// use kinesis_options::{register_partitioner, PartitionKeyGenerator, Registry};
 /// struct Constant;
 /// impl PartitionKeyGenerator for Constant {
 ///     fn partition_key(&self, _: &Row) -> String { "k".into() }
 /// }
-/// registry::register_partitioner("doc-constant", |_ctx| Box::new(Constant));
-/// assert!(registry::partitioner("doc-constant").is_some());
+/// register_partitioner("doc-constant", |_ctx| Box::new(Constant));
+/// assert!(Registry::process_wide().partitioner("doc-constant").is_some());
+/// assert!(Registry::isolated().partitioner("doc-constant").is_none());
 /// ```
 pub fn register_partitioner(
     name: &str,
@@ -452,11 +440,7 @@ pub fn register_partitioner(
 }
 
 /// The registered partitioner factory of `name`.
-///
-/// ```
-/// assert!(kinesis_options::registry::partitioner("doc-not-registered").is_none());
-/// ```
-pub fn partitioner(name: &str) -> Option<Arc<PartitionerFactory>> {
+pub(crate) fn partitioner(name: &str) -> Option<Arc<PartitionerFactory>> {
     partitioners()
         .read()
         .unwrap_or_else(|e| e.into_inner())
@@ -469,14 +453,13 @@ pub fn partitioner(name: &str) -> Option<Arc<PartitionerFactory>> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use kinesis_options::registry::{self, ShardAssigner, ShardInfo};
+/// use kinesis_options::{register_shard_assigner, Registry, ShardAssigner, ShardInfo};
 /// struct AllToZero;
 /// impl ShardAssigner for AllToZero {
 ///     fn assign(&self, _: &ShardInfo<'_>, _: usize) -> i32 { 0 }
 /// }
-/// registry::register_shard_assigner("doc-zero", || Arc::new(AllToZero));
-/// assert!(registry::shard_assigner("doc-zero").is_some());
-/// assert!(registry::shard_assigner("uniform").is_some());
+/// register_shard_assigner("doc-zero", || Arc::new(AllToZero));
+/// assert!(Registry::process_wide().shard_assigner("doc-zero").is_some());
 /// ```
 pub fn register_shard_assigner(
     name: &str,
@@ -489,15 +472,7 @@ pub fn register_shard_assigner(
 }
 
 /// The shard assigner called `name`: built-in `default` / `uniform`, else a registered one.
-///
-/// ```
-/// use kinesis_options::registry::{shard_assigner, subtask_for, ShardInfo};
-/// let a = shard_assigner("default").unwrap();
-/// let s = ShardInfo { stream: "myStream", shard_id: "shardId-000000000001",
-///                     starting_hash_key: 0, ending_hash_key: 0 };
-/// assert_eq!(subtask_for(a.as_ref(), &s, 3), 2);
-/// ```
-pub fn shard_assigner(name: &str) -> Option<Arc<dyn ShardAssigner>> {
+pub(crate) fn shard_assigner(name: &str) -> Option<Arc<dyn ShardAssigner>> {
     match name {
         "default" => Some(Arc::new(DefaultShardAssigner)),
         "uniform" => Some(Arc::new(UniformShardAssigner)),
@@ -517,10 +492,10 @@ pub fn shard_assigner(name: &str) -> Option<Arc<dyn ShardAssigner>> {
 /// use std::sync::Arc;
 /// use kinesis_wire::credentials::StaticProvider;
 /// use kinesis_wire::credentials::Credentials;
-/// kinesis_options::registry::register_credentials_provider("doc-vault", || {
+/// kinesis_options::register_credentials_provider("doc-vault", || {
 ///     Ok(Arc::new(StaticProvider::new(Credentials::new("AKID", "s", None, None, "vault"))))
 /// });
-/// assert!(kinesis_options::registry::is_credentials_provider_registered("doc-vault"));
+/// assert!(kinesis_options::Registry::process_wide().has_credentials_provider("doc-vault"));
 /// ```
 pub fn register_credentials_provider(
     name: &str,
@@ -532,15 +507,6 @@ pub fn register_credentials_provider(
         + 'static,
 ) {
     kinesis_wire::credentials::register_custom(name, factory);
-}
-
-/// Whether a `CUSTOM` credentials provider is registered under `name`.
-///
-/// ```
-/// assert!(!kinesis_options::registry::is_credentials_provider_registered("doc-nobody"));
-/// ```
-pub fn is_credentials_provider_registered(name: &str) -> bool {
-    kinesis_wire::credentials::is_custom_registered(name)
 }
 
 #[cfg(test)]
@@ -777,5 +743,43 @@ mod tests {
                 keys.iter().map(|k| k.as_bytes()[pos]).collect();
             assert_eq!(seen.len(), 16, "position {pos}");
         }
+    }
+}
+
+/// Examples of this module's crate-private items.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn has_well_defined_string_example() {
+        use crate::registry::has_well_defined_string;
+        use kinesis_formats::LogicalType;
+        assert!(has_well_defined_string(&LogicalType::BigInt));
+        assert!(!has_well_defined_string(&LogicalType::Timestamp(3)));
+    }
+
+    #[test]
+    fn java_string_of_example() {
+        use crate::registry::java_string_of;
+        use kinesis_formats::Value;
+        assert_eq!(java_string_of(&Value::Double(1.0e-4)), "1.0E-4");
+        assert_eq!(java_string_of(&Value::Null), "null");
+    }
+
+    #[test]
+    fn partitioner_example() {
+        assert!(crate::registry::partitioner("doc-not-registered").is_none());
+    }
+
+    #[test]
+    fn shard_assigner_example() {
+        use crate::registry::{shard_assigner, subtask_for, ShardInfo};
+        let a = shard_assigner("default").unwrap();
+        let s = ShardInfo {
+            stream: "myStream",
+            shard_id: "shardId-000000000001",
+            starting_hash_key: 0,
+            ending_hash_key: 0,
+        };
+        assert_eq!(subtask_for(a.as_ref(), &s, 3), 2);
     }
 }
