@@ -625,12 +625,17 @@ fn secret_ranges(src: &str) -> Vec<(usize, usize)> {
 }
 
 /// The [`secret_ranges`] inside the quoted identifier at `start..end` of `src` (its
-/// backquotes included), as offsets in `src`: none unless its text names a sensitive option
-/// with a value.
+/// backquotes included), as offsets in `src`: none unless its text names a sensitive
+/// option's key (`aws.credentials.basic.secretkey`, not just a sensitive word as in
+/// `token2`) with a value.
 fn inner_secret_ranges(src: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
     let inner = (start + 1, end.saturating_sub(1).max(start + 1));
     let text = &src[inner.0..inner.1];
-    if !spec::is_sensitive(text) {
+    let names_sensitive_option = spec::is_sensitive(text)
+        && text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+            .any(|name| spec::is_sensitive(name) && spec::find(name).is_some());
+    if !names_sensitive_option {
         return Vec::new();
     }
     secret_ranges(text)

@@ -451,7 +451,7 @@ impl Target for PutRecords {
     }
 
     fn about(&self) -> &'static str {
-        "kinesis-wire parse_put_records_outcome against serde_json's reading of the body"
+        "kinesis-wire parse_put_records_outcome against serde_json's reading and the client's"
     }
 
     fn dictionary(&self) -> &'static [&'static [u8]] {
