@@ -86,14 +86,15 @@ impl LineInput {
                 }
                 return Ok(Next::End);
             }
-            searched = self.buf.len();
+            // Bytes after `start` already searched: `fill` may move the unconsumed bytes to
+            // the front, so the search resumes at the same distance from the new `start`.
+            let searched_len = self.buf.len() - self.start;
             let left = deadline.saturating_duration_since(Instant::now());
             match self.fill(left)? {
                 Fill::Read => {}
                 Fill::NotReady => return Ok(Next::Wait),
             }
-            // `fill` may have moved the unconsumed bytes to the front.
-            searched = searched.min(self.buf.len()).max(self.start);
+            searched = self.start + searched_len;
         }
     }
 
@@ -185,7 +186,7 @@ mod tests {
         std::fs::write(&dir, text).unwrap();
         let mut input = LineInput::file(&dir).unwrap();
         let mut out = Vec::new();
-        for _ in 0..100 {
+        for _ in 0..text.len() + 2 {
             match input.next_line(Duration::ZERO).unwrap() {
                 Next::Line(l) => out.push(l),
                 Next::End => break,
@@ -213,6 +214,22 @@ mod tests {
             lines_of(b"a,b\r\nc\n\nd"),
             vec![b"a,b".to_vec(), b"c".to_vec(), b"".to_vec(), b"d".to_vec()]
         );
+    }
+
+    #[test]
+    fn short_lines_after_the_first_read_chunk_are_split() {
+        // Regression: after a read that moved a partial line to the front of the buffer, the
+        // search for the next line end skipped as many new bytes as the lines consumed
+        // before it, so the whole next chunk came back as one line.
+        let lines: Vec<Vec<u8>> = (0..20_000)
+            .map(|i| format!("key-{i}:r{i}").into_bytes())
+            .collect();
+        let text: Vec<u8> = lines
+            .iter()
+            .flat_map(|l| [&l[..], b"\n"].concat())
+            .collect();
+        assert!(text.len() > 3 * READ_CHUNK);
+        assert_eq!(lines_of(&text), lines);
     }
 
     #[test]
