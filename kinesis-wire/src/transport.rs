@@ -595,9 +595,11 @@ mod tests {
     }
 
     fn with_pool(n: usize) -> UreqTransport {
-        let mut s = UreqSettings::default();
-        s.max_connections = n;
-        UreqTransport::new(&s).unwrap()
+        UreqTransport::new(&UreqSettings {
+            max_connections: n,
+            ..UreqSettings::default()
+        })
+        .unwrap()
     }
 
     #[test]

@@ -117,6 +117,9 @@ fn parse(args: Vec<String>) -> Result<Config, String> {
         cfg.boto3 = Some((p, s));
     }
     if let (Some(cli), Some(endpoint)) = (kinesis_cli, mock_endpoint) {
+        // Absolute: the CLI runs in the temporary directory (a failed put saves rows there).
+        let cli = std::fs::canonicalize(&cli)
+            .map_err(|e| format!("--kinesis-cli {}: {e}", cli.display()))?;
         cfg.scale_out = Some(driver::scale_out::ScaleOutConfig {
             cli,
             endpoint,

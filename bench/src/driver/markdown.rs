@@ -316,7 +316,15 @@ fn limit_get(out: &mut String, samples: &[Sample]) {
             out,
             "A stopped source ended with an error: its GetRecords retries \
              (`scan.shard.getrecords.maxretries`, full-jitter backoff) were all throttled. Its \
-             figures cover the records received until then. The first error of each:\n"
+             figures cover the records received until then. This is Flink's behaviour too: \
+             its GetRecords loop (`KinesisProxy#getRecords`) makes the same 4 calls \
+             (`maxretries` 3 + 1) with the same full-jitter backoff (attempts 0, 1, 2: up to \
+             300, 450 and 675 ms) and then fails with the same message. A full page of 10,000 \
+             records is about half of a second's 2 MiB, so calls at the 200 ms interval overdraw \
+             the byte budget and a throttled call plus 3 retries, about 0.7 s of backoff on \
+             average, often ends before the debt is repaid. Flink's remedy is \
+             `scan.shard.adaptivereads` (the second row), or a larger \
+             `scan.shard.getrecords.maxretries` or backoff. The first error of each:\n"
         );
         for e in errors {
             let _ = writeln!(out, "- {e}");
@@ -438,14 +446,14 @@ fn scale_out(out: &mut String, runs: &[super::scale_out::ScaleOutRun]) {
          `kinesis put` wrote {} rows with distinct partition keys. Checked: every row read \
          exactly once in total, and each process printed rows from exactly the shards Flink's \
          `default` assigner (`scan.shard-assigner`'s default: the hash of (stream, shard id), \
-         modulo {PROCESSES}) gives its subtask. kinesis-mock (npm kinesis-local, a Node.js \
-         process) is far slower than the readers, so the wall times are the server's, not the \
-         client's: the point is the correctness of the split.\n",
+         modulo {PROCESSES}) gives its subtask. The wall time includes kinesis-mock's own (npm \
+         kinesis-local, a Node.js process on the same two cores): the point is the correctness \
+         of the split, not its speed.\n",
         runs[0].records_put
     );
     let _ = writeln!(
         out,
-        "| run | rows put | rows read | duplicates | missing | subtask: shards read (expected) | rows per subtask | read wall s | readers' CPU s | checks |"
+        "| run | rows put | rows read | duplicates | missing | subtask: shards read (expected, where different) | rows per subtask | read wall s | readers' CPU s | checks |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
     for (i, r) in runs.iter().enumerate() {

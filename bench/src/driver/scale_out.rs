@@ -264,3 +264,45 @@ pub fn cli_in(bin_dir: &Path) -> Option<PathBuf> {
     let p = bin_dir.join("kinesis");
     p.is_file().then_some(p)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(ids: &[&str]) -> BTreeSet<String> {
+        ids.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn run(read: &[&str], expected: &[&str], duplicates: u64) -> ScaleOutRun {
+        ScaleOutRun {
+            records_put: 2,
+            put_wall_s: 0.1,
+            read_wall_s: 0.1,
+            read_cpu_s: 0.01,
+            readers: vec![Reader {
+                subtask: 0,
+                records: 2,
+                shards_read: set(read),
+                shards_expected: set(expected),
+                wall_s: 0.1,
+            }],
+            duplicates,
+            missing: 0,
+        }
+    }
+
+    #[test]
+    fn a_run_passes_only_with_exactly_once_and_the_assigned_shards() {
+        let a = ["shardId-000000000000", "shardId-000000000003"];
+        assert!(run(&a, &a, 0).ok());
+        assert!(!run(&a, &a, 1).ok(), "a duplicate fails");
+        assert!(!run(&a[..1], &a, 0).ok(), "a shard not read fails");
+        assert!(!run(&a, &a[..1], 0).ok(), "another subtask's shard fails");
+    }
+
+    #[test]
+    fn shard_sets_are_shown_by_number() {
+        let s = set(&["shardId-000000000010", "shardId-000000000002", "odd"]);
+        assert_eq!(short(&s), "2, 10, odd");
+    }
+}
