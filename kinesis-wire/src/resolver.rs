@@ -125,6 +125,22 @@ impl Resolver for CachingResolver {
     }
 }
 
+/// One [`CachingResolver`] shared by several agents (the transport's stripes), so a host
+/// is looked up once per TTL, not once per stripe.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SharedResolver(std::sync::Arc<CachingResolver>);
+
+impl Resolver for SharedResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        self.0.resolve(uri, config, timeout)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -205,7 +205,8 @@ pub struct UreqSettings {
     pub read_timeout: Duration,
     /// Timeout for the whole call.
     pub overall_timeout: Duration,
-    /// Pool size: idle connections kept per host (≥ threads sharing the client).
+    /// Pool size: idle connections kept per host (≥ threads sharing the client), split
+    /// into stripes of at most [`POOL_STRIPE`], one per group of threads.
     pub max_connections: usize,
     /// Skip certificate verification (`aws.trust.all.certificates`).
     pub trust_all_certificates: bool,
@@ -242,10 +243,21 @@ impl Default for UreqSettings {
 /// The `User-Agent` of every request this crate sends.
 pub(crate) const USER_AGENT: &str = concat!("kinesis-rs/", env!("CARGO_PKG_VERSION"));
 
-/// The real transport: a ureq 3 [`ureq::Agent`] with a shared connection pool.
+/// Idle connections per host one stripe (ureq agent) keeps at most. ureq's pool scans all
+/// its idle connections, twice, on every request and every return (under one lock): with
+/// a thousand reader threads sharing one agent that scan cost more than the request
+/// itself, so the pool is split into stripes of this size (see [`UreqTransport`]).
+pub const POOL_STRIPE: usize = 8;
+
+/// The real transport: ureq 3 [`ureq::Agent`]s sharing the settings and the host cache.
+///
+/// The connection pool of `max_connections` is split into stripes of at most
+/// [`POOL_STRIPE`] idle connections, one agent each; a thread always uses the same stripe
+/// (threads are dealt out to stripes in turn on their first request), so a reader thread
+/// finds its own connection in a short list.
 #[derive(Clone)]
 pub struct UreqTransport {
-    agent: ureq::Agent,
+    agents: std::sync::Arc<[ureq::Agent]>,
     /// For messages that say which timeout ran out.
     read_timeout: Duration,
     overall_timeout: Duration,
@@ -319,6 +331,8 @@ impl UreqTransport {
     pub fn new(s: &UreqSettings) -> Result<Self, TransportError> {
         let tls = tls_config(s.trust_all_certificates, s.ca_bundle.as_deref())?;
         let pool = s.max_connections.max(1);
+        let stripes = pool.div_ceil(POOL_STRIPE);
+        let per_stripe = pool.div_ceil(stripes);
         let mut cfg = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(s.connect_timeout))
@@ -326,8 +340,8 @@ impl UreqTransport {
             // read it as "time out at once".
             .timeout_per_read((!s.read_timeout.is_zero()).then_some(s.read_timeout))
             .timeout_global(Some(s.overall_timeout))
-            .max_idle_connections(pool.max(10))
-            .max_idle_connections_per_host(pool)
+            .max_idle_connections(per_stripe.max(10))
+            .max_idle_connections_per_host(per_stripe)
             .max_idle_age(Duration::from_secs(50))
             .max_redirects(0)
             .user_agent(s.user_agent.as_str())
@@ -337,13 +351,19 @@ impl UreqTransport {
         }
         // ureq resolves the host on every request; its default resolver does so on a new
         // thread whenever a timeout is set (always, here): see `crate::resolver`.
-        let agent = ureq::Agent::with_parts(
-            cfg.build(),
-            ureq::unversioned::transport::DefaultConnector::new(),
-            crate::resolver::CachingResolver::default(),
-        );
+        let config = cfg.build();
+        let resolver = crate::resolver::SharedResolver::default();
+        let agents: Vec<ureq::Agent> = (0..stripes)
+            .map(|_| {
+                ureq::Agent::with_parts(
+                    config.clone(),
+                    ureq::unversioned::transport::DefaultConnector::new(),
+                    resolver.clone(),
+                )
+            })
+            .collect();
         Ok(UreqTransport {
-            agent,
+            agents: agents.into(),
             read_timeout: s.read_timeout,
             overall_timeout: s.overall_timeout,
             connect_timeout: s.connect_timeout,
@@ -468,17 +488,37 @@ impl UreqTransport {
     }
 }
 
+/// Deals threads out to pool stripes in turn.
+static NEXT_STRIPE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's stripe number (modulo a transport's stripe count).
+    static STRIPE: usize = NEXT_STRIPE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+impl UreqTransport {
+    /// The calling thread's agent.
+    fn agent(&self) -> &ureq::Agent {
+        let i = STRIPE.with(|s| *s) % self.agents.len();
+        &self.agents[i]
+    }
+
+    /// How many agents (pool stripes) this transport has.
+    pub fn stripes(&self) -> usize {
+        self.agents.len()
+    }
+}
+
 impl Transport for UreqTransport {
     fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let agent = self.agent();
         let sent = match req.method {
-            Method::Post => {
-                with_headers(self.agent.post(&req.url), &req.headers).send(&req.body[..])
-            }
+            Method::Post => with_headers(agent.post(&req.url), &req.headers).send(&req.body[..]),
             Method::Put if req.body.is_empty() => {
-                with_headers(self.agent.put(&req.url), &req.headers).send_empty()
+                with_headers(agent.put(&req.url), &req.headers).send_empty()
             }
-            Method::Put => with_headers(self.agent.put(&req.url), &req.headers).send(&req.body[..]),
-            Method::Get => with_headers(self.agent.get(&req.url), &req.headers).call(),
+            Method::Put => with_headers(agent.put(&req.url), &req.headers).send(&req.body[..]),
+            Method::Get => with_headers(agent.get(&req.url), &req.headers).call(),
         };
         let mut resp = sent.map_err(|e| self.describe(&req.url, e))?;
         let status = resp.status().as_u16();
@@ -562,6 +602,42 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("PutRecords"), "{shown}");
+    }
+
+    fn with_pool(n: usize) -> UreqTransport {
+        UreqTransport::new(&UreqSettings {
+            max_connections: n,
+            ..UreqSettings::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_pool_is_split_into_short_stripes() {
+        assert_eq!(with_pool(0).stripes(), 1);
+        assert_eq!(with_pool(POOL_STRIPE).stripes(), 1);
+        assert_eq!(with_pool(16).stripes(), 2);
+        assert_eq!(with_pool(1000).stripes(), 125);
+    }
+
+    #[test]
+    fn a_thread_keeps_its_stripe_and_threads_are_dealt_out_in_turn() {
+        let t = with_pool(4 * POOL_STRIPE);
+        let index = |t: &UreqTransport| {
+            let a: *const ureq::Agent = t.agent();
+            t.agents.iter().position(|b| std::ptr::eq(a, b)).unwrap()
+        };
+        let mine = index(&t);
+        assert_eq!(index(&t), mine, "the same thread, the same stripe");
+        let others: std::collections::BTreeSet<usize> = (0..4)
+            .map(|_| {
+                let t = t.clone();
+                std::thread::spawn(move || index(&t)).join().unwrap()
+            })
+            .collect();
+        // Four threads started one after another: consecutive stripe numbers, unless other
+        // tests' threads took numbers in between; at least two distinct stripes either way.
+        assert!(others.len() >= 2, "{others:?}");
     }
 
     #[test]

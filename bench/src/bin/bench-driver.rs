@@ -5,7 +5,8 @@
 //!   [--runs 5] [--records 200000] [--limit-rows 20000] [--catchup-records 100000]
 //!   [--idle-shards 10,100,1000] [--idle-seconds 10] [--latency-samples 100]
 //!   [--tuned key=value]... [--client-cpu 0] [--endpoint-cpu 1] [--no-pin]
-//!   [--sections throughput,limit-put,limit-get,idle,latency]
+//!   [--sections throughput,limit-put,limit-get,idle,latency,scale-out]
+//!   [--kinesis-cli PATH --mock-endpoint URL] [--scale-out-records 12000]
 //!   [--out BENCHMARKS.md] [--results FILE.jsonl] [--note TEXT]...
 
 use std::path::PathBuf;
@@ -45,7 +46,9 @@ fn parse(args: Vec<String>) -> Result<Config, String> {
         results: None,
         notes: Vec::new(),
         timeout: Duration::from_secs(900),
+        scale_out: None,
     };
+    let (mut kinesis_cli, mut mock_endpoint, mut scale_out_records) = (None, None, 12_000u64);
     let (mut python, mut script) = (None, None);
     let mut it = args.into_iter();
     while let Some(flag) = it.next() {
@@ -94,6 +97,9 @@ fn parse(args: Vec<String>) -> Result<Config, String> {
             "--out" => cfg.out = v.into(),
             "--results" => cfg.results = Some(v.into()),
             "--note" => cfg.notes.push(v),
+            "--kinesis-cli" => kinesis_cli = Some(PathBuf::from(v)),
+            "--mock-endpoint" => mock_endpoint = Some(v),
+            "--scale-out-records" => scale_out_records = num(&v)? as u64,
             "--timeout" => cfg.timeout = Duration::from_secs_f64(num(&v)?),
             _ => return Err(format!("unknown argument '{flag}'")),
         }
@@ -109,6 +115,16 @@ fn parse(args: Vec<String>) -> Result<Config, String> {
     cfg.floor_bin = bin_dir.join("bench-floor");
     if let (Some(p), Some(s)) = (python, script) {
         cfg.boto3 = Some((p, s));
+    }
+    if let (Some(cli), Some(endpoint)) = (kinesis_cli, mock_endpoint) {
+        // Absolute: the CLI runs in the temporary directory (a failed put saves rows there).
+        let cli = std::fs::canonicalize(&cli)
+            .map_err(|e| format!("--kinesis-cli {}: {e}", cli.display()))?;
+        cfg.scale_out = Some(driver::scale_out::ScaleOutConfig {
+            cli,
+            endpoint,
+            records: scale_out_records,
+        });
     }
     if cfg.runs == 0 {
         return Err("--runs must be at least 1".into());

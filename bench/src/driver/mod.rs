@@ -5,6 +5,7 @@
 
 pub mod markdown;
 pub mod plan;
+pub mod scale_out;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -50,6 +51,8 @@ pub struct Config {
     pub notes: Vec<String>,
     /// Longest a peer process may run.
     pub timeout: Duration,
+    /// The scale-out section's `kinesis` binary and kinesis-mock (skipped when absent).
+    pub scale_out: Option<scale_out::ScaleOutConfig>,
 }
 
 /// One finished case.
@@ -262,6 +265,7 @@ pub struct Outcome {
     pub samples: Vec<Sample>,
     /// Cases whose peer failed (the run goes on without them).
     pub failures: Vec<String>,
+    pub scale_out: Vec<scale_out::ScaleOutRun>,
     pub quiet: Quietness,
 }
 
@@ -354,6 +358,48 @@ pub fn run(cfg: &Config) -> Result<Outcome, String> {
             });
         }
     }
+    let mut scale_out_runs = Vec::new();
+    let want_scale_out = cfg.sections.is_empty() || cfg.sections.contains(&Section::ScaleOut);
+    if let (true, Some(so)) = (want_scale_out, &cfg.scale_out) {
+        for run in 0..cfg.runs {
+            eprint!("bench: scale-out run {} ... ", run + 1);
+            let stream = format!("scale-out-{}-{run}", std::process::id());
+            match scale_out::run_once(so, &stream) {
+                Ok(r) => {
+                    eprintln!(
+                        "{} records read by {} processes in {:.2} s, {}",
+                        r.readers.iter().map(|x| x.records).sum::<u64>(),
+                        r.readers.len(),
+                        r.read_wall_s,
+                        if r.ok() {
+                            "checks passed"
+                        } else {
+                            "CHECKS FAILED"
+                        }
+                    );
+                    if !r.ok() {
+                        failures.push(format!(
+                            "scale-out run {}: {} duplicates, {} missing, shards {:?}",
+                            run + 1,
+                            r.duplicates,
+                            r.missing,
+                            r.readers
+                                .iter()
+                                .map(|x| (&x.shards_read, &x.shards_expected))
+                                .collect::<Vec<_>>()
+                        ));
+                    }
+                    scale_out_runs.push(r);
+                }
+                Err(e) => {
+                    eprintln!("FAILED: {e}");
+                    failures.push(format!("scale-out run {}: {e}", run + 1));
+                }
+            }
+        }
+    } else if want_scale_out && !cfg.sections.is_empty() {
+        failures.push("scale-out: no --kinesis-cli and --mock-endpoint given".into());
+    }
     let (busy1, _) = machine_cpu();
     let ours = children_cpu() - children0 + crate::measure::cpu_now().as_secs_f64() - self0;
     let q = Quietness {
@@ -366,6 +412,7 @@ pub fn run(cfg: &Config) -> Result<Outcome, String> {
     Ok(Outcome {
         samples,
         failures,
+        scale_out: scale_out_runs,
         quiet: q,
     })
 }

@@ -48,10 +48,13 @@ pub enum Section {
     Idle,
     /// Put-to-recv latency.
     Latency,
+    /// Three `kinesis read --subtask I/3` processes on one stream (kinesis-mock).
+    ScaleOut,
 }
 
 impl Section {
-    /// Parses a section name (`throughput`, `limit-put`, `limit-get`, `idle`, `latency`).
+    /// Parses a section name (`throughput`, `limit-put`, `limit-get`, `idle`, `latency`,
+    /// `scale-out`).
     ///
     /// ```
     /// use kinesis_bench::driver::Section;
@@ -65,6 +68,7 @@ impl Section {
             "limit-get" => Section::LimitGet,
             "idle" => Section::Idle,
             "latency" => Section::Latency,
+            "scale-out" => Section::ScaleOut,
             _ => return None,
         })
     }
