@@ -478,6 +478,10 @@ impl Target for PutRecords {
     }
 
     fn run(&self, input: &[u8]) -> Verdict {
+        // The client's own reading (KinesisClient::put_records) against the sink's.
+        if let Err(e) = fuzzing::put_records_parsers_agree(input) {
+            panic!("the PutRecords parsers disagree: {e}");
+        }
         let Ok(outcome) = parse_put_records_outcome(input) else {
             return Verdict::Rejected;
         };
