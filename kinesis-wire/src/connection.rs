@@ -226,6 +226,17 @@ pub(crate) fn parse_body<O: DeserializeOwned>(
     } else {
         body
     };
+    // Every answer of these services is a JSON object; serde would read a struct from an
+    // array too (`[]` as an empty PutRecords output), so anything else is refused here.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(KinesisError::Protocol {
+            action,
+            message: format!(
+                "invalid response: not a JSON object; body starts with {}",
+                crate::parse::body_start(body)
+            ),
+        });
+    }
     serde_json::from_slice(body).map_err(|e| KinesisError::Protocol {
         action,
         message: format!(
@@ -233,4 +244,24 @@ pub(crate) fn parse_body<O: DeserializeOwned>(
             crate::parse::body_start(body)
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_body;
+    use crate::model::PutRecordsOutput;
+
+    #[test]
+    fn only_a_json_object_is_an_answer() {
+        // Found by the fuzz harness: serde reads a struct from a sequence, so `[]` was an
+        // empty PutRecords output to the client while the sink's parser refused it.
+        for body in [&b"[]"[..], b" [0, []]", b"\"x\"", b"1"] {
+            let e = parse_body::<PutRecordsOutput>("PutRecords", body).unwrap_err();
+            assert!(e.to_string().contains("not a JSON object"), "{e}");
+        }
+        let ok: PutRecordsOutput =
+            parse_body("PutRecords", br#" {"FailedRecordCount":0,"Records":[]}"#).unwrap();
+        assert_eq!(ok.failed_record_count, 0);
+        assert!(parse_body::<PutRecordsOutput>("PutRecords", b"  ").is_ok());
+    }
 }
