@@ -266,13 +266,11 @@ fn limit_put(out: &mut String, samples: &[Sample], cfg: &Config) {
 }
 
 /// Per run, a sample's CPU per row divided by the plain sink's on the same stream setup
-/// (the label without its last part, `aggregated` / `plain`).
+/// (the label's first two parts: shards, limited or not).
 fn cpu_ratio_to_plain(samples: &[Sample], s: &Sample) -> f64 {
-    let setup = |label: &str| {
-        label
-            .rsplit_once(", ")
-            .map_or(String::new(), |x| x.0.into())
-    };
+    fn setup(label: &str) -> Vec<&str> {
+        label.splitn(3, ", ").take(2).collect()
+    }
     samples
         .iter()
         .find(|p| {
@@ -669,6 +667,30 @@ mod tests {
             },
             endpoint_cpu_share: 0.5,
         }
+    }
+
+    fn agg_sample(run: usize, label: &str, agg: bool, cpu_us: f64) -> Sample {
+        let mut s = sample(run, "agg-put", Peer::KinesisRs, 1.0);
+        s.case.section = Section::Aggregation;
+        s.case.label = label.into();
+        if agg {
+            s.case.args = vec!["-X".into(), super::super::plan::AGGREGATION_ON.into()];
+        }
+        s.report = s.report.with("cpu_us_per_row", cpu_us);
+        s
+    }
+
+    #[test]
+    fn aggregated_cpu_is_divided_by_the_plain_sinks_of_the_same_run_and_setup() {
+        let s = vec![
+            agg_sample(0, "1 shard, limited, plain", false, 2.0),
+            agg_sample(0, "1 shard, limited, aggregated", true, 5.0),
+            agg_sample(0, "1 shard, limited, aggregated, max-inflight 1", true, 6.0),
+            agg_sample(0, "4 shards, limited, plain", false, 3.0),
+            agg_sample(1, "1 shard, limited, plain", false, 4.0),
+        ];
+        assert_eq!(cpu_ratio_to_plain(&s, &s[1]), 2.5);
+        assert_eq!(cpu_ratio_to_plain(&s, &s[2]), 3.0);
     }
 
     #[test]
