@@ -5,7 +5,8 @@
 //! - [`payload`]: the records every peer sends and reads (the same bytes in every language).
 //! - [`measure`]: whole-process CPU, RSS and thread counts, and the [`measure::PeerReport`]
 //!   every peer prints.
-//! - [`rs_peer`]: kinesis-rs's bench paths, through its public API only.
+//! - [`rs_peer`]: kinesis-rs's bench paths, through its public API only ([`rs_agg`]: the
+//!   sink with and without aggregation).
 //! - [`floor`]: the thinnest hand-written loop (serde_json + aws-sigv4 + ureq).
 //! - [`driver`]: runs the peers interleaved and pinned, and writes BENCHMARKS.md.
 //!
@@ -19,4 +20,5 @@ pub mod floor;
 pub mod measure;
 pub mod payload;
 pub mod peer_args;
+pub mod rs_agg;
 pub mod rs_peer;

@@ -25,7 +25,7 @@ pub const PEER: &str = "kinesis-rs";
 const CLOSE: Duration = Duration::from_secs(120);
 
 /// The paths this peer runs.
-pub const PATHS: [&str; 8] = [
+pub const PATHS: [&str; 9] = [
     "put-raw",
     "put-csv",
     "get-raw",
@@ -34,6 +34,7 @@ pub const PATHS: [&str; 8] = [
     "limit-get",
     "idle",
     "latency",
+    "agg-put",
 ];
 
 /// Runs `args.path`.
@@ -47,6 +48,7 @@ pub fn run(args: &PeerArgs) -> Result<PeerReport, String> {
         "limit-get" => limit_get(args),
         "idle" => idle(args),
         "latency" => latency(args),
+        "agg-put" => crate::rs_agg::agg_put(args),
         other => Err(format!(
             "kinesis-rs has no path '{other}' (paths: {PATHS:?})"
         )),

@@ -4,8 +4,9 @@
 //! bench-driver --bin-dir DIR [--sdk PATH] [--python PATH --boto3-script PATH]
 //!   [--runs 5] [--records 200000] [--limit-rows 20000] [--catchup-records 100000]
 //!   [--idle-shards 10,100,1000] [--idle-seconds 10] [--latency-samples 100]
+//!   [--agg-rows 100000]
 //!   [--tuned key=value]... [--client-cpu 0] [--endpoint-cpu 1] [--no-pin]
-//!   [--sections throughput,limit-put,limit-get,idle,latency,scale-out]
+//!   [--sections throughput,limit-put,limit-get,idle,latency,scale-out,aggregation]
 //!   [--kinesis-cli PATH --mock-endpoint URL] [--scale-out-records 12000]
 //!   [--out BENCHMARKS.md] [--results FILE.jsonl] [--note TEXT]...
 
@@ -38,6 +39,7 @@ fn parse(args: Vec<String>) -> Result<Config, String> {
         idle_shards: vec![10, 100, 1000],
         idle_seconds: 10.0,
         latency_samples: 100,
+        agg_rows: 100_000,
         tuned: Vec::new(),
         client_cpu: Some("0".into()),
         endpoint_cpu: Some("1".into()),
@@ -79,6 +81,7 @@ fn parse(args: Vec<String>) -> Result<Config, String> {
             }
             "--idle-seconds" => cfg.idle_seconds = num(&v)?,
             "--latency-samples" => cfg.latency_samples = num(&v)? as usize,
+            "--agg-rows" => cfg.agg_rows = num(&v)? as u64,
             "--tuned" => {
                 let (k, val) = v.split_once('=').ok_or("--tuned takes key=value")?;
                 cfg.tuned.push((k.into(), val.into()));

@@ -265,6 +265,106 @@ fn limit_put(out: &mut String, samples: &[Sample], cfg: &Config) {
     let _ = writeln!(out);
 }
 
+/// Per run, a sample's CPU per row divided by the plain sink's on the same stream setup
+/// (the label's first two parts: shards, limited or not).
+fn cpu_ratio_to_plain(samples: &[Sample], s: &Sample) -> f64 {
+    fn setup(label: &str) -> Vec<&str> {
+        label.splitn(3, ", ").take(2).collect()
+    }
+    samples
+        .iter()
+        .find(|p| {
+            p.run == s.run
+                && p.case.section == Section::Aggregation
+                && !super::plan::aggregated(&p.case)
+                && setup(&p.case.label) == setup(&s.case.label)
+        })
+        .map_or(f64::NAN, |p| {
+            extra(s, "cpu_us_per_row") / extra(p, "cpu_us_per_row")
+        })
+}
+
+fn aggregation(out: &mut String, samples: &[Sample], cfg: &Config) {
+    let g = groups(samples, Section::Aggregation);
+    if g.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## KPL aggregation in the sink
+"
+    );
+    let _ = writeln!(
+        out,
+        "kinesis-rs's `KinesisSink` at its defaults writing 100-byte csv rows keyed by \
+         `PARTITIONED BY (user_id)` (distinct keys), plain and with \
+         `sink.aggregation.enabled = true` (`max-records` and `max-bytes` at their defaults, \
+         51,200 bytes per aggregate). Limited: the shards enforce 1,000 records/s and 1 MiB/s \
+         per Kinesis record (an aggregate is one record; its explicit hash key places it), \
+         {} rows per shard aggregated and {} plain (about the same time at the limit); each \
+         shard's bucket starts full (one second's worth). Unlimited: one shard, {} rows, for \
+         the CPU cost alone. \"max-inflight 1\": aggregated with `sink.requests.max-inflight = 1` \
+         (the sink's AIMD limiter bounds requests in flight, not bytes, and its per-shard \
+         pacing, records and bytes, applies to plain records only, so at its defaults up to 50 requests of 50 KB \
+         aggregates are in flight against a shard's 1 MiB/s). Rows per shard-second: rows acknowledged ÷ wall seconds ÷ shards; \
+         steady: the same from the moment a quarter of the rows had been written to the end \
+         (the initial bursts spent). \
+         Kinesis records: the sink's `kinesis_records_written`, checked equal to the records \
+         the endpoint accepted. Request bytes: PutRecords request bodies as the endpoint \
+         received them (retries included, HTTP headers not); accepted bytes: data + partition \
+         key of the Kinesis records accepted. CPU per row ÷ plain: within the same run and \
+         stream setup. `records_resent` (aggregates that landed in the wrong shard) was {} in \
+         every run.\n",
+        cfg.agg_rows,
+        (cfg.agg_rows / 10).max(1),
+        cfg.records,
+        {
+            let resent: Vec<f64> = g
+                .iter()
+                .flat_map(|(_, v)| v.iter().map(|s| extra(s, "records_resent")))
+                .collect();
+            if resent.iter().all(|x| *x == 0.0) {
+                "0".to_string()
+            } else {
+                format!(
+                    "not 0 (up to {})",
+                    resent.iter().cloned().fold(0.0, f64::max)
+                )
+            }
+        }
+    );
+    let _ = writeln!(out, "| run | rows per shard-second | ÷ 1,000 records/s | steady rows per shard-second | ÷ 1,000 records/s | Kinesis records per 100,000 rows | request bytes per 100,000 rows | accepted bytes per 100,000 rows | throttled entries | CPU µs per row | CPU per row ÷ plain | wall s |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for ((_, label, _), v) in g {
+        let f = |key: &str, scale: f64, d: usize| {
+            spread(Spread::of(v.iter().map(|s| scale * extra(s, key))), d)
+        };
+        let ratio = if super::plan::aggregated(&v[0].case) {
+            spread(
+                Spread::of(v.iter().map(|s| cpu_ratio_to_plain(samples, s))),
+                2,
+            )
+        } else {
+            "1".into()
+        };
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {ratio} | {} |",
+            f("rows_per_shard_s", 1.0, 0),
+            f("of_limit", 1.0, 2),
+            f("steady_rows_per_shard_s", 1.0, 0),
+            f("steady_of_limit", 1.0, 2),
+            f("kinesis_records_per_100k", 1.0, 0),
+            f("request_bytes_per_100k", 1.0, 0),
+            f("accepted_bytes_per_100k", 1.0, 0),
+            f("throttled_share", 100.0, 0) + " %",
+            f("cpu_us_per_row", 1.0, 2),
+            spread(Spread::of(v.iter().map(|s| s.report.wall_s)), 1),
+        );
+    }
+    let _ = writeln!(out);
+}
+
 fn limit_get(out: &mut String, samples: &[Sample]) {
     let g = groups(samples, Section::LimitGet);
     if g.is_empty() {
@@ -582,6 +682,7 @@ pub fn render(cfg: &Config, outcome: &Outcome) -> String {
     limit_get(&mut out, samples);
     idle(&mut out, samples, cfg);
     latency(&mut out, samples, cfg);
+    aggregation(&mut out, samples, cfg);
     if !outcome.failures.is_empty() {
         let _ = writeln!(out, "## Failed cases\n");
         let _ = writeln!(
@@ -633,6 +734,30 @@ mod tests {
             },
             endpoint_cpu_share: 0.5,
         }
+    }
+
+    fn agg_sample(run: usize, label: &str, agg: bool, cpu_us: f64) -> Sample {
+        let mut s = sample(run, "agg-put", Peer::KinesisRs, 1.0);
+        s.case.section = Section::Aggregation;
+        s.case.label = label.into();
+        if agg {
+            s.case.args = vec!["-X".into(), super::super::plan::AGGREGATION_ON.into()];
+        }
+        s.report = s.report.with("cpu_us_per_row", cpu_us);
+        s
+    }
+
+    #[test]
+    fn aggregated_cpu_is_divided_by_the_plain_sinks_of_the_same_run_and_setup() {
+        let s = vec![
+            agg_sample(0, "1 shard, limited, plain", false, 2.0),
+            agg_sample(0, "1 shard, limited, aggregated", true, 5.0),
+            agg_sample(0, "1 shard, limited, aggregated, max-inflight 1", true, 6.0),
+            agg_sample(0, "4 shards, limited, plain", false, 3.0),
+            agg_sample(1, "1 shard, limited, plain", false, 4.0),
+        ];
+        assert_eq!(cpu_ratio_to_plain(&s, &s[1]), 2.5);
+        assert_eq!(cpu_ratio_to_plain(&s, &s[2]), 3.0);
     }
 
     #[test]

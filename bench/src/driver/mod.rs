@@ -37,6 +37,9 @@ pub struct Config {
     pub idle_shards: Vec<usize>,
     pub idle_seconds: f64,
     pub latency_samples: usize,
+    /// Rows per shard of the aggregation section's aggregated runs at the limit (plain runs:
+    /// a tenth).
+    pub agg_rows: u64,
     /// The sink's tuned settings in the service-limit runs.
     pub tuned: Vec<(String, String)>,
     /// `taskset -c` cores of the peers and of the endpoint (`None`: not pinned).

@@ -1,9 +1,8 @@
 //! What a benchmark run consists of: the cases (path, peer, arguments, stream), in the
 //! interleaved order they run.
 //!
-//! To add a path or a peer (the aggregation issue adds "user records per shard-second with
-//! and without aggregation"): add its [`Section`] (or reuse one), push its cases in
-//! [`cases`], and give it a table in [`super::markdown`]. The endpoint counts Kinesis
+//! To add a path or a peer: add its [`Section`] (or reuse one), push its cases in
+//! [`cases`], and give it a table in [`super::markdown`] (as the aggregation section does). The endpoint counts Kinesis
 //! records and bytes per shard, so an aggregating peer's figures come from its own report
 //! (user records) and the endpoint's counters (Kinesis records).
 
@@ -50,11 +49,13 @@ pub enum Section {
     Latency,
     /// Three `kinesis read --subtask I/3` processes on one stream (kinesis-mock).
     ScaleOut,
+    /// The sink with and without KPL aggregation (user records per shard-second).
+    Aggregation,
 }
 
 impl Section {
     /// Parses a section name (`throughput`, `limit-put`, `limit-get`, `idle`, `latency`,
-    /// `scale-out`).
+    /// `scale-out`, `aggregation`).
     ///
     /// ```
     /// use kinesis_bench::driver::Section;
@@ -69,6 +70,7 @@ impl Section {
             "idle" => Section::Idle,
             "latency" => Section::Latency,
             "scale-out" => Section::ScaleOut,
+            "aggregation" => Section::Aggregation,
             _ => return None,
         })
     }
@@ -108,6 +110,86 @@ pub struct Case {
     /// Arguments after `--endpoint URL --stream NAME`.
     pub args: Vec<String>,
     pub setup: Setup,
+}
+
+/// The `-X` option that turns the sink's aggregation on (the aggregation section's cases).
+pub const AGGREGATION_ON: &str = "sink.aggregation.enabled=true";
+
+/// Whether a case runs the sink with aggregation on.
+pub fn aggregated(case: &Case) -> bool {
+    case.args.iter().any(|a| a == AGGREGATION_ON)
+}
+
+/// The aggregation section's extra case: one shard, aggregated, one request in flight
+/// (the sink's AIMD limiter bounds requests, not bytes, and an aggregate is 50 KB).
+pub const AGGREGATION_TUNED: &str = "sink.requests.max-inflight=1";
+
+/// The aggregation section's cases of run `run`: on the limited endpoint, 1 and 4 shards,
+/// `agg_rows` rows per shard aggregated and a tenth of that plain (about the same time at
+/// the limit), and 1 shard aggregated with [`AGGREGATION_TUNED`]; on the unlimited
+/// endpoint, 1 shard, `records` rows each (CPU only). Within a pair the order alternates
+/// from run to run.
+fn aggregation_cases(cfg: &Config, run: usize) -> Vec<Case> {
+    let mut out = Vec::new();
+    let tuned = Case {
+        section: Section::Aggregation,
+        path: "agg-put",
+        label: "1 shard, limited, aggregated, max-inflight 1".into(),
+        peer: Peer::KinesisRs,
+        args: [
+            "--records",
+            &cfg.agg_rows.to_string(),
+            "--shards",
+            "1",
+            "--size",
+            "100",
+            "-X",
+            AGGREGATION_ON,
+            "-X",
+            AGGREGATION_TUNED,
+        ]
+        .map(String::from)
+        .to_vec(),
+        setup: Setup::fresh(1, true, false),
+    };
+    let pairs = [(1usize, true), (4, true), (1, false)];
+    for (shards, limited) in pairs {
+        let mut order = [false, true];
+        if run % 2 == 1 {
+            order.reverse();
+        }
+        for agg in order {
+            let rows = match (limited, agg) {
+                (false, _) => cfg.records,
+                (true, true) => cfg.agg_rows * shards as u64,
+                (true, false) => (cfg.agg_rows / 10).max(1) * shards as u64,
+            };
+            let mut a = args(&[
+                ("--records", rows.to_string()),
+                ("--shards", shards.to_string()),
+                ("--size", "100".into()),
+            ]);
+            if agg {
+                a.extend(["-X".into(), AGGREGATION_ON.into()]);
+            }
+            out.push(Case {
+                section: Section::Aggregation,
+                path: "agg-put",
+                label: format!(
+                    "{shards} shard{}, {}, {}",
+                    if shards == 1 { "" } else { "s" },
+                    if limited { "limited" } else { "unlimited" },
+                    if agg { "aggregated" } else { "plain" }
+                ),
+                peer: Peer::KinesisRs,
+                args: a,
+                setup: Setup::fresh(shards, limited, false),
+            });
+        }
+    }
+    // The tuned case right after the pair of its setup.
+    out.insert(2, tuned);
+    out
 }
 
 /// The label of the idle section's floor case.
@@ -284,6 +366,9 @@ pub fn cases(cfg: &Config) -> Vec<(usize, Case)> {
                 },
             ));
         }
+        if want(Section::Aggregation) {
+            out.extend(aggregation_cases(cfg, run).into_iter().map(|c| (run, c)));
+        }
     }
     out
 }
@@ -299,6 +384,9 @@ pub fn headline(r: &PeerReport) -> String {
     }
     if let (Some(c), Some(q)) = (f("cpu_percent"), f("requests_per_s")) {
         return format!(", {c:.1}% CPU, {q:.0} requests/s");
+    }
+    if let (Some(a), Some(k)) = (f("rows_per_shard_s"), f("kinesis_records_per_100k")) {
+        return format!(", {a:.0} rows per shard-second, {k:.0} Kinesis records per 100,000 rows");
     }
     if let (Some(a), Some(b)) = (f("p50_ms"), f("p99_ms")) {
         return format!(", p50 {a:.0} ms, p99 {b:.0} ms");

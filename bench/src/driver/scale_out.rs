@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
-use kinesis_options::registry::{shard_assigner, subtask_for, ShardInfo};
+use kinesis_options::{subtask_for, Registry, ShardInfo};
 
 /// Shards of the stream and reader processes.
 pub const SHARDS: u32 = 12;
@@ -100,7 +100,9 @@ fn expected(cfg: &ScaleOutConfig, stream: &str) -> Result<Vec<BTreeSet<String>>,
     let shards = doc["shards"]
         .as_array()
         .ok_or("kinesis describe: no \"shards\" list")?;
-    let assigner = shard_assigner("default").ok_or("no default shard assigner")?;
+    let assigner = Registry::process_wide()
+        .shard_assigner("default")
+        .ok_or("no default shard assigner")?;
     let mut per = vec![BTreeSet::new(); PROCESSES];
     for s in shards {
         let id = s["shard_id"].as_str().ok_or("a shard without shard_id")?;

@@ -77,8 +77,9 @@ impl Api {
     pub fn handle(&self, target: &str, body: &[u8]) -> Answer {
         let op = target.rsplit('.').next().unwrap_or("");
         let control = target.starts_with("KinesisBench.");
-        self.counters
-            .count(if control { "KinesisBench" } else { op });
+        let counted = if control { "KinesisBench" } else { op };
+        self.counters.count(counted);
+        self.counters.count_bytes(counted, body.len());
         let answer = if control {
             self.control(op, body)
         } else {

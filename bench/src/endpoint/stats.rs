@@ -24,18 +24,35 @@ const OPS: [&str; 11] = [
     "other",
 ];
 
-/// Requests per operation.
+/// Requests and their body bytes per operation.
 #[derive(Debug, Default)]
 pub struct Counters {
     requests: [AtomicU64; OPS.len()],
+    request_bytes: [AtomicU64; OPS.len()],
 }
 
 impl Counters {
     /// Counts one request of `op`.
     pub fn count(&self, op: &str) {
-        let i = OPS.iter().position(|o| *o == op).unwrap_or(OPS.len() - 1);
-        self.requests[i].fetch_add(1, Ordering::Relaxed);
+        self.requests[op_index(op)].fetch_add(1, Ordering::Relaxed);
     }
+
+    /// Counts `bytes` of request body of `op` (what a client sent, retries included).
+    pub fn count_bytes(&self, op: &str, bytes: usize) {
+        self.request_bytes[op_index(op)].fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+}
+
+fn op_index(op: &str) -> usize {
+    OPS.iter().position(|o| *o == op).unwrap_or(OPS.len() - 1)
+}
+
+fn by_op(counters: &[AtomicU64; OPS.len()]) -> BTreeMap<String, u64> {
+    OPS.iter()
+        .zip(counters)
+        .map(|(op, n)| (op.to_string(), n.load(Ordering::Relaxed)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
 }
 
 /// One shard's counters, as reported.
@@ -149,6 +166,9 @@ pub struct Stats {
     pub uptime_s: f64,
     /// Requests per operation (`KinesisBench` = control calls).
     pub requests: BTreeMap<String, u64>,
+    /// Request body bytes per operation (HTTP headers not counted).
+    #[serde(default)]
+    pub request_bytes: BTreeMap<String, u64>,
     pub streams: Vec<StreamStats>,
 }
 
@@ -158,12 +178,8 @@ impl Stats {
         Stats {
             cpu_s: crate::measure::cpu_now().as_secs_f64(),
             uptime_s: api.started.elapsed().as_secs_f64(),
-            requests: OPS
-                .iter()
-                .zip(&api.counters.requests)
-                .map(|(op, n)| (op.to_string(), n.load(Ordering::Relaxed)))
-                .filter(|(_, n)| *n > 0)
-                .collect(),
+            requests: by_op(&api.counters.requests),
+            request_bytes: by_op(&api.counters.request_bytes),
             streams: api
                 .store
                 .all()
