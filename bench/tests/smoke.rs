@@ -127,7 +127,6 @@ fn every_kinesis_rs_path_runs_and_counts_its_records() {
         // No kinesis-mock here: the section says how to run it.
         "## Scale-out across processes\n\nNot run here",
         "## KPL aggregation in the sink",
-        "not yet run",
     ] {
         assert!(md.contains(heading), "{heading} missing from:\n{md}");
     }
