@@ -68,15 +68,15 @@
 
 mod aggregate;
 mod aggregating;
-pub mod config;
-pub mod engine;
-pub mod error;
-pub mod limiter;
-pub mod metrics;
+mod config;
+mod engine;
+mod error;
+mod limiter;
+mod metrics;
 mod pacing;
-pub mod record;
+mod record;
 mod shard_map;
-pub mod sink;
+mod sink;
 mod state;
 
 pub use config::{SinkConfig, SinkContext};

@@ -17,17 +17,6 @@ pub struct AimdLimiter {
 
 impl AimdLimiter {
     /// Starts at one batch of records in flight; grows to `batch × max_in_flight_requests`.
-    ///
-    /// ```
-    /// use kinesis_sink::limiter::AimdLimiter;
-    /// let mut l = AimdLimiter::new(500, 50);
-    /// assert!(!l.should_block(0, 0, 500));
-    /// assert!(l.should_block(1, 500, 500)); // a second full batch needs a larger limit
-    /// l.on_request_done(false);
-    /// assert_eq!(l.max_in_flight_messages(), 510);
-    /// l.on_request_done(true);
-    /// assert_eq!(l.max_in_flight_messages(), 505); // round(510 × 0.99)
-    /// ```
     pub fn new(batch_max_size: usize, max_in_flight_requests: usize) -> Self {
         AimdLimiter {
             max_in_flight_messages: batch_max_size.max(1),
@@ -65,6 +54,17 @@ impl AimdLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_batch_at_first_then_additive_increase_and_multiplicative_decrease() {
+        let mut l = AimdLimiter::new(500, 50);
+        assert!(!l.should_block(0, 0, 500));
+        assert!(l.should_block(1, 500, 500)); // a second full batch needs a larger limit
+        l.on_request_done(false);
+        assert_eq!(l.max_in_flight_messages(), 510);
+        l.on_request_done(true);
+        assert_eq!(l.max_in_flight_messages(), 505); // round(510 × 0.99)
+    }
 
     #[test]
     fn grows_to_the_ceiling_and_shrinks_to_flinks_floor() {
