@@ -110,6 +110,9 @@ pub(crate) struct SendContext<'a> {
     pub stream: &'a StreamRef,
     pub cfg: &'a SinkConfig,
     pub stop: &'a Shutdown,
+    /// The sink's per-shard pacing: an aggregate is one Kinesis record of its bytes against
+    /// its shard's limits, so aggregates are paced as they go, not their user records.
+    pub pacer: &'a crate::pacing::ShardPacer,
 }
 
 /// One Kinesis record to send.
@@ -299,6 +302,22 @@ impl Aggregation {
             let mut request_error: Option<(usize, KinesisError)> = None;
             for range in requests(ctx.cfg, batch, &out) {
                 let sent = &out[range.clone()];
+                let routed: Vec<(Arc<str>, u64)> = sent
+                    .iter()
+                    .filter_map(|o| {
+                        let shard = match &o.payload {
+                            Payload::Aggregate { shard, .. } => shard.clone(),
+                            Payload::Plain(i) => map.owner(hashes[*i])?.shard_id.clone(),
+                        };
+                        Some((shard, o.weight(batch)))
+                    })
+                    .collect();
+                let wait = ctx
+                    .pacer
+                    .reserve_routed(&routed, ctx.client, ctx.stream, ctx.stop);
+                if !wait.is_zero() {
+                    ctx.stop.sleep(wait);
+                }
                 let result = ctx
                     .client
                     .put_records_from(ctx.stream, sent.iter().map(|o| o.entry(batch)))
@@ -327,6 +346,9 @@ impl Aggregation {
                 for (k, res) in response.records.into_iter().enumerate() {
                     let o = &sent[k];
                     if let Some(code) = res.error_code {
+                        if code == kinesis_wire::codes::PROVISIONED_THROUGHPUT_EXCEEDED {
+                            ctx.pacer.note_throttled();
+                        }
                         for &m in &o.members {
                             failed.insert(m, (code.clone(), res.error_message.clone()));
                         }

@@ -91,8 +91,8 @@ struct Shared {
     offered: AtomicU64,
     /// With `sink.aggregation.enabled`: the shard map and the aggregation counters.
     aggregation: Option<Aggregation>,
-    /// Per-shard pacing at the write limit, once throttling was seen (plain records only:
-    /// an aggregate's user records are not what the record limit counts).
+    /// Per-shard pacing at the write limit, once throttling was seen (plain records here,
+    /// aggregates as Kinesis records in the aggregating sender).
     pacer: crate::pacing::ShardPacer,
 }
 
@@ -669,6 +669,7 @@ fn send_job(shared: &Shared, job: Job) {
             stream: &shared.stream,
             cfg: &shared.cfg,
             stop: &shared.stop,
+            pacer: &shared.pacer,
         };
         let result = aggregation.send(&ctx, &job.batch);
         complete(shared, job, result);

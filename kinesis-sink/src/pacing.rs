@@ -178,6 +178,40 @@ impl ShardPacer {
                 None => demand.push((&shard.shard_id, 1.0, bytes)),
             }
         }
+        self.take(demand)
+    }
+
+    /// How long Kinesis records already routed to their shards (an aggregate carries its
+    /// shard's hash key) must wait: one record and `bytes` each. Zero while pacing is not
+    /// wanted or no map is known, as for [`ShardPacer::reserve`].
+    pub fn reserve_routed(
+        &self,
+        records: &[(Arc<str>, u64)],
+        client: &KinesisClient,
+        stream: &StreamRef,
+        stop: &Shutdown,
+    ) -> Duration {
+        if self.map(client, stream, stop).is_none() {
+            return Duration::ZERO;
+        }
+        let mut demand: Vec<(&Arc<str>, f64, f64)> = Vec::new();
+        for (shard, bytes) in records {
+            match demand
+                .iter_mut()
+                .find(|d| Arc::ptr_eq(d.0, shard) || d.0 == shard)
+            {
+                Some(d) => {
+                    d.1 += 1.0;
+                    d.2 += *bytes as f64;
+                }
+                None => demand.push((shard, 1.0, *bytes as f64)),
+            }
+        }
+        self.take(demand)
+    }
+
+    /// Reserves each shard's share of its bucket; the longest wait among them.
+    fn take(&self, demand: Vec<(&Arc<str>, f64, f64)>) -> Duration {
         let now = Instant::now();
         let mut st = self.lock();
         let mut wait = Duration::ZERO;
@@ -231,6 +265,27 @@ mod tests {
         assert_eq!(b.reserve(1000.0, 0.0, later), Duration::ZERO);
         let w = b.reserve(100.0, 0.0, later);
         assert!((w.as_secs_f64() - 0.1).abs() < 1e-6, "{w:?}");
+    }
+
+    #[test]
+    fn aggregates_pace_by_their_bytes_not_their_user_records() {
+        // 20 aggregates of 50 KiB (thousands of user records) are 20 Kinesis records: the
+        // byte limit, not the record limit, holds the next 20 back for about a second.
+        let pacer = ShardPacer::default();
+        let shard: Arc<str> = Arc::from("shardId-000000000000");
+        let other: Arc<str> = Arc::from("shardId-000000000001");
+        let half = 20.0 * 51_200.0;
+        assert_eq!(pacer.take(vec![(&shard, 20.0, half)]), Duration::ZERO);
+        let wait = pacer.take(vec![(&shard, 20.0, half), (&other, 20.0, half)]);
+        assert!(
+            wait > Duration::from_millis(900) && wait < Duration::from_millis(1100),
+            "{wait:?}"
+        );
+        // Another shard has its own bucket: its first second's worth goes at once.
+        assert_eq!(
+            pacer.take(vec![(&Arc::from("shardId-000000000002"), 20.0, half)]),
+            Duration::ZERO
+        );
     }
 
     #[test]
