@@ -304,9 +304,9 @@ fn aggregation(out: &mut String, samples: &[Sample], cfg: &Config) {
          {} rows per shard aggregated and {} plain (about the same time at the limit); each \
          shard's bucket starts full (one second's worth). Unlimited: one shard, {} rows, for \
          the CPU cost alone. \"max-inflight 1\": aggregated with `sink.requests.max-inflight = 1` \
-         (the sink's AIMD limiter bounds requests in flight, not bytes, and its per-shard \
-         pacing, records and bytes, applies to plain records only, so at its defaults up to 50 requests of 50 KB \
-         aggregates are in flight against a shard's 1 MiB/s). Rows per shard-second: rows acknowledged ÷ wall seconds ÷ shards; \
+         (the sink's AIMD limiter bounds requests in flight, not bytes; its per-shard \
+         pacing, which counts an aggregate as one record of its bytes, is what holds 50 \
+         requests of 50 KB aggregates to a shard's 1 MiB/s). Rows per shard-second: rows acknowledged ÷ wall seconds ÷ shards; \
          steady: the same from the moment a quarter of the rows had been written to the end \
          (the initial bursts spent). \
          Kinesis records: the sink's `kinesis_records_written`, checked equal to the records \
