@@ -59,6 +59,7 @@ mod efo;
 mod error;
 mod lease;
 mod metrics;
+mod pacing;
 mod reader;
 mod source;
 

@@ -17,6 +17,7 @@ use crate::checkpoint::ShardPosition;
 use crate::deaggregate::{deaggregate, Deaggregated};
 use crate::decode::Page;
 use crate::metrics::ShardCounters;
+use crate::pacing::ReadPacer;
 use crate::SourceError;
 
 /// The adaptive-reads cap (a constant in Flink, not the configured maximum): the GetRecords
@@ -227,20 +228,37 @@ fn get_records(
     iterator: &str,
     limit: u32,
     spare: RecordBatch,
+    pacer: &mut ReadPacer,
 ) -> Result<GetRecordsPage, KinesisError> {
     let input = GetRecordsInput::new(iterator.to_string()).limit(limit);
     // The spare's buffers serve the first attempt; a retry after a failure starts afresh.
     let mut spare = Some(spare);
-    s.get_records.run(&s.shutdown, |_| {
+    s.get_records.run(&s.shutdown, |attempt| {
+        // A retry after a throttled call also waits for the shard's budget (on top of the
+        // backoff), so the retries are not spent while the shard is still in debt.
+        let wait = pacer.wait(Instant::now());
+        if attempt > 0 && !wait.is_zero() && !s.shutdown.sleep(wait) {
+            return Err(KinesisError::Interrupted {
+                attempts: attempt,
+                last: None,
+            });
+        }
+        pacer.call_started(Instant::now());
         let reuse = spare.take().unwrap_or_default();
-        s.client.get_records_page(&input, reuse).inspect_err(|e| {
-            if e.is_retryable() {
-                ShardCounters::add(&task.counters.retries, 1);
+        let result = s.client.get_records_page(&input, reuse);
+        match &result {
+            Ok(page) => pacer.charge(page_bytes(&page.records), Instant::now()),
+            Err(e) => {
+                if e.is_retryable() {
+                    ShardCounters::add(&task.counters.retries, 1);
+                }
+                if e.is_throttling() {
+                    pacer.throttled(Instant::now());
+                    ShardCounters::add(&task.counters.throttles, 1);
+                }
             }
-            if e.is_throttling() {
-                ShardCounters::add(&task.counters.throttles, 1);
-            }
-        })
+        }
+        result
     })
 }
 
@@ -260,6 +278,13 @@ pub(crate) fn adaptive_limit(records: usize, bytes: u64, loop_time: Duration) ->
     };
     let limit = (limit.min(i32::MAX as f64) as i64).clamp(1, ADAPTIVE_MAX_RECORDS as i64);
     Some(limit as u32)
+}
+
+/// The bytes of a page as Kinesis counts them against a shard's read budget: data and
+/// partition keys.
+fn page_bytes(records: &RecordBatch) -> u64 {
+    let keys: usize = records.iter().map(|r| r.partition_key.len()).sum();
+    (records.data_bytes() + keys) as u64
 }
 
 /// The number of user records (KPL aggregates counted by their content) and their bytes.
@@ -302,6 +327,7 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
     let mut last_loop_end = Instant::now();
     // The current period of the loop (D22 lengthens it while the shard is idle).
     let mut period = s.interval;
+    let mut pacer = ReadPacer::new(Instant::now());
     let refresh_backoff = s.get_iterator.backoff;
     loop {
         while let Ok(page) = recycle_rx.try_recv() {
@@ -313,8 +339,13 @@ fn read_shard(s: &ReaderShared, task: &ShardTask) -> Result<Vec<ChildShard>, Sto
         if s.shutdown.is_triggered() || task.stopped() {
             return Err(Stop::Closed);
         }
+        // Once the shard has throttled a call, the next waits for its read budget.
+        let wait = pacer.wait(Instant::now());
+        if !wait.is_zero() && !s.shutdown.sleep(wait) {
+            return Err(Stop::Closed);
+        }
         let loop_start = Instant::now();
-        let out = match get_records(s, task, &it, limit, std::mem::take(&mut spare)) {
+        let out = match get_records(s, task, &it, limit, std::mem::take(&mut spare), &mut pacer) {
             Ok(out) => {
                 refreshes = 0;
                 out
