@@ -339,6 +339,11 @@ impl UreqTransport {
             // A zero read timeout means none (as Flink's `read-timeout = 0`); ureq would
             // read it as "time out at once".
             .timeout_per_read((!s.read_timeout.is_zero()).then_some(s.read_timeout))
+            // Writes get the same bound: a constant per-write timeout is set on a connection
+            // once, where the remaining global timeout alone differs on every request and
+            // ureq sets the socket's write timeout (a system call) each time. The global
+            // timeout still caps both when it is the nearer.
+            .timeout_per_write((!s.read_timeout.is_zero()).then_some(s.read_timeout))
             .timeout_global(Some(s.overall_timeout))
             .max_idle_connections(per_stripe.max(10))
             .max_idle_connections_per_host(per_stripe)
@@ -470,6 +475,12 @@ impl UreqTransport {
                 err.message = format!(
                     "no answer from {at} within {} s",
                     secs(self.overall_timeout)
+                );
+            }
+            ureq::Error::Timeout(ureq::Timeout::PerWrite) => {
+                err.message = format!(
+                    "cannot send the request to {at} within {} s",
+                    secs(self.read_timeout)
                 );
             }
             ureq::Error::Timeout(_) => {
