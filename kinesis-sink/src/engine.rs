@@ -25,7 +25,7 @@ use crate::config::SinkConfig;
 use crate::error::{FailedRecord, SinkError};
 use crate::metrics::SinkMetrics;
 use crate::record::SinkRecord;
-use crate::state::{Entry, Job, SinkState, NOT_SENT};
+use crate::state::{Entry, Job, LazyNow, SinkState, NOT_SENT};
 
 /// Records taken under one lock by `send_all`: bounds the time other writers wait.
 const CHUNK: usize = 256;
@@ -288,6 +288,7 @@ impl RecordSink {
         let spent: Vec<Vec<Entry>> = st.s.take_spent();
         let mut wake = false;
         let mut failure: Option<SinkError> = None;
+        let mut now = LazyNow::new();
         'records: while let Some((row, record)) = pending.pop() {
             if let Err(problem) = record.check() {
                 st.s.records_rejected += 1;
@@ -336,11 +337,12 @@ impl RecordSink {
                 st.space_waiters += 1;
                 st = shared.space.wait(st).unwrap_or_else(|p| p.into_inner());
                 st.space_waiters -= 1;
+                now = LazyNow::new(); // time has passed
             }
-            wake |= st.s.push(cfg, record, Instant::now());
+            wake |= st.s.push(cfg, record, &mut now);
         }
         let inline = if failure.is_none() {
-            st.s.inline_batch(cfg, Instant::now())
+            st.s.inline_batch(cfg, &mut now)
         } else {
             None
         };
