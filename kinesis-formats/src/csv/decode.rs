@@ -83,7 +83,7 @@ impl CsvCodec {
         let start = sc.pos;
         let d0 = self.delim[0];
         if let Some(q) = &self.quote {
-            if b[start..].starts_with(q) {
+            if b.get(start) == Some(&q[0]) && b[start..].starts_with(q) {
                 return self.quoted_field(sc, bytes);
             }
         }
@@ -91,11 +91,14 @@ impl CsvCodec {
         let mut owned: Option<String> = None;
         let mut seg = start;
         loop {
+            while i < b.len() && !self.field_stop[usize::from(b[i])] {
+                i += 1;
+            }
             if i >= b.len() {
                 break;
             }
             let c = b[i];
-            if c == d0 && b[i..].starts_with(&self.delim) {
+            if c == d0 && (self.delim.len() == 1 || b[i..].starts_with(&self.delim)) {
                 break;
             }
             if c == b'\n' || c == b'\r' {
@@ -120,7 +123,8 @@ impl CsvCodec {
                 Cow::Owned(o)
             }
         };
-        let more = i < b.len() && b[i] == d0 && b[i..].starts_with(&self.delim);
+        let more =
+            i < b.len() && b[i] == d0 && (self.delim.len() == 1 || b[i..].starts_with(&self.delim));
         sc.pos = if more { i + self.delim.len() } else { i };
         Ok((text, more))
     }

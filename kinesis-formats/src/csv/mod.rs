@@ -109,6 +109,10 @@ pub(crate) struct CsvCodec {
     /// anything (its space is below `min_safe`, and neither the quote nor the escape char
     /// can occur in it): such fields skip the quoting scan.
     timestamp_quote: Option<u8>,
+    /// The bytes at which the scan of an unquoted field stops to look (the first bytes of
+    /// the delimiter and of the escape, line breaks): the others are skipped by a table
+    /// lookup (the byte-by-byte checks were a fifth of a csv row's decoding).
+    field_stop: [bool; 256],
 }
 
 impl CsvCodec {
@@ -131,8 +135,16 @@ impl CsvCodec {
             }
             _ => None,
         };
+        let mut field_stop = [false; 256];
+        field_stop[usize::from(b'\n')] = true;
+        field_stop[usize::from(b'\r')] = true;
+        field_stop[usize::from(enc(opts.field_delimiter)[0])] = true;
+        if let Some(e) = opts.escape_character {
+            field_stop[usize::from(enc(e)[0])] = true;
+        }
         Ok(CsvCodec {
             timestamp_quote,
+            field_stop,
             delim: enc(opts.field_delimiter),
             quote: opts.quote_character.map(enc),
             escape: opts.escape_character.map(enc),
