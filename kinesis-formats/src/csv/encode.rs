@@ -96,6 +96,13 @@ impl CsvCodec {
         if !must && utf16_len <= 24 {
             return;
         }
+        if q.len() == 1 && extra == 0 {
+            // Nothing to double (the usual long text): the quotes around it, the text moved
+            // once by memmove (the byte-by-byte shift below was most of the quoting's time).
+            out.insert(start, q[0]);
+            out.push(q[0]);
+            return;
+        }
         if q.len() == 1 && esc.is_none_or(|e| e.len() == 1 && e != q) {
             // Shift in place from the back: no allocation.
             let (qc, ec) = (q[0], esc.map(|e| e[0]));
