@@ -378,18 +378,40 @@ fn utf16_prefix(s: &str, units: usize) -> &str {
 
 impl PartitionKeyGenerator for FieldsPartitionKeyGenerator {
     fn partition_key(&self, row: &Row) -> String {
+        let part_of = |i: usize| match (!self.statics.is_empty())
+            .then(|| self.statics.get(&i))
+            .flatten()
+        {
+            Some(v) => v.clone(),
+            None => row
+                .values
+                .get(i)
+                .map(java_string_of)
+                .unwrap_or_else(|| "null".into()),
+        };
+        let units_of = |s: &str| {
+            if s.is_ascii() {
+                s.len()
+            } else {
+                s.encode_utf16().count()
+            }
+        };
+        if let [i] = self.indices[..] {
+            // One key column (the usual `PARTITIONED BY (id)`): its text is the key, cut to
+            // the limit, without the joining buffer and its copy (per row, these were a
+            // few % of the csv put path).
+            let part = part_of(i);
+            return if units_of(&part) <= MAX_PARTITION_KEY_CHARS {
+                part
+            } else {
+                utf16_prefix(&part, MAX_PARTITION_KEY_CHARS).to_string()
+            };
+        }
         let mut buf = String::new();
         let mut units = 0usize;
         for &i in &self.indices {
-            let part = match self.statics.get(&i) {
-                Some(v) => v.clone(),
-                None => row
-                    .values
-                    .get(i)
-                    .map(java_string_of)
-                    .unwrap_or_else(|| "null".into()),
-            };
-            units += part.encode_utf16().count() + self.delimiter_units;
+            let part = part_of(i);
+            units += units_of(&part) + self.delimiter_units;
             buf.push_str(&part);
             buf.push_str(&self.delimiter);
             if units >= MAX_PARTITION_KEY_CHARS {
@@ -659,6 +681,12 @@ mod tests {
         let emoji = format!("{}😀", "a".repeat(255));
         let row3 = Row::new(vec![Value::String(emoji), Value::String("x".into())]);
         assert_eq!(g.partition_key(&row3), "a".repeat(255));
+        // One key column of exactly 256 UTF-16 units is kept whole; one more pair is cut.
+        let pairs = |n: usize| "😀".repeat(n);
+        let row4 = Row::new(vec![Value::String(pairs(128)), Value::String("x".into())]);
+        assert_eq!(g.partition_key(&row4), pairs(128));
+        let row5 = Row::new(vec![Value::String(pairs(129)), Value::String("x".into())]);
+        assert_eq!(g.partition_key(&row5), pairs(128));
     }
 
     #[test]
