@@ -107,6 +107,19 @@ fn every_kinesis_rs_path_runs_and_counts_its_records() {
     let idle = find("idle", "10 shards", Peer::KinesisRs);
     assert!(extra(idle, "requests_per_s") > 0.0);
     assert!(idle.report.threads >= 10, "a reader thread per shard");
+    // With the idle backoff the empty shards are asked less often (periods of 400 and
+    // 800 ms in the window, against 200 ms).
+    let backoff = find(
+        "idle",
+        "10 shards, idle-intervalmillis 1000",
+        Peer::KinesisRs,
+    );
+    assert!(
+        extra(backoff, "requests_per_s") < extra(idle, "requests_per_s"),
+        "{} requests/s with the backoff, {} without",
+        extra(backoff, "requests_per_s"),
+        extra(idle, "requests_per_s")
+    );
 
     let lat = find("latency", "", Peer::KinesisRs);
     assert_eq!(lat.report.records, 3);

@@ -456,8 +456,12 @@ fn idle(out: &mut String, samples: &[Sample], cfg: &Config) {
         out,
         "The first row is the reference: the floor loop (serde_json + aws-sigv4 + ureq, no \
          timeouts set) sending {} empty GetRecords back to back on one thread. \
-         \"÷ floor\": the CPU per GetRecords divided by the floor loop's in the same run.\n",
-        super::plan::IDLE_FLOOR_REQUESTS
+         \"÷ floor\": the CPU per GetRecords divided by the floor loop's in the same run. \
+         The last row runs the most shards again with `{}` = 1000 (our addition, D22: while \
+         a shard returns no records at `MillisBehindLatest` 0, its period doubles up to \
+         1,000 ms; the first record brings it back to 200 ms).\n",
+        super::plan::IDLE_FLOOR_REQUESTS,
+        super::plan::IDLE_INTERVAL_OPTION
     );
     let _ = writeln!(out, "| shards | CPU % of a core | RSS MiB | threads | requests/s | CPU µs per GetRecords | ÷ floor | endpoint CPU % |");
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");

@@ -192,6 +192,11 @@ fn aggregation_cases(cfg: &Config, run: usize) -> Vec<Case> {
     out
 }
 
+/// The option of the idle section's backoff case (D22).
+pub const IDLE_INTERVAL_OPTION: &str = "scan.shard.getrecords.idle-intervalmillis";
+/// The label suffix of the idle section's backoff case.
+pub const IDLE_INTERVAL_LABEL: &str = "idle-intervalmillis 1000";
+
 /// The label of the idle section's floor case.
 pub const IDLE_FLOOR_LABEL: &str = "floor loop, 1 thread";
 /// Empty GetRecords the idle section's floor case sends.
@@ -348,6 +353,25 @@ pub fn cases(cfg: &Config) -> Vec<(usize, Case)> {
                             ("--shards", shards.to_string()),
                             ("--seconds", cfg.idle_seconds.to_string()),
                         ]),
+                        setup: Setup::fresh(shards, false, true),
+                    },
+                ));
+            }
+            // The most shards again with the opt-in idle backoff (D22) at 1,000 ms.
+            if let Some(&shards) = cfg.idle_shards.iter().max() {
+                let mut a = args(&[
+                    ("--shards", shards.to_string()),
+                    ("--seconds", cfg.idle_seconds.to_string()),
+                ]);
+                a.extend(["-X".into(), format!("{IDLE_INTERVAL_OPTION}=1000")]);
+                out.push((
+                    run,
+                    Case {
+                        section: Section::Idle,
+                        path: "idle",
+                        label: format!("{shards} shards, {IDLE_INTERVAL_LABEL}"),
+                        peer: Peer::KinesisRs,
+                        args: a,
                         setup: Setup::fresh(shards, false, true),
                     },
                 ));
