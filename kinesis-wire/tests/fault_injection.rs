@@ -416,3 +416,40 @@ fn expired_token_refreshes_credentials_and_retries_the_call_once() {
     assert_eq!(provider.generation.load(Ordering::SeqCst), 2);
     assert_eq!(r.count(), 4);
 }
+
+#[test]
+fn a_peer_that_never_reads_times_out_the_write_at_the_read_timeout() {
+    use kinesis_wire::transport::{HttpRequest, Transport, UreqSettings, UreqTransport};
+    // A peer that accepts and never reads: once the socket buffers are full, the request's
+    // write blocks. The write is bounded by the read timeout (a constant per-write timeout),
+    // not by the overall timeout, and the message says it could not send.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let peer = std::thread::spawn(move || {
+        let (held, _) = listener.accept().unwrap();
+        let _ = done_rx.recv_timeout(Duration::from_secs(30));
+        drop(held);
+    });
+    let mut s = UreqSettings::default();
+    s.read_timeout = Duration::from_millis(300);
+    s.overall_timeout = Duration::from_secs(20);
+    s.no_proxy = true;
+    let t = UreqTransport::new(&s).unwrap();
+    let start = Instant::now();
+    let e = t
+        .send(&HttpRequest::post(url.as_str(), vec![b'x'; 64 << 20]))
+        .unwrap_err();
+    let took = start.elapsed();
+    drop(done_tx);
+    peer.join().unwrap();
+    assert_eq!(e.kind, TransportErrorKind::Timeout, "{e}");
+    assert!(
+        e.message
+            .starts_with("cannot send the request to http://127.0.0.1:")
+            && e.message.ends_with("within 0.3 s"),
+        "{}",
+        e.message
+    );
+    assert!(took < Duration::from_secs(10), "{took:?}");
+}
